@@ -1,0 +1,47 @@
+"""Coordinates in one place: WGS84 (EPSG:4326) <-> SWEREF 99 TM (EPSG:3006), and SCB's statistical grid.
+
+SCB's 250 m and 1 km squares are aligned to SWEREF 99 TM. A square is named here by its lower-left corner,
+packed into one integer: easting * 10**7 + northing (e.g. 478000 * 10**7 + 6210000), which is the same digit
+string as SCB's `Rutid` for the square.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+from pyproj import Transformer
+
+WGS84 = "EPSG:4326"
+SWEREF99TM = "EPSG:3006"
+CELL_FACTOR = 10_000_000
+
+
+@cache
+def _transformer(source: str, target: str) -> Transformer:
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
+def to_sweref(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """WGS84 lon/lat in degrees to SWEREF 99 TM easting/northing in metres."""
+    x, y = _transformer(WGS84, SWEREF99TM).transform(np.asarray(lon, float), np.asarray(lat, float))
+    return np.asarray(x), np.asarray(y)
+
+
+def to_wgs84(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """SWEREF 99 TM easting/northing in metres to WGS84 lon/lat in degrees."""
+    lon, lat = _transformer(SWEREF99TM, WGS84).transform(np.asarray(x, float), np.asarray(y, float))
+    return np.asarray(lon), np.asarray(lat)
+
+
+def cell_id(x: np.ndarray, y: np.ndarray, size: int) -> np.ndarray:
+    """Id of the SCB square of `size` metres (250 or 1000) that holds each SWEREF 99 TM point."""
+    east = np.floor(np.asarray(x, float) / size).astype(np.int64) * size
+    north = np.floor(np.asarray(y, float) / size).astype(np.int64) * size
+    return east * CELL_FACTOR + north
+
+
+def cell_corner(cell: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lower-left SWEREF 99 TM corner of each square id."""
+    cell = np.asarray(cell, np.int64)
+    return cell // CELL_FACTOR, cell % CELL_FACTOR

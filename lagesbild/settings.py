@@ -1,0 +1,33 @@
+"""One typed settings object: defaults in code, overridable by environment variables.
+
+Secrets (sign-in, accounts) never live here; they come from `st.secrets` in the UI glue.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = PROJECT_ROOT / "data" / "lagesbild.duckdb"
+TIME_ZONE = "Europe/Stockholm"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime settings; build with `Settings.from_env()`."""
+
+    db_path: Path = field(default=DEFAULT_DB)
+    suppression_threshold: int = 5
+    demo_seed: int = 1083
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Read `LAGESBILD_DB` and `LAGESBILD_SUPPRESS_BELOW` from the environment."""
+        env = os.environ if environ is None else environ
+        db = env.get("LAGESBILD_DB") or str(DEFAULT_DB)
+        threshold = int(env.get("LAGESBILD_SUPPRESS_BELOW", "5"))
+        if threshold < 1:
+            raise ValueError("LAGESBILD_SUPPRESS_BELOW must be at least 1")
+        return cls(db_path=Path(db).expanduser(), suppression_threshold=threshold)
