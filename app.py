@@ -1,0 +1,16 @@
+"""Lägesbild: the router. Declares the pages, draws the shared sidebar and runs the chosen page."""
+
+import streamlit as st
+
+from lagesbild import ui
+
+st.set_page_config(page_title="Lägesbild", page_icon=":material/map:", layout="wide")
+
+ui.ensure_database()
+pages = [
+    st.Page("pages/oversikt.py", title="Översikt", icon=":material/dashboard:", url_path="oversikt", default=True),
+]
+page = st.navigation(pages)
+ui.sidebar()
+ui.synthetic_notice()
+page.run()

@@ -1,0 +1,56 @@
+"""Numbers and dates written the Swedish way: decimal comma, space between thousands, Swedish month names."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+from lagesbild.stats import Change
+
+NBSP = "\u00a0"
+MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
+          "november", "december")
+MONTHS_SHORT = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
+VERDICTS = {
+    "ökning": "säker ökning",
+    "minskning": "säker minskning",
+    "slump": "kan vara slump",
+    "för få": "för få händelser för att säga något",
+}
+
+
+def number(value: float | int | None, decimals: int = 0) -> str:
+    """12345.6 -> '12 345,6' (non-breaking space between thousands)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", NBSP).replace(".", ",")
+
+
+def percent(value: float | None, decimals: int = 0, signed: bool = True) -> str:
+    """23.4 -> '+23 %'."""
+    if value is None or math.isnan(value):
+        return "–"
+    # ASCII minus: st.metric reads the sign of a delta text to choose its arrow and colour.
+    sign = "+" if signed and value > 0 else ("-" if value < 0 else "")
+    return f"{sign}{number(abs(value), decimals)}{NBSP}%"
+
+
+def change(result: Change) -> str:
+    """A change with its verdict: '+23 % (kan vara slump)'."""
+    if result.percent is None:
+        head = "ny" if result.current else "oförändrat"
+    else:
+        head = percent(result.percent)
+    return f"{head} ({VERDICTS[result.verdict]})"
+
+
+def day(value: date) -> str:
+    """2024-03-05 -> '5 mars 2024'."""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def period(start: date, end: date) -> str:
+    """'1 november 2025 – 31 oktober 2026'."""
+    return f"{day(start)} – {day(end)}"

@@ -1,0 +1,168 @@
+"""Every read query of the overview and the CLI, in one place.
+
+Each function takes the process's connection, opens its own cursor, binds every value, consumes the result
+fully and closes the cursor (DuckDB connections are not thread-safe; cursors are cheap). SQL text is built
+only from constant fragments and `Filters.where`, which binds its values too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from lagesbild.filters import Filters
+
+
+def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
+    """Run one query on a fresh cursor and return all of its rows."""
+    cur = con.cursor()
+    try:
+        return cur.execute(sql, params or []).df()
+    finally:
+        cur.close()
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[tuple]:
+    """Run one query on a fresh cursor and return all rows as tuples."""
+    cur = con.cursor()
+    try:
+        return cur.execute(sql, params or []).fetchall()
+    finally:
+        cur.close()
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> int:
+    """A number that changes whenever data change (the latest import id): part of every cache key."""
+    return rows(con, "SELECT coalesce(max(id), 0) FROM imports")[0][0]
+
+
+def data_range(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
+    """First and last day with incidents, or None when there are none."""
+    first, last = rows(con, "SELECT min(day), max(day) FROM incidents")[0]
+    return None if first is None else (first, last)
+
+
+def is_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
+    """True while the database holds data from the synthetic demo."""
+    return rows(con, "SELECT count(*) FROM imports WHERE kind = 'demo' AND status = 'stored'")[0][0] > 0
+
+
+def municipality_name(con: duckdb.DuckDBPyConnection) -> str:
+    """The municipality the database describes ('' when not set)."""
+    found = rows(con, "SELECT value FROM meta WHERE key = 'municipality_name'")
+    return found[0][0] if found else ""
+
+
+def population(con: duckdb.DuckDBPyConnection) -> int:
+    """Inhabitants in the active division (the one named in meta, else all areas)."""
+    return rows(
+        con,
+        "SELECT coalesce(sum(population), 0) FROM areas"
+        " WHERE division = coalesce((SELECT value FROM meta WHERE key = 'division'), division)",
+    )[0][0]
+
+
+@dataclass(frozen=True)
+class Totals:
+    count: int
+    harm: float
+    by_group: dict[str, int]
+
+
+def totals(con: duckdb.DuckDBPyConnection, filters: Filters) -> Totals:
+    """Count, harm-weighted sum and count per category group of the filtered incidents."""
+    where, params = filters.where()
+    grouped = rows(
+        con,
+        "SELECT c.category_group, count(*), sum(c.harm_weight) FROM incidents i"
+        " JOIN categories c ON c.id = i.category_id WHERE " + where + " GROUP BY ALL",
+        params,
+    )
+    by_group = {group: int(count) for group, count, _ in grouped}
+    return Totals(sum(by_group.values()), float(sum(h for _, _, h in grouped)), by_group)
+
+
+def monthly_by_group(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """Incidents per calendar month and category group: columns month, category_group, count."""
+    where, params = filters.where()
+    return frame(
+        con,
+        "SELECT date_trunc('month', i.day) AS month, c.category_group, count(*) AS count FROM incidents i"
+        " JOIN categories c ON c.id = i.category_id WHERE " + where + " GROUP BY ALL ORDER BY month, 2",
+        params,
+    )
+
+
+def area_rates(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """Per area: count, harm, rate per 1,000 inhabitants, and the count a year earlier.
+
+    Columns code, name, population, area_km2, count, harm, previous, rate. Incidents without an area
+    (municipality precision) are not in any row.
+    """
+    where, params = filters.where(include_period=False)
+    before = filters.previous_year()
+    result = frame(
+        con,
+        "SELECT a.code, a.name, a.population, a.area_km2,"
+        " count(i.id) FILTER (WHERE i.day BETWEEN ? AND ?) AS count,"
+        " coalesce(sum(c.harm_weight) FILTER (WHERE i.day BETWEEN ? AND ?), 0) AS harm,"
+        " count(i.id) FILTER (WHERE i.day BETWEEN ? AND ?) AS previous"
+        " FROM areas a LEFT JOIN (SELECT * FROM incidents i WHERE " + where + ") i ON i.area_id = a.id"
+        " LEFT JOIN categories c ON c.id = i.category_id"
+        " WHERE a.division = coalesce((SELECT value FROM meta WHERE key = 'division'), a.division)"
+        " GROUP BY a.code, a.name, a.population, a.area_km2 ORDER BY a.name COLLATE sv",
+        [filters.start, filters.end, filters.start, filters.end, before.start, before.end, *params],
+    )
+    result["rate"] = (result["count"] * 1000.0 / result["population"]).where(result["population"] > 0)
+    return result
+
+
+def running_interventions(con: duckdb.DuckDBPyConnection, on: date) -> pd.DataFrame:
+    """Interventions running on `on`: name, kind, areas, start_date, end_date, responsible, dose, risk factors."""
+    return frame(
+        con,
+        "SELECT iv.id, iv.name, iv.kind,"
+        " (SELECT CASE WHEN count(*) = (SELECT count(*) FROM areas) AND count(*) > 1 THEN 'Hela kommunen'"
+        "  ELSE string_agg(a.name, ', ' ORDER BY a.name COLLATE sv) END"
+        "  FROM intervention_areas ia JOIN areas a ON a.id = ia.area_id WHERE ia.intervention_id = iv.id)"
+        "  AS areas,"
+        " iv.start_date, iv.end_date, array_to_string(iv.responsible, ', ') AS responsible,"
+        " iv.dose_value, iv.dose_unit,"
+        " (SELECT string_agg(r.label, ', ' ORDER BY r.label COLLATE sv) FROM intervention_risk_factors ir"
+        "  JOIN risk_factors r ON r.id = ir.risk_factor_id WHERE ir.intervention_id = iv.id) AS risk_factors"
+        " FROM interventions iv"
+        " WHERE iv.status = 'pågående' AND iv.start_date <= ? AND (iv.end_date IS NULL OR iv.end_date >= ?)"
+        " ORDER BY iv.start_date, iv.name COLLATE sv",
+        [on, on],
+    )
+
+
+def sources_overview(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per source: label, count, first and last day."""
+    return frame(
+        con,
+        "SELECT s.label, count(i.id) AS count, min(i.day) AS first_day, max(i.day) AS last_day"
+        " FROM sources s LEFT JOIN incidents i ON i.source_id = s.id GROUP BY ALL"
+        " HAVING count(i.id) > 0 ORDER BY count DESC",
+    )
+
+
+def latest_import(con: duckdb.DuckDBPyConnection) -> dict | None:
+    """The most recent import as a dict, or None."""
+    found = frame(con, "SELECT * FROM imports ORDER BY imported_at DESC, id DESC LIMIT 1")
+    return None if found.empty else found.iloc[0].to_dict()
+
+
+_TABLE_COUNTS = " UNION ALL ".join(
+    "SELECT '" + name + "', count(*) FROM " + name
+    for name in ("areas", "incidents", "incident_risk_factors", "categories", "risk_factors", "sources",
+                 "interventions", "imports")
+)
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Row counts of the main tables."""
+    return dict(rows(con, _TABLE_COUNTS))

@@ -1,0 +1,41 @@
+"""Översikt: the start page. Key figures against a year earlier, monthly trend, top areas, interventions."""
+
+import streamlit as st
+
+from lagesbild import formatting, ui
+
+filters = ui.current_filters()
+view = ui.load_overview(filters)
+
+st.title("Lägesbild – översikt")
+st.caption(
+    f"Period: {formatting.period(filters.start, filters.end)}, jämfört med samma period ett år tidigare. "
+    "Förändringar prövas statistiskt: ”kan vara slump” betyder att skillnaden ryms inom normal variation."
+)
+
+for column, kpi in zip(st.columns(len(view.kpis)), view.kpis, strict=True):
+    column.metric(kpi.label, kpi.value, kpi.delta, delta_color=kpi.delta_colour, help=kpi.help, border=True)
+
+st.subheader("Utveckling per månad")
+st.plotly_chart(view.trend, config={"displaylogo": False, "locale": "sv"}, key="oversikt_trend")
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("Områden med högst andel per invånare")
+    st.caption("Händelser per 1 000 invånare under perioden. Färre än fem händelser visas som ”<5”.")
+    st.dataframe(view.top_areas, hide_index=True, width="stretch")
+with right:
+    st.subheader("Pågående insatser")
+    if view.interventions.empty:
+        st.write("Inga insatser pågår just nu.")
+    else:
+        st.dataframe(view.interventions[["Insats", "Område", "Sedan", "Ansvariga"]], hide_index=True,
+                     width="stretch")
+
+st.subheader("Varifrån uppgifterna kommer")
+st.dataframe(view.sources, hide_index=True, width="stretch")
+if view.data_range:
+    st.caption(
+        f"Händelser från {formatting.day(view.data_range[0])} till {formatting.day(view.data_range[1])}. "
+        f"Invånare i kommunens områden: {formatting.number(view.population)}."
+    )
