@@ -39,10 +39,7 @@ def percent(value: float | None, decimals: int = 0, signed: bool = True) -> str:
 
 def change(result: Change) -> str:
     """A change with its verdict: '+23 % (kan vara slump)'."""
-    if result.percent is None:
-        head = "ny" if result.current else "oförändrat"
-    else:
-        head = percent(result.percent)
+    head = percent(result.percent) if result.percent is not None else ("ny" if result.current else "oförändrat")
     return f"{head} ({VERDICTS[result.verdict]})"
 
 
