@@ -110,11 +110,13 @@ def area_rates(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame
         " count(i.id) FILTER (WHERE i.day BETWEEN ? AND ?) AS count,"
         " coalesce(sum(c.harm_weight) FILTER (WHERE i.day BETWEEN ? AND ?), 0) AS harm,"
         " count(i.id) FILTER (WHERE i.day BETWEEN ? AND ?) AS previous"
-        " FROM areas a LEFT JOIN (SELECT * FROM incidents i WHERE " + where + ") i ON i.area_id = a.id"
+        " FROM areas a LEFT JOIN (SELECT i.id, i.day, i.area_id, i.category_id FROM incidents i"
+        "  WHERE i.day BETWEEN ? AND ? AND " + where + ") i ON i.area_id = a.id"
         " LEFT JOIN categories c ON c.id = i.category_id"
         " WHERE a.division = coalesce((SELECT value FROM meta WHERE key = 'division'), a.division)"
         " GROUP BY a.code, a.name, a.population, a.area_km2 ORDER BY a.name COLLATE sv",
-        [filters.start, filters.end, filters.start, filters.end, before.start, before.end, *params],
+        [filters.start, filters.end, filters.start, filters.end, before.start, before.end,
+         min(before.start, filters.start), max(before.end, filters.end), *params],
     )
     result["rate"] = (result["count"] * 1000.0 / result["population"]).where(result["population"] > 0)
     return result

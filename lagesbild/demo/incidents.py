@@ -83,7 +83,7 @@ def seasonal(
 
     def intensity(days: pd.DatetimeIndex) -> np.ndarray:
         years = (days - pd.Timestamp(start)).days.to_numpy() / 365.25
-        rate = per_year / 365.25 * month_w[days.month - 1] * weekday_w[days.weekday] * (1 + trend) ** years
+        rate = per_year / 365.25 * month_w[days.month - 1] * weekday_w[days.day_of_week] * (1 + trend) ** years
         return rate * (extra(days) if extra else 1.0)
 
     return intensity
@@ -108,11 +108,11 @@ def festival_days(days: pd.DatetimeIndex) -> np.ndarray:
 def school_days(days: pd.DatetimeIndex) -> np.ndarray:
     """1 on school days (Monday–Friday outside the usual breaks), 0 otherwise."""
     week = days.isocalendar().week.to_numpy()
-    doy = days.dayofyear.to_numpy()
+    doy = days.day_of_year.to_numpy()
     summer = (doy >= 163) & (doy <= 230)
     christmas = (doy >= 355) | (doy <= 7)
     breaks = np.isin(week, [8, 15, 44])
-    return ((days.weekday < 5) & ~summer & ~christmas & ~breaks).astype(float)
+    return ((days.day_of_week < 5) & ~summer & ~christmas & ~breaks).astype(float)
 
 
 def processes(areas: gpd.GeoDataFrame, start: date, end: date) -> list[Process]:
@@ -353,7 +353,7 @@ def generate(areas: gpd.GeoDataFrame, outline: shapely.Polygon, start: date, end
         hour = rng.choice(24, size=n, p=process.hours / process.hours.sum())
         minute = rng.integers(0, 60, size=n)
         if process.after_midnight_next_day:
-            day_index = day_index + (hour < 6)
+            day_index = np.minimum(day_index + (hour < 6), len(days) - 1)
         local = (days[0] + pd.to_timedelta(day_index, unit="D") + pd.to_timedelta(hour, unit="h")
                  + pd.to_timedelta(minute, unit="m"))
         x, y = _locate(rng, process, n, areas, outline)
@@ -372,7 +372,6 @@ def generate(areas: gpd.GeoDataFrame, outline: shapely.Polygon, start: date, end
             "risk_mask": mask, "process": process.code,
         }))
     frame = pd.concat(parts, ignore_index=True)
-    frame = frame[frame["local_time"] < pd.Timestamp(end) + pd.Timedelta(days=1)]
     frame = frame.sort_values("local_time", kind="stable").reset_index(drop=True)
     return _finish(frame, areas, rng)
 
@@ -413,7 +412,7 @@ def _finish(frame: pd.DataFrame, areas: gpd.GeoDataFrame, rng: np.random.Generat
         "local_time": wall,
         "day": wall.normalize(),
         "hour": wall.hour.astype("int8"),
-        "weekday": (wall.weekday + 1).astype("int8"),
+        "weekday": (wall.day_of_week + 1).astype("int8"),
         "category_id": frame["category"].map(_CATEGORY_ID).astype("int16"),
         "area_id": area,
         "lon": lon,

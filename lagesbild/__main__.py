@@ -1,0 +1,7 @@
+"""`python -m lagesbild`: the command line."""
+
+import sys
+
+from lagesbild.cli import main
+
+sys.exit(main())

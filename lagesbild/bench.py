@@ -1,0 +1,190 @@
+"""The benchmark: the core queries on a scaled demo database, against the same work done naively in pandas.
+
+Both sides run in the same process and the same run, and the result is reported as medians and ratios
+(pandas time / DuckDB time), never as absolute limits: machines are shared and noisy. Each query's answer is
+checked against the pandas answer, so a fast wrong query cannot pass as a win.
+"""
+
+from __future__ import annotations
+
+import resource
+import statistics
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from lagesbild import db, queries
+from lagesbild.demo import build_demo
+from lagesbild.filters import Filters, preset_period
+from lagesbild.settings import PROJECT_ROOT
+
+BENCH_END = date(2026, 10, 31)  # fixed, so a benchmark database can be reused across runs and days
+BENCH_SEED = 20231
+
+
+def bench_path(incidents: int) -> Path:
+    """Where the scaled database for `incidents` lives (reused when present)."""
+    return PROJECT_ROOT / "data" / f"bench_{incidents}.duckdb"
+
+
+def ensure_database(path: Path, incidents: int, rebuild: bool = False) -> float:
+    """Build the scaled demo at `path` unless a matching one exists; return seconds spent building."""
+    if path.exists() and not rebuild:
+        con = db.connect(path)
+        try:
+            stored = queries.rows(con, "SELECT count(*) FROM incidents")[0][0]
+        finally:
+            con.close()
+        if stored == incidents:
+            return 0.0
+    began = time.perf_counter()
+    build_demo(path, seed=BENCH_SEED, incidents=incidents, end=BENCH_END, overwrite=True)
+    return time.perf_counter() - began
+
+
+def _timed(work: Callable[[], object], repeat: int) -> tuple[float, object]:
+    """Median milliseconds of `repeat` runs of `work`, after one warm-up run, and its last result."""
+    result = work()
+    times = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        result = work()
+        times.append((time.perf_counter() - began) * 1000)
+    return statistics.median(times), result
+
+
+def bench_filters() -> Filters:
+    """A realistic view: last 12 months, violence and vandalism, evenings and nights."""
+    start, end = preset_period("12m", BENCH_END)
+    return Filters(start=start, end=end, categories=("misshandel", "skadegorelse", "olaga_hot", "klotter"),
+                   hour_from=18, hour_to=5)
+
+
+# The DuckDB side: the same SQL shapes the app runs.
+def grid_duckdb(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    where, params = filters.where()
+    return queries.frame(
+        con,
+        "SELECT i.cell_250 AS cell, count(*) AS count, sum(c.harm_weight) AS harm FROM incidents i"
+        " JOIN categories c ON c.id = i.category_id WHERE i.cell_250 IS NOT NULL AND " + where
+        + " GROUP BY ALL ORDER BY cell",
+        params,
+    )
+
+
+def hour_weekday_duckdb(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    where, params = filters.where()
+    return queries.frame(
+        con,
+        "SELECT i.weekday, i.hour, count(*) AS count FROM incidents i WHERE " + where
+        + " GROUP BY ALL ORDER BY weekday, hour",
+        params,
+    )
+
+
+# The naive pandas side: load the columns once, then mask and group.
+def load_pandas(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+    return {
+        "incidents": queries.frame(
+            con, "SELECT day, hour, weekday, category_id, area_id, cell_250, risk_mask FROM incidents"),
+        "categories": queries.frame(con, "SELECT id, code, harm_weight FROM categories"),
+        "areas": queries.frame(con, "SELECT id, code, name, population FROM areas"),
+    }
+
+
+def _mask(tables: dict[str, pd.DataFrame], filters: Filters, *, period: bool = True) -> np.ndarray:
+    frame = tables["incidents"]
+    keep = np.ones(len(frame), bool)
+    if period:
+        day = frame["day"]
+        keep &= (day >= pd.Timestamp(filters.start)) & (day <= pd.Timestamp(filters.end))
+    if filters.categories:
+        cats = tables["categories"]
+        keep &= frame["category_id"].isin(cats.loc[cats["code"].isin(filters.categories), "id"]).to_numpy()
+    if (filters.hour_from, filters.hour_to) != (0, 23):
+        hour = frame["hour"]
+        if filters.hour_from <= filters.hour_to:
+            keep &= ((hour >= filters.hour_from) & (hour <= filters.hour_to)).to_numpy()
+        else:
+            keep &= ((hour >= filters.hour_from) | (hour <= filters.hour_to)).to_numpy()
+    return keep
+
+
+def grid_pandas(tables: dict[str, pd.DataFrame], filters: Filters) -> pd.DataFrame:
+    frame = tables["incidents"]
+    chosen = frame[_mask(tables, filters) & frame["cell_250"].notna().to_numpy()]
+    weights = tables["categories"].set_index("id")["harm_weight"]
+    chosen = chosen.assign(harm=chosen["category_id"].map(weights))
+    out = chosen.groupby("cell_250").agg(count=("harm", "size"), harm=("harm", "sum")).reset_index()
+    return out.rename(columns={"cell_250": "cell"}).sort_values("cell").reset_index(drop=True)
+
+
+def area_rates_pandas(tables: dict[str, pd.DataFrame], filters: Filters) -> pd.DataFrame:
+    frame = tables["incidents"]
+    base = _mask(tables, filters, period=False)
+    before = filters.previous_year()
+    day = frame["day"]
+    now = base & ((day >= pd.Timestamp(filters.start)) & (day <= pd.Timestamp(filters.end))).to_numpy()
+    then = base & ((day >= pd.Timestamp(before.start)) & (day <= pd.Timestamp(before.end))).to_numpy()
+    counts = frame[now].groupby("area_id").size().rename("count")
+    previous = frame[then].groupby("area_id").size().rename("previous")
+    areas = tables["areas"].set_index("id").join(counts).join(previous).fillna({"count": 0, "previous": 0})
+    areas["rate"] = areas["count"] * 1000.0 / areas["population"]
+    return areas.reset_index()
+
+
+def hour_weekday_pandas(tables: dict[str, pd.DataFrame], filters: Filters) -> pd.DataFrame:
+    frame = tables["incidents"]
+    out = frame[_mask(tables, filters)].groupby(["weekday", "hour"]).size().rename("count").reset_index()
+    return out.sort_values(["weekday", "hour"]).reset_index(drop=True)
+
+
+def run(incidents: int = 1_000_000, repeat: int = 5, path: Path | None = None, rebuild: bool = False) -> dict:
+    """Run the benchmark and return its result as one dict (the CLI prints it as one JSON line)."""
+    path = path or bench_path(incidents)
+    build_s = ensure_database(path, incidents, rebuild)
+    filters = bench_filters()
+    con = db.connect(path)
+    try:
+        began = time.perf_counter()
+        tables = load_pandas(con)
+        load_ms = (time.perf_counter() - began) * 1000
+        pairs = {
+            "grid_250": (lambda: grid_duckdb(con, filters), lambda: grid_pandas(tables, filters)),
+            "area_rates": (lambda: queries.area_rates(con, filters), lambda: area_rates_pandas(tables, filters)),
+            "hour_weekday": (lambda: hour_weekday_duckdb(con, filters),
+                             lambda: hour_weekday_pandas(tables, filters)),
+        }
+        results = {}
+        for name, (duck, naive) in pairs.items():
+            duck_ms, duck_out = _timed(duck, repeat)
+            pandas_ms, pandas_out = _timed(naive, repeat)
+            results[name] = {
+                "duckdb_ms": round(duck_ms, 2),
+                "pandas_ms": round(pandas_ms, 2),
+                "ratio": round(pandas_ms / duck_ms, 2) if duck_ms else None,
+                "agree": _agree(duck_out, pandas_out),
+            }
+    finally:
+        con.close()
+    return {
+        "bench": "lagesbild",
+        "incidents": incidents,
+        "repeat": repeat,
+        "build_s": round(build_s, 1),
+        "db_mb": round(path.stat().st_size / 2**20, 1),
+        "pandas_load_ms": round(load_ms, 1),
+        "pandas_frame_mb": round(tables["incidents"].memory_usage(deep=True).sum() / 2**20, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "queries": results,
+    }
+
+
+def _agree(duck: pd.DataFrame, naive: pd.DataFrame) -> bool:
+    """Whether both sides found the same counts (the sums and the number of groups)."""
+    return int(duck["count"].sum()) == int(naive["count"].sum()) and len(duck) == len(naive)

@@ -1,0 +1,78 @@
+"""Shared fixtures: small databases made per test or per session, never the app's own data/ folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from lagesbild import db
+from lagesbild.demo import build_demo
+
+DEMO_END = date(2026, 10, 31)
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+REALDATA = SHARED / "realdata"
+
+
+def realdata(relative: str) -> Path:
+    """A file under ../shared/realdata, or skip the test (with the reason) when it is not there."""
+    path = REALDATA / relative
+    if not path.exists():
+        pytest.skip(f"{path} not found: the shared real-data folder is not beside this checkout")
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_db_master(tmp_path_factory) -> Path:
+    """The default demo, built once per test session (read it through `demo_db`)."""
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    build_demo(path, end=DEMO_END)
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_db_master, tmp_path) -> Path:
+    """A private copy of the demo database for one test."""
+    path = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db_master, path)
+    return path
+
+
+@pytest.fixture
+def demo_con(demo_db):
+    con = db.connect(demo_db)
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def empty_con(tmp_path):
+    con = db.connect(tmp_path / "empty.duckdb")
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def app_env(monkeypatch):
+    """Point the Streamlit app at a database and start from empty caches."""
+    from lagesbild import ui
+
+    def use(path: Path) -> None:
+        monkeypatch.setenv("LAGESBILD_DB", str(path))
+        ui.settings.clear()
+        ui.connection.clear()
+        import streamlit as st
+
+        st.cache_data.clear()
+
+    yield use
+    ui.connection.clear()
+    ui.settings.clear()
+
+
+def require_browser() -> bool:
+    """Browser tests must run (not skip) when LAGESBILD_REQUIRE_BROWSER is set, as in CI."""
+    return os.environ.get("LAGESBILD_REQUIRE_BROWSER") == "1"
