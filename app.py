@@ -10,7 +10,6 @@ ui.ensure_database()
 pages = [
     st.Page("pages/oversikt.py", title="Översikt", icon=":material/dashboard:", url_path="oversikt", default=True),
 ]
-page = st.navigation(pages)
 ui.sidebar()
 ui.synthetic_notice()
-page.run()
+st.navigation(pages).run()

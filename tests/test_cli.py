@@ -1,0 +1,76 @@
+"""The command line: clear output, clear errors, exit codes scripts can trust."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lagesbild import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lagesbild", *args], capture_output=True, text=True, cwd=ROOT,
+                          env=env, timeout=300)
+
+
+def test_demo_then_info(tmp_path):
+    path = tmp_path / "d.duckdb"
+    made = run("demo", "--db", str(path), "--incidents", "3000", "--end", "2025-12-31")
+    assert made.returncode == 0, made.stderr
+    assert "3,000 incidents" in made.stdout
+    info = run("info", "--db", str(path))
+    assert info.returncode == 0, info.stderr
+    assert "schema version  1" in info.stdout
+    assert "incidents" in info.stdout and "3,000" in info.stdout
+    assert "synthetic demo data" in info.stdout
+
+
+def test_info_json_and_environment_variable(demo_db):
+    import os
+
+    env = {**os.environ, "LAGESBILD_DB": str(demo_db)}
+    result = run("info", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    info = json.loads(result.stdout)
+    assert info["schema_version"] == 1
+    assert info["rows"]["incidents"] > 20_000
+    assert info["municipality"] == "Sölvesborg"
+    assert info["latest_import"]["kind"] == "demo"
+
+
+def test_missing_database_exit_code(tmp_path, capsys):
+    assert cli.main(["info", "--db", str(tmp_path / "none.duckdb")]) == cli.EXIT_DATABASE
+    assert "no database at" in capsys.readouterr().err
+
+
+def test_existing_database_is_not_overwritten(demo_db, capsys):
+    assert cli.main(["demo", "--db", str(demo_db)]) == cli.EXIT_FAILED
+    assert "--force" in capsys.readouterr().err
+
+
+def test_bad_usage_exit_code():
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["demo", "--end", "yesterday"])
+    assert stopped.value.code == cli.EXIT_USAGE
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["no-such-command"])
+    assert stopped.value.code == cli.EXIT_USAGE
+
+
+def test_bench_prints_one_json_line(tmp_path):
+    result = run("bench", "--db", str(tmp_path / "b.duckdb"), "--incidents", "20000", "--repeat", "1")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1
+    report = json.loads(lines[0])
+    assert report["incidents"] == 20_000
+    assert set(report["queries"]) == {"grid_250", "area_rates", "hour_weekday"}
+    for figures in report["queries"].values():
+        assert figures["agree"] is True
+        assert figures["duckdb_ms"] > 0 and figures["pandas_ms"] > 0 and figures["ratio"] > 0
