@@ -1,0 +1,27 @@
+"""Browser tests: the real app in headless Chromium, as a council member opening a link would see it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser import browser_page, need_chromium, running_app, wait_until_idle
+
+pytestmark = pytest.mark.browser
+
+
+def test_overview_renders_without_exception(demo_db, tmp_path):
+    need_chromium()
+    with running_app(demo_db) as url, browser_page() as page:
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(url + "/")
+        wait_until_idle(page)
+        page.get_by_text("Lägesbild – översikt").wait_for(timeout=30_000)
+        assert page.locator("[data-testid=stException]").count() == 0
+        assert page.locator("[data-testid=stMetric]").count() == 4
+        assert page.get_by_text("Demodata.").count() == 1
+        assert page.locator("[data-testid=stSidebar]").get_by_text("Period").count() >= 1
+        # The trend chart is drawn (plotly renders an SVG with bars).
+        page.locator(".js-plotly-plot .bars path").first.wait_for(timeout=30_000)
+        page.screenshot(path=str(tmp_path / "oversikt.png"), full_page=True)
+        assert errors == []
