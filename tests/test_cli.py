@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lagesbild import cli
+from lagesbild import cli, db
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,7 +26,7 @@ def test_demo_then_info(tmp_path):
     assert "3,000 incidents" in made.stdout
     info = run("info", "--db", str(path))
     assert info.returncode == 0, info.stderr
-    assert "schema version  1" in info.stdout
+    assert f"schema version  {db.latest_version()}" in info.stdout
     assert "incidents" in info.stdout and "3,000" in info.stdout
     assert "synthetic demo data" in info.stdout
 
@@ -38,7 +38,7 @@ def test_info_json_and_environment_variable(demo_db):
     result = run("info", "--json", env=env)
     assert result.returncode == 0, result.stderr
     info = json.loads(result.stdout)
-    assert info["schema_version"] == 1
+    assert info["schema_version"] == db.latest_version()
     assert info["rows"]["incidents"] > 20_000
     assert info["municipality"] == "Sölvesborg"
     assert info["latest_import"]["kind"] == "demo"

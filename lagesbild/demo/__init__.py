@@ -23,6 +23,8 @@ from lagesbild.demo import interventions as demo_interventions
 from lagesbild.demo import places
 
 DEFAULT_SEED = 1083
+INCIDENT_COLUMNS = ("id, source_id, external_id, occurred_at, local_time, day, hour, weekday, category_id, area_id,"
+                    " lon, lat, x, y, cell_250, cell_1k, precision, risk_mask, import_id, natural_key")
 YEARS = 5
 
 
@@ -122,9 +124,10 @@ def _write_incidents(cur, frame: pd.DataFrame) -> None:
     staged = frame.drop(columns=["process"])
     cur.register("staged_incidents", staged)
     cur.execute(
-        "INSERT INTO incidents SELECT id, source_id, external_id, occurred_at, local_time, CAST(day AS DATE),"
-        " hour, weekday, category_id, area_id, lon, lat, x, y, cell_250, cell_1k,"
-        " CAST(precision AS location_precision), risk_mask, 1 FROM staged_incidents ORDER BY occurred_at"
+        "INSERT INTO incidents (" + INCIDENT_COLUMNS + ") SELECT id, source_id, external_id, occurred_at,"
+        " local_time, CAST(day AS DATE), hour, weekday, category_id, area_id, lon, lat, x, y, cell_250, cell_1k,"
+        " CAST(precision AS location_precision), risk_mask, 1, 'demo:' || id FROM staged_incidents"
+        " ORDER BY occurred_at"
     )
     cur.unregister("staged_incidents")
     ids = frame["id"].to_numpy()

@@ -1,0 +1,39 @@
+-- What the import pipeline needs: natural keys for deduplication, remembered column mappings and value
+-- aliases, population per year, and a count of rows left out on purpose (out of scope, other municipality).
+
+ALTER TABLE incidents ADD COLUMN natural_key VARCHAR;
+UPDATE incidents SET natural_key = 'import:' || import_id || ':' || id;
+ALTER TABLE incidents ADD COLUMN description VARCHAR;  -- free text, stored only when configured
+
+ALTER TABLE imports ADD COLUMN rows_ignored INTEGER DEFAULT 0;
+ALTER TABLE imports ADD COLUMN source_key VARCHAR;      -- which remembered mapping the file used
+ALTER TABLE imports ADD COLUMN undone_at TIMESTAMPTZ;
+ALTER TABLE imports ADD COLUMN undone_by VARCHAR;
+
+-- The coordinator's column mapping, remembered per source (a signature of the file's headers).
+CREATE TABLE column_mappings (
+    source_key VARCHAR PRIMARY KEY,
+    kind VARCHAR NOT NULL,
+    mapping VARCHAR NOT NULL,          -- JSON: {"field": "header", ...}
+    updated_at TIMESTAMPTZ NOT NULL,
+    updated_by VARCHAR NOT NULL
+);
+
+-- Values in files mapped onto the vocabularies on purpose: 'Misshandel, grov' -> misshandel.
+-- target_code NULL means "known and deliberately left out of the situation picture".
+CREATE TABLE value_aliases (
+    kind VARCHAR NOT NULL CHECK (kind IN ('category', 'risk_factor', 'source')),
+    alias VARCHAR NOT NULL,            -- normalised: lower case, single spaces
+    target_code VARCHAR,
+    created_by VARCHAR NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (kind, alias)
+);
+
+CREATE TABLE area_population (
+    area_id INTEGER NOT NULL,
+    year INTEGER NOT NULL,
+    population INTEGER NOT NULL CHECK (population >= 0),
+    import_id INTEGER NOT NULL,
+    PRIMARY KEY (area_id, year)
+);
