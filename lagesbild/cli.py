@@ -1,7 +1,8 @@
 """The command line: `python -m lagesbild COMMAND`. Every command takes `--db PATH` (or `LAGESBILD_DB`).
 
-Exit codes scripts can trust: 0 success, 1 the command failed, 2 wrong usage, 3 the database cannot be used
-(missing, in use by another process, or written by a newer release).
+Exit codes scripts can trust: 0 success, 1 the command failed (an import refused), 2 wrong usage, 3 the
+database cannot be used (missing, in use by another process, or written by a newer release), 4 an import
+stored its valid rows but rejected some.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import duckdb
 from lagesbild import __version__, db, queries
 from lagesbild.settings import Settings
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DATABASE = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DATABASE, EXIT_PARTIAL = 0, 1, 2, 3, 4
+SHOWN_PROBLEMS = 20
 
 
 class CliError(Exception):
@@ -66,6 +68,41 @@ def build_parser() -> argparse.ArgumentParser:
     info = commands.add_parser("info", help="schema version, row counts, date range, latest import")
     _db_option(info)
     info.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+    init = commands.add_parser("init", help="create an empty database for a municipality")
+    _db_option(init)
+    init.add_argument("--municipality-code", required=True, metavar="KOD", help="SCB code, e.g. 1083")
+    init.add_argument("--municipality-name", required=True, metavar="NAMN", help="e.g. Sölvesborg")
+
+    imp = commands.add_parser("import", help="import a CSV/TXT/Excel/police JSON/boundary/population file")
+    _db_option(imp)
+    imp.add_argument("file", type=Path, metavar="FILE")
+    imp.add_argument("--kind", choices=["incidents", "interventions", "areas", "population"],
+                     help="what the file holds (default: detected)")
+    imp.add_argument("--dry-run", action="store_true", help="check and count, store nothing")
+    imp.add_argument("--on-error", choices=["skip", "reject"], default="skip",
+                     help="skip: store the valid rows (default); reject: refuse the whole file")
+    imp.add_argument("--source", metavar="CODE", help="source of rows without a source column, e.g. polisen")
+    imp.add_argument("--map", action="append", default=[], metavar="FIELD=HEADER",
+                     help="use HEADER for FIELD (date, time, category, area, lat, lon, north, east, ...)")
+    imp.add_argument("--map-category", action="append", default=[], metavar="VALUE=CODE",
+                     help="map a category value onto a category code, or VALUE=- to leave such rows out")
+    imp.add_argument("--map-risk-factor", action="append", default=[], metavar="VALUE=CODE",
+                     help="map a risk-factor value onto a risk-factor code")
+    imp.add_argument("--crs", metavar="EPSG:NNNN", help="CRS of a boundary file that does not state one")
+    imp.add_argument("--division", metavar="NAME", help="name of the area division (boundary files)")
+    imp.add_argument("--year", type=int, help="population year when the table has none")
+    imp.add_argument("--by", default=None, help="who imports (default: the user name)")
+    imp.add_argument("--rejected-csv", type=Path, metavar="PATH", help="write rejected rows (Excel CSV) here")
+
+    listing = commands.add_parser("imports", help="list the imports")
+    _db_option(listing)
+    listing.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    undo = commands.add_parser("undo", help="remove exactly what one import stored")
+    _db_option(undo)
+    undo.add_argument("import_id", type=int, metavar="IMPORT_ID")
+    undo.add_argument("--by", default=None, help="who undoes (default: the user name)")
 
     bench = commands.add_parser("bench", help="time the core queries against naive pandas; prints one JSON line")
     _db_option(bench)
@@ -153,7 +190,130 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"demo": cmd_demo, "info": cmd_info, "bench": cmd_bench}
+def _user(given: str | None) -> str:
+    import getpass
+
+    try:
+        return given or getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from lagesbild import vocabulary
+
+    path = _db_path(args)
+    if path.exists():
+        raise CliError(f"{path} already exists")
+    if not (args.municipality_code.isdigit() and len(args.municipality_code) == 4):
+        raise CliError("the municipality code has four digits, e.g. 1083", EXIT_USAGE)
+    con = db.connect(path)
+    try:
+        cur = con.cursor()
+        cur.execute("BEGIN TRANSACTION")
+        vocabulary.install(cur)
+        db.set_meta(cur, "municipality_code", args.municipality_code)
+        db.set_meta(cur, "municipality_name", args.municipality_name)
+        cur.execute("COMMIT")
+        cur.close()
+    finally:
+        con.close()
+    print(f"empty database for {args.municipality_name} ({args.municipality_code}) written to {path}")
+    return EXIT_OK
+
+
+def _pairs(items: list[str], what: str) -> dict[str, str]:
+    pairs = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise CliError(f"{what} must look like KEY=VALUE, not {item!r}", EXIT_USAGE)
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from lagesbild import exports
+    from lagesbild.ingest import ImportOptions, add_alias, import_bytes
+
+    if not args.file.is_file():
+        raise CliError(f"no file at {args.file}")
+    con = _open(_db_path(args))
+    by = _user(args.by)
+    try:
+        for kind, items in (("category", args.map_category), ("risk_factor", args.map_risk_factor)):
+            for value, code in _pairs(items, f"--map-{kind.replace('_', '-')}").items():
+                try:
+                    add_alias(con, kind, value, None if code == "-" else code, by)
+                except ValueError as exc:
+                    raise CliError(str(exc), EXIT_USAGE) from exc
+        options = ImportOptions(kind=args.kind, source=args.source, mapping=_pairs(args.map, "--map") or None,
+                                on_error=args.on_error, dry_run=args.dry_run, imported_by=by, crs=args.crs,
+                                division=args.division, year=args.year)
+        result = import_bytes(con, args.file.read_bytes(), args.file.name, options)
+    finally:
+        con.close()
+    print(result.summary("en"))
+    for reason, count in sorted(result.ignored.items(), key=lambda item: -item[1]):
+        print(f"  left out: {count} x {reason}")
+    for kind, values in result.unknown.items():
+        listed = ", ".join(f"{v!r} ({n})" for v, n in sorted(values.items(), key=lambda item: -item[1])[:10])
+        print(f"  unknown {kind.replace('_', ' ')} values: {listed}; map them with --map-{kind.replace('_', '-')}")
+    row_problems = [p for p in result.problems if p is not result.refusal]
+    for problem in row_problems[:SHOWN_PROBLEMS]:
+        print("  " + problem.message("en"), file=sys.stderr)
+    if len(row_problems) > SHOWN_PROBLEMS:
+        print(f"  … and {len(row_problems) - SHOWN_PROBLEMS} more problems", file=sys.stderr)
+    if args.rejected_csv and row_problems:
+        from lagesbild.ingest import read_table
+
+        table = None
+        try:
+            table = read_table(args.file.read_bytes(), args.file.name)
+        except Exception:  # noqa: BLE001 - the export falls back to row numbers and reasons only
+            table = None
+        args.rejected_csv.write_bytes(exports.excel_csv(exports.rejected_rows(table, row_problems)))
+        print(f"  rejected rows written to {args.rejected_csv}")
+    if result.status == "refused":
+        return EXIT_FAILED
+    return EXIT_PARTIAL if result.rows_rejected else EXIT_OK
+
+
+def cmd_imports(args: argparse.Namespace) -> int:
+    con = _open(_db_path(args))
+    try:
+        listed = queries.frame(con, "SELECT id, kind, file_name, imported_by, imported_at, rows_read, rows_stored,"
+                                    " rows_duplicate, rows_rejected, rows_ignored, status FROM imports ORDER BY id")
+    finally:
+        con.close()
+    for row in listed.itertuples(index=False):
+        if args.json:
+            record = row._asdict() | {"imported_at": row.imported_at.isoformat()}
+            print(json.dumps({k: (int(v) if hasattr(v, "item") else v) for k, v in record.items()},
+                             ensure_ascii=False))
+        else:
+            print(f"#{row.id:<4} {row.status:<8} {row.kind:<10} {row.imported_at:%Y-%m-%d %H:%M} {row.imported_by:<12} "
+                  f"read {row.rows_read:>8,} stored {row.rows_stored:>8,} dup {row.rows_duplicate:>6,} "
+                  f"rejected {row.rows_rejected:>6,}  {row.file_name}")
+    return EXIT_OK
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    from lagesbild.ingest import FileRefusedError, undo_import
+
+    con = _open(_db_path(args))
+    try:
+        removed = undo_import(con, args.import_id, undone_by=_user(args.by))
+    except FileRefusedError as exc:
+        raise CliError(exc.problem.reason("sv")) from exc
+    finally:
+        con.close()
+    print(f"import {args.import_id} undone: " + ", ".join(f"{n:,} {t}" for t, n in removed.items()))
+    return EXIT_OK
+
+
+COMMANDS = {"demo": cmd_demo, "info": cmd_info, "bench": cmd_bench, "init": cmd_init, "import": cmd_import,
+            "imports": cmd_imports, "undo": cmd_undo}
 
 
 def main(argv: list[str] | None = None) -> int:

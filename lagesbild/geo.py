@@ -45,3 +45,31 @@ def cell_corner(cell: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Lower-left SWEREF 99 TM corner of each square id."""
     cell = np.asarray(cell, np.int64)
     return cell // CELL_FACTOR, cell % CELL_FACTOR
+
+RT90 = "EPSG:3021"  # RT 90 2.5 gon V, the older national grid
+SYSTEMS = {"wgs84": WGS84, "sweref": SWEREF99TM, "rt90": RT90}
+
+
+def transform(x: np.ndarray, y: np.ndarray, source: str, target: str) -> tuple[np.ndarray, np.ndarray]:
+    """Transform coordinates between any two CRSs given as 'EPSG:nnnn' (x = easting/longitude first)."""
+    if source == target:
+        return np.asarray(x, float), np.asarray(y, float)
+    tx, ty = _transformer(source, target).transform(np.asarray(x, float), np.asarray(y, float))
+    return np.asarray(tx), np.asarray(ty)
+
+
+def assign_to_polygons(polygons: list, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Position in `polygons` of the first polygon holding each point (same CRS as x/y); -1 where none does."""
+    import shapely
+
+    x = np.asarray(x, float)
+    y = np.asarray(y, float)
+    result = np.full(len(x), -1, np.int64)
+    for position, geometry in enumerate(polygons):
+        minx, miny, maxx, maxy = geometry.bounds
+        candidates = np.flatnonzero((result < 0) & (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy))
+        if len(candidates):
+            shapely.prepare(geometry)
+            hit = shapely.contains_xy(geometry, x[candidates], y[candidates])
+            result[candidates[hit]] = position
+    return result

@@ -59,6 +59,7 @@ CATEGORIES = (
     Category(12, "ordningsstorning", "Ordningsstörning", "Ordning och miljö", 1.0),
     Category(13, "nedskrapning", "Nedskräpning", "Ordning och miljö", 0.5),
     Category(14, "otrygghet", "Upplevd otrygghet", "Otrygghet", 0.5),
+    Category(15, "skjutning", "Skjutning eller sprängning", "Våld", 20.0),
 )
 
 RISK_FACTORS = (
@@ -100,3 +101,36 @@ def install(cur: duckdb.DuckDBPyConnection) -> None:
 def by_code(items: tuple) -> dict:
     """Index a vocabulary by its code."""
     return {item.code: item for item in items}
+
+
+# How the Swedish Police's event types (and common variants in other exports) map onto the categories.
+# None: known, and deliberately outside the situation picture (traffic, summaries, lost animals, …);
+# such rows are counted and reported as left out, never stored and never silently dropped.
+STANDARD_CATEGORY_ALIASES: dict[str, str | None] = {
+    "misshandel, grov": "misshandel", "misshandel grov": "misshandel", "grov misshandel": "misshandel",
+    "mord/dråp": "misshandel", "mord/dråp, försök": "misshandel", "våld/hot mot tjänsteman": "olaga_hot",
+    "vållande till kroppsskada": None,
+    "rån väpnat": "ran", "rån, försök": "ran", "rån övrigt": "ran", "väpnat rån": "ran",
+    "ofredande/förargelse": "olaga_hot", "hot": "olaga_hot",
+    "stöld, försök": "stold", "häleri": "stold", "snatteri": "stold",
+    "stöld/inbrott": "inbrott", "inbrott, försök": "inbrott", "bostadsinbrott": "inbrott",
+    "motorfordon, stöld": "fordonsbrott", "stöld ur bil": "fordonsbrott", "bilstöld": "fordonsbrott",
+    "sabotage mot blåljusverksamhet": "skadegorelse", "skadegörelse, grov": "skadegorelse",
+    "brand": "brand", "mordbrand": "brand", "anlagd brand": "brand",
+    "narkotika": "narkotika", "narkotikabrott, ringa": "narkotika",
+    "fylleri/lob": "ordningsstorning", "bråk": "ordningsstorning", "ordningslagen": "ordningsstorning",
+    "alkohollagen": "ordningsstorning", "knivlagen": "ordningsstorning", "vapenlagen": "ordningsstorning",
+    "störning": "ordningsstorning", "otrygghet": "otrygghet", "otrygg plats": "otrygghet",
+    "skräp": "nedskrapning", "graffiti": "klotter",
+    "trafikolycka": None, "trafikolycka, personskada": None, "trafikolycka, vilt": None,
+    "trafikolycka, singel": None, "trafikolycka, smitning från": None, "trafikkontroll": None,
+    "trafikbrott": None, "rattfylleri": None, "olovlig körning": None, "trafikhinder": None,
+    "sammanfattning natt": None, "sammanfattning kväll och natt": None, "sammanfattning dag": None,
+    "sammanfattning kväll": None, "övrigt": None, "arbetsplatsolycka": None, "försvunnen person": None,
+    "djur": None, "fjällräddning": None, "räddningsinsats": None, "anträffad död": None,
+    "polisinsats/kommendering": None, "information": None, "uppdatering": None, "kontroll person/fordon": None,
+    "kontroll": None, "sjukdom/olycksfall": None, "anträffat gods": None, "efterlyst person": None,
+    "larm inbrott": None, "larm överfall": None, "luftfartslagen": None, "sjölagen": None,
+    "utlänningslagen": None, "bedrägeri": None, "missbruk av urkund": None, "förfalskningsbrott": None,
+    "åldringsbrott": None, "miljöbrott": None, "skyddslagen": None, "motorfordon, anträffat stulet": None,
+}

@@ -110,12 +110,12 @@ def _write_areas(cur, area_frame) -> None:
     rows = [
         [int(row.id), row.code, row.name, "district", places.DIVISION, int(row.population),
          float(row.geometry.area / 1e6), shapely.to_geojson(shapely.set_precision(geom, 1e-6)),
-         float(lo), float(la), 1]
+         float(lo), float(la), 1, int(row.population)]
         for row, geom, lo, la in zip(area_frame.itertuples(), wgs.geometry, lon, lat, strict=True)
     ]
     cur.executemany(
         "INSERT INTO areas (id, code, name, kind, division, population, area_km2, geojson, centroid_lon,"
-        " centroid_lat, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " centroid_lat, import_id, base_population) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
 

@@ -318,19 +318,6 @@ def _locate(rng: np.random.Generator, process: Process, n: int, areas: gpd.GeoDa
     return x, y
 
 
-def assign_areas(areas: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Index (row position in `areas`) of the area holding each point; -1 where none does."""
-    result = np.full(len(x), -1, np.int64)
-    for position, geometry in enumerate(areas.geometry):
-        minx, miny, maxx, maxy = geometry.bounds
-        candidates = np.flatnonzero((result < 0) & (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy))
-        if len(candidates):
-            shapely.prepare(geometry)
-            hit = shapely.contains_xy(geometry, x[candidates], y[candidates])
-            result[candidates[hit]] = position
-    return result
-
-
 def generate(areas: gpd.GeoDataFrame, outline: shapely.Polygon, start: date, end: date,
              rng: np.random.Generator, total: int | None = None) -> pd.DataFrame:
     """All demo incidents between `start` and `end` (inclusive), sorted by time.
@@ -382,7 +369,7 @@ def _finish(frame: pd.DataFrame, areas: gpd.GeoDataFrame, rng: np.random.Generat
     local = pd.DatetimeIndex(frame["local_time"])
     aware = local.tz_localize("Europe/Stockholm", ambiguous=np.zeros(n, bool), nonexistent="shift_forward")
     wall = aware.tz_localize(None)
-    position = assign_areas(areas, frame["x"].to_numpy(), frame["y"].to_numpy())
+    position = geo.assign_to_polygons(list(areas.geometry), frame["x"].to_numpy(), frame["y"].to_numpy())
     area_ids = areas["id"].to_numpy()
     area_id = np.where(position >= 0, area_ids[np.clip(position, 0, None)], -1)
 

@@ -4,6 +4,8 @@
 ALTER TABLE incidents ADD COLUMN natural_key VARCHAR;
 UPDATE incidents SET natural_key = 'import:' || import_id || ':' || id;
 ALTER TABLE incidents ADD COLUMN description VARCHAR;  -- free text, stored only when configured
+-- A file may give a date without a time: the hour is then unknown, not midnight.
+ALTER TABLE incidents ALTER COLUMN hour DROP NOT NULL;
 
 ALTER TABLE imports ADD COLUMN rows_ignored INTEGER DEFAULT 0;
 ALTER TABLE imports ADD COLUMN source_key VARCHAR;      -- which remembered mapping the file used
@@ -30,10 +32,20 @@ CREATE TABLE value_aliases (
     PRIMARY KEY (kind, alias)
 );
 
+-- Population per area and year as each import gave it; the latest import wins, and undoing it
+-- brings back what the earlier one said.
 CREATE TABLE area_population (
     area_id INTEGER NOT NULL,
     year INTEGER NOT NULL,
     population INTEGER NOT NULL CHECK (population >= 0),
     import_id INTEGER NOT NULL,
-    PRIMARY KEY (area_id, year)
+    PRIMARY KEY (area_id, year, import_id)
 );
+
+-- The population an area was created with, restored when a population import is undone.
+ALTER TABLE areas ADD COLUMN base_population INTEGER;
+UPDATE areas SET base_population = population;
+
+-- A category the police's event types need (shootings and explosions), for databases that have vocabularies.
+INSERT INTO categories SELECT 15, 'skjutning', 'Skjutning eller sprängning', 'Våld', 20.0
+WHERE EXISTS (SELECT 1 FROM categories) AND NOT EXISTS (SELECT 1 FROM categories WHERE id = 15 OR code = 'skjutning');

@@ -1,0 +1,185 @@
+"""The import pipeline: read a file, work out what it holds, check every row, store atomically, undo.
+
+`import_bytes` is the single entry point for the CLI and the upload page. A refused file raises nothing and
+stores nothing: its `ImportResult` has status 'refused' and names the reason; a crash rolls back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+
+from lagesbild import queries
+from lagesbild.ingest import police
+from lagesbild.ingest.areas import (
+    looks_like_population,
+    prepare_areas,
+    prepare_population,
+    store_areas,
+    store_population,
+)
+from lagesbild.ingest.columns import INCIDENT_FIELDS, guess_mapping, signature
+from lagesbild.ingest.context import Context, load_context
+from lagesbild.ingest.incidents import Prepared, prepare_incidents
+from lagesbild.ingest.problems import FileRefusedError, Problem
+from lagesbild.ingest.store import ImportResult, store_incidents, undo_import
+from lagesbild.ingest.tables import Table, read_csv, read_xlsx
+from lagesbild.ingest.values import normalise
+
+KINDS = ("incidents", "interventions", "areas", "population")
+TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx"}
+BOUNDARY_SUFFIXES = {".geojson", ".gpkg", ".zip", ".shp"}
+ON_ERROR = ("skip", "reject")
+
+__all__ = ["ImportOptions", "ImportResult", "import_bytes", "import_path", "read_table", "undo_import",
+           "Context", "load_context", "FileRefusedError", "Problem", "Prepared"]
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What the coordinator chose for one file."""
+
+    kind: str | None = None            # None: detect
+    source: str | None = None          # default source for rows without one
+    mapping: dict | None = None        # field -> header, overriding what was recognised
+    on_error: str = "skip"             # skip: store the valid rows; reject: refuse the file
+    dry_run: bool = False
+    imported_by: str = "cli"
+    crs: str | None = None             # for boundary files without a CRS
+    division: str | None = None        # name of the area division being imported
+    year: int | None = None            # population year when the table has no year columns
+    remember_mapping: bool = True
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_table(data: bytes, file_name: str) -> Table:
+    """A CSV/TXT or Excel file as a table."""
+    suffix = Path(file_name).suffix.lower()
+    if suffix == ".xlsx" or data[:4] == b"PK\x03\x04" and suffix not in BOUNDARY_SUFFIXES:
+        return read_xlsx(data, file_name)
+    if suffix == ".xls":
+        raise FileRefusedError(Problem(file_name, None, None, None, "unknown_format",
+                                  "det gamla Excel-formatet .xls; spara filen som .xlsx eller CSV"))
+    return read_csv(data, file_name)
+
+
+def detect_kind(data: bytes, file_name: str) -> str:
+    """incidents, areas or population, from the file's name and content."""
+    suffix = Path(file_name).suffix.lower()
+    if suffix in BOUNDARY_SUFFIXES:
+        if suffix == ".shp":
+            raise FileRefusedError(Problem(file_name, None, None, None, "unknown_format",
+                                      "en ensam .shp-fil; packa .shp, .shx, .dbf och .prj i en zip-fil"))
+        return "areas"
+    if suffix == ".json" or data.lstrip()[:1] in (b"[", b"{"):
+        return "json"
+    if suffix in TABLE_SUFFIXES or suffix == ".xls" or not suffix:
+        return "table"
+    raise FileRefusedError(Problem(file_name, None, None, None, "unknown_format", suffix or "okänd filtyp"))
+
+
+def remembered_mapping(con: duckdb.DuckDBPyConnection, key: str) -> dict | None:
+    """The mapping the coordinator confirmed for files with these headers, if any."""
+    found = queries.rows(con, "SELECT mapping FROM column_mappings WHERE source_key = ?", [key])
+    return json.loads(found[0][0]) if found else None
+
+
+def remember_mapping(con: duckdb.DuckDBPyConnection, key: str, kind: str, mapping: dict, by: str) -> None:
+    """Remember a confirmed mapping for the next file from the same source."""
+    cur = con.cursor()
+    try:
+        cur.execute("INSERT OR REPLACE INTO column_mappings VALUES (?, ?, ?, ?, ?)",
+                    [key, kind, json.dumps(mapping, ensure_ascii=False), datetime.now(UTC), by])
+    finally:
+        cur.close()
+
+
+def add_alias(con: duckdb.DuckDBPyConnection, kind: str, alias: str, target_code: str | None, by: str) -> None:
+    """Map a value seen in files onto a vocabulary code on purpose (None: leave such rows out)."""
+    table = {"category": "categories", "risk_factor": "risk_factors", "source": "sources"}[kind]
+    if target_code is not None and not queries.rows(
+            con, "SELECT 1 FROM " + table + " WHERE code = ?", [target_code]):  # table from the allow-list
+        raise ValueError(f"no {kind} with code {target_code!r}")
+    cur = con.cursor()
+    try:
+        cur.execute("INSERT OR REPLACE INTO value_aliases VALUES (?, ?, ?, ?, ?)",
+                    [kind, normalise(alias), target_code, by, datetime.now(UTC)])
+    finally:
+        cur.close()
+
+
+def prepare_table(table: Table, con: duckdb.DuckDBPyConnection, ctx: Context, options: ImportOptions):
+    """Check a table as incidents or population (whichever it is, or what `options.kind` says)."""
+    kind = options.kind
+    if kind is None:
+        recognised = guess_mapping(table.headers, INCIDENT_FIELDS)
+        if recognised.get("date") and recognised.get("category"):
+            kind = "incidents"
+        elif looks_like_population(table):
+            kind = "population"
+        else:
+            raise FileRefusedError(Problem(
+                table.file_name, None, None, None, "unknown_kind",
+                "inga kolumner för datum och kategori (händelser) eller för område och befolkning; rubriker: "
+                + ", ".join(table.headers[:8])))
+    if kind == "incidents":
+        mapping = options.mapping or remembered_mapping(con, signature(table.headers))
+        return prepare_incidents(table, ctx, mapping, options.source)
+    if kind == "population":
+        return prepare_population(table, ctx, options.year)
+    raise FileRefusedError(Problem(table.file_name, None, None, None, "unsupported_table",
+                              "en tabell över insatser (det stöds i en senare version)"))
+
+
+def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
+                 options: ImportOptions | None = None, today: date | None = None) -> ImportResult:
+    """Import one file. Never raises for bad input: a refused file comes back with status 'refused'."""
+    options = options or ImportOptions()
+    if options.on_error not in ON_ERROR:
+        raise ValueError(f"on_error must be one of {ON_ERROR}")
+    if options.kind is not None and options.kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}")
+    digest = sha256(data)
+    kind = options.kind or "incidents"
+    try:
+        ctx = load_context(con, today)
+        found = detect_kind(data, file_name)
+        if found == "areas" or options.kind == "areas":
+            kind = "areas"
+            prepared = prepare_areas(data, file_name, ctx, crs=options.crs, division=options.division)
+            return store_areas(con, prepared, sha256=digest, imported_by=options.imported_by,
+                               dry_run=options.dry_run)
+        if found == "json":
+            events = police.load(data, file_name)
+            prepared = police.prepare_police(events, ctx, file_name)
+        else:
+            prepared = prepare_table(read_table(data, file_name), con, ctx, options)
+        if hasattr(prepared, "frame"):
+            kind = "incidents"
+            result = store_incidents(con, prepared, sha256=digest, imported_by=options.imported_by,
+                                     on_error=options.on_error, dry_run=options.dry_run)
+            if (result.status == "stored" and options.remember_mapping and prepared.mapping
+                    and prepared.source_key and options.mapping):
+                remember_mapping(con, prepared.source_key, "incidents", prepared.mapping, options.imported_by)
+            return result
+        kind = "population"
+        return store_population(con, prepared, sha256=digest, imported_by=options.imported_by,
+                                on_error=options.on_error, dry_run=options.dry_run)
+    except FileRefusedError as refused:
+        return ImportResult(None, "refused", file_name, kind, refusal=refused.problem,
+                            problems=[refused.problem, *refused.related])
+
+
+def import_path(con: duckdb.DuckDBPyConnection, path: Path | str, options: ImportOptions | None = None,
+                today: date | None = None) -> ImportResult:
+    """Import a file from disk."""
+    path = Path(path)
+    return import_bytes(con, path.read_bytes(), path.name, options, today)

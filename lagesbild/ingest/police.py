@@ -1,0 +1,131 @@
+"""The Swedish Police's events JSON (polisen.se/api/events) as incidents of the municipality.
+
+Quirks handled, all seen in real files: empty files, one-line and indented files, hours without a leading
+zero, relative URLs, and from 2026 a county-level `location` with the municipality only at the end of
+`name`. The incident time is read from `name` ("5 augusti 15.48, ...", year from the publish time); the
+position is a centroid, so every event gets municipality precision and is never drawn as a point.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from lagesbild.ingest.context import Context
+from lagesbild.ingest.incidents import Prepared, natural_keys
+from lagesbild.ingest.problems import FileRefusedError, Problem
+from lagesbild.ingest.values import normalise
+
+MONTHS = {"januari": 1, "februari": 2, "mars": 3, "april": 4, "maj": 5, "juni": 6, "juli": 7, "augusti": 8,
+          "september": 9, "oktober": 10, "november": 11, "december": 12}
+_NAME_TIME = re.compile(r"^\s*(\d{1,2})\s+([a-zåäö]+)\s+(\d{1,2})[.:](\d{2})", re.IGNORECASE)
+_PUBLISHED = re.compile(r"^(\d{4})-(\d{2})-(\d{2}) (\d{1,2}):(\d{2}):(\d{2}) ([+-]\d{2}):?(\d{2})$")
+
+
+def looks_like_police(document: object) -> bool:
+    """Whether parsed JSON is a list of police events."""
+    return (isinstance(document, list) and bool(document) and isinstance(document[0], dict)
+            and {"datetime", "name", "type", "location"} <= set(document[0]))
+
+
+def load(data: bytes, file_name: str) -> list[dict]:
+    """The events in a police JSON file (FileRefusedError when it is empty or not such a file)."""
+    if not data.strip():
+        raise FileRefusedError(Problem(file_name, None, None, None, "empty_file"))
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise FileRefusedError(Problem(file_name, None, None, None, "not_text")) from None
+    except json.JSONDecodeError as exc:
+        raise FileRefusedError(Problem(file_name, exc.lineno, None, None, "damaged",
+                                  f"ogiltig JSON vid tecken {exc.colno}")) from None
+    if document == []:
+        raise FileRefusedError(Problem(file_name, None, None, None, "no_rows"))
+    if not looks_like_police(document):
+        raise FileRefusedError(Problem(file_name, None, None, None, "unknown_kind",
+                                  "JSON som varken är Polisens händelser eller GeoJSON"))
+    return document
+
+
+def published(text: str) -> datetime:
+    """'2025-07-05 6:33:07 +02:00' -> aware datetime."""
+    match = _PUBLISHED.match(text.strip())
+    if not match:
+        raise ValueError(text)
+    y, mo, d, h, mi, s, oh, om = match.groups()
+    return datetime.fromisoformat(f"{y}-{mo}-{d}T{int(h):02d}:{mi}:{s}{oh}:{om}")
+
+
+def incident_time(name: str, publish: datetime) -> datetime:
+    """Local incident time from the event's name, with the year taken from the publish time."""
+    match = _NAME_TIME.match(name)
+    local_publish = publish.replace(tzinfo=None)
+    if not match or match.group(2).lower() not in MONTHS:
+        return local_publish
+    day, month = int(match.group(1)), MONTHS[match.group(2).lower()]
+    year = publish.year - 1 if month > publish.month else publish.year
+    try:
+        return datetime(year, month, day, int(match.group(3)), int(match.group(4)))
+    except ValueError:
+        return local_publish
+
+
+def municipality_of(event: dict) -> str:
+    """The municipality an event belongs to: its location, or the last part of its name for county locations."""
+    location = (event.get("location") or {}).get("name", "")
+    if location and not location.endswith(" län"):
+        return location
+    return str(event.get("name", "")).rsplit(",", 1)[-1].strip()
+
+
+def prepare_police(events: list[dict], ctx: Context, file_name: str) -> Prepared:
+    """Events of this municipality as incidents; the rest counted as left out, never silently dropped."""
+    if not ctx.municipality_name:
+        raise FileRefusedError(Problem(file_name, None, None, None, "no_municipality"))
+    here = normalise(ctx.municipality_name)
+    police = ctx.sources.get("polisen")
+    records, problems, ignored, rejected = [], [], {}, set()
+    unknown: dict[str, int] = {}
+    for number, event in enumerate(events, start=1):
+        if not isinstance(event, dict):
+            problems.append(Problem(file_name, number, None, str(event)[:40], "unknown_kind", "inte en händelse"))
+            rejected.add(number)
+            continue
+        if normalise(municipality_of(event)) != here:
+            key = "händelser i andra kommuner"
+            ignored[key] = ignored.get(key, 0) + 1
+            continue
+        kind = str(event.get("type", "")).strip()
+        category = ctx.categories.get(normalise(kind), -1)
+        if category is None:
+            key = f"{kind} (utanför lägesbilden)"
+            ignored[key] = ignored.get(key, 0) + 1
+            continue
+        if category == -1:
+            problems.append(Problem(file_name, number, "type", kind, "unknown_category"))
+            unknown[kind] = unknown.get(kind, 0) + 1
+            rejected.add(number)
+            continue
+        try:
+            when = incident_time(str(event.get("name", "")), published(str(event.get("datetime", ""))))
+        except ValueError:
+            problems.append(Problem(file_name, number, "datetime", str(event.get("datetime")), "bad_date"))
+            rejected.add(number)
+            continue
+        records.append({
+            "row": number, "source_id": police, "external_id": str(event.get("id")), "local_time": when,
+            "has_time": True, "category_id": category, "area_id": -1, "lon": np.nan, "lat": np.nan,
+            "x": np.nan, "y": np.nan, "precision": "municipality", "risk_mask": np.uint64(0),
+            "description": (event.get("summary") or None) if ctx.store_free_text else None,
+        })
+    frame = pd.DataFrame(records, columns=["row", "source_id", "external_id", "local_time", "has_time",
+                                           "category_id", "area_id", "lon", "lat", "x", "y", "precision",
+                                           "risk_mask", "description"])
+    frame["natural_key"] = natural_keys(frame) if len(frame) else pd.Series(dtype="object")
+    return Prepared(kind="incidents", file_name=file_name, rows_read=len(events), frame=frame, problems=problems,
+                    rejected_rows=rejected, ignored=ignored, unknown={"category": unknown} if unknown else {},
+                    source_key="polisen-json")

@@ -1,0 +1,99 @@
+"""Problems found in an uploaded file, each with file, row, column, value and a reason in Swedish and English.
+
+A `Problem` names a reason by code; the texts live in one table so the UI speaks Swedish and the CLI and logs
+speak English from the same finding. `FileRefusedError` carries a problem that stops the whole file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+REASONS: dict[str, tuple[str, str]] = {
+    # whole-file problems
+    "empty_file": ("Filen är tom.", "The file is empty."),
+    "not_text": ("Filen är inte en textfil i UTF-8 eller Windows-1252 (den kan vara binär eller skadad).",
+                 "The file is not text in UTF-8 or Windows-1252 (it may be binary or damaged)."),
+    "unknown_format": ("Filformatet känns inte igen: {detail}.", "The file format is not recognised: {detail}."),
+    "damaged": ("Filen är skadad eller avkortad: {detail}.", "The file is damaged or truncated: {detail}."),
+    "no_header": ("Filen saknar en rubrikrad.", "The file has no header row."),
+    "unknown_kind": ("Kunde inte avgöra vad filen innehåller: {detail}.",
+                     "Could not tell what the file holds: {detail}."),
+    "missing_column": ("Kolumn för {detail} saknas.", "No column for {detail}."),
+    "personal_id": ("Kolumnen innehåller personnummer. Filen tas inte emot; ta bort kolumnen och försök igen.",
+                    "The column holds Swedish personal identity numbers. The file is refused; remove the column."),
+    "personal_name": ("Kolumnen verkar innehålla personnamn. Filen tas inte emot; ta bort kolumnen och försök igen.",
+                      "The column appears to hold personal names. The file is refused; remove the column."),
+    "no_municipality": ("Databasen har ingen kommun angiven; kör `python -m lagesbild init` först.",
+                        "The database names no municipality; run `python -m lagesbild init` first."),
+    "no_source": ("Ange vilken källa filen kommer från.", "Say which source the file comes from (--source)."),
+    "unknown_source": ("Okänd källa: {detail}.", "Unknown source: {detail}."),
+    "no_rows": ("Filen innehåller inga datarader.", "The file holds no data rows."),
+    "rejected_rows": ("{detail} rader har fel och filen avvisades i sin helhet.",
+                      "{detail} rows have errors and the whole file was refused."),
+    "no_areas_here": ("Inga områden i filen ligger i {detail}.", "No area in the file lies in {detail}."),
+    "crs_unknown": ("Koordinatsystemet framgår inte av filen och kunde inte avgöras: {detail}.",
+                    "The file's coordinate system is not stated and could not be detected: {detail}."),
+    "unsupported_table": ("Tabellen är {detail} och kan inte läsas in.", "The table is {detail} and cannot be imported."),
+    # row problems
+    "short_row": ("Raden har {detail} fält men rubriken har fler; filen kan vara avkortad.",
+                  "The row has {detail} fields but the header has more; the file may be truncated."),
+    "bad_date": ("Datumet går inte att tolka.", "The date cannot be read."),
+    "bad_time": ("Klockslaget går inte att tolka.", "The time cannot be read."),
+    "future_date": ("Datumet ligger i framtiden.", "The date lies in the future."),
+    "missing_value": ("Värde saknas.", "The value is missing."),
+    "unknown_category": ("Okänd kategori; koppla den till en befintlig kategori eller lägg till den.",
+                         "Unknown category; map it onto an existing one or add it."),
+    "unknown_risk_factor": ("Okänd riskfaktor; koppla den till en befintlig riskfaktor.",
+                            "Unknown risk factor; map it onto an existing one."),
+    "bad_number": ("Talet går inte att tolka.", "The number cannot be read."),
+    "coordinates_outside_sweden": ("Koordinaterna ligger inte i Sverige (varken WGS84, SWEREF 99 TM eller RT 90).",
+                                   "The coordinates are not in Sweden (neither WGS84, SWEREF 99 TM nor RT 90)."),
+    "outside_municipality": ("Platsen ligger utanför {detail}.", "The place lies outside {detail}."),
+    "unknown_area": ("Okänt område.", "Unknown area."),
+    "no_place": ("Raden saknar både koordinater och område.", "The row has neither coordinates nor an area."),
+    "bad_population": ("Befolkningen måste vara ett heltal som inte är negativt.",
+                       "The population must be a non-negative whole number."),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding: where (row and column as the coordinator sees them), what value, and why."""
+
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    code: str
+    detail: str = ""
+
+    def reason(self, language: str = "sv") -> str:
+        """The reason in Swedish ('sv') or English ('en')."""
+        swedish, english = REASONS[self.code]
+        return (swedish if language == "sv" else english).format(detail=self.detail)
+
+    def message(self, language: str = "sv") -> str:
+        """One line naming file, row, column and value, then the reason."""
+        parts = [self.file]
+        if self.row is not None:
+            parts.append(("rad " if language == "sv" else "row ") + str(self.row))
+        if self.column:
+            parts.append(("kolumn " if language == "sv" else "column ") + repr(self.column))
+        if self.value not in (None, ""):
+            parts.append(("värde " if language == "sv" else "value ") + repr(_short(self.value)))
+        return ", ".join(parts) + ": " + self.reason(language)
+
+
+def _short(value: str, limit: int = 60) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+@dataclass
+class FileRefusedError(Exception):
+    """The whole file is refused; nothing of it is stored."""
+
+    problem: Problem
+    related: list[Problem] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return self.problem.message("en")

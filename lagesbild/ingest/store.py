@@ -1,0 +1,237 @@
+"""Writing checked rows: one transaction per import, deduplicated by natural key, recorded, undoable.
+
+Either everything of an import is committed (incidents, risk-factor links and the import record) or
+nothing is: any error rolls back, and a killed process leaves only what was committed before it started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from lagesbild import geo, vocabulary
+from lagesbild.ingest.incidents import Prepared
+from lagesbild.ingest.problems import FileRefusedError, Problem
+
+_WRITE_LOCK = threading.Lock()  # one writer at a time within the process
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, for a dry run or a refused file, would have done)."""
+
+    import_id: int | None
+    status: str  # stored, refused, dry-run
+    file_name: str
+    kind: str
+    rows_read: int = 0
+    rows_stored: int = 0
+    rows_duplicate: int = 0
+    rows_rejected: int = 0
+    rows_ignored: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    ignored: dict[str, int] = field(default_factory=dict)
+    unknown: dict[str, dict[str, int]] = field(default_factory=dict)
+    refusal: Problem | None = None
+
+    def summary(self, language: str = "en") -> str:
+        """One line for the CLI and logs (English) or the UI (Swedish)."""
+        if self.status == "refused":
+            reason = self.refusal.message(language) if self.refusal else ""
+            return ("Refused, nothing stored: " if language == "en" else "Avvisad, inget sparades: ") + reason
+        if language == "sv":
+            head = "Provläsning" if self.status == "dry-run" else f"Import {self.import_id}"
+            return (f"{head}: {self.rows_read} rader lästa, {self.rows_stored} sparade, "
+                    f"{self.rows_duplicate} fanns redan, {self.rows_rejected} med fel, "
+                    f"{self.rows_ignored} utanför lägesbilden.")
+        head = "Dry run" if self.status == "dry-run" else f"Import {self.import_id}"
+        return (f"{head}: {self.rows_read} rows read, {self.rows_stored} stored, {self.rows_duplicate} already "
+                f"there, {self.rows_rejected} rejected, {self.rows_ignored} left out (outside the picture).")
+
+
+def _incident_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The stored columns: UTC instant, local calendar fields, grid cells."""
+    local = pd.DatetimeIndex(frame["local_time"])
+    aware = local.tz_localize("Europe/Stockholm", ambiguous=np.zeros(len(local), bool), nonexistent="shift_forward")
+    wall = aware.tz_localize(None)
+    has_time = frame["has_time"].to_numpy(bool)
+    pointed = frame["precision"].isin(["exact", "street"]).to_numpy() & frame["x"].notna().to_numpy()
+    x = frame["x"].to_numpy(float)
+    y = frame["y"].to_numpy(float)
+    cell_250 = pd.array(geo.cell_id(np.nan_to_num(x), np.nan_to_num(y), 250), "Int64")
+    cell_1k = pd.array(geo.cell_id(np.nan_to_num(x), np.nan_to_num(y), 1000), "Int64")
+    cell_250[~pointed] = pd.NA
+    cell_1k[~pointed] = pd.NA
+    hour = pd.array(wall.hour, "Int8")
+    hour[~has_time] = pd.NA
+    area = pd.array(frame["area_id"].to_numpy(np.int64), "Int64")
+    area[frame["area_id"].to_numpy() < 0] = pd.NA
+    return pd.DataFrame({
+        "row": frame["row"].to_numpy(),
+        "source_id": frame["source_id"].to_numpy(np.int16),
+        "external_id": frame["external_id"].astype("string"),
+        "occurred_at": aware.tz_convert("UTC"),
+        "local_time": wall,
+        "day": wall.normalize(),
+        "hour": hour,
+        "weekday": (wall.day_of_week + 1).astype("int8"),
+        "category_id": frame["category_id"].to_numpy(np.int16),
+        "area_id": area,
+        "lon": frame["lon"].to_numpy(float), "lat": frame["lat"].to_numpy(float),
+        "x": np.where(pointed, x, np.nan), "y": np.where(pointed, y, np.nan),
+        "cell_250": cell_250, "cell_1k": cell_1k,
+        "precision": frame["precision"].astype(str),
+        "risk_mask": frame["risk_mask"].to_numpy(np.uint64),
+        "natural_key": frame["natural_key"].astype(str),
+        "description": frame["description"].astype("string") if "description" in frame else None,
+    })
+
+
+def store_incidents(con: duckdb.DuckDBPyConnection, prepared: Prepared, *, sha256: str, imported_by: str,
+                    on_error: str = "skip", dry_run: bool = False) -> ImportResult:
+    """Store the checked rows in one transaction (or, for a dry run, only count what would happen)."""
+    result = ImportResult(None, "dry-run" if dry_run else "stored", prepared.file_name, prepared.kind,
+                          rows_read=prepared.rows_read, rows_rejected=len(prepared.rejected_rows),
+                          rows_ignored=prepared.rows_ignored, problems=prepared.problems,
+                          ignored=prepared.ignored, unknown=prepared.unknown)
+    if prepared.rejected_rows and on_error == "reject":
+        result.status = "refused"
+        result.refusal = Problem(prepared.file_name, None, None, None, "rejected_rows", str(result.rows_rejected))
+        return result
+    rows = _incident_rows(prepared.frame)
+    with _WRITE_LOCK:
+        cur = con.cursor()
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            cur.register("staged", rows)
+            fresh = cur.execute(
+                "SELECT s.* FROM (SELECT *, row_number() OVER (PARTITION BY natural_key ORDER BY row) AS copy"
+                " FROM staged) s WHERE s.copy = 1"
+                " AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.natural_key = s.natural_key) ORDER BY s.row"
+            ).df()
+            result.rows_stored = len(fresh)
+            result.rows_duplicate = len(rows) - len(fresh)
+            if dry_run:
+                cur.execute("ROLLBACK")
+                return result
+            import_id = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM imports").fetchall()[0][0]
+            first_id = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM incidents").fetchall()[0][0]
+            fresh.insert(0, "id", np.arange(first_id, first_id + len(fresh), dtype=np.int64))
+            fresh["import_id"] = import_id
+            cur.register("fresh", fresh)
+            cur.execute(
+                "INSERT INTO incidents (id, source_id, external_id, occurred_at, local_time, day, hour, weekday,"
+                " category_id, area_id, lon, lat, x, y, cell_250, cell_1k, precision, risk_mask, import_id,"
+                " natural_key, description)"
+                " SELECT id, source_id, external_id, occurred_at, local_time, CAST(day AS DATE), hour, weekday,"
+                " category_id, area_id, lon, lat, x, y, cell_250, cell_1k, CAST(precision AS location_precision),"
+                " risk_mask, import_id, natural_key, description FROM fresh ORDER BY occurred_at"
+            )
+            _insert_links(cur, fresh)
+            cur.execute(
+                "INSERT INTO imports (id, file_name, sha256, kind, imported_by, imported_at, rows_read, rows_stored,"
+                " rows_rejected, rows_duplicate, rows_ignored, status, source_key)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'stored', ?)",
+                [import_id, prepared.file_name, sha256, prepared.kind, imported_by, datetime.now(UTC),
+                 result.rows_read, result.rows_stored, result.rows_rejected, result.rows_duplicate,
+                 result.rows_ignored, prepared.source_key],
+            )
+            cur.execute("COMMIT")
+            result.import_id = import_id
+        except BaseException:
+            _rollback(cur)
+            raise
+        finally:
+            cur.close()
+    return result
+
+
+def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
+    with contextlib.suppress(duckdb.Error):  # the failure itself may already have ended the transaction
+        cur.execute("ROLLBACK")
+
+
+def _insert_links(cur: duckdb.DuckDBPyConnection, fresh: pd.DataFrame) -> None:
+    ids = fresh["id"].to_numpy()
+    masks = fresh["risk_mask"].to_numpy(np.uint64)
+    factor_ids = [r[0] for r in cur.execute("SELECT id FROM risk_factors").fetchall()]
+    parts = [pd.DataFrame({"incident_id": ids[(masks & np.uint64(1 << (f - 1))) != 0], "risk_factor_id": f})
+             for f in factor_ids]
+    links = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["incident_id", "risk_factor_id"])
+    if len(links):
+        cur.register("links", links)
+        cur.execute("INSERT INTO incident_risk_factors SELECT incident_id, risk_factor_id FROM links")
+
+
+def undo_import(con: duckdb.DuckDBPyConnection, import_id: int, *, undone_by: str) -> dict[str, int]:
+    """Remove exactly what import `import_id` stored; returns counts removed per table."""
+    with _WRITE_LOCK:
+        cur = con.cursor()
+        try:
+            found = cur.execute("SELECT kind, status, file_name FROM imports WHERE id = ?", [import_id]).fetchall()
+            if not found:
+                raise FileRefusedError(Problem(f"import {import_id}", None, None, None, "unknown_kind",
+                                          "importen finns inte"))
+            kind, status, file_name = found[0]
+            if status != "stored":
+                raise FileRefusedError(Problem(file_name, None, None, None, "unknown_kind",
+                                          f"importen har status '{status}' och kan inte ångras"))
+            cur.execute("BEGIN TRANSACTION")
+            removed: dict[str, int] = {}
+            if kind in ("incidents", "demo"):
+                removed["incident_risk_factors"] = cur.execute(
+                    "DELETE FROM incident_risk_factors WHERE incident_id IN"
+                    " (SELECT id FROM incidents WHERE import_id = ?)", [import_id]).fetchall()[0][0]
+                removed["incidents"] = cur.execute("DELETE FROM incidents WHERE import_id = ?",
+                                                   [import_id]).fetchall()[0][0]
+            if kind in ("areas", "demo"):
+                used = cur.execute(
+                    "SELECT count(*) FROM incidents WHERE import_id <> ? AND area_id IN"
+                    " (SELECT id FROM areas WHERE import_id = ?)", [import_id, import_id]).fetchall()[0][0]
+                if used:
+                    raise FileRefusedError(Problem(file_name, None, None, None, "unknown_kind",
+                                              f"områdena används av {used} händelser från andra importer; "
+                                              "ångra dem först"))
+                removed["area_population"] = cur.execute(
+                    "DELETE FROM area_population WHERE area_id IN (SELECT id FROM areas WHERE import_id = ?)",
+                    [import_id]).fetchall()[0][0]
+                removed["areas"] = cur.execute("DELETE FROM areas WHERE import_id = ?", [import_id]).fetchall()[0][0]
+            if kind == "population":
+                removed["area_population"] = cur.execute("DELETE FROM area_population WHERE import_id = ?",
+                                                         [import_id]).fetchall()[0][0]
+                refresh_population(cur)
+            if kind == "demo":
+                for table in ("intervention_areas", "intervention_risk_factors", "intervention_categories"):
+                    cur.execute("DELETE FROM " + table + " WHERE intervention_id IN"  # constant table names
+                                " (SELECT id FROM interventions WHERE import_id = ?)", [import_id])
+                removed["interventions"] = cur.execute("DELETE FROM interventions WHERE import_id = ?",
+                                                       [import_id]).fetchall()[0][0]
+            cur.execute("UPDATE imports SET status = 'undone', undone_at = ?, undone_by = ? WHERE id = ?",
+                        [datetime.now(UTC), undone_by, import_id])
+            cur.execute("COMMIT")
+            return removed
+        except BaseException:
+            _rollback(cur)
+            raise
+        finally:
+            cur.close()
+
+
+def refresh_population(cur: duckdb.DuckDBPyConnection) -> None:
+    """Set each area's population to its latest imported year, or back to what it was created with."""
+    cur.execute(
+        "UPDATE areas SET population = coalesce((SELECT p.population FROM area_population p"
+        " WHERE p.area_id = areas.id ORDER BY p.year DESC, p.import_id DESC LIMIT 1), base_population)"
+    )
+
+
+def install_vocabulary_if_empty(cur: duckdb.DuckDBPyConnection) -> None:
+    """A database made with `init` gets the standard vocabularies."""
+    if cur.execute("SELECT count(*) FROM categories").fetchall()[0][0] == 0:
+        vocabulary.install(cur)
