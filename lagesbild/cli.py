@@ -31,7 +31,8 @@ class CliError(Exception):
 
 
 def _db_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", type=Path, metavar="PATH",
+    # SUPPRESS: a --db given before the command must survive the subcommand's own (absent) --db.
+    parser.add_argument("--db", type=Path, metavar="PATH", default=argparse.SUPPRESS,
                         help="database file (default: $LAGESBILD_DB or data/lagesbild.duckdb)")
 
 
@@ -114,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _db_path(args: argparse.Namespace) -> Path:
-    return args.db or Settings.from_env().db_path
+    return getattr(args, "db", None) or Settings.from_env().db_path
 
 
 def _open(path: Path) -> duckdb.DuckDBPyConnection:
@@ -185,7 +186,8 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from lagesbild import bench
 
-    result = bench.run(incidents=args.incidents, repeat=args.repeat, path=args.db, rebuild=args.rebuild)
+    result = bench.run(incidents=args.incidents, repeat=args.repeat, path=getattr(args, "db", None),
+                       rebuild=args.rebuild)
     print(json.dumps(result, ensure_ascii=False))
     return EXIT_OK
 

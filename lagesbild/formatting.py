@@ -51,3 +51,10 @@ def day(value: date) -> str:
 def period(start: date, end: date) -> str:
     """'1 november 2025 – 31 oktober 2026'."""
     return f"{day(start)} – {day(end)}"
+
+
+def municipality(name: str) -> str:
+    """'Sölvesborg' -> 'Sölvesborgs kommun'; 'Strängnäs' -> 'Strängnäs kommun'."""
+    if not name:
+        return "kommunen"
+    return f"{name} kommun" if name[-1].lower() in "sxz" else f"{name}s kommun"

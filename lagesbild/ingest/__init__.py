@@ -125,6 +125,10 @@ def prepare_table(table: Table, con: duckdb.DuckDBPyConnection, ctx: Context, op
             kind = "incidents"
         elif looks_like_population(table):
             kind = "population"
+        elif any(word in normalise(" ".join(table.headers)) for word in ("anmälda brott", "numcrimes", "brott per")):
+            raise FileRefusedError(Problem(
+                table.file_name, None, None, None, "unsupported_table",
+                "en sammanställning av anmälda brott per kommun (BRÅ-statistik); Lägesbild läser enskilda händelser"))
         else:
             raise FileRefusedError(Problem(
                 table.file_name, None, None, None, "unknown_kind",
@@ -155,6 +159,13 @@ def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
         if found == "areas" or options.kind == "areas":
             kind = "areas"
             prepared = prepare_areas(data, file_name, ctx, crs=options.crs, division=options.division)
+            return store_areas(con, prepared, sha256=digest, imported_by=options.imported_by,
+                               dry_run=options.dry_run)
+        if found == "json" and police.is_geojson(data):
+            kind = "areas"
+            prepared = prepare_areas(data, Path(file_name).with_suffix(".geojson").name, ctx, crs=options.crs,
+                                     division=options.division)
+            prepared.file_name = file_name
             return store_areas(con, prepared, sha256=digest, imported_by=options.imported_by,
                                dry_run=options.dry_run)
         if found == "json":

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from lagesbild import geo
+from lagesbild import formatting, geo
 from lagesbild.ingest.columns import POPULATION_FIELDS, guess_mapping, header_key
 from lagesbild.ingest.context import Context
 from lagesbild.ingest.problems import FileRefusedError, Problem
@@ -154,7 +154,7 @@ def prepare_areas(data: bytes, file_name: str, ctx: Context, *, crs: str | None 
             part = part.set_crs(found, allow_override=True)
         chosen.append(part[["code", "name", "population", "version", "geometry"]].to_crs(geo.WGS84))
     if not chosen:
-        detail = f"{ctx.municipality_name} kommun"
+        detail = formatting.municipality(ctx.municipality_name)
         if seen:
             detail += " (filen innehåller t.ex. " + ", ".join(sorted(seen)[:5]) + ")"
         raise FileRefusedError(Problem(file_name, None, None, None, "no_areas_here", detail))
@@ -166,7 +166,12 @@ def prepare_areas(data: bytes, file_name: str, ctx: Context, *, crs: str | None 
     merged["kind"] = np.where(merged["code"].str.match(DESO.pattern), "DeSO",
                               np.where(merged["code"].str.match(REGSO.pattern), "RegSO", "custom"))
     version = next((v for v in merged["version"] if v and v != "nan"), "")
-    label = division or " ".join(x for x in (merged["kind"].iloc[0], version) if x) or Path(file_name).stem
+    if division:
+        label = division
+    elif list(merged["code"]) == [ctx.municipality_code]:
+        label = "Kommungräns"
+    else:
+        label = " ".join(x for x in (str(merged["kind"].iloc[0]), version) if x)
     return PreparedAreas(file_name, merged, label, read, {"områden i andra kommuner": read - len(frame)})
 
 
@@ -187,11 +192,6 @@ def store_areas(con: duckdb.DuckDBPyConnection, prepared: PreparedAreas, *, sha2
             fresh = [i for i, code in enumerate(frame["code"]) if code not in existing]
             result.rows_stored = len(fresh)
             result.rows_duplicate = len(frame) - len(fresh)
-            clash = cur.execute("SELECT list(code) FROM areas WHERE division <> ? AND list_contains(?, code)",
-                                [prepared.division, [frame["code"].iloc[i] for i in fresh]]).fetchall()[0][0]
-            if clash:
-                raise FileRefusedError(Problem(prepared.file_name, None, "code", ", ".join(clash[:5]), "unknown_kind",
-                                          "områdeskoderna finns redan i en annan indelning"))
             if dry_run:
                 cur.execute("ROLLBACK")
                 return result

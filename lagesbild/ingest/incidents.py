@@ -16,7 +16,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from lagesbild import geo
+from lagesbild import formatting, geo
 from lagesbild.ingest import guard
 from lagesbild.ingest.columns import FIELD_LABELS, INCIDENT_FIELDS, guess_mapping, signature
 from lagesbild.ingest.context import Context
@@ -268,7 +268,7 @@ def _places(frame, mapping, ctx: Context, rows: _Rows) -> dict[str, np.ndarray]:
     area_id = np.full(n, -1, np.int64)
     precision = np.full(n, "", dtype=object)
     located = np.zeros(n, bool)
-    where = f"{ctx.municipality_name} kommun" if ctx.municipality_name else "kommunen"
+    where = formatting.municipality(ctx.municipality_name)
 
     pair = _coordinates(frame, mapping)
     if pair is not None:
@@ -292,17 +292,19 @@ def _places(frame, mapping, ctx: Context, rows: _Rows) -> dict[str, np.ndarray]:
                 rows.flag(ok & (area_id < 0), label, shown, "outside_municipality", where)
             precision[ok] = "exact"
             located |= ok
-    if mapping.get("area"):
-        column = frame[mapping["area"]]
+    area_column = mapping.get("area") or mapping.get("place")  # a place text may name an area
+    if area_column:
+        column = frame[area_column]
         lookup = ctx.area_lookup()
         found = column.map(lambda v: lookup.get(normalise(v), -1)).to_numpy(np.int64)
         use = ~located & ~_missing(column)
-        rows.flag(use & (found < 0), mapping["area"], column, "unknown_area")
+        if mapping.get("area"):
+            rows.flag(use & (found < 0), area_column, column, "unknown_area")
         area_id[use & (found >= 0)] = found[use & (found >= 0)]
         precision[use & (found >= 0)] = "area"
         located |= use & (found >= 0)
-        given_elsewhere = use & (found < 0)
-        located |= given_elsewhere  # already flagged
+        if mapping.get("area"):
+            located |= use & (found < 0)  # already flagged as an unknown area
     rows.flag(~located, None, None, "no_place")
     return {"lon": lon, "lat": lat, "x": x, "y": y, "area_id": area_id, "precision": precision}
 

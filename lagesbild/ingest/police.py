@@ -32,6 +32,12 @@ def looks_like_police(document: object) -> bool:
             and {"datetime", "name", "type", "location"} <= set(document[0]))
 
 
+def is_geojson(data: bytes) -> bool:
+    """Whether JSON bytes are a GeoJSON FeatureCollection (checked cheaply, without parsing everything)."""
+    head = data[:4096].decode("utf-8-sig", errors="ignore").replace(" ", "").replace("\n", "")
+    return '"type":"FeatureCollection"' in head or '"features":[' in head
+
+
 def load(data: bytes, file_name: str) -> list[dict]:
     """The events in a police JSON file (FileRefusedError when it is empty or not such a file)."""
     if not data.strip():

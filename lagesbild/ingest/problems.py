@@ -33,6 +33,9 @@ REASONS: dict[str, tuple[str, str]] = {
     "no_areas_here": ("Inga områden i filen ligger i {detail}.", "No area in the file lies in {detail}."),
     "crs_unknown": ("Koordinatsystemet framgår inte av filen och kunde inte avgöras: {detail}.",
                     "The file's coordinate system is not stated and could not be detected: {detail}."),
+    "area_clash": ("Områdeskoderna finns redan i indelningen {detail}; välj ett annat namn på indelningen.",
+                   "The area codes already exist in the division {detail}; choose another division name."),
+    "cannot_undo": ("Importen kan inte ångras: {detail}.", "The import cannot be undone: {detail}."),
     "unsupported_table": ("Tabellen är {detail} och kan inte läsas in.", "The table is {detail} and cannot be imported."),
     # row problems
     "short_row": ("Raden har {detail} fält men rubriken har fler; filen kan vara avkortad.",

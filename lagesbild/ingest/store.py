@@ -176,12 +176,12 @@ def undo_import(con: duckdb.DuckDBPyConnection, import_id: int, *, undone_by: st
         try:
             found = cur.execute("SELECT kind, status, file_name FROM imports WHERE id = ?", [import_id]).fetchall()
             if not found:
-                raise FileRefusedError(Problem(f"import {import_id}", None, None, None, "unknown_kind",
-                                          "importen finns inte"))
+                raise FileRefusedError(Problem(f"import {import_id}", None, None, None, "cannot_undo",
+                                               "den finns inte"))
             kind, status, file_name = found[0]
             if status != "stored":
-                raise FileRefusedError(Problem(file_name, None, None, None, "unknown_kind",
-                                          f"importen har status '{status}' och kan inte ångras"))
+                raise FileRefusedError(Problem(file_name, None, None, None, "cannot_undo",
+                                               f"den har status '{status}'"))
             cur.execute("BEGIN TRANSACTION")
             removed: dict[str, int] = {}
             if kind in ("incidents", "demo"):
@@ -195,9 +195,9 @@ def undo_import(con: duckdb.DuckDBPyConnection, import_id: int, *, undone_by: st
                     "SELECT count(*) FROM incidents WHERE import_id <> ? AND area_id IN"
                     " (SELECT id FROM areas WHERE import_id = ?)", [import_id, import_id]).fetchall()[0][0]
                 if used:
-                    raise FileRefusedError(Problem(file_name, None, None, None, "unknown_kind",
-                                              f"områdena används av {used} händelser från andra importer; "
-                                              "ångra dem först"))
+                    raise FileRefusedError(Problem(file_name, None, None, None, "cannot_undo",
+                                                   f"områdena används av {used} händelser från andra importer; "
+                                                   "ångra dem först"))
                 removed["area_population"] = cur.execute(
                     "DELETE FROM area_population WHERE area_id IN (SELECT id FROM areas WHERE import_id = ?)",
                     [import_id]).fetchall()[0][0]

@@ -42,9 +42,27 @@ CREATE TABLE area_population (
     PRIMARY KEY (area_id, year, import_id)
 );
 
--- The population an area was created with, restored when a population import is undone.
-ALTER TABLE areas ADD COLUMN base_population INTEGER;
-UPDATE areas SET base_population = population;
+-- Areas: a code is unique within its division (the same municipality outline may come in several), and
+-- the population an area was created with is kept, to restore it when a population import is undone.
+CREATE TABLE areas_v2 (
+    id INTEGER PRIMARY KEY,
+    code VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    kind area_kind NOT NULL,
+    division VARCHAR NOT NULL,
+    population INTEGER,
+    area_km2 DOUBLE,
+    geojson VARCHAR NOT NULL,
+    centroid_lon DOUBLE NOT NULL,
+    centroid_lat DOUBLE NOT NULL,
+    import_id INTEGER,
+    base_population INTEGER,
+    UNIQUE (division, code)
+);
+INSERT INTO areas_v2 SELECT id, code, name, kind, division, population, area_km2, geojson, centroid_lon,
+    centroid_lat, import_id, population FROM areas;
+DROP TABLE areas;
+ALTER TABLE areas_v2 RENAME TO areas;
 
 -- A category the police's event types need (shootings and explosions), for databases that have vocabularies.
 INSERT INTO categories SELECT 15, 'skjutning', 'Skjutning eller sprängning', 'Våld', 20.0
