@@ -133,4 +133,7 @@ STANDARD_CATEGORY_ALIASES: dict[str, str | None] = {
     "larm inbrott": None, "larm överfall": None, "luftfartslagen": None, "sjölagen": None,
     "utlänningslagen": None, "bedrägeri": None, "missbruk av urkund": None, "förfalskningsbrott": None,
     "åldringsbrott": None, "miljöbrott": None, "skyddslagen": None, "motorfordon, anträffat stulet": None,
+    "farligt föremål, misstänkt": None,
+    "skottlossning": "skjutning", "skottlossning, misstänkt": "skjutning", "explosion": "skjutning",
+    "sprängning": "skjutning", "smällar": "ordningsstorning", "olaga intrång": "ordningsstorning",
 }
