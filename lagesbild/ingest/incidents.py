@@ -67,6 +67,12 @@ class _Rows:
         self.bad |= where
 
 
+def _map_unique(values: pd.Series, function) -> pd.Series:
+    """`values.map(function)`, calling `function` once per distinct value (exports repeat their values)."""
+    lookup = {value: function(value) for value in values.unique()}
+    return values.map(lookup)
+
+
 def _missing(values: pd.Series) -> np.ndarray:
     return values.str.strip().str.lower().isin(MISSING).to_numpy()
 
@@ -204,7 +210,7 @@ def _sources(frame, mapping, source, ctx: Context, rows: _Rows) -> np.ndarray:
             raise FileRefusedError(Problem(name, None, None, None, "no_source"))
         return np.full(len(frame), default, np.int16)
     column = frame[mapping["source"]]
-    ids = column.map(lambda v: ctx.sources.get(normalise(v), -1) if v.strip() else (default or -1))
+    ids = _map_unique(column, lambda v: ctx.sources.get(normalise(v), -1) if v.strip() else (default or -1))
     ids = ids.to_numpy(np.int64)
     rows.flag(ids < 0, mapping["source"], column, "unknown_source", "")
     return ids.astype(np.int16)
@@ -212,7 +218,7 @@ def _sources(frame, mapping, source, ctx: Context, rows: _Rows) -> np.ndarray:
 
 def _categories(values: pd.Series, ctx: Context, rows: _Rows, column: str,
                 unknown: dict) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
-    norm = values.map(normalise)
+    norm = _map_unique(values, normalise)
     known = norm.map(lambda v: v in ctx.categories).to_numpy(bool)
     ids = norm.map(lambda v: ctx.categories.get(v)).to_numpy(object)
     ignored_mask = known & pd.isna(ids)
@@ -296,7 +302,7 @@ def _places(frame, mapping, ctx: Context, rows: _Rows) -> dict[str, np.ndarray]:
     if area_column:
         column = frame[area_column]
         lookup = ctx.area_lookup()
-        found = column.map(lambda v: lookup.get(normalise(v), -1)).to_numpy(np.int64)
+        found = _map_unique(column, lambda v: lookup.get(normalise(v), -1)).to_numpy(np.int64)
         use = ~located & ~_missing(column)
         if mapping.get("area"):
             rows.flag(use & (found < 0), area_column, column, "unknown_area")
@@ -318,8 +324,11 @@ def natural_keys(frame: pd.DataFrame) -> pd.Series:
                          + frame.loc[with_id, "external_id"].astype(str))
     rest = ~with_id
     if rest.any():
-        parts = (frame.loc[rest, "source_id"].astype(str) + "|" + frame.loc[rest, "local_time"].astype(str) + "|"
-                 + frame.loc[rest, "category_id"].astype(str) + "|" + frame.loc[rest, "x"].round(0).astype(str)
-                 + "|" + frame.loc[rest, "y"].round(0).astype(str) + "|" + frame.loc[rest, "area_id"].astype(str))
-        keys[rest] = ["h:" + hashlib.sha256(p.encode()).hexdigest()[:32] for p in parts]
+        part = frame.loc[rest]
+        keys[rest] = [
+            "h:" + hashlib.sha256(f"{s}|{t}|{c}|{x:.0f}|{y:.0f}|{a}".encode()).hexdigest()[:32]
+            for s, t, c, x, y, a in zip(part["source_id"].to_numpy(), part["local_time"].astype("string").to_numpy(),
+                                        part["category_id"].to_numpy(), part["x"].to_numpy(float),
+                                        part["y"].to_numpy(float), part["area_id"].to_numpy(), strict=True)
+        ]
     return keys

@@ -150,6 +150,8 @@ def read_xlsx(data: bytes, file_name: str) -> Table:
 
 def _trim(table: Table) -> Table:
     """Drop columns without a header that are empty in every row (trailing `;;;;` in Excel exports)."""
+    if all(table.headers):
+        return table
     keep = [i for i, header in enumerate(table.headers)
             if header or any(i < len(row) and row[i] for row in table.rows)]
     table.headers = [table.headers[i] or f"kolumn {i + 1}" for i in keep]
