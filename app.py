@@ -10,6 +10,9 @@ ui.ensure_database()
 pages = [
     st.Page("pages/oversikt.py", title="Översikt", icon=":material/dashboard:", url_path="oversikt", default=True),
 ]
+if ui.current_role() == "coordinator":
+    pages.append(st.Page("pages/ladda_upp.py", title="Ladda upp data", icon=":material/upload_file:",
+                         url_path="ladda-upp"))
 ui.sidebar()
 ui.synthetic_notice()
 st.navigation(pages).run()

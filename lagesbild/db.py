@@ -130,3 +130,11 @@ def get_meta(con: duckdb.DuckDBPyConnection, key: str, default: str | None = Non
 def set_meta(cur: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
     """Set one value in `meta` (inside the caller's transaction)."""
     cur.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
+
+
+def bump_data_version(cur: duckdb.DuckDBPyConnection) -> None:
+    """Mark that data changed (inside the writer's transaction): caches keyed by the version go stale."""
+    cur.execute(
+        "INSERT OR REPLACE INTO meta VALUES ('data_version', CAST(coalesce((SELECT CAST(value AS BIGINT)"
+        " FROM meta WHERE key = 'data_version'), 0) + 1 AS VARCHAR))"
+    )

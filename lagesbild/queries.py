@@ -35,8 +35,9 @@ def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:
-    """A number that changes whenever data change (the latest import id): part of every cache key."""
-    return rows(con, "SELECT coalesce(max(id), 0) FROM imports")[0][0]
+    """A number that changes whenever data change (imports, undo, edits): part of every cache key."""
+    return rows(con, "SELECT coalesce((SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'data_version'), 0)"
+                     " + (SELECT coalesce(max(id), 0) FROM imports) * 1000000")[0][0]
 
 
 def data_range(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
@@ -168,3 +169,23 @@ _TABLE_COUNTS = " UNION ALL ".join(
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Row counts of the main tables."""
     return dict(rows(con, _TABLE_COUNTS))
+
+
+STATUS_LABELS = {"stored": "sparad", "undone": "ångrad"}
+KIND_LABELS = {"incidents": "händelser", "areas": "områden", "population": "befolkning", "demo": "demo"}
+
+
+def imports_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The import history as a Swedish display table, newest first."""
+    found = frame(con, "SELECT id, file_name, kind, imported_by, imported_at, rows_read, rows_stored,"
+                       " rows_duplicate, rows_rejected, rows_ignored, status FROM imports ORDER BY id DESC")
+    return pd.DataFrame({
+        "Nr": found["id"],
+        "Fil": found["file_name"],
+        "Innehåll": found["kind"].map(lambda k: KIND_LABELS.get(k, k)),
+        "Av": found["imported_by"],
+        "När": pd.to_datetime(found["imported_at"]).dt.tz_convert("Europe/Stockholm").dt.strftime("%Y-%m-%d %H:%M"),
+        "Lästa": found["rows_read"], "Sparade": found["rows_stored"], "Fanns redan": found["rows_duplicate"],
+        "Med fel": found["rows_rejected"], "Utanför": found["rows_ignored"].fillna(0).astype(int),
+        "Status": found["status"].map(lambda s: STATUS_LABELS.get(s, s)),
+    })

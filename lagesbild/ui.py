@@ -13,9 +13,11 @@ from datetime import date
 import duckdb
 import streamlit as st
 
-from lagesbild import db, formatting, overview, queries
+from lagesbild import auth, db, exports, formatting, overview, queries
 from lagesbild.demo import build_demo
 from lagesbild.filters import PERIOD_PRESETS, Filters, preset_period
+from lagesbild.ingest import ImportOptions, ImportResult, add_alias, import_bytes, read_table, undo_import
+from lagesbild.ingest.columns import FIELD_LABELS, INCIDENT_FIELDS
 from lagesbild.settings import Settings
 
 _CREATE_LOCK = threading.Lock()
@@ -69,13 +71,73 @@ def anchor_day() -> date:
     return min(found[1], date.today()) if found else date.today()
 
 
+def _secrets() -> dict:
+    """Secrets as a plain dict ({} when the app has none)."""
+    try:
+        return st.secrets.to_dict()
+    except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):
+        return {}
+
+
+def oidc_configured() -> bool:
+    """Whether sign-in goes through the municipality's OIDC provider (an [auth] block in secrets)."""
+    return "auth" in _secrets()
+
+
+def current_role() -> str:
+    """viewer, staff or coordinator for this browser session."""
+    if oidc_configured() and getattr(st.user, "is_logged_in", False):
+        return auth.role_for_email(_secrets(), st.user.get("email"))
+    signed_in = st.session_state.get("inloggning")
+    return signed_in["role"] if signed_in else "viewer"
+
+
 def is_viewer() -> bool:
-    """Whether the person sees aggregates only. Everyone does until sign-in exists."""
-    return True
+    """Whether the person sees aggregates only (everyone not signed in as staff or coordinator)."""
+    return not auth.at_least(current_role(), "staff")
+
+
+def require_role(role: str) -> None:
+    """Stop the page unless the person has `role`: pages check this themselves, not only the menu."""
+    if not auth.at_least(current_role(), role):
+        st.error(f"Den här sidan kräver att du är inloggad som {auth.ROLE_LABELS[role].lower()}.")
+        st.stop()
+
+
+def sign_in_panel() -> None:
+    """Sign in or out, in the sidebar."""
+    role = current_role()
+    signed_in = st.session_state.get("inloggning")
+    if role != "viewer" or signed_in:
+        who = signed_in["username"] if signed_in else st.user.get("email", "")
+        st.sidebar.caption(f"Inloggad som {who} ({auth.ROLE_LABELS[role].lower()}).")
+        if st.sidebar.button("Logga ut", key="logga_ut"):
+            st.session_state.pop("inloggning", None)
+            if oidc_configured() and getattr(st.user, "is_logged_in", False):
+                st.logout()
+            st.rerun()
+        return
+    with st.sidebar.expander("Logga in"):
+        if oidc_configured() and st.button("Logga in med kommunens konto", key="logga_in_oidc"):
+            st.login()
+        accounts = auth.accounts_from(_secrets())
+        if accounts:
+            with st.form("inloggning_form", border=False):
+                username = st.text_input("Användarnamn", key="inloggning_namn")
+                password = st.text_input("Lösenord", type="password", key="inloggning_losen")
+                if st.form_submit_button("Logga in"):
+                    account = auth.authenticate(accounts, username, password)
+                    if account is None:
+                        st.error("Fel användarnamn eller lösenord.")
+                    else:
+                        st.session_state["inloggning"] = {"username": account.username, "role": account.role}
+                        st.rerun()
+        elif not oidc_configured():
+            st.caption("Inga konton är inlagda. Se .streamlit/secrets.toml.example.")
 
 
 def sidebar() -> None:
-    """The shared sidebar: municipality, period, data notice. Widget keys are owned here."""
+    """The shared sidebar: municipality, period, data notice, sign-in. Widget keys are owned here."""
     name, synthetic, found = header()
     st.sidebar.markdown(f"**{name or 'Lägesbild'}** · lokal lägesbild")
     options = [*PERIOD_PRESETS, CUSTOM_PERIOD]
@@ -92,6 +154,7 @@ def sidebar() -> None:
         st.sidebar.caption(f"Data från {formatting.day(found[0])} till {formatting.day(found[1])}.")
     if synthetic:
         st.sidebar.caption("Uppgifterna är syntetiska (demo).")
+    sign_in_panel()
 
 
 def current_filters() -> Filters:
@@ -125,3 +188,113 @@ def _overview(filters: Filters, today: date, threshold: int, viewer: bool, versi
 def load_overview(filters: Filters) -> overview.Overview:
     """The overview for `filters`, cached per filters, role and data version."""
     return _overview(filters, date.today(), settings().suppression_threshold, is_viewer(), data_version())
+
+
+# The upload page's pieces ---------------------------------------------------------------------------------
+
+NO_COLUMN = "— ingen —"
+KIND_LABELS = {None: "Avgör automatiskt", "incidents": "Händelser", "areas": "Områdesgränser",
+               "population": "Befolkning per område"}
+
+
+def mapping_editor(headers: list[str], mapping: dict[str, str | None]) -> dict[str, str | None]:
+    """Let the coordinator confirm or correct which column holds which field."""
+    chosen: dict[str, str | None] = {}
+    columns = st.columns(3)
+    for index, field in enumerate(INCIDENT_FIELDS):
+        options = [NO_COLUMN, *headers]
+        current = mapping.get(field)
+        picked = columns[index % 3].selectbox(
+            FIELD_LABELS[field].capitalize(), options, index=options.index(current) if current in headers else 0,
+            key=f"upload_kolumn_{field}")
+        chosen[field] = None if picked == NO_COLUMN else picked
+    return chosen
+
+
+def unknown_values_editor(result: ImportResult) -> None:
+    """Map unknown categories and risk factors onto existing ones, or leave such rows out, on purpose."""
+    con = connection()
+    for kind, values in result.unknown.items():
+        table = "categories" if kind == "category" else "risk_factors"
+        vocabulary = dict(queries.rows(con, "SELECT code, label FROM " + table + " ORDER BY label COLLATE sv"))
+        label = "kategorier" if kind == "category" else "riskfaktorer"
+        st.markdown(f"**Okända {label}** – koppla dem till befintliga innan du importerar:")
+        choices = {}
+        for number, (value, count) in enumerate(sorted(values.items(), key=lambda item: -item[1])):
+            options = ["", *vocabulary, *(["-"] if kind == "category" else [])]
+            names = {"": "Välj …", "-": "Lämna utanför lägesbilden", **vocabulary}
+            choices[value] = st.selectbox(f"{value} ({count} rader)", options, format_func=names.get,
+                                          key=f"upload_koppla_{kind}_{number}")
+        if st.button(f"Spara kopplingar för {label}", key=f"upload_spara_{kind}"):
+            who = st.session_state.get("inloggning", {}).get("username", "samordnare")
+            for value, code in choices.items():
+                if code:
+                    add_alias(con, kind, value, None if code == "-" else code, who)
+            st.success("Kopplingarna är sparade och gäller även nästa fil.")
+            st.rerun()
+
+
+def run_import(data: bytes, file_name: str, options: ImportOptions) -> ImportResult:
+    """Import (or dry-run) the uploaded bytes."""
+    return import_bytes(connection(), data, file_name, options)
+
+
+def show_result(result: ImportResult, data: bytes, file_name: str) -> None:
+    """Counts, left-out rows, problems and a download of the rejected rows."""
+    if result.status == "refused":
+        st.error(result.summary("sv"))
+    elif result.status == "dry-run":
+        st.info(result.summary("sv") + " Inget har sparats ännu.")
+    else:
+        st.success(result.summary("sv"))
+    if result.ignored:
+        st.caption("Utanför lägesbilden: " + "; ".join(f"{n} × {r}" for r, n in result.ignored.items()))
+    rows = [p for p in result.problems if p.row is not None]
+    if rows:
+        st.dataframe(
+            [{"Rad": p.row, "Kolumn": p.column or "", "Värde": p.value or "", "Fel": p.reason("sv")}
+             for p in rows[:500]], hide_index=True, width="stretch")
+        try:
+            table = read_table(data, file_name)
+        except Exception:  # noqa: BLE001 - fall back to row numbers and reasons only
+            table = None
+        st.download_button("Ladda ner rader med fel (CSV för Excel)",
+                           exports.excel_csv(exports.rejected_rows(table, rows)),
+                           file_name=f"fel_{file_name.rsplit('.', 1)[0]}.csv", mime="text/csv",
+                           key="upload_ladda_ner_fel")
+
+
+def import_history() -> None:
+    """Every import, with undo for the coordinator."""
+    con = connection()
+    history = queries.imports_table(con)
+    st.dataframe(history, hide_index=True, width="stretch")
+    stored = history[history["Status"] == "sparad"]["Nr"].tolist()
+    if not stored:
+        return
+    chosen = st.selectbox("Ångra en import", stored, key="upload_angra_nr",
+                          format_func=lambda n: f"{n}: " + history.loc[history["Nr"] == n, "Fil"].iloc[0])
+    confirmed = st.checkbox("Ja, ta bort allt som den importen sparade", key="upload_angra_bekrafta")
+    if st.button("Ångra import", disabled=not confirmed, key="upload_angra"):
+        who = st.session_state.get("inloggning", {}).get("username", "samordnare")
+        try:
+            removed = undo_import(con, int(chosen), undone_by=who)
+        except Exception as exc:  # noqa: BLE001 - the reason is shown to the coordinator
+            st.error(getattr(exc, "problem", None).reason("sv") if hasattr(exc, "problem") else str(exc))
+            return
+        st.success(f"Import {chosen} är ångrad: " + ", ".join(f"{n} {t}" for t, n in removed.items()) + ".")
+
+
+def source_codes() -> dict[str, str]:
+    """Source code -> Swedish label."""
+    return dict(queries.rows(connection(), "SELECT code, label FROM sources ORDER BY label COLLATE sv"))
+
+
+def signed_in_name() -> str:
+    """Who is signed in (for the import record)."""
+    signed_in = st.session_state.get("inloggning")
+    if signed_in:
+        return signed_in["username"]
+    if oidc_configured() and getattr(st.user, "is_logged_in", False):
+        return st.user.get("email", "oidc")
+    return "okänd"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,3 +73,52 @@ def test_real_data_has_no_demo_notice(app_env, demo_db):
     at = start()
     assert not at.exception
     assert not any("Demodata" in info.value for info in at.info)
+
+
+COORDINATOR = {"username": "anna", "role": "coordinator"}
+
+
+def test_upload_page_pages_ladda_upp_for_the_coordinator(app_env, demo_db):
+    app_env(demo_db)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["inloggning"] = COORDINATOR
+    at.run()
+    at.switch_page("pages/ladda_upp.py")
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Ladda upp data"
+    history = at.dataframe[0].value
+    assert list(history["Fil"]) == ["syntetisk demo (frö 1083)"]
+    assert at.selectbox(key="upload_angra_nr").value == 1
+    assert at.button(key="upload_angra").disabled  # undo needs a confirmation first
+
+
+def test_upload_page_refuses_viewers_even_when_opened_directly(app_env, demo_db):
+    app_env(demo_db)
+    at = AppTest.from_file(str(ROOT / "pages" / "ladda_upp.py"), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception
+    assert "kräver att du är inloggad som samordnare" in at.error[0].value
+    assert not at.title  # nothing of the page is drawn
+
+
+def test_viewers_do_not_get_the_upload_page_in_the_menu(app_env, demo_db):
+    app_env(demo_db)
+    at = start()
+    with pytest.raises(Exception):  # noqa: B017 - AppTest raises when the page is not registered
+        at.switch_page("pages/ladda_upp.py")
+        at.run()
+        assert at.title[0].value != "Ladda upp data"
+
+
+def test_sign_in_form_when_accounts_are_configured(app_env, demo_db):
+    """The form itself is driven in the browser test: AppTest does not submit forms drawn by app.py."""
+    from lagesbild import auth
+
+    app_env(demo_db)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.secrets["accounts"] = {"anna": {"role": "coordinator", "password_hash": auth.hash_password("rätt lösen")}}
+    at.run()
+    assert not at.exception
+    assert [t.label for t in at.text_input] == ["Användarnamn", "Lösenord"]
+    assert at.button[0].label == "Logga in"

@@ -153,6 +153,7 @@ def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
         raise ValueError(f"kind must be one of {KINDS}")
     digest = sha256(data)
     kind = options.kind or "incidents"
+    table: Table | None = None
     try:
         ctx = load_context(con, today)
         found = detect_kind(data, file_name)
@@ -172,11 +173,14 @@ def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
             events = police.load(data, file_name)
             prepared = police.prepare_police(events, ctx, file_name)
         else:
-            prepared = prepare_table(read_table(data, file_name), con, ctx, options)
+            table = read_table(data, file_name)
+            prepared = prepare_table(table, con, ctx, options)
         if hasattr(prepared, "frame"):
             kind = "incidents"
             result = store_incidents(con, prepared, sha256=digest, imported_by=options.imported_by,
                                      on_error=options.on_error, dry_run=options.dry_run)
+            result.mapping = prepared.mapping
+            result.headers = prepared.table.headers if prepared.table else []
             if (result.status == "stored" and options.remember_mapping and prepared.mapping
                     and prepared.source_key and options.mapping):
                 remember_mapping(con, prepared.source_key, "incidents", prepared.mapping, options.imported_by)
@@ -185,8 +189,12 @@ def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
         return store_population(con, prepared, sha256=digest, imported_by=options.imported_by,
                                 on_error=options.on_error, dry_run=options.dry_run)
     except FileRefusedError as refused:
-        return ImportResult(None, "refused", file_name, kind, refusal=refused.problem,
-                            problems=[refused.problem, *refused.related])
+        result = ImportResult(None, "refused", file_name, kind, refusal=refused.problem,
+                              problems=[refused.problem, *refused.related])
+        if table is not None:
+            result.headers = table.headers
+            result.mapping = guess_mapping(table.headers, INCIDENT_FIELDS) | (options.mapping or {})
+        return result
 
 
 def import_path(con: duckdb.DuckDBPyConnection, path: Path | str, options: ImportOptions | None = None,

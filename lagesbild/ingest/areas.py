@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from lagesbild import formatting, geo
+from lagesbild import db, formatting, geo
 from lagesbild.ingest.columns import POPULATION_FIELDS, guess_mapping, header_key
 from lagesbild.ingest.context import Context
 from lagesbild.ingest.problems import FileRefusedError, Problem
@@ -221,6 +221,7 @@ def store_areas(con: duckdb.DuckDBPyConnection, prepared: PreparedAreas, *, sha2
                 [import_id, prepared.file_name, sha256, imported_by, datetime.now(UTC), result.rows_read,
                  result.rows_stored, result.rows_duplicate, result.rows_ignored],
             )
+            db.bump_data_version(cur)
             cur.execute("COMMIT")
             result.import_id = import_id
         except BaseException:
@@ -365,6 +366,7 @@ def store_population(con: duckdb.DuckDBPyConnection, prepared: PreparedPopulatio
                 [import_id, prepared.file_name, sha256, imported_by, datetime.now(UTC), result.rows_read,
                  result.rows_stored, result.rows_rejected, result.rows_duplicate, result.rows_ignored],
             )
+            db.bump_data_version(cur)
             cur.execute("COMMIT")
             result.import_id = import_id
         except BaseException:

@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from lagesbild import geo, vocabulary
+from lagesbild import db, geo, vocabulary
 from lagesbild.ingest.incidents import Prepared
 from lagesbild.ingest.problems import FileRefusedError, Problem
 
@@ -39,6 +39,8 @@ class ImportResult:
     ignored: dict[str, int] = field(default_factory=dict)
     unknown: dict[str, dict[str, int]] = field(default_factory=dict)
     refusal: Problem | None = None
+    headers: list[str] = field(default_factory=list)   # the file's columns (tables), for the mapping step
+    mapping: dict[str, str | None] = field(default_factory=dict)
 
     def summary(self, language: str = "en") -> str:
         """One line for the CLI and logs (English) or the UI (Swedish)."""
@@ -142,6 +144,7 @@ def store_incidents(con: duckdb.DuckDBPyConnection, prepared: Prepared, *, sha25
                  result.rows_read, result.rows_stored, result.rows_rejected, result.rows_duplicate,
                  result.rows_ignored, prepared.source_key],
             )
+            db.bump_data_version(cur)
             cur.execute("COMMIT")
             result.import_id = import_id
         except BaseException:
@@ -214,6 +217,7 @@ def undo_import(con: duckdb.DuckDBPyConnection, import_id: int, *, undone_by: st
                                                        [import_id]).fetchall()[0][0]
             cur.execute("UPDATE imports SET status = 'undone', undone_at = ?, undone_by = ? WHERE id = ?",
                         [datetime.now(UTC), undone_by, import_id])
+            db.bump_data_version(cur)
             cur.execute("COMMIT")
             return removed
         except BaseException:
