@@ -13,6 +13,8 @@ pages = [
 if ui.current_role() == "coordinator":
     pages.append(st.Page("pages/ladda_upp.py", title="Ladda upp data", icon=":material/upload_file:",
                          url_path="ladda-upp"))
+# Widgets must come after st.navigation: drawn before it, they lose their value on every rerun.
+page = st.navigation(pages)
 ui.sidebar()
 ui.synthetic_notice()
-st.navigation(pages).run()
+page.run()

@@ -144,7 +144,79 @@ def hour_weekday_pandas(tables: dict[str, pd.DataFrame], filters: Filters) -> pd
     return out.sort_values(["weekday", "hour"]).reset_index(drop=True)
 
 
-def run(incidents: int = 1_000_000, repeat: int = 5, path: Path | None = None, rebuild: bool = False) -> dict:
+def import_csv_path(rows: int) -> Path:
+    """A Swedish-Excel-style CSV of about `rows` synthetic incidents, each with a place (made once, reused)."""
+    path = PROJECT_ROOT / "data" / f"bench_import_{rows}.csv"
+    if path.exists():
+        return path
+    from lagesbild.demo import areas as demo_areas
+    from lagesbild.demo import incidents as demo_incidents
+    from lagesbild.vocabulary import CATEGORIES, RISK_FACTORS, SOURCES
+
+    shapes = demo_areas.build_areas()
+    shapes["id"] = np.arange(1, len(shapes) + 1)
+    start, end = preset_period("12m", BENCH_END)
+    frame = demo_incidents.generate(shapes, demo_areas.outline_sweref(), start, end,
+                                    np.random.default_rng(BENCH_SEED), total=rows)
+    frame = frame[frame["x"].notna() | frame["area_id"].notna()].reset_index(drop=True)  # a place to check
+    area_code = dict(zip(shapes["id"], shapes["code"], strict=True))
+    label = {c.id: c.label for c in CATEGORIES}
+    source = {s.id: s.label for s in SOURCES}
+    first_risk = {0: ""} | {1 << (r.id - 1): r.label for r in RISK_FACTORS}
+    masks = frame["risk_mask"].to_numpy(np.uint64)
+    lowest = (masks & (~masks + np.uint64(1))).astype(np.int64)  # one tag per row keeps the file simple
+    table = pd.DataFrame({
+        "Datum": frame["local_time"].dt.strftime("%Y-%m-%d"),
+        "Tid": frame["local_time"].dt.strftime("%H:%M"),
+        "Brottstyp": frame["category_id"].map(label),
+        "N": frame["y"].round(1), "E": frame["x"].round(1),
+        "Område": frame["area_id"].map(area_code).where(frame["x"].isna(), ""),
+        "Riskfaktorer": pd.Series(lowest).map(first_risk).fillna(""),
+        "Källa": frame["source_id"].map(source),
+    })
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(path, sep=";", decimal=",", index=False, encoding="utf-8-sig")
+    return path
+
+
+def import_run(rows: int) -> dict:
+    """Time importing a `rows`-row CSV end to end into a copy of the demo, against plain pandas.read_csv."""
+    import shutil
+    import tempfile
+
+    from lagesbild.ingest import import_bytes
+
+    csv_path = import_csv_path(rows)
+    base = PROJECT_ROOT / "data" / "bench_import_base.duckdb"
+    if not base.exists():
+        build_demo(base, seed=BENCH_SEED, end=BENCH_END)
+    began = time.perf_counter()
+    pd.read_csv(csv_path, sep=";", decimal=",", encoding="utf-8-sig", dtype=str)
+    read_s = time.perf_counter() - began
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "import.duckdb"
+        shutil.copy(base, target)
+        con = db.connect(target)
+        try:
+            data = csv_path.read_bytes()
+            began = time.perf_counter()
+            result = import_bytes(con, data, csv_path.name)
+            import_s = time.perf_counter() - began
+        finally:
+            con.close()
+    return {
+        "rows": result.rows_read,
+        "stored": result.rows_stored,
+        "rejected": result.rows_rejected,
+        "seconds": round(import_s, 2),
+        "rows_per_s": round(result.rows_read / import_s),
+        "pandas_read_csv_s": round(read_s, 2),
+        "ratio_to_read_csv": round(import_s / read_s, 2),
+    }
+
+
+def run(incidents: int = 1_000_000, repeat: int = 5, path: Path | None = None, rebuild: bool = False,
+        import_rows: int = 1_000_000) -> dict:
     """Run the benchmark and return its result as one dict (the CLI prints it as one JSON line)."""
     path = path or bench_path(incidents)
     build_s = ensure_database(path, incidents, rebuild)
@@ -182,6 +254,7 @@ def run(incidents: int = 1_000_000, repeat: int = 5, path: Path | None = None, r
         "pandas_frame_mb": round(tables["incidents"].memory_usage(deep=True).sum() / 2**20, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "queries": results,
+        "import_csv": import_run(import_rows) if import_rows else None,
     }
 
 

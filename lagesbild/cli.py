@@ -111,6 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="incidents in the scaled database (default 1,000,000)")
     bench.add_argument("--repeat", type=_positive, default=5, help="timed runs per query (default 5)")
     bench.add_argument("--rebuild", action="store_true", help="rebuild the scaled database even if present")
+    bench.add_argument("--import-rows", type=int, default=1_000_000, metavar="N",
+                       help="also time importing an N-row CSV end to end (default 1,000,000; 0 skips)")
+
+    hasher = commands.add_parser("hash-password", help="print a salted hash for a local account in secrets.toml")
+    hasher.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     return parser
 
 
@@ -187,7 +192,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from lagesbild import bench
 
     result = bench.run(incidents=args.incidents, repeat=args.repeat, path=getattr(args, "db", None),
-                       rebuild=args.rebuild)
+                       rebuild=args.rebuild, import_rows=args.import_rows)
     print(json.dumps(result, ensure_ascii=False))
     return EXIT_OK
 
@@ -314,7 +319,20 @@ def cmd_undo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"demo": cmd_demo, "info": cmd_info, "bench": cmd_bench, "init": cmd_init, "import": cmd_import,
+def cmd_hash_password(args: argparse.Namespace) -> int:
+    import getpass
+
+    from lagesbild import auth
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
+    try:
+        print(auth.hash_password(password))
+    except ValueError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from exc
+    return EXIT_OK
+
+
+COMMANDS = {"hash-password": cmd_hash_password, "demo": cmd_demo, "info": cmd_info, "bench": cmd_bench, "init": cmd_init, "import": cmd_import,
             "imports": cmd_imports, "undo": cmd_undo}
 
 

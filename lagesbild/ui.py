@@ -261,7 +261,7 @@ def show_result(result: ImportResult, data: bytes, file_name: str) -> None:
         st.download_button("Ladda ner rader med fel (CSV för Excel)",
                            exports.excel_csv(exports.rejected_rows(table, rows)),
                            file_name=f"fel_{file_name.rsplit('.', 1)[0]}.csv", mime="text/csv",
-                           key="upload_ladda_ner_fel")
+                           key=f"upload_ladda_ner_fel_{result.status}")
 
 
 def import_history() -> None:

@@ -38,14 +38,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(db_path: Path):
-    """`streamlit run app.py` on a free port against `db_path`; yields the base URL."""
+def running_app(db_path: Path, secrets: Path | None = None):
+    """`streamlit run app.py` on a free port against `db_path` (and a secrets file); yields the base URL."""
     port = free_port()
     env = {**os.environ, "LAGESBILD_DB": str(db_path)}
+    extra = ["--secrets.files", str(secrets)] if secrets else []
     log = open(db_path.with_suffix(".log"), "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         *extra],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"

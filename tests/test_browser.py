@@ -25,3 +25,16 @@ def test_overview_renders_without_exception(demo_db, tmp_path):
         page.locator(".js-plotly-plot .bars path").first.wait_for(timeout=30_000)
         page.screenshot(path=str(tmp_path / "oversikt.png"), full_page=True)
         assert errors == []
+
+
+def test_sidebar_period_changes_the_figures(demo_db):
+    need_chromium()
+    with running_app(demo_db) as url, browser_page() as page:
+        page.goto(url + "/")
+        wait_until_idle(page)
+        year = page.locator("[data-testid=stMetricValue]").first.inner_text()
+        page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").first.click()
+        page.get_by_role("option", name="Senaste 30 dagarna").click()
+        wait_until_idle(page)
+        page.get_by_text("Period: 2 oktober 2026 – 31 oktober 2026").wait_for(timeout=30_000)
+        assert page.locator("[data-testid=stMetricValue]").first.inner_text() != year

@@ -70,7 +70,7 @@ def check(table: Table, skip_name_check: set[str] | None = None) -> None:
     frame = pd.DataFrame(table.rows, columns=range(len(table.headers)), dtype="string").fillna("")
     for index, header in enumerate(table.headers):
         column = frame[index]
-        candidates = column[column.str.contains(r"\d{6}", regex=True)]
+        candidates = column[column.str.contains(r"\d{6}[-+ ]?\d{4}", regex=True)]  # cheap pre-filter
         for position, value in candidates.items():
             if personal_ids_in(value):
                 raise FileRefusedError(Problem(table.file_name, table.row_numbers[position], header, mask(value),

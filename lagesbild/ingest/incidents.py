@@ -8,7 +8,6 @@ category outside the situation picture), and the counts of the three add up to t
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -218,9 +217,8 @@ def _sources(frame, mapping, source, ctx: Context, rows: _Rows) -> np.ndarray:
 
 def _categories(values: pd.Series, ctx: Context, rows: _Rows, column: str,
                 unknown: dict) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
-    norm = _map_unique(values, normalise)
-    known = norm.map(lambda v: v in ctx.categories).to_numpy(bool)
-    ids = norm.map(lambda v: ctx.categories.get(v)).to_numpy(object)
+    known = _map_unique(values, lambda v: normalise(v) in ctx.categories).to_numpy(bool)
+    ids = _map_unique(values, lambda v: ctx.categories.get(normalise(v))).to_numpy(object)
     ignored_mask = known & pd.isna(ids)
     rows.flag(_missing(values), column, values, "missing_value")
     unknown_mask = ~known & ~_missing(values)
@@ -324,11 +322,11 @@ def natural_keys(frame: pd.DataFrame) -> pd.Series:
                          + frame.loc[with_id, "external_id"].astype(str))
     rest = ~with_id
     if rest.any():
-        part = frame.loc[rest]
-        keys[rest] = [
-            "h:" + hashlib.sha256(f"{s}|{t}|{c}|{x:.0f}|{y:.0f}|{a}".encode()).hexdigest()[:32]
-            for s, t, c, x, y, a in zip(part["source_id"].to_numpy(), part["local_time"].astype("string").to_numpy(),
-                                        part["category_id"].to_numpy(), part["x"].to_numpy(float),
-                                        part["y"].to_numpy(float), part["area_id"].to_numpy(), strict=True)
-        ]
+        part = frame.loc[rest, ["source_id", "local_time", "category_id", "x", "y", "area_id"]].copy()
+        part["x"] = part["x"].round(0)
+        part["y"] = part["y"].round(0)
+        # Two independent 64-bit hashes of what the row says: a 128-bit key, computed in C.
+        first = pd.util.hash_pandas_object(part, index=False, hash_key="lagesbild-key-01")
+        second = pd.util.hash_pandas_object(part, index=False, hash_key="lagesbild-key-02")
+        keys[rest] = ("h:" + first.map("{:016x}".format) + second.map("{:016x}".format)).to_numpy()
     return keys

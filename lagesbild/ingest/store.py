@@ -47,13 +47,16 @@ class ImportResult:
         if self.status == "refused":
             reason = self.refusal.message(language) if self.refusal else ""
             return ("Refused, nothing stored: " if language == "en" else "Avvisad, inget sparades: ") + reason
+        dry = self.status == "dry-run"
         if language == "sv":
-            head = "Provläsning" if self.status == "dry-run" else f"Import {self.import_id}"
-            return (f"{head}: {self.rows_read} rader lästa, {self.rows_stored} sparade, "
+            head = "Provläsning" if dry else f"Import {self.import_id}"
+            return (f"{head}: {self.rows_read} rader lästa, {self.rows_stored} "
+                    f"{'skulle sparas' if dry else 'sparade'}, "
                     f"{self.rows_duplicate} fanns redan, {self.rows_rejected} med fel, "
                     f"{self.rows_ignored} utanför lägesbilden.")
-        head = "Dry run" if self.status == "dry-run" else f"Import {self.import_id}"
-        return (f"{head}: {self.rows_read} rows read, {self.rows_stored} stored, {self.rows_duplicate} already "
+        head = "Dry run" if dry else f"Import {self.import_id}"
+        return (f"{head}: {self.rows_read} rows read, {self.rows_stored} {'to store' if dry else 'stored'}, "
+                f"{self.rows_duplicate} already "
                 f"there, {self.rows_rejected} rejected, {self.rows_ignored} left out (outside the picture).")
 
 
