@@ -87,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--map", action="append", default=[], metavar="FIELD=HEADER",
                      help="use HEADER for FIELD (date, time, category, area, lat, lon, north, east, ...)")
     imp.add_argument("--map-category", action="append", default=[], metavar="VALUE=CODE",
-                     help="map a category value onto a category code, or VALUE=- to leave such rows out")
+                     help="map a category value onto a category code; VALUE=- leaves such rows out, "
+                          "VALUE=+ adds it as a new category")
     imp.add_argument("--map-risk-factor", action="append", default=[], metavar="VALUE=CODE",
                      help="map a risk-factor value onto a risk-factor code")
     imp.add_argument("--crs", metavar="EPSG:NNNN", help="CRS of a boundary file that does not state one")
@@ -241,7 +242,7 @@ def _pairs(items: list[str], what: str) -> dict[str, str]:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from lagesbild import exports
-    from lagesbild.ingest import ImportOptions, add_alias, import_bytes
+    from lagesbild.ingest import ImportOptions, add_alias, add_category, import_bytes
 
     if not args.file.is_file():
         raise CliError(f"no file at {args.file}")
@@ -250,13 +251,17 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         for kind, items in (("category", args.map_category), ("risk_factor", args.map_risk_factor)):
             for value, code in _pairs(items, f"--map-{kind.replace('_', '-')}").items():
+                if kind == "category" and code == "+":
+                    print(f"new category {add_category(con, value, by)!r} for {value!r}")
+                    continue
                 try:
                     add_alias(con, kind, value, None if code == "-" else code, by)
                 except ValueError as exc:
                     raise CliError(str(exc), EXIT_USAGE) from exc
         options = ImportOptions(kind=args.kind, source=args.source, mapping=_pairs(args.map, "--map") or None,
                                 on_error=args.on_error, dry_run=args.dry_run, imported_by=by, crs=args.crs,
-                                division=args.division, year=args.year)
+                                division=args.division, year=args.year,
+                                store_free_text=Settings.from_env().store_free_text)
         result = import_bytes(con, args.file.read_bytes(), args.file.name, options)
     finally:
         con.close()

@@ -8,6 +8,7 @@ the data version, so that an import invalidates stale results.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import date
 
 import duckdb
@@ -16,7 +17,15 @@ import streamlit as st
 from lagesbild import auth, db, exports, formatting, overview, queries
 from lagesbild.demo import build_demo
 from lagesbild.filters import PERIOD_PRESETS, Filters, preset_period
-from lagesbild.ingest import ImportOptions, ImportResult, add_alias, import_bytes, read_table, undo_import
+from lagesbild.ingest import (
+    ImportOptions,
+    ImportResult,
+    add_alias,
+    add_category,
+    import_bytes,
+    read_table,
+    undo_import,
+)
 from lagesbild.ingest.columns import FIELD_LABELS, INCIDENT_FIELDS
 from lagesbild.settings import Settings
 
@@ -221,21 +230,38 @@ def unknown_values_editor(result: ImportResult) -> None:
         st.markdown(f"**Okända {label}** – koppla dem till befintliga innan du importerar:")
         choices = {}
         for number, (value, count) in enumerate(sorted(values.items(), key=lambda item: -item[1])):
-            options = ["", *vocabulary, *(["-"] if kind == "category" else [])]
-            names = {"": "Välj …", "-": "Lämna utanför lägesbilden", **vocabulary}
+            options = ["", *vocabulary, *(["-", "+"] if kind == "category" else [])]
+            names = {"": "Välj …", "-": "Lämna utanför lägesbilden", "+": f"Lägg till ”{value}” som ny kategori",
+                     **vocabulary}
             choices[value] = st.selectbox(f"{value} ({count} rader)", options, format_func=names.get,
                                           key=f"upload_koppla_{kind}_{number}")
         if st.button(f"Spara kopplingar för {label}", key=f"upload_spara_{kind}"):
             who = st.session_state.get("inloggning", {}).get("username", "samordnare")
             for value, code in choices.items():
-                if code:
+                if code == "+":
+                    add_category(con, value, who)
+                elif code:
                     add_alias(con, kind, value, None if code == "-" else code, who)
             st.success("Kopplingarna är sparade och gäller även nästa fil.")
             st.rerun()
 
 
+LOCAL_ZONES = {f"EPSG:{3006 + n}": f"SWEREF 99 {name}" for n, name in enumerate(
+    ["12 00", "13 30", "15 00", "16 30", "18 00", "14 15", "15 45", "17 15", "18 45", "20 15", "21 45", "23 15"],
+    start=1)}
+
+
+def crs_choice() -> str | None:
+    """Ask for the coordinate system of a boundary file that does not state one."""
+    options = ["", "EPSG:3006", *LOCAL_ZONES, "EPSG:3021", "EPSG:4326"]
+    names = {"": "Välj …", "EPSG:3006": "SWEREF 99 TM", "EPSG:3021": "RT 90 2,5 gon V", "EPSG:4326": "WGS84",
+             **LOCAL_ZONES}
+    return st.selectbox("Koordinatsystem", options, format_func=names.get, key="upload_crs") or None
+
+
 def run_import(data: bytes, file_name: str, options: ImportOptions) -> ImportResult:
     """Import (or dry-run) the uploaded bytes."""
+    options = replace(options, store_free_text=settings().store_free_text)
     return import_bytes(connection(), data, file_name, options)
 
 

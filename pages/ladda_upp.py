@@ -34,6 +34,9 @@ if upload is not None:
         if mapping != preview.mapping:
             options = replace(options, mapping=mapping)
             preview = ui.run_import(data, name, options)
+    if preview.refusal is not None and preview.refusal.code == "crs_unknown":
+        options = replace(options, crs=ui.crs_choice())
+        preview = ui.run_import(data, name, options)
     ui.show_result(preview, data, name)
     if preview.unknown:
         ui.unknown_values_editor(preview)

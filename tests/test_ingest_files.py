@@ -195,3 +195,41 @@ def test_numbers(text, expected):
 def test_dates(text, expected, has_time):
     value, known = parse_datetime(text)
     assert (str(value), known) == (expected, has_time)
+
+
+def test_boundary_in_a_local_zone_without_crs_is_asked_for(demo_con):
+    import json
+
+    import shapely
+
+    from lagesbild.demo import areas as demo_areas
+
+    square = shapely.box(474000, 6211500, 475000, 6212500)  # SWEREF 99 TM, in the town
+    x, y = geo.transform(*shapely.get_coordinates(square).T, geo.SWEREF99TM, "EPSG:3012")
+    local = shapely.Polygon(zip(x, y, strict=True))
+    document = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"kod": "1083X01", "namn": "Testområde"},
+         "geometry": json.loads(shapely.to_geojson(local))}]}
+    data = json.dumps(document).encode()
+    before = fingerprint(demo_con)
+    asked = import_bytes(demo_con, data, "lokal.geojson")
+    assert asked.status == "refused" and asked.refusal.code == "crs_unknown"
+    assert fingerprint(demo_con) == before
+    result = import_bytes(demo_con, data, "lokal.geojson", ImportOptions(crs="EPSG:3012", division="Test"))
+    assert result.rows_stored == 1, result.summary()
+    km2, lat = demo_con.execute("SELECT area_km2, centroid_lat FROM areas WHERE code = '1083X01'").fetchall()[0]
+    assert km2 == pytest.approx(1.0, rel=1e-3) and 56.0 < lat < 56.1
+    assert demo_areas.outline_sweref().contains(square)
+
+
+def test_new_category_on_purpose_and_free_text_when_configured(demo_con):
+    from lagesbild.ingest import add_category
+
+    lines = ["Datum;Brottstyp;Område;Källa;Beskrivning", "2026-01-01;Mopedbuskörning;Mjällby;polisen;Vid torget"]
+    assert import_bytes(demo_con, csv_bytes(lines), "t.csv").unknown == {"category": {"Mopedbuskörning": 1}}
+    code = add_category(demo_con, "Mopedbuskörning", "test")
+    assert code == "mopedbuskorning"
+    result = import_bytes(demo_con, csv_bytes(lines), "t.csv", ImportOptions(store_free_text=True))
+    assert result.rows_stored == 1
+    assert demo_con.execute("SELECT c.label, i.description FROM incidents i JOIN categories c ON c.id = i.category_id"
+                            " WHERE import_id = ?", [result.import_id]).fetchall() == [("Mopedbuskörning", "Vid torget")]

@@ -36,7 +36,7 @@ TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx"}
 BOUNDARY_SUFFIXES = {".geojson", ".gpkg", ".zip", ".shp"}
 ON_ERROR = ("skip", "reject")
 
-__all__ = ["ImportOptions", "ImportResult", "import_bytes", "import_path", "read_table", "undo_import",
+__all__ = ["ImportOptions", "ImportResult", "import_bytes", "import_path", "read_table", "undo_import", "add_category",
            "Context", "load_context", "FileRefusedError", "Problem", "Prepared"]
 
 
@@ -54,6 +54,7 @@ class ImportOptions:
     division: str | None = None        # name of the area division being imported
     year: int | None = None            # population year when the table has no year columns
     remember_mapping: bool = True
+    store_free_text: bool = False      # keep description columns (only when the municipality has decided so)
 
 
 def sha256(data: bytes) -> str:
@@ -116,6 +117,33 @@ def add_alias(con: duckdb.DuckDBPyConnection, kind: str, alias: str, target_code
         cur.close()
 
 
+def add_category(con: duckdb.DuckDBPyConnection, label: str, by: str, group: str = "Övrigt",
+                 harm_weight: float = 1.0) -> str:
+    """Add a new category on purpose (and map the label onto it); returns its code."""
+    import re
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", label.strip().lower()).encode("ascii", "ignore").decode()
+    code = re.sub(r"[^a-z0-9]+", "_", plain).strip("_") or "kategori"
+    cur = con.cursor()
+    try:
+        cur.execute("BEGIN TRANSACTION")
+        taken = {row[0] for row in cur.execute("SELECT code FROM categories").fetchall()}
+        base, number = code, 2
+        while code in taken:
+            code, number = f"{base}_{number}", number + 1
+        cur.execute("INSERT INTO categories SELECT coalesce(max(id), 0) + 1, ?, ?, ?, ? FROM categories",
+                    [code, label.strip(), group, harm_weight])
+        cur.execute("COMMIT")
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
+    finally:
+        cur.close()
+    add_alias(con, "category", label, code, by)
+    return code
+
+
 def prepare_table(table: Table, con: duckdb.DuckDBPyConnection, ctx: Context, options: ImportOptions):
     """Check a table as incidents or population (whichever it is, or what `options.kind` says)."""
     kind = options.kind
@@ -155,7 +183,7 @@ def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
     kind = options.kind or "incidents"
     table: Table | None = None
     try:
-        ctx = load_context(con, today)
+        ctx = load_context(con, today, store_free_text=options.store_free_text)
         found = detect_kind(data, file_name)
         if found == "areas" or options.kind == "areas":
             kind = "areas"
