@@ -233,3 +233,13 @@ def test_new_category_on_purpose_and_free_text_when_configured(demo_con):
     assert result.rows_stored == 1
     assert demo_con.execute("SELECT c.label, i.description FROM incidents i JOIN categories c ON c.id = i.category_id"
                             " WHERE import_id = ?", [result.import_id]).fetchall() == [("Mopedbuskörning", "Vid torget")]
+
+
+def test_undoing_the_demo_leaves_an_empty_real_database(demo_con):
+    from lagesbild import queries
+
+    assert queries.is_synthetic(demo_con)
+    removed = undo_import(demo_con, 1, undone_by="test")
+    assert removed["incidents"] > 20_000 and removed["areas"] == 18 and removed["interventions"] >= 15
+    assert not queries.is_synthetic(demo_con)
+    assert demo_con.execute("SELECT count(*) FROM incidents").fetchall()[0][0] == 0

@@ -13,7 +13,6 @@ import re
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -22,11 +21,17 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from lagesbild import db, formatting, geo
+from lagesbild import formatting, geo
 from lagesbild.ingest.columns import POPULATION_FIELDS, guess_mapping, header_key
 from lagesbild.ingest.context import Context
 from lagesbild.ingest.problems import FileRefusedError, Problem
-from lagesbild.ingest.store import _WRITE_LOCK, ImportResult, _rollback, refresh_population
+from lagesbild.ingest.store import (
+    ImportResult,
+    next_import_id,
+    record_import,
+    refresh_population,
+    transaction,
+)
 from lagesbild.ingest.tables import Table
 from lagesbild.ingest.values import normalise, parse_number
 
@@ -183,52 +188,36 @@ def store_areas(con: duckdb.DuckDBPyConnection, prepared: PreparedAreas, *, sha2
                           rows_read=prepared.rows_read, ignored=prepared.ignored,
                           rows_ignored=sum(prepared.ignored.values()))
     metric = frame.to_crs(geo.SWEREF99TM)
-    with _WRITE_LOCK:
-        cur = con.cursor()
-        try:
-            cur.execute("BEGIN TRANSACTION")
-            existing = {row[0] for row in cur.execute("SELECT code FROM areas WHERE division = ?",
-                                                      [prepared.division]).fetchall()}
-            fresh = [i for i, code in enumerate(frame["code"]) if code not in existing]
-            result.rows_stored = len(fresh)
-            result.rows_duplicate = len(frame) - len(fresh)
-            if dry_run:
-                cur.execute("ROLLBACK")
-                return result
-            import_id = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM imports").fetchall()[0][0]
-            next_id = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM areas").fetchall()[0][0]
-            first_areas = cur.execute("SELECT count(*) FROM areas").fetchall()[0][0] == 0
-            for offset, index in enumerate(fresh):
-                geometry = shapely.set_precision(frame.geometry.iloc[index], 1e-6)
-                point = metric.geometry.iloc[index].representative_point()
-                lon, lat = geo.to_wgs84([point.x], [point.y])
-                population = frame["population"].iloc[index]
-                population = None if pd.isna(population) else int(population)
-                cur.execute(
-                    "INSERT INTO areas (id, code, name, kind, division, population, area_km2, geojson,"
-                    " centroid_lon, centroid_lat, import_id, base_population)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [next_id + offset, frame["code"].iloc[index], frame["name"].iloc[index],
-                     frame["kind"].iloc[index], prepared.division, population,
-                     float(metric.geometry.iloc[index].area / 1e6), shapely.to_geojson(geometry),
-                     float(lon[0]), float(lat[0]), import_id, population],
-                )
-            if first_areas:
-                cur.execute("INSERT OR REPLACE INTO meta VALUES ('division', ?)", [prepared.division])
+    with transaction(con) as cur:
+        existing = {row[0] for row in cur.execute("SELECT code FROM areas WHERE division = ?",
+                                                  [prepared.division]).fetchall()}
+        fresh = [i for i, code in enumerate(frame["code"]) if code not in existing]
+        result.rows_stored = len(fresh)
+        result.rows_duplicate = len(frame) - len(fresh)
+        if dry_run:
+            cur.execute("ROLLBACK")
+            return result
+        import_id = next_import_id(cur)
+        next_id = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM areas").fetchall()[0][0]
+        first_areas = cur.execute("SELECT count(*) FROM areas").fetchall()[0][0] == 0
+        for offset, index in enumerate(fresh):
+            geometry = shapely.set_precision(frame.geometry.iloc[index], 1e-6)
+            point = metric.geometry.iloc[index].representative_point()
+            lon, lat = geo.to_wgs84([point.x], [point.y])
+            population = frame["population"].iloc[index]
+            population = None if pd.isna(population) else int(population)
             cur.execute(
-                "INSERT INTO imports (id, file_name, sha256, kind, imported_by, imported_at, rows_read, rows_stored,"
-                " rows_duplicate, rows_ignored, status) VALUES (?, ?, ?, 'areas', ?, ?, ?, ?, ?, ?, 'stored')",
-                [import_id, prepared.file_name, sha256, imported_by, datetime.now(UTC), result.rows_read,
-                 result.rows_stored, result.rows_duplicate, result.rows_ignored],
+                "INSERT INTO areas (id, code, name, kind, division, population, area_km2, geojson,"
+                " centroid_lon, centroid_lat, import_id, base_population)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [next_id + offset, frame["code"].iloc[index], frame["name"].iloc[index],
+                 frame["kind"].iloc[index], prepared.division, population,
+                 float(metric.geometry.iloc[index].area / 1e6), shapely.to_geojson(geometry),
+                 float(lon[0]), float(lat[0]), import_id, population],
             )
-            db.bump_data_version(cur)
-            cur.execute("COMMIT")
-            result.import_id = import_id
-        except BaseException:
-            _rollback(cur)
-            raise
-        finally:
-            cur.close()
+        if first_areas:
+            cur.execute("INSERT OR REPLACE INTO meta VALUES ('division', ?)", [prepared.division])
+        record_import(cur, import_id, result, sha256=sha256, imported_by=imported_by)
     return result
 
 
@@ -339,39 +328,21 @@ def store_population(con: duckdb.DuckDBPyConnection, prepared: PreparedPopulatio
         result.status = "refused"
         result.refusal = Problem(prepared.file_name, None, None, None, "rejected_rows", str(result.rows_rejected))
         return result
-    with _WRITE_LOCK:
-        cur = con.cursor()
-        try:
-            cur.execute("BEGIN TRANSACTION")
-            cur.register("staged_population", prepared.rows)
-            fresh = cur.execute(
-                "SELECT s.* FROM staged_population s WHERE s.population IS DISTINCT FROM (SELECT p.population"
-                " FROM area_population p WHERE p.area_id = s.area_id AND p.year = s.year"
-                " ORDER BY p.import_id DESC LIMIT 1)").df()
-            result.rows_stored = len(fresh)
-            result.rows_duplicate = len(prepared.rows) - len(fresh)
-            if dry_run:
-                cur.execute("ROLLBACK")
-                return result
-            import_id = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM imports").fetchall()[0][0]
-            fresh["import_id"] = import_id
-            cur.register("fresh_population", fresh)
-            cur.execute("INSERT INTO area_population SELECT area_id, year, population, import_id"
-                        " FROM fresh_population")
-            refresh_population(cur)
-            cur.execute(
-                "INSERT INTO imports (id, file_name, sha256, kind, imported_by, imported_at, rows_read, rows_stored,"
-                " rows_rejected, rows_duplicate, rows_ignored, status)"
-                " VALUES (?, ?, ?, 'population', ?, ?, ?, ?, ?, ?, ?, 'stored')",
-                [import_id, prepared.file_name, sha256, imported_by, datetime.now(UTC), result.rows_read,
-                 result.rows_stored, result.rows_rejected, result.rows_duplicate, result.rows_ignored],
-            )
-            db.bump_data_version(cur)
-            cur.execute("COMMIT")
-            result.import_id = import_id
-        except BaseException:
-            _rollback(cur)
-            raise
-        finally:
-            cur.close()
+    with transaction(con) as cur:
+        cur.register("staged_population", prepared.rows)
+        fresh = cur.execute(
+            "SELECT s.* FROM staged_population s WHERE s.population IS DISTINCT FROM (SELECT p.population"
+            " FROM area_population p WHERE p.area_id = s.area_id AND p.year = s.year"
+            " ORDER BY p.import_id DESC LIMIT 1)").df()
+        result.rows_stored = len(fresh)
+        result.rows_duplicate = len(prepared.rows) - len(fresh)
+        if dry_run:
+            cur.execute("ROLLBACK")
+            return result
+        import_id = next_import_id(cur)
+        fresh["import_id"] = import_id
+        cur.register("fresh_population", fresh)
+        cur.execute("INSERT INTO area_population SELECT area_id, year, population, import_id FROM fresh_population")
+        refresh_population(cur)
+        record_import(cur, import_id, result, sha256=sha256, imported_by=imported_by)
     return result

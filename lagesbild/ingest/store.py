@@ -110,57 +110,74 @@ def store_incidents(con: duckdb.DuckDBPyConnection, prepared: Prepared, *, sha25
         result.refusal = Problem(prepared.file_name, None, None, None, "rejected_rows", str(result.rows_rejected))
         return result
     rows = _incident_rows(prepared.frame)
-    with _WRITE_LOCK:
-        cur = con.cursor()
-        try:
-            cur.execute("BEGIN TRANSACTION")
-            cur.register("staged", rows)
-            fresh = cur.execute(
-                "SELECT s.* FROM (SELECT *, row_number() OVER (PARTITION BY natural_key ORDER BY row) AS copy"
-                " FROM staged) s WHERE s.copy = 1"
-                " AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.natural_key = s.natural_key) ORDER BY s.row"
-            ).df()
-            result.rows_stored = len(fresh)
-            result.rows_duplicate = len(rows) - len(fresh)
-            if dry_run:
-                cur.execute("ROLLBACK")
-                return result
-            import_id = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM imports").fetchall()[0][0]
-            first_id = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM incidents").fetchall()[0][0]
-            fresh.insert(0, "id", np.arange(first_id, first_id + len(fresh), dtype=np.int64))
-            fresh["import_id"] = import_id
-            cur.register("fresh", fresh)
-            cur.execute(
-                "INSERT INTO incidents (id, source_id, external_id, occurred_at, local_time, day, hour, weekday,"
-                " category_id, area_id, lon, lat, x, y, cell_250, cell_1k, precision, risk_mask, import_id,"
-                " natural_key, description)"
-                " SELECT id, source_id, external_id, occurred_at, local_time, CAST(day AS DATE), hour, weekday,"
-                " category_id, area_id, lon, lat, x, y, cell_250, cell_1k, CAST(precision AS location_precision),"
-                " risk_mask, import_id, natural_key, description FROM fresh ORDER BY occurred_at"
-            )
-            _insert_links(cur, fresh)
-            cur.execute(
-                "INSERT INTO imports (id, file_name, sha256, kind, imported_by, imported_at, rows_read, rows_stored,"
-                " rows_rejected, rows_duplicate, rows_ignored, status, source_key)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'stored', ?)",
-                [import_id, prepared.file_name, sha256, prepared.kind, imported_by, datetime.now(UTC),
-                 result.rows_read, result.rows_stored, result.rows_rejected, result.rows_duplicate,
-                 result.rows_ignored, prepared.source_key],
-            )
-            db.bump_data_version(cur)
-            cur.execute("COMMIT")
-            result.import_id = import_id
-        except BaseException:
-            _rollback(cur)
-            raise
-        finally:
-            cur.close()
+    with transaction(con) as cur:
+        cur.register("staged", rows)
+        fresh = cur.execute(
+            "SELECT s.* FROM (SELECT *, row_number() OVER (PARTITION BY natural_key ORDER BY row) AS copy"
+            " FROM staged) s WHERE s.copy = 1"
+            " AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.natural_key = s.natural_key) ORDER BY s.row"
+        ).df()
+        result.rows_stored = len(fresh)
+        result.rows_duplicate = len(rows) - len(fresh)
+        if dry_run:
+            cur.execute("ROLLBACK")
+            return result
+        import_id = next_import_id(cur)
+        first_id = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM incidents").fetchall()[0][0]
+        fresh.insert(0, "id", np.arange(first_id, first_id + len(fresh), dtype=np.int64))
+        fresh["import_id"] = import_id
+        cur.register("fresh", fresh)
+        cur.execute(
+            "INSERT INTO incidents (id, source_id, external_id, occurred_at, local_time, day, hour, weekday,"
+            " category_id, area_id, lon, lat, x, y, cell_250, cell_1k, precision, risk_mask, import_id,"
+            " natural_key, description)"
+            " SELECT id, source_id, external_id, occurred_at, local_time, CAST(day AS DATE), hour, weekday,"
+            " category_id, area_id, lon, lat, x, y, cell_250, cell_1k, CAST(precision AS location_precision),"
+            " risk_mask, import_id, natural_key, description FROM fresh ORDER BY occurred_at"
+        )
+        _insert_links(cur, fresh)
+        record_import(cur, import_id, result, sha256=sha256, imported_by=imported_by,
+                      source_key=prepared.source_key)
     return result
 
 
 def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
     with contextlib.suppress(duckdb.Error):  # the failure itself may already have ended the transaction
         cur.execute("ROLLBACK")
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection):
+    """One writer's transaction on its own cursor, rolled back on any error; `record_import` commits it."""
+    with _WRITE_LOCK:
+        cur = con.cursor()
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            yield cur
+        except BaseException:
+            _rollback(cur)
+            raise
+        finally:
+            cur.close()
+
+
+def next_import_id(cur: duckdb.DuckDBPyConnection) -> int:
+    return cur.execute("SELECT coalesce(max(id), 0) + 1 FROM imports").fetchall()[0][0]
+
+
+def record_import(cur: duckdb.DuckDBPyConnection, import_id: int, result: ImportResult, *, sha256: str,
+                  imported_by: str, source_key: str | None = None) -> None:
+    """Record the import, mark the data as changed and commit: the last step of every import."""
+    cur.execute(
+        "INSERT INTO imports (id, file_name, sha256, kind, imported_by, imported_at, rows_read, rows_stored,"
+        " rows_rejected, rows_duplicate, rows_ignored, status, source_key)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'stored', ?)",
+        [import_id, result.file_name, sha256, result.kind, imported_by, datetime.now(UTC), result.rows_read,
+         result.rows_stored, result.rows_rejected, result.rows_duplicate, result.rows_ignored, source_key],
+    )
+    db.bump_data_version(cur)
+    cur.execute("COMMIT")
+    result.import_id = import_id
 
 
 def _insert_links(cur: duckdb.DuckDBPyConnection, fresh: pd.DataFrame) -> None:
@@ -177,57 +194,49 @@ def _insert_links(cur: duckdb.DuckDBPyConnection, fresh: pd.DataFrame) -> None:
 
 def undo_import(con: duckdb.DuckDBPyConnection, import_id: int, *, undone_by: str) -> dict[str, int]:
     """Remove exactly what import `import_id` stored; returns counts removed per table."""
-    with _WRITE_LOCK:
-        cur = con.cursor()
-        try:
-            found = cur.execute("SELECT kind, status, file_name FROM imports WHERE id = ?", [import_id]).fetchall()
-            if not found:
-                raise FileRefusedError(Problem(f"import {import_id}", None, None, None, "cannot_undo",
-                                               "den finns inte"))
-            kind, status, file_name = found[0]
-            if status != "stored":
+    with transaction(con) as cur:
+        found = cur.execute("SELECT kind, status, file_name FROM imports WHERE id = ?", [import_id]).fetchall()
+        if not found:
+            raise FileRefusedError(Problem(f"import {import_id}", None, None, None, "cannot_undo",
+                                           "den finns inte"))
+        kind, status, file_name = found[0]
+        if status != "stored":
+            raise FileRefusedError(Problem(file_name, None, None, None, "cannot_undo",
+                                           f"den har status '{status}'"))
+        removed: dict[str, int] = {}
+        if kind in ("incidents", "demo"):
+            removed["incident_risk_factors"] = cur.execute(
+                "DELETE FROM incident_risk_factors WHERE incident_id IN"
+                " (SELECT id FROM incidents WHERE import_id = ?)", [import_id]).fetchall()[0][0]
+            removed["incidents"] = cur.execute("DELETE FROM incidents WHERE import_id = ?",
+                                               [import_id]).fetchall()[0][0]
+        if kind in ("areas", "demo"):
+            used = cur.execute(
+                "SELECT count(*) FROM incidents WHERE import_id <> ? AND area_id IN"
+                " (SELECT id FROM areas WHERE import_id = ?)", [import_id, import_id]).fetchall()[0][0]
+            if used:
                 raise FileRefusedError(Problem(file_name, None, None, None, "cannot_undo",
-                                               f"den har status '{status}'"))
-            cur.execute("BEGIN TRANSACTION")
-            removed: dict[str, int] = {}
-            if kind in ("incidents", "demo"):
-                removed["incident_risk_factors"] = cur.execute(
-                    "DELETE FROM incident_risk_factors WHERE incident_id IN"
-                    " (SELECT id FROM incidents WHERE import_id = ?)", [import_id]).fetchall()[0][0]
-                removed["incidents"] = cur.execute("DELETE FROM incidents WHERE import_id = ?",
+                                               f"områdena används av {used} händelser från andra importer; "
+                                               "ångra dem först"))
+            removed["area_population"] = cur.execute(
+                "DELETE FROM area_population WHERE area_id IN (SELECT id FROM areas WHERE import_id = ?)",
+                [import_id]).fetchall()[0][0]
+            removed["areas"] = cur.execute("DELETE FROM areas WHERE import_id = ?", [import_id]).fetchall()[0][0]
+        if kind == "population":
+            removed["area_population"] = cur.execute("DELETE FROM area_population WHERE import_id = ?",
+                                                     [import_id]).fetchall()[0][0]
+            refresh_population(cur)
+        if kind == "demo":
+            for table in ("intervention_areas", "intervention_risk_factors", "intervention_categories"):
+                cur.execute("DELETE FROM " + table + " WHERE intervention_id IN"  # constant table names
+                            " (SELECT id FROM interventions WHERE import_id = ?)", [import_id])
+            removed["interventions"] = cur.execute("DELETE FROM interventions WHERE import_id = ?",
                                                    [import_id]).fetchall()[0][0]
-            if kind in ("areas", "demo"):
-                used = cur.execute(
-                    "SELECT count(*) FROM incidents WHERE import_id <> ? AND area_id IN"
-                    " (SELECT id FROM areas WHERE import_id = ?)", [import_id, import_id]).fetchall()[0][0]
-                if used:
-                    raise FileRefusedError(Problem(file_name, None, None, None, "cannot_undo",
-                                                   f"områdena används av {used} händelser från andra importer; "
-                                                   "ångra dem först"))
-                removed["area_population"] = cur.execute(
-                    "DELETE FROM area_population WHERE area_id IN (SELECT id FROM areas WHERE import_id = ?)",
-                    [import_id]).fetchall()[0][0]
-                removed["areas"] = cur.execute("DELETE FROM areas WHERE import_id = ?", [import_id]).fetchall()[0][0]
-            if kind == "population":
-                removed["area_population"] = cur.execute("DELETE FROM area_population WHERE import_id = ?",
-                                                         [import_id]).fetchall()[0][0]
-                refresh_population(cur)
-            if kind == "demo":
-                for table in ("intervention_areas", "intervention_risk_factors", "intervention_categories"):
-                    cur.execute("DELETE FROM " + table + " WHERE intervention_id IN"  # constant table names
-                                " (SELECT id FROM interventions WHERE import_id = ?)", [import_id])
-                removed["interventions"] = cur.execute("DELETE FROM interventions WHERE import_id = ?",
-                                                       [import_id]).fetchall()[0][0]
-            cur.execute("UPDATE imports SET status = 'undone', undone_at = ?, undone_by = ? WHERE id = ?",
-                        [datetime.now(UTC), undone_by, import_id])
-            db.bump_data_version(cur)
-            cur.execute("COMMIT")
-            return removed
-        except BaseException:
-            _rollback(cur)
-            raise
-        finally:
-            cur.close()
+        cur.execute("UPDATE imports SET status = 'undone', undone_at = ?, undone_by = ? WHERE id = ?",
+                    [datetime.now(UTC), undone_by, import_id])
+        db.bump_data_version(cur)
+        cur.execute("COMMIT")
+        return removed
 
 
 def refresh_population(cur: duckdb.DuckDBPyConnection) -> None:
