@@ -7,14 +7,21 @@ from lagesbild import ui
 st.set_page_config(page_title="Lägesbild", page_icon=":material/map:", layout="wide")
 
 ui.ensure_database()
-pages = [
-    st.Page("pages/oversikt.py", title="Översikt", icon=":material/dashboard:", url_path="oversikt", default=True),
-]
+ui.load_link_once()
+pages = {
+    "oversikt": st.Page("pages/oversikt.py", title="Översikt", icon=":material/dashboard:", url_path="oversikt",
+                        default=True),
+    "karta": st.Page("pages/karta.py", title="Karta", icon=":material/map:", url_path="karta"),
+    "tid": st.Page("pages/tidsmonster.py", title="Tidsmönster", icon=":material/schedule:", url_path="tid"),
+}
 if ui.current_role() == "coordinator":
-    pages.append(st.Page("pages/ladda_upp.py", title="Ladda upp data", icon=":material/upload_file:",
-                         url_path="ladda-upp"))
+    pages["ladda_upp"] = st.Page("pages/ladda_upp.py", title="Ladda upp data", icon=":material/upload_file:",
+                                 url_path="ladda-upp")
 # Widgets must come after st.navigation: drawn before it, they lose their value on every rerun.
-page = st.navigation(pages)
+page = st.navigation(list(pages.values()))
+if "_lank_sida" in st.session_state:  # a shared link names its page in ?sida=, on the start page URL
+    st.switch_page(pages[st.session_state.pop("_lank_sida")])
 ui.sidebar()
 ui.synthetic_notice()
+ui.link_notices()
 page.run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -45,4 +46,54 @@ def monthly_trend(monthly: pd.DataFrame) -> go.Figure:
         xaxis={"type": "category"},
         separators=", ",
     )
+    return figure
+
+
+WEEKDAYS_SHORT = ("mån", "tis", "ons", "tor", "fre", "lör", "sön")
+
+
+def hour_weekday_heatmap(counts: pd.DataFrame, hidden_below: int | None = None) -> go.Figure:
+    """Hour × weekday heat map from `queries.hour_weekday`; cells below `hidden_below` shown as blank."""
+    grid = np.zeros((7, 24))
+    for weekday, hour, count in counts.itertuples(index=False):
+        grid[int(weekday) - 1, int(hour)] = count
+    text = [[("" if v == 0 else (f"<{hidden_below}" if hidden_below and v < hidden_below else f"{int(v)}"))
+             for v in row] for row in grid]
+    shown = np.where((grid > 0) & (grid < (hidden_below or 0)), np.nan, grid)
+    figure = go.Figure(go.Heatmap(
+        z=shown, x=[f"{h:02d}" for h in range(24)], y=list(WEEKDAYS_SHORT), colorscale="YlOrRd",
+        text=text, texttemplate="%{text}", hovertemplate="%{y} kl. %{x}: %{text}<extra></extra>",
+        colorbar={"title": "Antal"}))
+    figure.update_layout(height=330, margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis_title="Klockslag",
+                         yaxis={"autorange": "reversed"})
+    return figure
+
+
+def months_against_last_year(now: pd.DataFrame, before: pd.DataFrame) -> go.Figure:
+    """Monthly counts of the period against the same months a year earlier (two lines)."""
+    figure = go.Figure()
+    if not now.empty:
+        figure.add_scatter(x=[_month_label(m) for m in now["month"]], y=now["count"], mode="lines+markers",
+                           name="Vald period", line={"color": "#b2182b"})
+    if not before.empty:
+        shifted = [m + pd.DateOffset(years=1) for m in before["month"]]
+        figure.add_scatter(x=[_month_label(m) for m in shifted], y=before["count"], mode="lines+markers",
+                           name="Samma månader året innan", line={"color": "#969696", "dash": "dot"})
+    figure.update_layout(height=320, margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis_title="Händelser",
+                         xaxis={"type": "category"}, legend={"orientation": "h", "y": -0.2}, separators=", ")
+    return figure
+
+
+def year_wheel(monthly: pd.DataFrame) -> go.Figure:
+    """Årshjul: the average number of incidents in each calendar month, as a polar bar chart."""
+    by_month = np.zeros(12)
+    years = np.zeros(12)
+    for month, count in monthly.itertuples(index=False):
+        by_month[month.month - 1] += count
+        years[month.month - 1] += 1
+    average = np.divide(by_month, years, out=np.zeros(12), where=years > 0)
+    figure = go.Figure(go.Barpolar(r=average, theta=list(MONTHS_SHORT), marker_color="#ef8a62",
+                                   hovertemplate="%{theta}: %{r:.1f} i snitt<extra></extra>"))
+    figure.update_layout(height=360, margin={"l": 30, "r": 30, "t": 30, "b": 30},
+                         polar={"angularaxis": {"direction": "clockwise", "rotation": 90}})
     return figure

@@ -189,3 +189,92 @@ def imports_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         "Med fel": found["rows_rejected"], "Utanför": found["rows_ignored"].fillna(0).astype(int),
         "Status": found["status"].map(lambda s: STATUS_LABELS.get(s, s)),
     })
+
+
+_GRID_COLUMNS = {250: "cell_250", 1000: "cell_1k"}  # the only grid columns a query may name
+
+
+def grid_cells(con: duckdb.DuckDBPyConnection, filters: Filters, size: int) -> pd.DataFrame:
+    """Incidents per SCB grid square (exact and street precision only): columns cell, count, harm."""
+    column = "i." + _GRID_COLUMNS[size]
+    where, params = filters.where()
+    return frame(
+        con,
+        "SELECT " + column + " AS cell, count(*) AS count, sum(c.harm_weight) AS harm FROM incidents i"
+        " JOIN categories c ON c.id = i.category_id WHERE " + column + " IS NOT NULL AND " + where
+        + " GROUP BY ALL ORDER BY cell",
+        params,
+    )
+
+
+def incident_points(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int) -> pd.DataFrame:
+    """Up to `limit` + 1 individual incidents with a point (for staff only; the caller checks the role)."""
+    where, params = filters.where()
+    return frame(
+        con,
+        "SELECT i.lon, i.lat, i.local_time, c.label AS category, s.label AS source FROM incidents i"
+        " JOIN categories c ON c.id = i.category_id JOIN sources s ON s.id = i.source_id"
+        " WHERE i.lon IS NOT NULL AND i.precision IN ('exact', 'street') AND " + where + " LIMIT ?",
+        [*params, limit + 1],
+    )
+
+
+def area_shapes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The active division's areas with their geometry: code, name, population, area_km2, geojson, centroid."""
+    return frame(
+        con,
+        "SELECT code, name, population, area_km2, geojson, centroid_lon, centroid_lat FROM areas"
+        " WHERE division = coalesce((SELECT value FROM meta WHERE key = 'division'), division)"
+        " ORDER BY name COLLATE sv",
+    )
+
+
+def interventions_in(con: duckdb.DuckDBPyConnection, start: date, end: date) -> pd.DataFrame:
+    """Interventions active at some time in [start, end]: with their areas' codes, targets and own geometry."""
+    return frame(
+        con,
+        "SELECT iv.id, iv.name, iv.kind, iv.status::VARCHAR AS status, iv.start_date, iv.end_date, iv.geojson,"
+        " (SELECT list(a.code) FROM intervention_areas ia JOIN areas a ON a.id = ia.area_id"
+        "  WHERE ia.intervention_id = iv.id) AS area_codes,"
+        " (SELECT string_agg(r.label, ', ' ORDER BY r.label) FROM intervention_risk_factors ir"
+        "  JOIN risk_factors r ON r.id = ir.risk_factor_id WHERE ir.intervention_id = iv.id) AS risk_factors,"
+        " (SELECT string_agg(c.label, ', ' ORDER BY c.label) FROM intervention_categories ic"
+        "  JOIN categories c ON c.id = ic.category_id WHERE ic.intervention_id = iv.id) AS categories"
+        " FROM interventions iv WHERE iv.start_date <= ? AND (iv.end_date IS NULL OR iv.end_date >= ?)"
+        " ORDER BY iv.start_date",
+        [end, start],
+    )
+
+
+def hour_weekday(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """Incidents per ISO weekday and hour (rows with an unknown hour left out): weekday, hour, count."""
+    where, params = filters.where()
+    return frame(con, "SELECT i.weekday, i.hour, count(*) AS count FROM incidents i WHERE i.hour IS NOT NULL"
+                      " AND " + where + " GROUP BY ALL ORDER BY 1, 2", params)
+
+
+def monthly_counts(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """Incidents per calendar month: month, count."""
+    where, params = filters.where()
+    return frame(con, "SELECT date_trunc('month', i.day) AS month, count(*) AS count FROM incidents i WHERE "
+                      + where + " GROUP BY ALL ORDER BY 1", params)
+
+
+def area_breakdown(con: duckdb.DuckDBPyConnection, filters: Filters, area_code: str, by: str) -> pd.DataFrame:
+    """Counts in one area and in the whole municipality, per category or per risk factor: label, area, all."""
+    where, params = filters.where()
+    if by == "category":
+        return frame(
+            con,
+            "SELECT c.label, count(*) FILTER (WHERE a.code = ?) AS area, count(*) AS total FROM incidents i"
+            " JOIN categories c ON c.id = i.category_id LEFT JOIN areas a ON a.id = i.area_id WHERE " + where
+            + " GROUP BY 1 ORDER BY 2 DESC, 3 DESC",
+            [area_code, *params],
+        )
+    return frame(
+        con,
+        "SELECT r.label, count(*) FILTER (WHERE a.code = ?) AS area, count(*) AS total FROM incidents i"
+        " JOIN incident_risk_factors l ON l.incident_id = i.id JOIN risk_factors r ON r.id = l.risk_factor_id"
+        " LEFT JOIN areas a ON a.id = i.area_id WHERE " + where + " GROUP BY 1 ORDER BY 2 DESC, 3 DESC",
+        [area_code, *params],
+    )

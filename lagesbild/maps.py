@@ -1,0 +1,243 @@
+"""The map: grid squares, areas, incidents and interventions as pydeck layers, plus the same numbers as tables.
+
+Everything is aggregated on the server before it reaches the browser: at most a few thousand squares and
+areas, so the payload stays well under a megabyte whatever the number of incidents. Viewers get suppressed
+values ("<5", not coloured); individual points are only built for staff, and only for small selections.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+import shapely
+
+from lagesbild import formatting, geo, privacy, queries
+from lagesbild.view import View
+
+POINT_LIMIT = 2000
+# A sequential palette (light yellow to dark red), readable on a blank background too.
+PALETTE = [(255, 237, 160), (254, 217, 118), (254, 178, 76), (253, 141, 60), (240, 59, 32), (189, 0, 38)]
+HIDDEN_FILL = [160, 160, 160, 40]
+STATUS_COLOURS = {"pågående": [0, 109, 44], "planerad": [49, 130, 189], "avslutad": [117, 107, 177]}
+MEASURE_UNITS = {"antal": "händelser", "per1000": "per 1 000 invånare", "skadeviktat": "skadeviktat"}
+
+
+@dataclass
+class MapData:
+    deck: pdk.Deck
+    legend: list[tuple[str, tuple[int, int, int]]]
+    legend_title: str
+    areas: pd.DataFrame       # the area table shown under the map (display strings)
+    cells: pd.DataFrame       # the grid table for export (display strings)
+    notes: list[str]
+    payload_bytes: int
+
+
+def breaks(values: pd.Series, classes: int = len(PALETTE)) -> list[float]:
+    """Upper bounds of colour classes (quantiles of the shown values, rounded, strictly increasing)."""
+    shown = values.dropna()
+    shown = shown[shown > 0]
+    if shown.empty:
+        return [1.0]
+    bounds = sorted({float(np.quantile(shown, q)) for q in np.linspace(1 / classes, 1, classes)})
+    return bounds
+
+
+def colour_for(value: float, bounds: list[float], alpha: int = 190) -> list[int]:
+    for index, bound in enumerate(bounds):
+        if value <= bound:
+            return [*PALETTE[min(index + len(PALETTE) - len(bounds), len(PALETTE) - 1)], alpha]
+    return [*PALETTE[-1], alpha]
+
+
+def _legend(bounds: list[float], decimals: int) -> list[tuple[str, tuple[int, int, int]]]:
+    entries, low = [], 0.0
+    offset = len(PALETTE) - len(bounds)
+    for index, bound in enumerate(bounds):
+        entries.append((f"{formatting.number(low, decimals)}–{formatting.number(bound, decimals)}",
+                        PALETTE[index + offset]))
+        low = bound
+    return entries
+
+
+def _cell_polygons(cells: pd.Series, size: int) -> list[list[list[float]]]:
+    east, north = geo.cell_corner(cells.to_numpy(np.int64))
+    xs = np.stack([east, east + size, east + size, east], axis=1).ravel()
+    ys = np.stack([north, north, north + size, north + size], axis=1).ravel()
+    lon, lat = geo.to_wgs84(xs, ys)
+    corners = np.round(np.stack([lon, lat], axis=1), 6).reshape(-1, 4, 2)
+    return corners.tolist()
+
+
+def _rings(geojson: str) -> list[list[list[float]]]:
+    shape = shapely.from_geojson(geojson)
+    return [np.round(np.asarray(part.exterior.coords), 6).tolist() for part in shapely.get_parts(shape)
+            if part.geom_type == "Polygon"]
+
+
+def area_values(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
+    """Areas with count, harm, rate per 1,000 and per km², and the value of the chosen measure."""
+    rates = queries.area_rates(con, view.filters)
+    shapes = queries.area_shapes(con)[["code", "geojson", "centroid_lon", "centroid_lat"]]
+    frame = rates.merge(shapes, on="code")
+    frame["per_km2"] = frame["count"] / frame["area_km2"]
+    if view.measure == "per1000":
+        frame["value"] = frame["rate"].where(frame["population"] > 0, frame["per_km2"])
+    elif view.measure == "skadeviktat":
+        frame["value"] = frame["harm"]
+    else:
+        frame["value"] = frame["count"].astype(float)
+    return frame
+
+
+def build(con: duckdb.DuckDBPyConnection, view: View, *, viewer: bool, threshold: int) -> MapData:
+    """The map and its tables for a view."""
+    notes: list[str] = []
+    label = privacy.suppressed_label(threshold)
+    layers = []
+
+    areas = area_values(con, view)
+    hidden_areas = privacy.suppression_mask(areas["count"], threshold) if viewer else areas["count"] < 0
+    cells = queries.grid_cells(con, view.filters, view.grid) if "rutor" in view.layers else pd.DataFrame(
+        columns=["cell", "count", "harm"])
+    hidden_cells = privacy.suppression_mask(cells["count"], threshold) if viewer else cells["count"] < 0
+    decimals = 1 if view.measure == "per1000" else 0
+
+    if "rutor" in view.layers and not cells.empty:
+        value = cells["harm"] if view.measure == "skadeviktat" else cells["count"].astype(float)
+        bounds = breaks(value[~hidden_cells])
+        unit = "skadeviktat" if view.measure == "skadeviktat" else "händelser"
+        if view.measure == "per1000":
+            notes.append("Rutorna visar antal händelser: invånare per ruta finns inte i databasen.")
+        polygons = _cell_polygons(cells["cell"], view.grid)
+        data = [{
+            "polygon": polygon,
+            "fill": HIDDEN_FILL if hidden else colour_for(v, bounds),
+            "tooltip": f"Ruta {view.grid} m<br/>{label if hidden else formatting.number(v, 0)} {unit}",
+        } for polygon, v, hidden in zip(polygons, value, hidden_cells, strict=True)]
+        layers.append(pdk.Layer("PolygonLayer", data, id="rutor", get_polygon="polygon", get_fill_color="fill",
+                                get_line_color=[90, 90, 90, 60], line_width_min_pixels=0.5, pickable=True,
+                                stroked=True, filled=True))
+        legend_values, legend_title = bounds, f"Rutor: {unit}"
+    else:
+        legend_values, legend_title = None, ""
+
+    area_bounds = breaks(areas["value"][~hidden_areas])
+    area_rows = []
+    for row, hidden in zip(areas.itertuples(), hidden_areas, strict=True):
+        if view.measure == "per1000" and not (row.population and row.population > 0):
+            shown = f"{formatting.number(row.value, 1)} per km²"
+        else:
+            shown = f"{formatting.number(row.value, decimals)} {MEASURE_UNITS[view.measure]}"
+        tooltip = f"<b>{row.name}</b><br/>" + (f"{label} händelser" if hidden else shown)
+        for ring in _rings(row.geojson):
+            area_rows.append({
+                "polygon": ring, "code": row.code, "tooltip": tooltip,
+                "fill": [0, 0, 0, 0] if ("rutor" in view.layers or hidden)
+                else colour_for(row.value, area_bounds, 150),
+            })
+    if "omraden" in view.layers or "rutor" not in view.layers:
+        # Area outlines always orient the eye, even with no basemap (offline) and no other layer.
+        layers.append(pdk.Layer("PolygonLayer", area_rows, id="omraden", get_polygon="polygon",
+                                get_fill_color="fill", get_line_color=[40, 40, 40, 200], line_width_min_pixels=1.2,
+                                pickable=True, stroked=True, filled=True, auto_highlight=True))
+        if legend_values is None:
+            legend_values, legend_title = area_bounds, f"Områden: {MEASURE_UNITS[view.measure]}"
+
+    if "insatser" in view.layers:
+        layers.extend(_intervention_layer(con, view, areas))
+
+    if "punkter" in view.layers:
+        if viewer:
+            notes.append("Enskilda händelser visas bara för inloggad personal.")
+        else:
+            points = queries.incident_points(con, view.filters, POINT_LIMIT)
+            if len(points) > POINT_LIMIT:
+                notes.append(f"Fler än {formatting.number(POINT_LIMIT)} händelser: smalna av filtren för att se "
+                             "enskilda händelser.")
+            elif not points.empty:
+                data = [{"position": [round(lo, 6), round(la, 6)],
+                         "tooltip": f"{cat}<br/>{pd.Timestamp(t):%Y-%m-%d %H:%M}<br/>{src}"}
+                        for lo, la, t, cat, src in points.itertuples(index=False)]
+                layers.append(pdk.Layer("ScatterplotLayer", data, id="punkter", get_position="position",
+                                        get_fill_color=[20, 20, 120, 200], get_radius=25, radius_min_pixels=2.5,
+                                        pickable=True))
+
+    lat, lon, zoom = view.centre
+    if view.filters.areas and len(view.filters.areas) == 1:
+        chosen = areas[areas["code"] == view.filters.areas[0]]
+        if not chosen.empty:
+            lat, lon, zoom = float(chosen["centroid_lat"].iloc[0]), float(chosen["centroid_lon"].iloc[0]), 13.0
+    deck = pdk.Deck(layers=layers, initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom),
+                    map_provider="carto", map_style="light", tooltip={"html": "{tooltip}"})
+    return MapData(
+        deck=deck,
+        legend=_legend(legend_values or [1.0], decimals if "rutor" not in view.layers else 0),
+        legend_title=legend_title,
+        areas=area_table(areas, hidden_areas, label, view.measure),
+        cells=cell_table(cells, hidden_cells, label, view.grid),
+        notes=notes,
+        payload_bytes=len(deck.to_json()),
+    )
+
+
+def _intervention_layer(con: duckdb.DuckDBPyConnection, view: View, areas: pd.DataFrame) -> list:
+    active = queries.interventions_in(con, view.filters.start, view.filters.end)
+    if active.empty:
+        return []
+    geometry = dict(zip(areas["code"], areas["geojson"], strict=True))
+    rows = []
+    for item in active.itertuples():
+        end = formatting.day(item.end_date) if pd.notna(item.end_date) else "tills vidare"
+        tooltip = (f"<b>{item.name}</b><br/>{item.kind}, {item.status}<br/>{formatting.day(item.start_date)} – {end}"
+                   f"<br/>Mot: {_text(item.risk_factors) or _text(item.categories) or '–'}")
+        own = item.geojson if isinstance(item.geojson, str) and item.geojson else None
+        codes = list(item.area_codes) if item.area_codes is not None and not isinstance(item.area_codes, float) else []
+        shapes = [own] if own else [geometry[c] for c in codes if c in geometry]
+        if not own and len(shapes) == len(geometry) and len(geometry) > 1:
+            continue  # municipality-wide work would cover the whole map; it is listed in the tables instead
+        for shape in shapes:
+            for ring in _rings(shape):
+                rows.append({"polygon": ring, "line": [*STATUS_COLOURS.get(item.status, [0, 0, 0]), 230],
+                             "tooltip": tooltip})
+    return [pdk.Layer("PolygonLayer", rows, id="insatser", get_polygon="polygon", get_line_color="line",
+                      filled=False, stroked=True, line_width_min_pixels=3, pickable=True)]
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def area_table(areas: pd.DataFrame, hidden: pd.Series, label: str, measure: str) -> pd.DataFrame:
+    """The map's areas as a table (the fallback without WebGL, and the export)."""
+    def show(value, decimals, is_hidden):
+        if is_hidden:
+            return label if decimals == 0 else "–"
+        return formatting.number(value, decimals) if value is not None and not (
+            isinstance(value, float) and math.isnan(value)) else "–"
+
+    return pd.DataFrame({
+        "Område": areas["name"],
+        "Händelser": [show(c, 0, h) for c, h in zip(areas["count"], hidden, strict=True)],
+        "Invånare": [formatting.number(p) if pd.notna(p) else "–" for p in areas["population"]],
+        "Per 1 000 inv.": [show(r, 1, h) for r, h in zip(areas["rate"], hidden, strict=True)],
+        "Per km²": [show(r, 1, h) for r, h in zip(areas["per_km2"], hidden, strict=True)],
+        "Skadeviktat": [show(r, 1, h) for r, h in zip(areas["harm"], hidden, strict=True)],
+    })
+
+
+def cell_table(cells: pd.DataFrame, hidden: pd.Series, label: str, size: int) -> pd.DataFrame:
+    """The grid squares as a table (for export): SCB square id, corner coordinates, count."""
+    east, north = geo.cell_corner(cells["cell"].to_numpy(np.int64)) if len(cells) else ([], [])
+    return pd.DataFrame({
+        "Ruta (SCB)": [str(c) for c in cells["cell"]],
+        "Storlek (m)": size,
+        "Öst (SWEREF 99 TM)": list(east),
+        "Nord (SWEREF 99 TM)": list(north),
+        "Händelser": [label if h else int(c) for c, h in zip(cells["count"], hidden, strict=True)],
+    })

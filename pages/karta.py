@@ -1,0 +1,45 @@
+"""Karta: incidents, rates and interventions on one map, following the shared filters."""
+
+import streamlit as st
+
+from lagesbild import exports, ui, view
+
+st.title("Karta")
+left, middle, right = st.columns([3, 1.3, 1])
+left.multiselect("Lager", list(view.LAYERS), format_func=view.LAYERS.get, key="karta_lager")
+middle.radio("Rutstorlek", list(view.GRIDS), format_func=lambda g: f"{g} m" if g < 1000 else "1 km",
+             horizontal=True, key="karta_ruta")
+with right:
+    ui.share_button("karta")
+current = ui.current_view("karta")
+shown = ui.load_map(current)
+for note in shown.notes:
+    st.caption(note)
+simple = st.toggle("Enkel vy utan karta (om kartan inte syns)", key="karta_enkel")
+if not simple:
+    event = st.pydeck_chart(shown.deck, height=560, on_select="rerun", selection_mode="single-object",
+                            key="karta_karta")
+    picked = (event.selection.get("objects", {}) or {}).get("omraden", []) if event else []
+    if picked:
+        st.session_state["karta_profil"] = picked[0].get("code")
+    ui.legend(shown.legend_title, shown.legend, f"<{ui.settings().suppression_threshold}")
+st.dataframe(shown.areas, hide_index=True, width="stretch")
+a, b = st.columns(2)
+a.download_button("Ladda ner områdena (CSV för Excel)", exports.excel_csv(shown.areas), "omraden.csv",
+                  "text/csv", key="karta_export_omraden")
+b.download_button("Ladda ner rutorna (CSV för Excel)", exports.excel_csv(shown.cells), "rutor.csv", "text/csv",
+                  key="karta_export_rutor")
+
+st.subheader("Områdesprofil")
+names = ui.labels()["areas"]
+code = st.selectbox("Område", ["", *names], format_func=lambda c: names.get(c, "Välj ett område (eller klicka på "
+                    "kartan)"), key="karta_profil")
+if code:
+    profile = ui.load_profile(current.filters, code)
+    st.markdown(f"**{profile.name}** – " + " ".join(profile.facts))
+    st.plotly_chart(profile.trend, key="karta_profil_trend")
+    c1, c2 = st.columns(2)
+    c1.dataframe(profile.categories, hide_index=True, width="stretch")
+    c2.dataframe(profile.risk_factors, hide_index=True, width="stretch")
+    st.caption("Pågående insatser i området:")
+    st.dataframe(profile.interventions, hide_index=True, width="stretch")

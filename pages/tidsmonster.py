@@ -1,0 +1,17 @@
+"""Tidsmönster: when incidents happen — hour × weekday, months against last year, and the yearly cycle."""
+
+import streamlit as st
+
+from lagesbild import ui
+
+st.title("Tidsmönster")
+ui.share_button("tid")
+heat, months, wheel = ui.load_time_patterns(ui.current_filters())
+st.subheader("Veckodag och klockslag")
+st.caption("Händelser med okänt klockslag ingår inte. Små tal visas som ”<5” för den som inte är inloggad.")
+st.plotly_chart(heat, key="tid_vecka")
+st.subheader("Månad för månad, mot samma månader året innan")
+st.plotly_chart(months, key="tid_manader")
+st.subheader("Årshjul")
+st.caption("Genomsnittligt antal händelser per kalendermånad, över alla år med data fram till periodens slut.")
+st.plotly_chart(wheel, key="tid_arshjul")
