@@ -46,12 +46,12 @@ def test_overview_follows_the_period(app_env, demo_db):
     at.run()
     assert not at.exception
     assert at.metric[0].value != year_count
-    assert at.caption[0].value.startswith("Period: 2 oktober 2026 – 31 oktober 2026")
+    assert any(c.value.startswith("Period: 2 oktober 2026 – 31 oktober 2026") for c in at.caption)
     at.session_state["period_preset"] = "eget"
     at.session_state["period_range"] = (date(2026, 7, 1), date(2026, 7, 31))
     at.run()
     assert not at.exception
-    assert at.caption[0].value.startswith("Period: 1 juli 2026 – 31 juli 2026")
+    assert any(c.value.startswith("Period: 1 juli 2026 – 31 juli 2026") for c in at.caption)
 
 
 def test_first_start_creates_the_demo(app_env, tmp_path):
@@ -122,3 +122,38 @@ def test_sign_in_form_when_accounts_are_configured(app_env, demo_db):
     assert not at.exception
     assert [t.label for t in at.text_input] == ["Användarnamn", "Lösenord"]
     assert at.button[0].label == "Logga in"
+
+
+def test_map_page_pages_karta(app_env, demo_db):
+    app_env(demo_db)
+    at = start("pages/karta.py")
+    assert not at.exception
+    assert at.title[0].value == "Karta"
+    assert at.multiselect(key="karta_lager").value == ["rutor", "omraden", "insatser"]
+    at.session_state["karta_profil"] = "SBG-C"
+    at.run()
+    assert not at.exception
+    assert any("Sölvesborg centrum" in m.value for m in at.markdown)
+    at.radio(key="karta_ruta").set_value(1000).run()
+    assert not at.exception
+
+
+def test_time_patterns_page_pages_tidsmonster(app_env, demo_db):
+    app_env(demo_db)
+    at = start("pages/tidsmonster.py")
+    assert not at.exception
+    assert at.title[0].value == "Tidsmönster"
+    assert [s.value for s in at.subheader] == ["Veckodag och klockslag", "Månad för månad, mot samma månader året "
+                                               "innan", "Årshjul"]
+
+
+def test_a_link_opens_its_view(app_env, demo_db):
+    app_env(demo_db)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update({"kategori": "misshandel,ran", "matt": "skadeviktat", "period": "30d", "okand": "x"})
+    at.run()
+    assert not at.exception
+    assert at.session_state["filter_kategori"] == ["misshandel", "ran"]
+    assert at.session_state["period_preset"] == "30d"
+    assert at.session_state["filter_matt"] == "skadeviktat"
+    assert any("okand" in w.value for w in at.warning)

@@ -1,0 +1,89 @@
+"""Filter ↔ URL ↔ SQL: links round-trip, junk is ignored with a notice, and the SQL follows."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from lagesbild import privacy
+from lagesbild.filters import Filters
+from lagesbild.view import DEFAULT_CENTRE, View, Vocabulary, from_query, to_query
+
+ANCHOR = date(2026, 10, 31)
+VOCABULARY = Vocabulary(categories=frozenset({"misshandel", "ran", "klotter"}),
+                        risk_factors=frozenset({"bristande_belysning", "alkohol_unga"}),
+                        sources=frozenset({"polisen"}), areas=frozenset({"SBG-C", "MJA"}))
+YEAR = Filters(start=date(2025, 11, 1), end=date(2026, 10, 31))
+
+CASES = [
+    ("default", {}, View(filters=YEAR)),
+    ("preset", {"period": "30d"}, View(filters=Filters(start=date(2026, 10, 2), end=ANCHOR), preset="30d")),
+    ("fixed period", {"fran": "2024-01-01", "till": "2024-06-30"},
+     View(filters=Filters(start=date(2024, 1, 1), end=date(2024, 6, 30)), preset=None)),
+    ("categories", {"kategori": "misshandel,ran"}, View(filters=Filters(**{**YEAR.__dict__,
+                                                                          "categories": ("misshandel", "ran")}))),
+    ("risk all", {"riskfaktor": "bristande_belysning,alkohol_unga", "matchning": "alla"},
+     View(filters=Filters(**{**YEAR.__dict__, "risk_factors": ("bristande_belysning", "alkohol_unga"),
+                             "risk_match": "all"}))),
+    ("weekend nights", {"veckodag": "fre,lor", "timmar": "22-4"},
+     View(filters=Filters(**{**YEAR.__dict__, "weekdays": (5, 6), "hour_from": 22, "hour_to": 4}))),
+    ("map", {"sida": "karta", "matt": "per1000", "lager": "omraden,punkter", "ruta": "1000",
+             "karta": "56.0500,14.5800,13.0", "omrade": "SBG-C", "kalla": "polisen"},
+     View(filters=Filters(**{**YEAR.__dict__, "areas": ("SBG-C",), "sources": ("polisen",)}), measure="per1000",
+          layers=("omraden", "punkter"), grid=1000, centre=(56.05, 14.58, 13.0), page="karta")),
+]
+
+
+@pytest.mark.parametrize(("name", "query", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_link_to_view_and_back(name, query, expected):
+    view = from_query(query, VOCABULARY, ANCHOR)
+    assert view == expected
+    assert view.notices == ()
+    assert to_query(view) == query  # the shortest link: defaults are left out
+    assert from_query(to_query(view), VOCABULARY, ANCHOR) == view
+
+
+@pytest.mark.parametrize(("query", "kept"), [
+    ({"kategori": "misshandel,nonsens"}, {"kategori": "misshandel"}),
+    ({"period": "igår"}, {}),
+    ({"fran": "2024-13-01"}, {}),
+    ({"fran": "2024-06-01", "till": "2024-01-01"}, {}),
+    ({"veckodag": "fre,fredag"}, {"veckodag": "fre"}),
+    ({"timmar": "25-3"}, {}),
+    ({"matt": "allt"}, {}),
+    ({"lager": "rutor,moln"}, {"lager": "rutor"}),
+    ({"ruta": "500"}, {}),
+    ({"karta": "abc"}, {}),
+    ({"sida": "hemlig"}, {}),
+    ({"utm_source": "mejl"}, {}),
+])
+def test_junk_is_ignored_with_a_notice(query, kept):
+    view = from_query(query, VOCABULARY, ANCHOR)
+    assert len(view.notices) == 1
+    assert "ignorerades" in view.notices[0]
+    assert to_query(view) == kept
+
+
+def test_sql_follows_the_link(tiny_where=None):
+    view = from_query({"kategori": "misshandel", "timmar": "22-4", "veckodag": "fre,lor"}, VOCABULARY, ANCHOR)
+    where, params = view.filters.where()
+    assert "category_id IN" in where and "hour >= ? OR i.hour <= ?" in where
+    assert ["misshandel"] in params and 22 in params and 4 in params and [5, 6] in params
+
+
+def test_map_position_default():
+    assert from_query({}, VOCABULARY, ANCHOR).centre == DEFAULT_CENTRE
+
+
+@pytest.mark.parametrize(("counts", "hidden"), [
+    ([10, 8, 0, 3], [False, True, False, True]),     # one small cell: the next smallest is hidden too
+    ([10, 8, 2, 3], [False, False, True, True]),     # two small cells adding up to 5: enough
+    ([10, 8, 1, 2], [False, True, True, True]),      # two small cells adding up to 3: one more
+    ([10, 8, 7], [False, False, False]),
+    ([0, 0, 4], [False, False, True]),               # nothing else to hide: the total is not shown
+])
+def test_secondary_suppression(counts, hidden):
+    import pandas as pd
+
+    assert privacy.suppression_mask(pd.Series(counts), 5).tolist() == hidden
