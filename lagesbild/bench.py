@@ -233,6 +233,11 @@ def run(incidents: int = 1_000_000, repeat: int = 5, path: Path | None = None, r
                              lambda: hour_weekday_pandas(tables, filters)),
         }
         results = {}
+        from lagesbild import maps
+        from lagesbild.view import View
+
+        map_view = View(filters=filters)
+        map_ms, shown = _timed(lambda: maps.build(con, map_view, viewer=True, threshold=5), repeat)
         for name, (duck, naive) in pairs.items():
             duck_ms, duck_out = _timed(duck, repeat)
             pandas_ms, pandas_out = _timed(naive, repeat)
@@ -254,6 +259,8 @@ def run(incidents: int = 1_000_000, repeat: int = 5, path: Path | None = None, r
         "pandas_frame_mb": round(tables["incidents"].memory_usage(deep=True).sum() / 2**20, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "queries": results,
+        "map_build_ms": round(map_ms, 2),
+        "map_payload_kb": round(shown.payload_bytes / 1024, 1),
         "import_csv": import_run(import_rows) if import_rows else None,
     }
 
