@@ -87,3 +87,18 @@ def test_secondary_suppression(counts, hidden):
     import pandas as pd
 
     assert privacy.suppression_mask(pd.Series(counts), 5).tolist() == hidden
+
+
+def test_readme_documents_every_link_parameter():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    full = from_query({}, VOCABULARY, ANCHOR)
+    everything = View(filters=Filters(start=date(2024, 1, 1), end=date(2024, 2, 1), categories=("ran",),
+                                      risk_factors=("alkohol_unga",), risk_match="all", sources=("polisen",),
+                                      areas=("MJA",), weekdays=(1,), hour_from=1, hour_to=2),
+                      preset=None, measure="per1000", layers=("rutor",), grid=1000, centre=(56.0, 14.0, 9.0),
+                      page="karta")
+    assert full.notices == ()
+    for key in to_query(everything):
+        assert f"| `{key}` |" in readme or f"`{key}`," in readme, key
