@@ -101,4 +101,4 @@ def test_readme_documents_every_link_parameter():
                       page="karta")
     assert full.notices == ()
     for key in to_query(everything):
-        assert f"| `{key}` |" in readme or f"`{key}`," in readme, key
+        assert f"| `{key}` |" in readme or f"`{key}`, " in readme or f", `{key}` |" in readme, key
