@@ -65,13 +65,11 @@ def _legend(bounds: list[float], decimals: int) -> list[tuple[str, tuple[int, in
     return entries
 
 
-def _cell_polygons(cells: pd.Series, size: int) -> list[list[list[float]]]:
+def _cell_corners(cells: pd.Series) -> list[list[float]]:
+    """WGS84 lower-left corner of each SCB square (to a metre)."""
     east, north = geo.cell_corner(cells.to_numpy(np.int64))
-    xs = np.stack([east, east + size, east + size, east], axis=1).ravel()
-    ys = np.stack([north, north, north + size, north + size], axis=1).ravel()
-    lon, lat = geo.to_wgs84(xs, ys)
-    corners = np.round(np.stack([lon, lat], axis=1), 6).reshape(-1, 4, 2)
-    return corners.tolist()
+    lon, lat = geo.to_wgs84(east, north)
+    return np.round(np.stack([lon, lat], axis=1), 5).tolist()
 
 
 def _rings(geojson: str) -> list[list[list[float]]]:
@@ -114,15 +112,15 @@ def build(con: duckdb.DuckDBPyConnection, view: View, *, viewer: bool, threshold
         unit = "skadeviktat" if view.measure == "skadeviktat" else "händelser"
         if view.measure == "per1000":
             notes.append("Rutorna visar antal händelser: invånare per ruta finns inte i databasen.")
-        polygons = _cell_polygons(cells["cell"], view.grid)
+        corners = _cell_corners(cells["cell"])
         data = [{
-            "polygon": polygon,
+            "position": corner,
             "fill": HIDDEN_FILL if hidden else colour_for(v, bounds),
             "tooltip": f"Ruta {view.grid} m<br/>{label if hidden else formatting.number(v, 0)} {unit}",
-        } for polygon, v, hidden in zip(polygons, value, hidden_cells, strict=True)]
-        layers.append(pdk.Layer("PolygonLayer", data, id="rutor", get_polygon="polygon", get_fill_color="fill",
-                                get_line_color=[90, 90, 90, 60], line_width_min_pixels=0.5, pickable=True,
-                                stroked=True, filled=True))
+        } for corner, v, hidden in zip(corners, value, hidden_cells, strict=True)]
+        # GridCellLayer: one corner and a size per square keeps the payload small at any number of incidents.
+        layers.append(pdk.Layer("GridCellLayer", data, id="rutor", get_position="position", get_fill_color="fill",
+                                cell_size=view.grid, extruded=False, pickable=True))
         legend_values, legend_title = bounds, f"Rutor: {unit}"
     else:
         legend_values, legend_title = None, ""

@@ -482,6 +482,11 @@ def _time_patterns(filters: Filters, viewer: bool, threshold: int, version: int)
     hidden = threshold if viewer else None
     now = queries.monthly_counts(con, filters)
     before = queries.monthly_counts(con, filters.previous_year())
+    if viewer:  # a month with 1–4 incidents is a gap in the line, not a number
+        from lagesbild import privacy
+
+        for frame in (now, before):
+            frame["count"] = frame["count"].where(~privacy.is_suppressed(frame["count"], threshold))
     everything = queries.monthly_counts(con, Filters(**{**filters.__dict__, "start": date(1900, 1, 1),
                                                         "end": filters.end}))
     return (charts.hour_weekday_heatmap(queries.hour_weekday(con, filters), hidden),
