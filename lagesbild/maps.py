@@ -204,7 +204,7 @@ def _intervention_layer(con: duckdb.DuckDBPyConnection, view: View, areas: pd.Da
                 rows.append({"polygon": ring, "line": [*STATUS_COLOURS.get(item.status, [0, 0, 0]), 230],
                              "tooltip": tooltip})
     return [pdk.Layer("PolygonLayer", rows, id="insatser", get_polygon="polygon", get_line_color="line",
-                      filled=False, stroked=True, line_width_min_pixels=3, pickable=True)]
+                      filled=False, stroked=True, line_width_min_pixels=2, pickable=True)]
 
 
 def _text(value) -> str:
