@@ -13,6 +13,7 @@ pages = {
                         default=True),
     "karta": st.Page("pages/karta.py", title="Karta", icon=":material/map:", url_path="karta"),
     "tid": st.Page("pages/tidsmonster.py", title="Tidsmönster", icon=":material/schedule:", url_path="tid"),
+    "prio": st.Page("pages/prioritering.py", title="Prioritering", icon=":material/target:", url_path="prioritering"),
 }
 if ui.current_role() == "coordinator":
     pages["ladda_upp"] = st.Page("pages/ladda_upp.py", title="Ladda upp data", icon=":material/upload_file:",

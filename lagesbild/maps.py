@@ -17,7 +17,7 @@ import pydeck as pdk
 import shapely
 
 from lagesbild import formatting, geo, privacy, queries
-from lagesbild.view import View
+from lagesbild.view import DEFAULT_CENTRE, View
 
 POINT_LIMIT = 2000
 # A sequential palette (light yellow to dark red), readable on a blank background too.
@@ -238,4 +238,50 @@ def cell_table(cells: pd.DataFrame, hidden: pd.Series, label: str, size: int) ->
         "Öst (SWEREF 99 TM)": list(east),
         "Nord (SWEREF 99 TM)": list(north),
         "Händelser": [label if h else int(c) for c, h in zip(cells["count"], hidden, strict=True)],
+    })
+
+
+HOT_COLOURS = {("hot", 0.99): [178, 24, 43], ("hot", 0.95): [239, 138, 98], ("hot", 0.9): [253, 219, 199],
+               ("cold", 0.99): [33, 102, 172], ("cold", 0.95): [103, 169, 207], ("cold", 0.9): [209, 229, 240]}
+KIND_LABELS = {"hot": "het", "cold": "kall"}
+
+
+def hotspot_deck(found, shapes: pd.DataFrame, ranking: pd.DataFrame | None = None) -> pdk.Deck:
+    """Hot and cold squares at 90/95/99 %, over the areas shaded by their place in the ranking."""
+    significant = found.cells[found.cells["kind"] != ""]
+    corners = _cell_corners(significant["cell"])
+    data = [{
+        "position": corner,
+        "fill": [*HOT_COLOURS[(kind, round(level, 2))], 200],
+        "tooltip": f"{KIND_LABELS[kind].capitalize()} ruta ({int(level * 100)} %)<br/>{trend or 'som förut'}",
+    } for corner, kind, level, trend in zip(corners, significant["kind"], significant["level"],
+                                             significant["trend"], strict=True)]
+    place = {} if ranking is None else dict(zip(ranking["code"], ranking["rank"], strict=True))
+    count = max(len(place), 1)
+    outlines = []
+    for code, name, text in zip(shapes["code"], shapes["name"], shapes["geojson"], strict=True):
+        rank = place.get(code)
+        shade = [106, 81, 163, int(150 * (1 - (rank - 1) / count))] if rank else [0, 0, 0, 0]
+        tip = f"<b>{name}</b><br/>" + (f"Plats {rank} i prioriteringen" if rank else "Ingår inte i rangordningen")
+        outlines.extend({"polygon": ring, "fill": shade, "tooltip": tip} for ring in _rings(text))
+    layers = [
+        pdk.Layer("PolygonLayer", outlines, id="omraden", get_polygon="polygon", get_fill_color="fill", filled=True,
+                  stroked=True, get_line_color=[40, 40, 40, 200], line_width_min_pixels=1, pickable=True),
+        pdk.Layer("GridCellLayer", data, id="hotspots", get_position="position", get_fill_color="fill",
+                  cell_size=found.size, extruded=False, pickable=True),
+    ]
+    lat, lon, zoom = DEFAULT_CENTRE
+    return pdk.Deck(layers=layers, initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom),
+                    map_provider="carto", map_style="light", tooltip={"html": "{tooltip}"})
+
+
+def hotspot_table(found) -> pd.DataFrame:
+    """Hot and cold squares, strongest first."""
+    significant = found.cells[found.cells["kind"] != ""].sort_values("z", ascending=False)
+    return pd.DataFrame({
+        "Ruta (SCB)": [str(c) for c in significant["cell"]],
+        "Typ": significant["kind"].map(KIND_LABELS),
+        "Säkerhet": [f"{int(level * 100)} %" for level in significant["level"]],
+        "Gi* (z)": [formatting.number(z, 2) for z in significant["z"]],
+        "Jämfört med föregående period": significant["trend"].replace("", "–"),
     })

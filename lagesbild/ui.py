@@ -508,3 +508,44 @@ def legend(title: str, entries: list[tuple[str, tuple[int, int, int]]], hidden_l
               f'background:rgba(160,160,160,0.3);border:1px solid #888;vertical-align:middle"></span> '
               f'{hidden_label} (visas inte)</span>')
     st.html(f'<div style="font-size:0.85rem"><b>{title}</b><br/>{swatches}{hidden}</div>')
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner="Räknar hot spots och prioriteringar …")
+def _ranking(filters: Filters, weights, version: int):
+    from lagesbild import priorities
+
+    return priorities.rank(connection(), filters, weights)
+
+
+def load_ranking(filters: Filters, weights):
+    """The need-versus-coverage ranking for the filters and weights."""
+    return _ranking(filters, weights, data_version())
+
+
+def weight_sliders():
+    """The ranking's weights, with sensible defaults, adjustable by the security chief."""
+    from lagesbild.priorities import Weights
+
+    default = Weights()
+    with st.expander("Vikter i rangordningen"):
+        columns = st.columns(5)
+        chosen = {}
+        for column, (name, text) in zip(columns, [
+                ("rate", "Skadeviktad nivå"), ("trend", "Ökning"), ("hotspots", "Hot spots"),
+                ("lift", "Riskfaktorer"), ("coverage", "Pågående insatser (drar ner)")], strict=True):
+            chosen[name] = column.slider(text, 0.0, 1.0, getattr(default, name), 0.05, key=f"prio_vikt_{name}")
+    return Weights(**chosen)
+
+
+def hotspot_deck(found, ranking=None):
+    """The hot-spot map (squares coloured by class, areas shaded by rank), built from the analysis."""
+    from lagesbild import maps
+
+    return maps.hotspot_deck(found, queries.area_shapes(connection()), ranking)
+
+
+def hotspot_table(found):
+    """The hot and cold squares as a Swedish table."""
+    from lagesbild import maps
+
+    return maps.hotspot_table(found)

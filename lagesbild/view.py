@@ -6,7 +6,7 @@ not know, so an old or mistyped link opens the nearest sensible view instead of 
 
 | parameter | example | meaning |
 |---|---|---|
-| `sida` | `karta` | which page the link opens (links always use the start page URL) |
+| `sida` | `karta`, `tid`, `prio` | which page the link opens (links always use the start page URL) |
 | `period` | `12m`, `30d`, `ar`, `forra_aret` | a period preset, counted back from the last day with data |
 | `fran`, `till` | `2026-01-01` | a fixed period instead of a preset |
 | `kategori` | `misshandel,ran` | category codes |
@@ -35,7 +35,7 @@ MEASURES = {"antal": "Antal händelser", "per1000": "Per 1 000 invånare", "skad
 LAYERS = {"rutor": "Rutor (250 m / 1 km)", "omraden": "Områden", "punkter": "Enskilda händelser",
           "insatser": "Insatser"}
 GRIDS = (250, 1000)
-PAGES = ("oversikt", "karta", "tid")
+PAGES = ("oversikt", "karta", "tid", "prio")
 DEFAULT_LAYERS = ("rutor", "omraden", "insatser")
 DEFAULT_CENTRE = (56.075, 14.655, 10.6)
 

@@ -1,0 +1,33 @@
+"""Prioritering: where a new effort does most good — hot spots, risk-factor lift, need against coverage."""
+
+import streamlit as st
+
+from lagesbild import exports, priorities, ui
+
+st.title("Prioritering")
+ui.share_button("prio")
+st.caption("Områdena rangordnas efter behov (skadeviktad nivå, säker ökning, hot spots, riskfaktorer som är "
+           "vanligare än i kommunen) mot täckning (pågående insatser mot samma problem). Välj riskfaktorer och "
+           "kategorier i filtren till vänster för att rangordna för ett visst problem.")
+filters = ui.current_filters()
+weights = ui.weight_sliders()
+ranking = ui.load_ranking(filters, weights)
+for note in ranking.notes:
+    st.info(note)
+table = priorities.display_table(ranking, viewer=ui.is_viewer(), threshold=ui.settings().suppression_threshold)
+st.dataframe(table, hide_index=True, width="stretch", column_config={"Varför": st.column_config.TextColumn(
+    width="large")})
+st.download_button("Ladda ner rangordningen (CSV för Excel)", exports.excel_csv(table), "prioritering.csv",
+                   "text/csv", key="prio_export")
+for row in table.head(3).itertuples():
+    st.markdown(f"**{row.Rang}. {row.Område}** – {row.Varför}")
+
+st.subheader("Hot spots och rangordningen på kartan")
+found = ranking.hot
+if found.message:
+    st.warning(f"Hot spots: {found.message} ({found.incidents} händelser med plats).")
+else:
+    st.caption(f"Getis-Ord Gi* på {found.size} m-rutor, korrigerat för många samtidiga test (FDR). "
+               "Ny = het nu men inte föregående period; ihållande = het båda; avtagande = het bara förut.")
+    st.pydeck_chart(ui.hotspot_deck(found, ranking.table), height=480, key="prio_karta")
+    st.dataframe(ui.hotspot_table(found), hide_index=True, width="stretch")
