@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import numpy as np
 
 from lagesbild import __version__, db, queries
 from lagesbild.settings import Settings
@@ -115,9 +116,45 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--import-rows", type=int, default=1_000_000, metavar="N",
                        help="also time importing an N-row CSV end to end (default 1,000,000; 0 skips)")
 
+    prio = commands.add_parser("priorities", help="rank the areas: need against coverage, with reasons")
+    _db_option(prio)
+    _filter_options(prio)
+    prio.add_argument("--format", choices=["json", "csv"], default="json")
+
+    hot = commands.add_parser("hotspots", help="Gi* hot and cold squares (FDR-corrected) for the filters")
+    _db_option(hot)
+    _filter_options(hot)
+    hot.add_argument("--format", choices=["json", "geojson"], default="json")
+    hot.add_argument("--size", type=int, choices=[250, 1000], help="square size (default: 250 m, 1 km if sparse)")
+
     hasher = commands.add_parser("hash-password", help="print a salted hash for a local account in secrets.toml")
     hasher.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     return parser
+
+
+FILTER_OPTIONS = ("period", "fran", "till", "kategori", "riskfaktor", "matchning", "kalla", "omrade", "veckodag",
+                  "timmar")
+
+
+def _filter_options(parser: argparse.ArgumentParser) -> None:
+    """The link's filter parameters as options: --kategori misshandel,ran --timmar 22-4 …"""
+    group = parser.add_argument_group("filters (as in a shared link; see the README)")
+    for name in FILTER_OPTIONS:
+        group.add_argument(f"--{name}", metavar="VALUE")
+
+
+def _filters(args: argparse.Namespace, con: duckdb.DuckDBPyConnection):
+    from lagesbild import view
+
+    params = {name: getattr(args, name) for name in FILTER_OPTIONS if getattr(args, name) is not None}
+    vocabulary = view.Vocabulary(*(frozenset(row[0] for row in queries.rows(con, "SELECT code FROM " + table))
+                                   for table in ("categories", "risk_factors", "sources", "areas")))
+    found = queries.data_range(con)
+    anchor = min(found[1], date.today()) if found else date.today()
+    chosen = view.from_query(params, vocabulary, anchor)
+    for notice in chosen.notices:
+        print("warning: " + notice, file=sys.stderr)
+    return chosen.filters
 
 
 def _db_path(args: argparse.Namespace) -> Path:
@@ -337,7 +374,59 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"hash-password": cmd_hash_password, "demo": cmd_demo, "info": cmd_info, "bench": cmd_bench, "init": cmd_init, "import": cmd_import,
+def cmd_priorities(args: argparse.Namespace) -> int:
+    import csv
+
+    from lagesbild import priorities
+
+    con = _open(_db_path(args))
+    try:
+        ranking = priorities.rank(con, _filters(args, con))
+    finally:
+        con.close()
+    records = priorities.export_records(ranking)
+    if args.format == "json":
+        print(json.dumps({"hot_spot_note": ranking.hot.message or None, "areas": records}, ensure_ascii=False))
+    else:
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]) if records else ["rank"])
+        writer.writeheader()
+        for record in records:
+            writer.writerow(record | {"covered_by": "; ".join(record["covered_by"])})
+    return EXIT_OK
+
+
+def cmd_hotspots(args: argparse.Namespace) -> int:
+    from lagesbild import hotspots
+
+    con = _open(_db_path(args))
+    try:
+        found = hotspots.analyse(con, _filters(args, con), args.size)
+    finally:
+        con.close()
+    cells = found.cells[found.cells["kind"] != ""] if not found.message else found.cells
+    records = [{"cell": str(r.cell), "kind": r.kind, "confidence": float(r.level), "z": round(float(r.z), 3),
+                "q_value": round(float(r.q), 5), "count": int(r.count), "trend": r.trend or None,
+                "lon": round(float(r.lon), 6), "lat": round(float(r.lat), 6)} for r in cells.itertuples()]
+    if args.format == "json":
+        print(json.dumps({"square_m": found.size, "incidents": found.incidents, "note": found.message or None,
+                          "squares": records}, ensure_ascii=False))
+    else:
+        from lagesbild import geo
+
+        features = []
+        for record in records:
+            east, north = geo.cell_corner(np.array([int(record["cell"])]))
+            xs = [east[0], east[0] + found.size, east[0] + found.size, east[0], east[0]]
+            ys = [north[0], north[0], north[0] + found.size, north[0] + found.size, north[0]]
+            lon, lat = geo.to_wgs84(xs, ys)
+            ring = [[round(float(a), 6), round(float(b), 6)] for a, b in zip(lon, lat, strict=True)]
+            features.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+                             "properties": {k: v for k, v in record.items() if k not in ("lon", "lat")}})
+        print(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False))
+    return EXIT_OK
+
+
+COMMANDS = {"priorities": cmd_priorities, "hotspots": cmd_hotspots, "hash-password": cmd_hash_password, "demo": cmd_demo, "info": cmd_info, "bench": cmd_bench, "init": cmd_init, "import": cmd_import,
             "imports": cmd_imports, "undo": cmd_undo}
 
 
