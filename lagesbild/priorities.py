@@ -3,9 +3,10 @@
 Need has four parts, each scaled to 0–1 so the weights mean what they say: the harm-weighted rate per 1,000
 inhabitants, the change against the previous period of equal length (only counted when it is more than
 chance), the share of the area's squares that are hot spots, and how much more common the chosen risk factors
-are in the area than in the municipality (lift). Coverage is the interventions running there at the end of the
-period that target those risk factors or categories; it lowers the score. Every row says why it ranks where it
-does, so the ranking is never an opaque number.
+are in the area than in the municipality (lift, counted from the lower end of its confidence interval).
+Coverage is an intervention running there at the end of the period that targets those risk factors or
+categories; it discounts the need by the coverage weight. Every row says why it ranks where it does, so the
+ranking is never an opaque number.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class Weights:
     trend: float = 0.25
     hotspots: float = 0.20
     lift: float = 0.20
-    coverage: float = 0.30
+    coverage: float = 0.80  # share of the need a matching running intervention takes away
 
 
 def lift_table(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
@@ -71,7 +72,9 @@ class Ranking:
 
 
 def _as_set(value) -> set[str]:
-    return set() if value is None or isinstance(value, float) else {str(v) for v in value}
+    if value is None or value is pd.NA or isinstance(value, float | str):
+        return set()
+    return {str(v) for v in value}
 
 
 def _coverage(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, list[str]]:
@@ -125,7 +128,7 @@ def rank(con: duckdb.DuckDBPyConnection, filters: Filters, weights: Weights | No
     strongest = lifts.sort_values("low", ascending=False).drop_duplicates("code").set_index("code")
     frame["lift"] = frame["code"].map(strongest["lift"]).fillna(1.0)
     frame["lift_low"] = frame["code"].map(strongest["low"]).fillna(1.0)
-    frame["lift_label"] = frame["code"].map(strongest["label"]).fillna("")
+    frame["lift_label"] = frame["code"].map(strongest["label"]).astype(object).where(lambda s: s.notna(), "")
 
     changes = [compare_counts(int(c), int(b)) for c, b in zip(frame["count"], frame["before"], strict=True)]
     frame["change"] = changes
@@ -137,10 +140,12 @@ def rank(con: duckdb.DuckDBPyConnection, filters: Filters, weights: Weights | No
     frame["c_trend"] = [min(1.0, max(0.0, (c.ratio or 1) - 1)) if c.verdict == "ökning" else 0.0 for c in changes]
     frame["c_hot"] = frame["hot_share"].clip(0, 1)
     frame["c_lift"] = ((frame["lift_low"] - 1) / 2).clip(0, 1)  # lower CI bound: chance alone earns nothing
-    frame["c_cover"] = frame["covered_by"].map(lambda names: min(1.0, len(names) / 2))
-    frame["score"] = (weights.rate * frame["c_rate"] + weights.trend * frame["c_trend"]
-                      + weights.hotspots * frame["c_hot"] + weights.lift * frame["c_lift"]
-                      - weights.coverage * frame["c_cover"])
+    frame["c_cover"] = frame["covered_by"].map(lambda names: 1.0 if names else 0.0)
+    frame["need"] = (weights.rate * frame["c_rate"] + weights.trend * frame["c_trend"]
+                     + weights.hotspots * frame["c_hot"] + weights.lift * frame["c_lift"])
+    # Coverage discounts need: an area whose problem already has a matching intervention is where a *new*
+    # effort does least extra good, however high its need.
+    frame["score"] = frame["need"] * (1 - weights.coverage * frame["c_cover"])
     frame = frame.sort_values(["score", "harm_rate"], ascending=False).reset_index(drop=True)
     frame["rank"] = np.arange(1, len(frame) + 1)
     frame["reasons"] = [_reasons(row, frame) for row in frame.itertuples()]

@@ -157,3 +157,15 @@ def test_a_link_opens_its_view(app_env, demo_db):
     assert at.session_state["period_preset"] == "30d"
     assert at.session_state["filter_matt"] == "skadeviktat"
     assert any("okand" in w.value for w in at.warning)
+
+
+def test_priorities_page_pages_prioritering(app_env, demo_db):
+    app_env(demo_db)
+    at = start("pages/prioritering.py")
+    assert not at.exception
+    assert at.title[0].value == "Prioritering"
+    ranking = at.dataframe[0].value
+    assert list(ranking.columns) == ["Rang", "Område", "Poäng", "Händelser", "Skadeviktat per 1 000 inv.", "Varför"]
+    assert ranking["Rang"].tolist()[:3] == [1, 2, 3]
+    at.slider(key="prio_vikt_coverage").set_value(0.0).run()
+    assert not at.exception

@@ -75,3 +75,19 @@ def test_bench_prints_one_json_line(tmp_path):
     for figures in report["queries"].values():
         assert figures["agree"] is True
         assert figures["duckdb_ms"] > 0 and figures["pandas_ms"] > 0 and figures["ratio"] > 0
+
+
+def test_priorities_and_hotspots_commands(demo_db):
+    result = run("priorities", "--db", str(demo_db), "--riskfaktor", "samlingsplats_unga,alkohol_unga",
+                 "--period", "12m")
+    assert result.returncode == 0, result.stderr
+    areas = json.loads(result.stdout)["areas"]
+    assert areas[0]["rank"] == 1 and areas[0]["reasons"]
+    as_csv = run("priorities", "--db", str(demo_db), "--format", "csv", "--kategori", "finns_inte")
+    assert as_csv.returncode == 0 and "ignorerades" in as_csv.stderr
+    assert as_csv.stdout.splitlines()[0].startswith("rank,area_code,area,score")
+    spots = run("hotspots", "--db", str(demo_db), "--format", "geojson")
+    assert spots.returncode == 0, spots.stderr
+    collection = json.loads(spots.stdout)
+    assert collection["type"] == "FeatureCollection" and collection["features"]
+    assert {f["properties"]["kind"] for f in collection["features"]} <= {"hot", "cold"}
