@@ -238,6 +238,11 @@ def run(incidents: int = 1_000_000, repeat: int = 5, path: Path | None = None, r
 
         map_view = View(filters=filters)
         map_ms, shown = _timed(lambda: maps.build(con, map_view, viewer=True, threshold=5), repeat)
+        from lagesbild import hotspots, priorities
+
+        year = Filters(start=filters.start, end=filters.end)
+        hot_ms, _ = _timed(lambda: hotspots.analyse(con, year), repeat)
+        rank_ms, ranked = _timed(lambda: priorities.rank(con, year), repeat)
         for name, (duck, naive) in pairs.items():
             duck_ms, duck_out = _timed(duck, repeat)
             pandas_ms, pandas_out = _timed(naive, repeat)
@@ -261,6 +266,9 @@ def run(incidents: int = 1_000_000, repeat: int = 5, path: Path | None = None, r
         "queries": results,
         "map_build_ms": round(map_ms, 2),
         "map_payload_kb": round(shown.payload_bytes / 1024, 1),
+        "hotspots_ms": round(hot_ms, 1),
+        "ranking_ms": round(rank_ms, 1),
+        "ranking_areas": len(ranked.table),
         "import_csv": import_run(import_rows) if import_rows else None,
     }
 
