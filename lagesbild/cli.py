@@ -127,6 +127,16 @@ def build_parser() -> argparse.ArgumentParser:
     hot.add_argument("--format", choices=["json", "geojson"], default="json")
     hot.add_argument("--size", type=int, choices=[250, 1000], help="square size (default: 250 m, 1 km if sparse)")
 
+    evaluate = commands.add_parser("evaluate", help="follow up interventions against comparison areas")
+    _db_option(evaluate)
+    evaluate.add_argument("--intervention", type=int, metavar="ID", help="one intervention (default: all started)")
+    evaluate.add_argument("--days", type=_positive, default=365, help="length of the periods before and after")
+    evaluate.add_argument("--buffer", choices=["ring", "adjacent"], default="ring",
+                          help="the buffer: a ring around the target (default) or the adjacent areas")
+    evaluate.add_argument("--ring-m", type=float, default=500.0, help="ring width in metres (default 500)")
+    evaluate.add_argument("--comparison", metavar="CODES", help="comparison area codes (default: all the rest)")
+    evaluate.add_argument("--format", choices=["json", "csv"], default="json")
+
     hasher = commands.add_parser("hash-password", help="print a salted hash for a local account in secrets.toml")
     hasher.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     return parser
@@ -426,7 +436,34 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"priorities": cmd_priorities, "hotspots": cmd_hotspots, "hash-password": cmd_hash_password, "demo": cmd_demo, "info": cmd_info, "bench": cmd_bench, "init": cmd_init, "import": cmd_import,
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    import csv
+
+    from lagesbild import followup
+
+    options = followup.Options(days=args.days, buffer=args.buffer, ring_m=args.ring_m,
+                               comparison=tuple(c.strip() for c in (args.comparison or "").split(",") if c.strip()))
+    con = _open(_db_path(args))
+    try:
+        ids = [args.intervention] if args.intervention else [row[0] for row in queries.rows(
+            con, "SELECT id FROM interventions WHERE start_date <= current_date ORDER BY start_date, id")]
+        try:
+            records = [followup.evaluate(con, number, options).record() for number in ids]
+        except KeyError as exc:
+            raise CliError(str(exc).strip("'")) from exc
+    finally:
+        con.close()
+    if args.format == "json":
+        print(json.dumps(records, ensure_ascii=False))
+    else:
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]) if records else ["intervention_id"])
+        writer.writeheader()
+        for record in records:
+            writer.writerow(record | {"before": "/".join(record["before"]), "after": "/".join(record["after"])})
+    return EXIT_OK
+
+
+COMMANDS = {"evaluate": cmd_evaluate, "priorities": cmd_priorities, "hotspots": cmd_hotspots, "hash-password": cmd_hash_password, "demo": cmd_demo, "info": cmd_info, "bench": cmd_bench, "init": cmd_init, "import": cmd_import,
             "imports": cmd_imports, "undo": cmd_undo}
 
 

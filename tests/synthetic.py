@@ -89,14 +89,20 @@ def random_days(rng, n: int, start: date, end: date) -> list[date]:
 
 
 def intervene(con, name: str, area_code: str, start: date, risks: tuple[str, ...] = (),
-              categories: tuple[str, ...] = ()) -> None:
-    """A running intervention in one area targeting the given risk factors and categories."""
+              categories: tuple[str, ...] = (), box: tuple[float, float, float, float] | None = None) -> int:
+    """A running intervention in one area (or a SWEREF box of its own) targeting risk factors and categories."""
     number = con.execute("SELECT coalesce(max(id), 0) + 1 FROM interventions").fetchall()[0][0]
-    con.execute("INSERT INTO interventions (id, name, kind, status, start_date, responsible) VALUES"
-                " (?, ?, 'Test', 'pågående', ?, ['kommun'])", [number, name, start])
+    geojson = None
+    if box is not None:
+        outline = shapely.box(*box)
+        lon, lat = geo.to_wgs84(*np.asarray(outline.exterior.coords).T)
+        geojson = shapely.to_geojson(shapely.Polygon(zip(lon, lat, strict=True)))
+    con.execute("INSERT INTO interventions (id, name, kind, status, start_date, responsible, geojson) VALUES"
+                " (?, ?, 'Test', 'pågående', ?, ['kommun'], ?)", [number, name, start, geojson])
     con.execute("INSERT INTO intervention_areas SELECT ?, id FROM areas WHERE code = ?", [number, area_code])
     for code in risks:
         con.execute("INSERT INTO intervention_risk_factors SELECT ?, id FROM risk_factors WHERE code = ?",
                     [number, code])
     for code in categories:
         con.execute("INSERT INTO intervention_categories SELECT ?, id FROM categories WHERE code = ?", [number, code])
+    return number

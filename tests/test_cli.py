@@ -91,3 +91,14 @@ def test_priorities_and_hotspots_commands(demo_db):
     collection = json.loads(spots.stdout)
     assert collection["type"] == "FeatureCollection" and collection["features"]
     assert {f["properties"]["kind"] for f in collection["features"]} <= {"hot", "cold"}
+
+
+def test_evaluate_command(demo_db):
+    result = run("evaluate", "--db", str(demo_db), "--intervention", "1")
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)[0]
+    assert record["verdict"] == "minskning" and record["relative_ci_high"] < 1
+    missing = run("evaluate", "--db", str(demo_db), "--intervention", "999")
+    assert missing.returncode == 1 and "no intervention with id 999" in missing.stderr
+    everything = run("evaluate", "--db", str(demo_db), "--format", "csv", "--days", "180")
+    assert everything.returncode == 0 and everything.stdout.startswith("intervention_id,name,start")
