@@ -14,6 +14,11 @@ pages = {
     "karta": st.Page("pages/karta.py", title="Karta", icon=":material/map:", url_path="karta"),
     "tid": st.Page("pages/tidsmonster.py", title="Tidsmönster", icon=":material/schedule:", url_path="tid"),
     "prio": st.Page("pages/prioritering.py", title="Prioritering", icon=":material/target:", url_path="prioritering"),
+    "insatser": st.Page("pages/insatser.py", title="Insatser", icon=":material/event_note:", url_path="insatser"),
+    "uppfoljning": st.Page("pages/uppfoljning.py", title="Uppföljning", icon=":material/query_stats:",
+                           url_path="uppfoljning"),
+    "atgardsplan": st.Page("pages/atgardsplan.py", title="Åtgärdsplan", icon=":material/checklist:",
+                           url_path="atgardsplan"),
 }
 if ui.current_role() == "coordinator":
     pages["ladda_upp"] = st.Page("pages/ladda_upp.py", title="Ladda upp data", icon=":material/upload_file:",

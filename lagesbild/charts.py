@@ -97,3 +97,30 @@ def year_wheel(monthly: pd.DataFrame) -> go.Figure:
     figure.update_layout(height=360, margin={"l": 30, "r": 30, "t": 30, "b": 30},
                          polar={"angularaxis": {"direction": "clockwise", "rotation": 90}})
     return figure
+
+
+STATUS_COLOURS = {"pågående": "#1b7837", "planerad": "#3182bd", "avslutad": "#756bb1"}
+
+
+def timeline(interventions: pd.DataFrame, today: pd.Timestamp) -> go.Figure:
+    """A Gantt chart of interventions (from `register.listing`), coloured by status; open ends run to today."""
+    figure = go.Figure()
+    for status, colour in STATUS_COLOURS.items():
+        chosen = interventions[interventions["status"] == status]
+        if chosen.empty:
+            continue
+        starts = pd.to_datetime(chosen["start_date"])
+        ends = pd.to_datetime(chosen["end_date"]).fillna(max(today, starts.max())) + pd.Timedelta(days=1)
+        figure.add_bar(
+            y=chosen["name"], x=(ends - starts).dt.total_seconds() * 1000, base=starts, orientation="h",
+            name=status, marker_color=colour,
+            customdata=np.stack([chosen["areas"], chosen["risk_factors"], starts.dt.strftime("%Y-%m-%d"),
+                                 pd.to_datetime(chosen["end_date"]).dt.strftime("%Y-%m-%d").fillna("tills vidare")],
+                                axis=1),
+            hovertemplate="<b>%{y}</b><br>%{customdata[2]} – %{customdata[3]}<br>Område: %{customdata[0]}"
+                          "<br>Mot: %{customdata[1]}<extra></extra>")
+    figure.add_vline(x=today.timestamp() * 1000, line_dash="dot", line_color="#333")
+    figure.update_layout(barmode="overlay", height=max(260, 26 * len(interventions) + 80),
+                         margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis={"type": "date"},
+                         yaxis={"autorange": "reversed"}, legend={"orientation": "h", "y": -0.1})
+    return figure

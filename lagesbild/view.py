@@ -35,7 +35,7 @@ MEASURES = {"antal": "Antal händelser", "per1000": "Per 1 000 invånare", "skad
 LAYERS = {"rutor": "Rutor (250 m / 1 km)", "omraden": "Områden", "punkter": "Enskilda händelser",
           "insatser": "Insatser"}
 GRIDS = (250, 1000)
-PAGES = ("oversikt", "karta", "tid", "prio")
+PAGES = ("oversikt", "karta", "tid", "prio", "insatser", "uppfoljning", "atgardsplan")
 DEFAULT_LAYERS = ("rutor", "omraden", "insatser")
 DEFAULT_CENTRE = (56.075, 14.655, 10.6)
 

@@ -169,3 +169,55 @@ def test_priorities_page_pages_prioritering(app_env, demo_db):
     assert ranking["Rang"].tolist()[:3] == [1, 2, 3]
     at.slider(key="prio_vikt_coverage").set_value(0.0).run()
     assert not at.exception
+
+
+def test_register_pages_insatser_is_read_only_for_viewers(app_env, demo_db):
+    app_env(demo_db)
+    at = start("pages/insatser.py")
+    assert not at.exception
+    assert at.title[0].value == "Insatser"
+    assert any("läggs in och ändras av samordnaren" in i.value for i in at.info)
+    assert not at.text_input  # no form
+
+
+def test_register_coordinator_edits_an_intervention(app_env, demo_db):
+    app_env(demo_db)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["inloggning"] = COORDINATOR
+    at.run()
+    at.switch_page("pages/insatser.py")
+    at.run()
+    at.selectbox(key="insats_val").set_value(2).run()
+    assert not at.exception
+    at.text_input[0].set_value("Trygghetsvärdar i centrum, utökat")
+    at.button[0].click().run()  # Spara
+    assert not at.exception
+    import duckdb
+
+    con = duckdb.connect(str(demo_db), read_only=False)
+    try:
+        name = con.execute("SELECT name FROM interventions WHERE id = 2").fetchall()[0][0]
+        log = con.execute("SELECT changed_by, action FROM intervention_log").fetchall()
+    finally:
+        con.close()
+    assert name == "Trygghetsvärdar i centrum, utökat"
+    assert log == [("anna", "ändrad")]
+
+
+def test_follow_up_pages_uppfoljning(app_env, demo_db):
+    app_env(demo_db)
+    at = start("pages/uppfoljning.py")
+    assert not at.exception
+    at.selectbox(key="uppf_insats").set_value(1).run()  # the lighting on the dark path
+    assert not at.exception
+    assert "Säker minskning" in at.success[0].value
+    at.radio(key="uppf_buffert").set_value("adjacent").run()
+    assert not at.exception
+
+
+def test_action_plan_pages_atgardsplan(app_env, demo_db):
+    app_env(demo_db)
+    at = start("pages/atgardsplan.py")
+    assert not at.exception
+    assert at.title[0].value == "Åtgärdsplan"
+    assert len(at.dataframe) >= 5

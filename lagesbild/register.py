@@ -1,0 +1,213 @@
+"""The intervention register: create, edit, end and delete interventions, each change logged (who, when, what).
+
+Only the coordinator calls these (the UI checks the role, the CLI is for people with server access). Each
+change is one transaction that also writes its log row and marks the data as changed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+
+import duckdb
+import pandas as pd
+
+from lagesbild import db, queries
+from lagesbild.ingest.store import transaction
+
+STATUSES = ("planerad", "pågående", "avslutad")
+ACTORS = ("kommun", "polis", "skola", "socialtjänst", "fritid", "fastighetsägare", "föreningar")
+
+
+@dataclass
+class Intervention:
+    """What the register form edits."""
+
+    name: str
+    kind: str
+    start: date
+    area_codes: list[str] = field(default_factory=list)
+    end: date | None = None
+    responsible: list[str] = field(default_factory=list)
+    risk_factors: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    status: str = "pågående"
+    dose_value: float | None = None
+    dose_unit: str | None = None
+    cost_sek: float | None = None
+    problem: str | None = None
+    geojson: str | None = None
+
+
+def _tidy(item: Intervention) -> Intervention:
+    """Lists sorted and free of repeats, so that the same choices in another order are no change."""
+    for name in ("area_codes", "responsible", "risk_factors", "categories"):
+        setattr(item, name, sorted(dict.fromkeys(getattr(item, name))))
+    return item
+
+
+def problems(con: duckdb.DuckDBPyConnection, item: Intervention) -> list[str]:
+    """What is wrong with a form, in Swedish (empty when it can be saved)."""
+    _tidy(item)
+    found = []
+    if not item.name.strip():
+        found.append("Ange ett namn på insatsen.")
+    if not item.kind.strip():
+        found.append("Ange vilken typ av insats det är.")
+    if item.end is not None and item.end < item.start:
+        found.append("Slutdatum kan inte ligga före startdatum.")
+    if item.status not in STATUSES:
+        found.append(f"Status ska vara en av: {', '.join(STATUSES)}.")
+    if not item.area_codes and not item.geojson:
+        found.append("Välj minst ett område (eller ladda upp en egen avgränsning).")
+    known = {t: {r[0] for r in queries.rows(con, "SELECT code FROM " + t)}
+             for t in ("areas", "risk_factors", "categories")}
+    for label, chosen, table in (("område", item.area_codes, "areas"), ("riskfaktor", item.risk_factors,
+                                                                          "risk_factors"),
+                                 ("kategori", item.categories, "categories")):
+        unknown = [c for c in chosen if c not in known[table]]
+        if unknown:
+            found.append(f"Okänd {label}: {', '.join(unknown)}.")
+    for number, text in ((item.dose_value, "Omfattningen"), (item.cost_sek, "Kostnaden")):
+        if number is not None and number < 0:
+            found.append(f"{text} kan inte vara negativ.")
+    return found
+
+
+def load(con: duckdb.DuckDBPyConnection, intervention_id: int) -> Intervention:
+    """The intervention as the form shows it."""
+    row = queries.frame(con, "SELECT * FROM interventions WHERE id = ?", [intervention_id])
+    if row.empty:
+        raise KeyError(f"no intervention with id {intervention_id}")
+    r = row.iloc[0]
+
+    def codes(table: str, column: str) -> list[str]:
+        return [c for (c,) in queries.rows(con, "SELECT t.code FROM " + table + " l JOIN "
+                                           + {"intervention_areas": "areas", "intervention_risk_factors":
+                                              "risk_factors", "intervention_categories": "categories"}[table]
+                                           + " t ON t.id = l." + column + " WHERE l.intervention_id = ?"
+                                           " ORDER BY t.code", [intervention_id])]
+
+    def optional(value):
+        if pd.isna(value):
+            return None
+        return float(value) if isinstance(value, int | float) else value
+
+    return Intervention(
+        name=r["name"], kind=r["kind"], start=pd.Timestamp(r["start_date"]).date(),
+        end=None if pd.isna(r["end_date"]) else pd.Timestamp(r["end_date"]).date(),
+        area_codes=codes("intervention_areas", "area_id"), responsible=list(r["responsible"]),
+        risk_factors=codes("intervention_risk_factors", "risk_factor_id"),
+        categories=codes("intervention_categories", "category_id"), status=str(r["status"]),
+        dose_value=optional(r["dose_value"]), dose_unit=optional(r["dose_unit"]), cost_sek=optional(r["cost_sek"]),
+        problem=optional(r["problem"]), geojson=optional(r["geojson"]),
+    )
+
+
+def _write_links(cur: duckdb.DuckDBPyConnection, number: int, item: Intervention) -> None:
+    for table in ("intervention_areas", "intervention_risk_factors", "intervention_categories"):
+        cur.execute("DELETE FROM " + table + " WHERE intervention_id = ?", [number])  # allow-listed names
+    cur.execute("INSERT INTO intervention_areas SELECT ?, id FROM areas WHERE list_contains(?, code)"
+                " AND division = coalesce((SELECT value FROM meta WHERE key = 'division'), division)",
+                [number, item.area_codes])
+    cur.execute("INSERT INTO intervention_risk_factors SELECT ?, id FROM risk_factors WHERE list_contains(?, code)",
+                [number, item.risk_factors])
+    cur.execute("INSERT INTO intervention_categories SELECT ?, id FROM categories WHERE list_contains(?, code)",
+                [number, item.categories])
+
+
+def _log(cur: duckdb.DuckDBPyConnection, number: int, by: str, action: str, changes: dict) -> None:
+    cur.execute(
+        "INSERT INTO intervention_log SELECT coalesce(max(id), 0) + 1, ?, ?, ?, ?, ? FROM intervention_log",
+        [number, datetime.now(UTC), by, action, json.dumps(changes, ensure_ascii=False, default=str)])
+    db.bump_data_version(cur)
+
+
+def _values(item: Intervention) -> list:
+    return [item.name.strip(), item.kind.strip(), item.status, item.start, item.end, list(item.responsible),
+            item.dose_value, item.dose_unit, item.cost_sek, item.problem, item.geojson]
+
+
+def create(con: duckdb.DuckDBPyConnection, item: Intervention, by: str, import_id: int | None = None) -> int:
+    """Add an intervention; returns its id."""
+    errors = problems(con, item)
+    if errors:
+        raise ValueError(" ".join(errors))
+    with transaction(con) as cur:
+        number = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM interventions").fetchall()[0][0]
+        cur.execute("INSERT INTO interventions (id, name, kind, status, start_date, end_date, responsible, dose_value,"
+                    " dose_unit, cost_sek, problem, geojson, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [number, *_values(item), import_id])
+        _write_links(cur, number, item)
+        _log(cur, number, by, "skapad", {k: [None, v] for k, v in asdict(item).items() if v not in (None, [], "")})
+        cur.execute("COMMIT")
+    return number
+
+
+def update(con: duckdb.DuckDBPyConnection, number: int, item: Intervention, by: str) -> dict:
+    """Change an intervention; returns what changed ({field: [old, new]})."""
+    errors = problems(con, item)
+    if errors:
+        raise ValueError(" ".join(errors))
+    old = load(con, number)
+    changes = {k: [getattr(old, k), v] for k, v in asdict(item).items() if getattr(old, k) != v}
+    if not changes:
+        return {}
+    with transaction(con) as cur:
+        cur.execute("UPDATE interventions SET name = ?, kind = ?, status = ?, start_date = ?, end_date = ?,"
+                    " responsible = ?, dose_value = ?, dose_unit = ?, cost_sek = ?, problem = ?, geojson = ?"
+                    " WHERE id = ?", [*_values(item), number])
+        _write_links(cur, number, item)
+        _log(cur, number, by, "ändrad", changes)
+        cur.execute("COMMIT")
+    return changes
+
+
+def end(con: duckdb.DuckDBPyConnection, number: int, on: date, by: str) -> dict:
+    """End an intervention on a day (status avslutad)."""
+    item = load(con, number)
+    item.end, item.status = on, "avslutad"
+    return update(con, number, item, by)
+
+
+def delete(con: duckdb.DuckDBPyConnection, number: int, by: str) -> None:
+    """Remove an intervention and its links (the log keeps what it was)."""
+    old = load(con, number)
+    with transaction(con) as cur:
+        for table in ("intervention_areas", "intervention_risk_factors", "intervention_categories"):
+            cur.execute("DELETE FROM " + table + " WHERE intervention_id = ?", [number])  # allow-listed names
+        cur.execute("DELETE FROM interventions WHERE id = ?", [number])
+        _log(cur, number, by, "borttagen", {k: [v, None] for k, v in asdict(old).items() if v not in (None, [], "")})
+        cur.execute("COMMIT")
+
+
+def history(con: duckdb.DuckDBPyConnection, number: int | None = None) -> pd.DataFrame:
+    """The change log, newest first, as a Swedish table."""
+    found = queries.frame(con, "SELECT l.changed_at, l.changed_by, l.action, coalesce(iv.name, '(borttagen)') AS"
+                               " name, l.changes FROM intervention_log l LEFT JOIN interventions iv"
+                               " ON iv.id = l.intervention_id WHERE ? IS NULL OR l.intervention_id = ?"
+                               " ORDER BY l.id DESC", [number, number])
+    return pd.DataFrame({
+        "När": pd.to_datetime(found["changed_at"]).dt.tz_convert("Europe/Stockholm").dt.strftime("%Y-%m-%d %H:%M"),
+        "Vem": found["changed_by"], "Vad": found["action"], "Insats": found["name"],
+        "Ändringar": [", ".join(json.loads(c)) for c in found["changes"]],
+    })
+
+
+def listing(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """All interventions with their areas and targets (for the register, the timeline and the action plan)."""
+    return queries.frame(
+        con,
+        "SELECT iv.id, iv.name, iv.kind, iv.status::VARCHAR AS status, iv.start_date, iv.end_date, iv.problem,"
+        " array_to_string(iv.responsible, ', ') AS responsible,"
+        " coalesce((SELECT string_agg(a.name, ', ' ORDER BY a.name) FROM intervention_areas ia JOIN areas a"
+        "  ON a.id = ia.area_id WHERE ia.intervention_id = iv.id), '') AS areas,"
+        " coalesce((SELECT list(a.code) FROM intervention_areas ia JOIN areas a ON a.id = ia.area_id"
+        "  WHERE ia.intervention_id = iv.id), []) AS area_codes,"
+        " coalesce((SELECT string_agg(r.label, ', ' ORDER BY r.label) FROM intervention_risk_factors ir"
+        "  JOIN risk_factors r ON r.id = ir.risk_factor_id WHERE ir.intervention_id = iv.id), '') AS risk_factors,"
+        " coalesce((SELECT string_agg(c.label, ', ' ORDER BY c.label) FROM intervention_categories ic"
+        "  JOIN categories c ON c.id = ic.category_id WHERE ic.intervention_id = iv.id), '') AS categories"
+        " FROM interventions iv ORDER BY iv.start_date, iv.name",
+    )
