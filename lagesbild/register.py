@@ -40,6 +40,14 @@ class Intervention:
     geojson: str | None = None
 
 
+def status_on(start: date, end: date | None, today: date | None = None) -> str:
+    """planerad, pågående or avslutad as seen today."""
+    today = today or date.today()
+    if start > today:
+        return "planerad"
+    return "avslutad" if end is not None and end < today else "pågående"
+
+
 def _tidy(item: Intervention) -> Intervention:
     """Lists sorted and free of repeats, so that the same choices in another order are no change."""
     for name in ("area_codes", "responsible", "risk_factors", "categories"):
@@ -135,13 +143,20 @@ def create(con: duckdb.DuckDBPyConnection, item: Intervention, by: str, import_i
     if errors:
         raise ValueError(" ".join(errors))
     with transaction(con) as cur:
-        number = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM interventions").fetchall()[0][0]
-        cur.execute("INSERT INTO interventions (id, name, kind, status, start_date, end_date, responsible, dose_value,"
-                    " dose_unit, cost_sek, problem, geojson, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [number, *_values(item), import_id])
-        _write_links(cur, number, item)
-        _log(cur, number, by, "skapad", {k: [None, v] for k, v in asdict(item).items() if v not in (None, [], "")})
+        number = insert(cur, item, by, import_id)
         cur.execute("COMMIT")
+    return number
+
+
+def insert(cur: duckdb.DuckDBPyConnection, item: Intervention, by: str, import_id: int | None = None) -> int:
+    """Insert a checked intervention inside the caller's transaction; returns its id."""
+    number = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM interventions").fetchall()[0][0]
+    cur.execute("INSERT INTO interventions (id, name, kind, status, start_date, end_date, responsible, dose_value,"
+                " dose_unit, cost_sek, problem, geojson, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [number, *_values(item), import_id])
+    _write_links(cur, number, item)
+    _log(cur, number, by, "importerad" if import_id else "skapad",
+         {k: [None, v] for k, v in asdict(item).items() if v not in (None, [], "")})
     return number
 
 

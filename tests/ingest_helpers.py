@@ -8,7 +8,8 @@ import io
 import duckdb
 
 TABLES = ("areas", "incidents", "incident_risk_factors", "categories", "risk_factors", "sources", "interventions",
-          "intervention_areas", "imports", "meta", "value_aliases", "column_mappings", "area_population")
+          "intervention_areas", "intervention_risk_factors", "intervention_categories", "intervention_log", "imports",
+          "meta", "value_aliases", "column_mappings", "area_population")
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from lagesbild import queries
-from lagesbild.ingest import police
+from lagesbild.ingest import interventions, police
 from lagesbild.ingest.areas import (
     looks_like_population,
     prepare_areas,
@@ -149,7 +149,9 @@ def prepare_table(table: Table, con: duckdb.DuckDBPyConnection, ctx: Context, op
     kind = options.kind
     if kind is None:
         recognised = guess_mapping(table.headers, INCIDENT_FIELDS)
-        if recognised.get("date") and recognised.get("category"):
+        if interventions.looks_like_interventions(table.headers):
+            kind = "interventions"
+        elif recognised.get("date") and recognised.get("category"):
             kind = "incidents"
         elif looks_like_population(table):
             kind = "population"
@@ -167,8 +169,7 @@ def prepare_table(table: Table, con: duckdb.DuckDBPyConnection, ctx: Context, op
         return prepare_incidents(table, ctx, mapping, options.source)
     if kind == "population":
         return prepare_population(table, ctx, options.year)
-    raise FileRefusedError(Problem(table.file_name, None, None, None, "unsupported_table",
-                              "en tabell över insatser (det stöds i en senare version)"))
+    return interventions.prepare_interventions(table, con)
 
 
 def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
@@ -213,6 +214,10 @@ def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
                     and prepared.source_key and options.mapping):
                 remember_mapping(con, prepared.source_key, "incidents", prepared.mapping, options.imported_by)
             return result
+        if isinstance(prepared, interventions.PreparedInterventions):
+            kind = "interventions"
+            return interventions.store_interventions(con, prepared, sha256=digest, imported_by=options.imported_by,
+                                                     on_error=options.on_error, dry_run=options.dry_run)
         kind = "population"
         return store_population(con, prepared, sha256=digest, imported_by=options.imported_by,
                                 on_error=options.on_error, dry_run=options.dry_run)

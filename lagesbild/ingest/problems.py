@@ -54,6 +54,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "outside_municipality": ("Platsen ligger utanför {detail}.", "The place lies outside {detail}."),
     "unknown_area": ("Okänt område.", "Unknown area."),
     "no_place": ("Raden saknar både koordinater och område.", "The row has neither coordinates nor an area."),
+    "invalid_intervention": ("Insatsen kan inte sparas: {detail}", "The intervention cannot be saved: {detail}"),
     "bad_population": ("Befolkningen måste vara ett heltal som inte är negativt.",
                        "The population must be a non-negative whole number."),
 }

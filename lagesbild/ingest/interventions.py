@@ -1,0 +1,162 @@
+"""Interventions from a CSV or Excel file (an action plan kept in a spreadsheet), checked like the form.
+
+Areas, risk factors and categories may be given by code or Swedish name, several per cell separated by
+comma or semicolon. An intervention already in the register (same name and start) is a duplicate.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import duckdb
+
+from lagesbild import queries, register
+from lagesbild.ingest.columns import guess_mapping
+from lagesbild.ingest.problems import FileRefusedError, Problem
+from lagesbild.ingest.store import ImportResult, next_import_id, record_import, transaction
+from lagesbild.ingest.tables import Table
+from lagesbild.ingest.values import normalise, parse_date, parse_number
+
+FIELDS: dict[str, tuple[str, ...]] = {
+    "name": ("namn", "insats", "insatsens namn", "name", "åtgärd"),
+    "kind": ("typ", "typ av insats", "kind", "insatstyp"),
+    "areas": ("område", "områden", "omrade", "omraden", "areas", "area", "plats"),
+    "start": ("start", "startdatum", "från", "fran", "start_date", "börjar"),
+    "end": ("slut", "slutdatum", "till", "end_date", "slutar"),
+    "responsible": ("ansvariga", "ansvarig", "aktörer", "responsible"),
+    "risk_factors": ("riskfaktorer", "riskfaktor", "risk factors"),
+    "categories": ("kategorier", "kategori", "brottstyper", "brottstyp", "categories"),
+    "status": ("status",),
+    "dose_value": ("omfattning", "dos", "dose", "timmar"),
+    "dose_unit": ("enhet", "unit"),
+    "cost_sek": ("kostnad", "cost", "kostnad kr", "budget"),
+    "problem": ("problem", "problemet", "syfte"),
+}
+_SPLIT = re.compile(r"\s*[,;]\s*")
+
+
+def looks_like_interventions(headers: list[str]) -> bool:
+    mapping = guess_mapping(headers, FIELDS)
+    return bool(mapping.get("name") and mapping.get("start") and (mapping.get("kind") or mapping.get("areas")))
+
+
+@dataclass
+class PreparedInterventions:
+    file_name: str
+    items: list[tuple[int, register.Intervention]]
+    rows_read: int
+    problems: list[Problem] = field(default_factory=list)
+    rejected_rows: set[int] = field(default_factory=set)
+
+
+def prepare_interventions(table: Table, con: duckdb.DuckDBPyConnection) -> PreparedInterventions:
+    mapping = guess_mapping(table.headers, FIELDS)
+    for required, label in (("name", "namn"), ("start", "start")):
+        if not mapping.get(required):
+            raise FileRefusedError(Problem(table.file_name, None, None, None, "missing_column", label))
+    lookups = {
+        "areas": _lookup(con, "SELECT code, name FROM areas WHERE division = coalesce((SELECT value FROM meta"
+                              " WHERE key = 'division'), division)"),
+        "risk_factors": _lookup(con, "SELECT code, label FROM risk_factors"),
+        "categories": _lookup(con, "SELECT code, label FROM categories"),
+    }
+    prepared = PreparedInterventions(table.file_name, [], len(table.rows))
+    index = {h: i for i, h in enumerate(table.headers)}
+
+    def cell(row: list[str], field_name: str) -> str:
+        header = mapping.get(field_name)
+        return row[index[header]].strip() if header else ""
+
+    for number, row in zip(table.row_numbers, table.rows, strict=True):
+        found: list[Problem] = []
+
+        def bad(field_name: str, code: str, found=found, number=number, row=row) -> None:
+            found.append(Problem(table.file_name, number, mapping.get(field_name), cell(row, field_name), code))
+
+        try:
+            start = parse_date(cell(row, "start"))
+        except ValueError:
+            bad("start", "bad_date")
+            start = None
+        end = None
+        if cell(row, "end"):
+            try:
+                end = parse_date(cell(row, "end"))
+            except ValueError:
+                bad("end", "bad_date")
+        chosen = {}
+        for field_name, lookup in lookups.items():
+            codes = []
+            for part in _SPLIT.split(cell(row, field_name)) if cell(row, field_name) else []:
+                code = lookup.get(normalise(part))
+                if code is None:
+                    bad(field_name, "unknown_area" if field_name == "areas" else
+                        "unknown_risk_factor" if field_name == "risk_factors" else "unknown_category")
+                else:
+                    codes.append(code)
+            chosen[field_name] = codes
+        numbers = {}
+        for field_name in ("dose_value", "cost_sek"):
+            try:
+                numbers[field_name] = parse_number(cell(row, field_name))
+            except ValueError:
+                bad(field_name, "bad_number")
+                numbers[field_name] = None
+        if found or start is None:
+            prepared.problems.extend(found)
+            prepared.rejected_rows.add(number)
+            continue
+        status = normalise(cell(row, "status")) or register.status_on(start, end)
+        item = register.Intervention(
+            name=cell(row, "name"), kind=cell(row, "kind") or "Övrigt", start=start, end=end,
+            area_codes=chosen["areas"], responsible=[r for r in _SPLIT.split(cell(row, "responsible").lower()) if r],
+            risk_factors=chosen["risk_factors"], categories=chosen["categories"], status=status,
+            dose_value=numbers["dose_value"], dose_unit=cell(row, "dose_unit") or None,
+            cost_sek=numbers["cost_sek"], problem=cell(row, "problem") or None)
+        errors = register.problems(con, item)
+        if errors:
+            prepared.problems.append(Problem(table.file_name, number, None, item.name, "invalid_intervention",
+                                             " ".join(errors)))
+            prepared.rejected_rows.add(number)
+            continue
+        prepared.items.append((number, item))
+    return prepared
+
+
+def _lookup(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, str]:
+    found = {}
+    for code, label in queries.rows(con, sql):
+        found[normalise(code)] = code
+        found[normalise(label)] = code
+    return found
+
+
+def store_interventions(con: duckdb.DuckDBPyConnection, prepared: PreparedInterventions, *, sha256: str,
+                        imported_by: str, on_error: str = "skip", dry_run: bool = False) -> ImportResult:
+    """Add the interventions in one transaction; one already registered (name and start) is a duplicate."""
+    result = ImportResult(None, "dry-run" if dry_run else "stored", prepared.file_name, "interventions",
+                          rows_read=prepared.rows_read, rows_rejected=len(prepared.rejected_rows),
+                          problems=prepared.problems)
+    if prepared.rejected_rows and on_error == "reject":
+        result.status = "refused"
+        result.refusal = Problem(prepared.file_name, None, None, None, "rejected_rows", str(result.rows_rejected))
+        return result
+    with transaction(con) as cur:
+        existing = {(n, d) for n, d in cur.execute("SELECT lower(name), start_date FROM interventions").fetchall()}
+        fresh, seen = [], set()
+        for _, item in prepared.items:
+            key = (item.name.lower(), item.start)
+            if key not in existing and key not in seen:
+                fresh.append(item)
+                seen.add(key)
+        result.rows_stored = len(fresh)
+        result.rows_duplicate = len(prepared.items) - len(fresh)
+        if dry_run:
+            cur.execute("ROLLBACK")
+            return result
+        import_id = next_import_id(cur)
+        for item in fresh:
+            register.insert(cur, item, imported_by, import_id)
+        record_import(cur, import_id, result, sha256=sha256, imported_by=imported_by)
+    return result

@@ -1,0 +1,69 @@
+"""The intervention register: validation, changes logged, and interventions imported from a spreadsheet."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from lagesbild import register
+from lagesbild.ingest import ImportOptions, import_bytes, undo_import
+from tests.ingest_helpers import csv_bytes, fingerprint
+
+PLAN = ["Insats;Typ;Område;Start;Slut;Ansvariga;Riskfaktorer;Kategorier;Omfattning;Enhet;Kostnad;Problem",
+        "Sommarvärdar i Hällevik;Trygghetsvärdar;Hällevik;2026-06-01;2026-08-31;kommun, föreningar;"
+        "Alkohol bland unga;Ordningsstörning, Skadegörelse;20;timmar per vecka;150 000;Oro i hamnen sommartid",
+        "Belysning i Sölve;Belysning;SOL;2026-09-15;;kommun;Bristande belysning;Skadegörelse;;;300000;Mörk badplats",
+        "Fel rad;Belysning;Atlantis;2026-13-01;;kommun;;;;;;"]
+
+
+def test_create_update_end_delete_are_logged(demo_con):
+    item = register.Intervention(name="Ny belysning i Mjällby", kind="Belysning", start=date(2026, 11, 1),
+                                 area_codes=["MJA"], risk_factors=["bristande_belysning"], categories=["skadegorelse"])
+    number = register.create(demo_con, item, "anna")
+    item.area_codes = ["MJA", "HAL"]
+    assert register.update(demo_con, number, item, "anna") == {"area_codes": [["MJA"], ["HAL", "MJA"]]}
+    assert register.update(demo_con, number, register.load(demo_con, number), "anna") == {}  # no change, no log
+    register.end(demo_con, number, date(2026, 11, 20), "bo")
+    assert register.load(demo_con, number).status == "avslutad"
+    register.delete(demo_con, number, "anna")
+    log = demo_con.execute("SELECT changed_by, action FROM intervention_log ORDER BY id").fetchall()
+    assert log == [("anna", "skapad"), ("anna", "ändrad"), ("bo", "ändrad"), ("anna", "borttagen")]
+    assert demo_con.execute("SELECT count(*) FROM intervention_areas WHERE intervention_id = ?",
+                            [number]).fetchall()[0][0] == 0
+
+
+def test_invalid_forms_are_refused_with_swedish_reasons(demo_con):
+    before = fingerprint(demo_con)
+    item = register.Intervention(name="", kind="Belysning", start=date(2026, 5, 1), end=date(2026, 4, 1),
+                                 area_codes=["NOPE"], cost_sek=-5)
+    found = register.problems(demo_con, item)
+    assert "Ange ett namn på insatsen." in found
+    assert "Slutdatum kan inte ligga före startdatum." in found
+    assert "Okänd område: NOPE." in found and "Kostnaden kan inte vara negativ." in found
+    with pytest.raises(ValueError):
+        register.create(demo_con, item, "anna")
+    assert fingerprint(demo_con) == before
+
+
+def test_interventions_import_from_a_spreadsheet_and_undo(demo_con):
+    before = demo_con.execute("SELECT count(*) FROM interventions").fetchall()[0][0]
+    result = import_bytes(demo_con, csv_bytes(PLAN), "handlingsplan.csv")
+    assert (result.kind, result.rows_read, result.rows_stored, result.rows_rejected) == ("interventions", 3, 2, 1)
+    assert {(p.row, p.column, p.code) for p in result.problems} == {(4, "Start", "bad_date"),
+                                                                    (4, "Område", "unknown_area")}
+    sommar = demo_con.execute("SELECT id FROM interventions WHERE name = 'Sommarvärdar i Hällevik'").fetchall()[0][0]
+    loaded = register.load(demo_con, sommar)
+    assert loaded.area_codes == ["HAL"] and loaded.cost_sek == 150_000 and loaded.end == date(2026, 8, 31)
+    assert loaded.categories == ["ordningsstorning", "skadegorelse"] and loaded.status == "avslutad"
+    again = import_bytes(demo_con, csv_bytes(PLAN), "handlingsplan.csv")
+    assert (again.rows_stored, again.rows_duplicate) == (0, 2)
+    assert undo_import(demo_con, result.import_id, undone_by="anna")["interventions"] == 2
+    assert demo_con.execute("SELECT count(*) FROM interventions").fetchall()[0][0] == before
+
+
+def test_a_refused_plan_changes_nothing(demo_con):
+    before = fingerprint(demo_con)
+    result = import_bytes(demo_con, csv_bytes(PLAN), "handlingsplan.csv", ImportOptions(on_error="reject"))
+    assert result.status == "refused"
+    assert fingerprint(demo_con) == before
