@@ -34,6 +34,7 @@ class MapData:
     legend_title: str
     areas: pd.DataFrame       # the area table shown under the map (display strings)
     cells: pd.DataFrame       # the grid table for export (display strings)
+    interventions: pd.DataFrame  # the interventions drawn on the map
     notes: list[str]
     payload_bytes: int
 
@@ -136,7 +137,7 @@ def build(con: duckdb.DuckDBPyConnection, view: View, *, viewer: bool, threshold
         for ring in _rings(row.geojson):
             area_rows.append({
                 "polygon": ring, "code": row.code, "tooltip": tooltip,
-                "fill": [0, 0, 0, 0] if ("rutor" in view.layers or hidden)
+                "fill": [0, 0, 0, 0] if ("rutor" in view.layers or hidden or not row.value > 0)
                 else colour_for(row.value, area_bounds, 150),
             })
     if "omraden" in view.layers or "rutor" not in view.layers:
@@ -147,8 +148,10 @@ def build(con: duckdb.DuckDBPyConnection, view: View, *, viewer: bool, threshold
         if legend_values is None:
             legend_values, legend_title = area_bounds, f"Områden: {MEASURE_UNITS[view.measure]}"
 
+    drawn = pd.DataFrame(columns=["Insats", "Status", "Period", "Mot"])
     if "insatser" in view.layers:
-        layers.extend(_intervention_layer(con, view, areas))
+        drawn_layers, drawn = _intervention_layer(con, view, areas)
+        layers.extend(drawn_layers)
 
     if "punkter" in view.layers:
         if viewer:
@@ -179,32 +182,36 @@ def build(con: duckdb.DuckDBPyConnection, view: View, *, viewer: bool, threshold
         legend_title=legend_title,
         areas=area_table(areas, hidden_areas, label, view.measure),
         cells=cell_table(cells, hidden_cells, label, view.grid),
+        interventions=drawn,
         notes=notes,
         payload_bytes=len(deck.to_json()),
     )
 
 
-def _intervention_layer(con: duckdb.DuckDBPyConnection, view: View, areas: pd.DataFrame) -> list:
+def _intervention_layer(con: duckdb.DuckDBPyConnection, view: View, areas: pd.DataFrame) -> tuple[list, pd.DataFrame]:
     active = queries.interventions_in(con, view.filters.start, view.filters.end)
-    if active.empty:
-        return []
     geometry = dict(zip(areas["code"], areas["geojson"], strict=True))
-    rows = []
+    rows, listed = [], []
     for item in active.itertuples():
-        end = formatting.day(item.end_date) if pd.notna(item.end_date) else "tills vidare"
-        tooltip = (f"<b>{item.name}</b><br/>{item.kind}, {item.status}<br/>{formatting.day(item.start_date)} – {end}"
-                   f"<br/>Mot: {_text(item.risk_factors) or _text(item.categories) or '–'}")
-        own = item.geojson if isinstance(item.geojson, str) and item.geojson else None
         codes = list(item.area_codes) if item.area_codes is not None and not isinstance(item.area_codes, float) else []
+        if view.filters.areas and not set(codes) & set(view.filters.areas):
+            continue
+        end = formatting.day(item.end_date) if pd.notna(item.end_date) else "tills vidare"
+        target = _text(item.risk_factors) or _text(item.categories) or "–"
+        period = f"{formatting.day(item.start_date)} – {end}"
+        tooltip = f"<b>{item.name}</b><br/>{item.kind}, {item.status}<br/>{period}<br/>Mot: {target}"
+        own = item.geojson if isinstance(item.geojson, str) and item.geojson else None
         shapes = [own] if own else [geometry[c] for c in codes if c in geometry]
         if not own and len(shapes) == len(geometry) and len(geometry) > 1:
-            continue  # municipality-wide work would cover the whole map; it is listed in the tables instead
+            continue  # municipality-wide work would cover the whole map; it is listed on the Insatser page
+        listed.append({"Insats": item.name, "Status": item.status, "Period": period, "Mot": target})
         for shape in shapes:
             for ring in _rings(shape):
                 rows.append({"polygon": ring, "line": [*STATUS_COLOURS.get(item.status, [0, 0, 0]), 230],
                              "tooltip": tooltip})
-    return [pdk.Layer("PolygonLayer", rows, id="insatser", get_polygon="polygon", get_line_color="line",
-                      filled=False, stroked=True, line_width_min_pixels=2, pickable=True)]
+    layer = pdk.Layer("PolygonLayer", rows, id="insatser", get_polygon="polygon", get_line_color="line",
+                      filled=False, stroked=True, line_width_min_pixels=2, pickable=True)
+    return ([layer] if rows else []), pd.DataFrame(listed, columns=["Insats", "Status", "Period", "Mot"])
 
 
 def _text(value) -> str:

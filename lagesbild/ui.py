@@ -605,11 +605,21 @@ def save_intervention(number: int | None, item) -> bool:
         return False
     if number is None:
         number = register.create(con, item, signed_in_name())
-        st.success(f"Insatsen ”{item.name}” är sparad.")
+        flash(f"Insatsen ”{item.name}” är sparad.")
     else:
         changed = register.update(con, number, item, signed_in_name())
-        st.success("Ändringarna är sparade." if changed else "Inget ändrades.")
+        flash("Ändringarna är sparade." if changed else "Inget ändrades.")
     return True
+
+
+def flash(text: str) -> None:
+    """A confirmation that survives the rerun after a change."""
+    st.session_state["_meddelande"] = text
+
+
+def show_flash() -> None:
+    if "_meddelande" in st.session_state:
+        st.success(st.session_state.pop("_meddelande"))
 
 
 def end_or_delete(number: int, name: str) -> None:
@@ -621,13 +631,13 @@ def end_or_delete(number: int, name: str) -> None:
         on = st.date_input("Avsluta per", date.today(), format="YYYY-MM-DD", key="insats_avsluta_datum")
         if st.button("Avsluta insatsen", key="insats_avsluta"):
             register.end(connection(), number, on, signed_in_name())
-            st.success(f"”{name}” är avslutad.")
+            flash(f"”{name}” är avslutad.")
             st.rerun()
     with right:
         sure = st.checkbox("Ja, ta bort insatsen helt", key="insats_ta_bort_bekrafta")
         if st.button("Ta bort", disabled=not sure, key="insats_ta_bort"):
             register.delete(connection(), number, signed_in_name())
-            st.success(f"”{name}” är borttagen. Ändringsloggen behåller vad den var.")
+            flash(f"”{name}” är borttagen. Ändringsloggen behåller vad den var.")
             st.rerun()
 
 

@@ -6,6 +6,7 @@ import streamlit as st
 from lagesbild import charts, register, ui
 
 st.title("Insatser")
+ui.show_flash()
 everything = ui.interventions_listing()
 filters = ui.current_filters()
 shown = everything[(pd.to_datetime(everything["start_date"]).dt.date <= filters.end)

@@ -24,6 +24,9 @@ if not simple:
         st.session_state["karta_profil"] = picked[0].get("code")
     ui.legend(shown.legend_title, shown.legend, f"<{ui.settings().suppression_threshold}")
 st.dataframe(shown.areas, hide_index=True, width="stretch")
+if not shown.interventions.empty:
+    st.caption("Insatser på kartan (grön: pågående, blå: planerad, lila: avslutad):")
+    st.dataframe(shown.interventions, hide_index=True, width="stretch")
 a, b = st.columns(2)
 a.download_button("Ladda ner områdena (CSV för Excel)", exports.excel_csv(shown.areas), "omraden.csv",
                   "text/csv", key="karta_export_omraden")
