@@ -91,3 +91,26 @@ def wait_until_idle(page, timeout_ms: int = 60_000) -> None:
     page.wait_for_selector("[data-test-connection-state=CONNECTED]", state="attached", timeout=timeout_ms)
     page.wait_for_selector("[data-test-script-state=notRunning]", state="attached", timeout=timeout_ms)
     page.wait_for_function("!document.querySelector('[data-testid=stSkeleton]')", timeout=timeout_ms)
+
+
+def coordinator_secrets(folder: Path, password: str = "hemligt") -> Path:
+    """A secrets file with one local coordinator account, 'anna'."""
+    from lagesbild import auth
+
+    path = folder / "secrets.toml"
+    path.write_text('[accounts.anna]\nrole = "coordinator"\npassword_hash = "' + auth.hash_password(password)
+                    + '"\n', encoding="utf-8")
+    return path
+
+
+def sign_in(page, url: str, password: str = "hemligt") -> None:
+    """Sign in as the coordinator 'anna' through the sidebar form."""
+    page.goto(url + "/")
+    wait_until_idle(page)
+    sidebar = page.locator("[data-testid=stSidebar]")
+    sidebar.get_by_text("Logga in").first.click()
+    sidebar.get_by_label("Användarnamn").fill("anna")
+    sidebar.get_by_label("Lösenord").fill(password)
+    sidebar.get_by_role("button", name="Logga in").click()
+    wait_until_idle(page)
+    sidebar.get_by_text("Inloggad som anna").wait_for(timeout=30_000)

@@ -4,30 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from lagesbild import auth
-from tests.browser import browser_page, need_chromium, running_app, wait_until_idle
+from tests.browser import (
+    browser_page,
+    coordinator_secrets,
+    need_chromium,
+    running_app,
+    sign_in,
+    wait_until_idle,
+)
 
 pytestmark = pytest.mark.browser
 
 
-def sign_in(page, url: str) -> None:
-    page.goto(url + "/")
-    wait_until_idle(page)
-    sidebar = page.locator("[data-testid=stSidebar]")
-    sidebar.get_by_text("Logga in").first.click()
-    sidebar.get_by_label("Användarnamn").fill("anna")
-    sidebar.get_by_label("Lösenord").fill("hemligt")
-    sidebar.get_by_role("button", name="Logga in").click()
-    wait_until_idle(page)
-    sidebar.get_by_text("Inloggad som anna").wait_for(timeout=30_000)
-
-
 def test_edit_an_intervention_and_see_it_on_the_map(demo_db, tmp_path):
     need_chromium()
-    secrets = tmp_path / "secrets.toml"
-    secrets.write_text('[accounts.anna]\nrole = "coordinator"\npassword_hash = "'
-                       + auth.hash_password("hemligt") + '"\n', encoding="utf-8")
-    with running_app(demo_db, secrets) as url, browser_page(height=1600) as page:
+    with running_app(demo_db, coordinator_secrets(tmp_path)) as url, browser_page(height=1600) as page:
         sign_in(page, url)
         page.get_by_role("link", name="Insatser").click()
         wait_until_idle(page)

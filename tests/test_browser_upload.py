@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from lagesbild import auth
-from tests.browser import browser_page, need_chromium, running_app, wait_until_idle
+from tests.browser import (
+    browser_page,
+    coordinator_secrets,
+    need_chromium,
+    running_app,
+    sign_in,
+    wait_until_idle,
+)
 from tests.ingest_helpers import csv_bytes
 
 pytestmark = pytest.mark.browser
@@ -13,25 +19,16 @@ pytestmark = pytest.mark.browser
 
 def test_coordinator_uploads_and_imports_a_csv(demo_db, tmp_path):
     need_chromium()
-    secrets = tmp_path / "secrets.toml"
-    secrets.write_text('[accounts.anna]\nrole = "coordinator"\npassword_hash = "'
-                       + auth.hash_password("hemligt") + '"\n', encoding="utf-8")
     upload = tmp_path / "trygghetsvardar.csv"
     upload.write_bytes(csv_bytes(["Datum;Tid;Händelsetyp;N;E;Riskfaktorer",
                                   "2026-10-20;21:40;Skadegörelse;6212000;474300;Bristande belysning",
                                   "2026-10-21;22:10;Klotter;6211500;474000;",
                                   "2026-10-22;23:05;Okänd sak;6211500;474000;"], encoding="cp1252"))
-    with running_app(demo_db, secrets) as url, browser_page(height=1400) as page:
+    with running_app(demo_db, coordinator_secrets(tmp_path)) as url, browser_page(height=1400) as page:
         page.goto(url + "/")
         wait_until_idle(page)
         assert page.get_by_text("Ladda upp data").count() == 0  # not in the menu for viewers
-        sidebar = page.locator("[data-testid=stSidebar]")
-        sidebar.get_by_text("Logga in").first.click()
-        sidebar.get_by_label("Användarnamn").fill("anna")
-        sidebar.get_by_label("Lösenord").fill("hemligt")
-        sidebar.get_by_role("button", name="Logga in").click()
-        wait_until_idle(page)
-        sidebar.get_by_text("Inloggad som anna").wait_for(timeout=30_000)
+        sign_in(page, url)
         page.get_by_role("link", name="Ladda upp data").click()
         wait_until_idle(page)
         page.get_by_role("heading", name="Ladda upp data").wait_for(timeout=30_000)

@@ -226,13 +226,7 @@ def undo_import(con: duckdb.DuckDBPyConnection, import_id: int, *, undone_by: st
             removed["area_population"] = cur.execute("DELETE FROM area_population WHERE import_id = ?",
                                                      [import_id]).fetchall()[0][0]
             refresh_population(cur)
-        if kind == "interventions":
-            for table in ("intervention_areas", "intervention_risk_factors", "intervention_categories"):
-                cur.execute("DELETE FROM " + table + " WHERE intervention_id IN"  # constant table names
-                            " (SELECT id FROM interventions WHERE import_id = ?)", [import_id])
-            removed["interventions"] = cur.execute("DELETE FROM interventions WHERE import_id = ?",
-                                                   [import_id]).fetchall()[0][0]
-        if kind == "demo":
+        if kind in ("interventions", "demo"):
             for table in ("intervention_areas", "intervention_risk_factors", "intervention_categories"):
                 cur.execute("DELETE FROM " + table + " WHERE intervention_id IN"  # constant table names
                             " (SELECT id FROM interventions WHERE import_id = ?)", [import_id])
