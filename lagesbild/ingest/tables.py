@@ -74,34 +74,43 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
+def _assemble(records, file_name: str, encoding: str | None = None, delimiter: str | None = None) -> Table | None:
+    """A table from (row number, cells) records: the first non-blank row is the header; blank rows and repeated
+    header rows are dropped; short rows are padded and noted. None when there is no header at all."""
+    headers: list[str] | None = None
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    short: list[tuple[int, int]] = []
+    for number, cells in records:
+        if not any(cells):
+            continue
+        if headers is None:
+            headers = cells
+            continue
+        if cells == headers:
+            continue  # a header block repeated inside the file
+        if len(cells) < len(headers) and any(headers[len(cells):]):
+            short.append((number, len(cells)))
+        rows.append(cells + [""] * (len(headers) - len(cells)))
+        numbers.append(number)
+    if headers is None:
+        return None
+    return _trim(Table(file_name, headers, rows, numbers, encoding, delimiter, short))
+
+
 def read_csv(data: bytes, file_name: str) -> Table:
     """Read delimited text: decode, sniff the delimiter, drop blank lines and repeated header rows."""
     text, encoding = decode(data, file_name)
     delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    headers: list[str] | None = None
-    rows: list[list[str]] = []
-    numbers: list[int] = []
-    short: list[tuple[int, int]] = []
     try:
-        for record in reader:
-            cells = [cell.strip() for cell in record]
-            if not any(cells):
-                continue
-            if headers is None:
-                headers = cells
-                continue
-            if cells == headers:
-                continue  # a header block repeated inside the file
-            if len(cells) < len(headers) and any(headers[len(cells):]):
-                short.append((reader.line_num, len(cells)))
-            rows.append(cells + [""] * (len(headers) - len(cells)))
-            numbers.append(reader.line_num)
+        table = _assemble(((reader.line_num, [c.strip() for c in record]) for record in reader), file_name,
+                          encoding, delimiter)
     except csv.Error as exc:
         raise FileRefusedError(Problem(file_name, reader.line_num, None, None, "damaged", str(exc))) from None
-    if headers is None:
+    if table is None:
         raise FileRefusedError(Problem(file_name, None, None, None, "no_header"))
-    return _trim(Table(file_name, headers, rows, numbers, encoding, delimiter, short))
+    return table
 
 
 def _cell_text(value: object) -> str:
@@ -128,21 +137,11 @@ def read_xlsx(data: bytes, file_name: str) -> Table:
         raise FileRefusedError(Problem(file_name, None, None, None, "damaged", f"Excel: {exc}")) from None
     try:
         for sheet in workbook.worksheets:
-            headers: list[str] | None = None
-            rows, numbers = [], []
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                cells = [_cell_text(v) for v in values]
-                if not any(cells):
-                    continue
-                if headers is None:
-                    headers = cells
-                    continue
-                if cells == headers:
-                    continue
-                rows.append(cells + [""] * (len(headers) - len(cells)))
-                numbers.append(number)
-            if headers is not None:
-                return _trim(Table(file_name, headers, rows, numbers))
+            records = ((number, [_cell_text(v) for v in values])
+                       for number, values in enumerate(sheet.iter_rows(values_only=True), start=1))
+            table = _assemble(records, file_name)
+            if table is not None:
+                return table
     finally:
         workbook.close()
     raise FileRefusedError(Problem(file_name, None, None, None, "no_header"))
