@@ -324,9 +324,7 @@ def store_population(con: duckdb.DuckDBPyConnection, prepared: PreparedPopulatio
                           rows_read=prepared.rows_read, rows_rejected=len(prepared.rejected_rows),
                           problems=prepared.problems, ignored=prepared.ignored,
                           rows_ignored=sum(prepared.ignored.values()))
-    if prepared.rejected_rows and on_error == "reject":
-        result.status = "refused"
-        result.refusal = Problem(prepared.file_name, None, None, None, "rejected_rows", str(result.rows_rejected))
+    if result.refuse_if_rows_rejected(on_error):
         return result
     with transaction(con) as cur:
         cur.register("staged_population", prepared.rows)

@@ -138,9 +138,7 @@ def store_interventions(con: duckdb.DuckDBPyConnection, prepared: PreparedInterv
     result = ImportResult(None, "dry-run" if dry_run else "stored", prepared.file_name, "interventions",
                           rows_read=prepared.rows_read, rows_rejected=len(prepared.rejected_rows),
                           problems=prepared.problems)
-    if prepared.rejected_rows and on_error == "reject":
-        result.status = "refused"
-        result.refusal = Problem(prepared.file_name, None, None, None, "rejected_rows", str(result.rows_rejected))
+    if result.refuse_if_rows_rejected(on_error):
         return result
     with transaction(con) as cur:
         existing = {(n, d) for n, d in cur.execute("SELECT lower(name), start_date FROM interventions").fetchall()}

@@ -42,6 +42,14 @@ class ImportResult:
     headers: list[str] = field(default_factory=list)   # the file's columns (tables), for the mapping step
     mapping: dict[str, str | None] = field(default_factory=dict)
 
+    def refuse_if_rows_rejected(self, on_error: str) -> bool:
+        """With on_error 'reject', any rejected row refuses the whole file; True when it did."""
+        if self.rows_rejected and on_error == "reject":
+            self.status = "refused"
+            self.refusal = Problem(self.file_name, None, None, None, "rejected_rows", str(self.rows_rejected))
+            return True
+        return False
+
     def summary(self, language: str = "en") -> str:
         """One line for the CLI and logs (English) or the UI (Swedish)."""
         if self.status == "refused":
@@ -105,9 +113,7 @@ def store_incidents(con: duckdb.DuckDBPyConnection, prepared: Prepared, *, sha25
                           rows_read=prepared.rows_read, rows_rejected=len(prepared.rejected_rows),
                           rows_ignored=prepared.rows_ignored, problems=prepared.problems,
                           ignored=prepared.ignored, unknown=prepared.unknown)
-    if prepared.rejected_rows and on_error == "reject":
-        result.status = "refused"
-        result.refusal = Problem(prepared.file_name, None, None, None, "rejected_rows", str(result.rows_rejected))
+    if result.refuse_if_rows_rejected(on_error):
         return result
     rows = _incident_rows(prepared.frame)
     with transaction(con) as cur:
