@@ -1,0 +1,13 @@
+"""The one package of the core that imports Streamlit: UI glue, split by concern.
+
+Everything here is glue. The work happens in plain modules (`queries`, `overview`, …) that take a
+connection and a `Filters` object; these modules supply both and cache results keyed by the filters and
+the data version, so that an import invalidates stale results. Pages use `ui.<name>` for all of it.
+"""
+
+from lagesbild.ui.interventions import *  # noqa: F403
+from lagesbild.ui.loaders import *  # noqa: F403
+from lagesbild.ui.sidebar import *  # noqa: F403
+from lagesbild.ui.signin import *  # noqa: F403
+from lagesbild.ui.state import *  # noqa: F403
+from lagesbild.ui.upload import *  # noqa: F403

@@ -1,0 +1,139 @@
+"""UI glue: cached loaders for the pages' analyses (overview, map, profile, time patterns, ranking, follow-up)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from lagesbild import overview, queries
+from lagesbild import view as view_module
+from lagesbild.filters import Filters
+from lagesbild.ui.signin import is_viewer
+from lagesbild.ui.state import connection, data_version, settings
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner="Räknar …")
+def _overview(filters: Filters, today: date, threshold: int, viewer: bool, version: int) -> overview.Overview:
+    return overview.build(connection(), filters, today=today, threshold=threshold, viewer=viewer)
+
+
+def load_overview(filters: Filters) -> overview.Overview:
+    """The overview for `filters`, cached per filters, role and data version."""
+    return _overview(filters, date.today(), settings().suppression_threshold, is_viewer(), data_version())
+
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner="Ritar kartan …")
+def _map(view: view_module.View, viewer: bool, threshold: int, version: int):
+    from lagesbild import maps
+
+    return maps.build(connection(), view, viewer=viewer, threshold=threshold)
+
+
+def load_map(view: view_module.View):
+    """The map and its tables for a view, cached per view, role and data version."""
+    return _map(view, is_viewer(), settings().suppression_threshold, data_version())
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def _profile(filters: Filters, code: str, today: date, viewer: bool, threshold: int, version: int):
+    from lagesbild import profile
+
+    return profile.build(connection(), filters, code, today=today, viewer=viewer, threshold=threshold)
+
+
+def load_profile(filters: Filters, code: str):
+    """An area's profile under the filters."""
+    return _profile(filters, code, date.today(), is_viewer(), settings().suppression_threshold, data_version())
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner="Räknar …")
+def _time_patterns(filters: Filters, viewer: bool, threshold: int, version: int):
+    from lagesbild import charts
+
+    con = connection()
+    hidden = threshold if viewer else None
+    now = queries.monthly_counts(con, filters)
+    before = queries.monthly_counts(con, filters.previous_year())
+    if viewer:  # a month with 1–4 incidents is a gap in the line, not a number
+        from lagesbild import privacy
+
+        for frame in (now, before):
+            frame["count"] = frame["count"].where(~privacy.is_suppressed(frame["count"], threshold))
+    everything = queries.monthly_counts(con, Filters(**{**filters.__dict__, "start": date(1900, 1, 1),
+                                                        "end": filters.end}))
+    return (charts.hour_weekday_heatmap(queries.hour_weekday(con, filters), hidden),
+            charts.months_against_last_year(now, before), charts.year_wheel(everything))
+
+
+def load_time_patterns(filters: Filters):
+    """Hour × weekday, months against last year, and the yearly cycle, for the filters."""
+    return _time_patterns(filters, is_viewer(), settings().suppression_threshold, data_version())
+
+
+def legend(title: str, entries: list[tuple[str, tuple[int, int, int]]], hidden_label: str) -> None:
+    """The map's legend (our own numbers and colours only: no uploaded text reaches this HTML)."""
+    swatches = "".join(
+        f'<span style="display:inline-block;margin-right:10px"><span style="display:inline-block;width:14px;'
+        f'height:14px;background:rgb{colour};border:1px solid #888;vertical-align:middle"></span> {text}</span>'
+        for text, colour in entries)
+    hidden = (f'<span style="display:inline-block"><span style="display:inline-block;width:14px;height:14px;'
+              f'background:rgba(160,160,160,0.3);border:1px solid #888;vertical-align:middle"></span> '
+              f'{hidden_label} (visas inte)</span>')
+    st.html(f'<div style="font-size:0.85rem"><b>{title}</b><br/>{swatches}{hidden}</div>')
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner="Räknar hot spots och prioriteringar …")
+def _ranking(filters: Filters, weights, version: int):
+    from lagesbild import priorities
+
+    return priorities.rank(connection(), filters, weights)
+
+
+def load_ranking(filters: Filters, weights):
+    """The need-versus-coverage ranking for the filters and weights."""
+    return _ranking(filters, weights, data_version())
+
+
+def weight_sliders():
+    """The ranking's weights, with sensible defaults, adjustable by the security chief."""
+    from lagesbild.priorities import Weights
+
+    default = Weights()
+    with st.expander("Vikter i rangordningen"):
+        columns = st.columns(5)
+        chosen = {}
+        for column, (name, text) in zip(columns, [
+                ("rate", "Skadeviktad nivå"), ("trend", "Ökning"), ("hotspots", "Hot spots"),
+                ("lift", "Riskfaktorer"), ("coverage", "Pågående insatser (drar ner)")], strict=True):
+            chosen[name] = column.slider(text, 0.0, 1.0, getattr(default, name), 0.05, key=f"prio_vikt_{name}")
+    return Weights(**chosen)
+
+
+def hotspot_deck(found, ranking=None):
+    """The hot-spot map (squares coloured by class, areas shaded by rank), built from the analysis."""
+    from lagesbild import maps
+
+    return maps.hotspot_deck(found, queries.area_shapes(connection()), ranking)
+
+
+def hotspot_table(found):
+    """The hot and cold squares as a Swedish table."""
+    from lagesbild import maps
+
+    return maps.hotspot_table(found)
+
+
+
+@st.cache_data(ttl=600, max_entries=64, show_spinner="Följer upp …")
+def _evaluation(number: int, options, version: int):
+    from lagesbild import followup
+
+    return followup.evaluate(connection(), number, options)
+
+
+def load_evaluation(number: int, options):
+    """The follow-up of one intervention, cached per options and data version."""
+    return _evaluation(number, options, data_version())
+

@@ -1,0 +1,155 @@
+"""UI glue: the shared sidebar, the view in the link, the share button and the demo notice."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit
+
+import streamlit as st
+
+from lagesbild import formatting
+from lagesbild import view as view_module
+from lagesbild.filters import PERIOD_PRESETS, Filters, preset_period
+from lagesbild.ui.signin import sign_in_panel
+from lagesbild.ui.state import anchor_day, header, labels, vocabulary
+
+CUSTOM_PERIOD = "eget"
+
+
+def _apply_view(view: view_module.View) -> None:
+    """Put a view (from a link) into the widgets' state."""
+    f = view.filters
+    state = st.session_state
+    state["period_preset"] = view.preset or CUSTOM_PERIOD
+    if view.preset is None:
+        state["period_range"] = (f.start, f.end)
+    state["filter_kategori"] = list(f.categories)
+    state["filter_riskfaktor"] = list(f.risk_factors)
+    state["filter_matchning"] = f.risk_match
+    state["filter_kalla"] = list(f.sources)
+    state["filter_omrade"] = list(f.areas)
+    state["filter_veckodag"] = list(f.weekdays)
+    state["filter_timme_fran"], state["filter_timme_till"] = f.hour_from, f.hour_to
+    state["filter_matt"] = view.measure
+    state["karta_lager"] = list(view.layers)
+    state["karta_ruta"] = view.grid
+    state["karta_centrum"] = view.centre
+
+
+def load_link_once() -> None:
+    """On a session's first run, read the link's query parameters into the widgets."""
+    if st.session_state.get("_lank_last"):
+        return
+    view = view_module.from_query(st.query_params.to_dict(), vocabulary(), anchor_day())
+    _apply_view(view)
+    st.session_state["_lank_last"] = True
+    st.session_state["_lank_meddelanden"] = list(view.notices)
+    if view.page != "oversikt":
+        st.session_state["_lank_sida"] = view.page
+
+
+def link_notices() -> None:
+    """Say which parts of the opened link were not understood (once)."""
+    for notice in st.session_state.pop("_lank_meddelanden", []):
+        st.warning(notice, icon=":material/link_off:")
+
+
+def sidebar() -> None:
+    """The shared sidebar: period and filters (restored from the link), data notice, sign-in."""
+    name, synthetic, found = header()
+    names = labels()
+    st.sidebar.markdown(f"**{name or 'Lägesbild'}** · lokal lägesbild")
+    options = [*PERIOD_PRESETS, CUSTOM_PERIOD]
+    period_labels = {**PERIOD_PRESETS, CUSTOM_PERIOD: "Eget intervall"}
+    preset = st.sidebar.selectbox("Period", options, format_func=period_labels.get, key="period_preset")
+    if preset == CUSTOM_PERIOD:
+        if "period_range" not in st.session_state:
+            st.session_state["period_range"] = preset_period("12m", anchor_day())
+        chosen = st.sidebar.date_input("Från och med – till och med", format="YYYY-MM-DD", key="period_range")
+        if not (isinstance(chosen, tuple) and len(chosen) == 2):
+            st.sidebar.caption("Välj både första och sista dag.")
+    st.sidebar.multiselect("Kategori", list(names["categories"]), format_func=names["categories"].get,
+                           key="filter_kategori", placeholder="Alla kategorier")
+    st.sidebar.multiselect("Riskfaktor", list(names["risk_factors"]), format_func=names["risk_factors"].get,
+                           key="filter_riskfaktor", placeholder="Alla, med eller utan riskfaktor")
+    if st.session_state.get("filter_riskfaktor"):
+        st.sidebar.radio("Händelser med", ["any", "all"], horizontal=True, key="filter_matchning",
+                         format_func={"any": "någon av dem", "all": "alla valda"}.get)
+    st.sidebar.radio("Visa", list(view_module.MEASURES), format_func=view_module.MEASURES.get,
+                     key="filter_matt", horizontal=False)
+    with st.sidebar.expander("Fler filter: källa, område, veckodag, klockslag"):
+        st.multiselect("Källa", list(names["sources"]), format_func=names["sources"].get, key="filter_kalla",
+                       placeholder="Alla källor")
+        st.multiselect("Område", list(names["areas"]), format_func=names["areas"].get, key="filter_omrade",
+                       placeholder="Hela kommunen")
+        st.multiselect("Veckodag", list(range(1, 8)), format_func=lambda d: view_module.WEEKDAY_LABELS[d - 1],
+                       key="filter_veckodag", placeholder="Alla dagar")
+        left, right = st.columns(2)
+        left.selectbox("Från kl.", list(range(24)), format_func=lambda h: f"{h:02d}", key="filter_timme_fran")
+        right.selectbox("Till och med kl.", list(range(24)), format_func=lambda h: f"{h:02d}",
+                        key="filter_timme_till")
+    if found:
+        st.sidebar.caption(f"Data från {formatting.day(found[0])} till {formatting.day(found[1])}.")
+    if synthetic:
+        st.sidebar.caption("Uppgifterna är syntetiska (demo).")
+    sign_in_panel()
+
+
+def current_view(page: str = "oversikt") -> view_module.View:
+    """The view the widgets describe."""
+    state = st.session_state
+    preset = state.get("period_preset", "12m")
+    if preset == CUSTOM_PERIOD:
+        chosen = state.get("period_range")
+        if isinstance(chosen, tuple | list) and len(chosen) == 2:
+            start, end, preset = chosen[0], chosen[1], None
+        else:
+            preset = "12m"
+    if preset is not None:
+        start, end = preset_period(preset, anchor_day())
+    filters = Filters(
+        start=start, end=end, categories=tuple(state.get("filter_kategori", ())),
+        risk_factors=tuple(state.get("filter_riskfaktor", ())),
+        risk_match=state.get("filter_matchning", "any") if state.get("filter_riskfaktor") else "any",
+        sources=tuple(state.get("filter_kalla", ())), areas=tuple(state.get("filter_omrade", ())),
+        weekdays=tuple(sorted(state.get("filter_veckodag", ()))), hour_from=state.get("filter_timme_fran", 0),
+        hour_to=state.get("filter_timme_till", 23))
+    return view_module.View(
+        filters=filters, preset=preset, measure=state.get("filter_matt", "antal"),
+        layers=tuple(state.get("karta_lager", view_module.DEFAULT_LAYERS)), grid=state.get("karta_ruta", 250),
+        centre=tuple(state.get("karta_centrum", view_module.DEFAULT_CENTRE)), page=page)
+
+
+def current_filters() -> Filters:
+    """The filters chosen in the sidebar."""
+    return current_view().filters
+
+
+def sync_link(page: str) -> str:
+    """Write the current view into the address bar; return the shareable link (start page URL + parameters)."""
+    query = view_module.to_query(current_view(page))
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)
+    parts = urlsplit(st.context.url or "")
+    base = f"{parts.scheme}://{parts.netloc}/" if parts.netloc else "/"  # links use the start page URL
+    return base + ("?" + urlencode(query, safe=",") if query else "")
+
+
+def share_button(page: str) -> None:
+    """'Kopiera länk': the link to exactly this view, ready to copy."""
+    link = sync_link(page)
+    with st.popover("Kopiera länk", icon=":material/link:"):
+        st.caption("Länken visar exakt den här vyn, med filter, för den som öppnar den (utan inloggning syns "
+                   "bara sammanställningar). Kopiera med ikonen till höger.")
+        st.code(link, language=None, wrap_lines=True)
+
+
+def synthetic_notice() -> None:
+    """Say on every page that the data are synthetic, while they are."""
+    _, synthetic, _ = header()
+    if synthetic:
+        st.info(
+            "**Demodata.** Alla händelser, områden och insatser här är syntetiska och skapade för att visa "
+            "verktyget. De beskriver inte verkliga händelser i Sölvesborg.",
+            icon=":material/science:",
+        )
+

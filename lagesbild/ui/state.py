@@ -1,0 +1,101 @@
+"""UI glue: settings, the one database connection, the data version and the cached header and labels."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import duckdb
+import streamlit as st
+
+from lagesbild import db, queries
+from lagesbild import view as view_module
+from lagesbild.demo import build_demo
+from lagesbild.settings import Settings
+
+_CREATE_LOCK = threading.Lock()
+
+
+@st.cache_resource
+def settings() -> Settings:
+    """The process's settings (read once from the environment)."""
+    return Settings.from_env()
+
+
+def ensure_database() -> None:
+    """Create the demo database on first start, when there is no database at all."""
+    path = settings().db_path
+    if path.exists():
+        return
+    with _CREATE_LOCK:
+        if path.exists():
+            return
+        with st.spinner("Första start: skapar en syntetisk demodatabas för Sölvesborg …"):
+            build_demo(path, seed=settings().demo_seed)
+
+
+@st.cache_resource
+def connection() -> duckdb.DuckDBPyConnection:
+    """One connection per process; every query takes its own cursor from it."""
+    ensure_database()
+    return db.connect(settings().db_path)
+
+
+def data_version() -> int:
+    """The latest import id: part of every cache key below."""
+    return queries.data_version(connection())
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def _header(version: int) -> tuple[str, bool, tuple[date, date] | None]:
+    con = connection()
+    return queries.municipality_name(con), queries.is_synthetic(con), queries.data_range(con)
+
+
+def header() -> tuple[str, bool, tuple[date, date] | None]:
+    """Municipality name, whether the data are synthetic, and the range of days with data."""
+    return _header(data_version())
+
+
+def anchor_day() -> date:
+    """The latest day the period presets count back from: the last day with data, never after today."""
+    _, _, found = header()
+    return min(found[1], date.today()) if found else date.today()
+
+
+
+@st.cache_data(ttl=600, max_entries=8, show_spinner=False)
+def _labels(version: int) -> dict[str, dict[str, str]]:
+    con = connection()
+    return {
+        "categories": {c: f"{g}: {lab}" for c, lab, g in queries.rows(
+            con, "SELECT code, label, category_group FROM categories ORDER BY category_group COLLATE sv,"
+                 " label COLLATE sv")},
+        "risk_factors": dict(queries.rows(con, "SELECT code, label FROM risk_factors ORDER BY label COLLATE sv")),
+        "sources": dict(queries.rows(con, "SELECT code, label FROM sources ORDER BY label COLLATE sv")),
+        "areas": dict(queries.rows(
+            con, "SELECT code, name FROM areas WHERE division = coalesce((SELECT value FROM meta"
+                 " WHERE key = 'division'), division) ORDER BY name COLLATE sv")),
+    }
+
+
+def labels() -> dict[str, dict[str, str]]:
+    """Code -> Swedish label for categories (with their group), risk factors, sources and areas."""
+    return _labels(data_version())
+
+
+def vocabulary() -> view_module.Vocabulary:
+    found = labels()
+    return view_module.Vocabulary(*(frozenset(found[k]) for k in ("categories", "risk_factors", "sources", "areas")))
+
+
+
+def flash(text: str) -> None:
+    """A confirmation that survives the rerun after a change."""
+    st.session_state["_meddelande"] = text
+
+
+def show_flash() -> None:
+    if "_meddelande" in st.session_state:
+        st.success(st.session_state.pop("_meddelande"))
+
