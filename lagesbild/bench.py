@@ -21,6 +21,7 @@ import pandas as pd
 from lagesbild import db, queries
 from lagesbild.demo import build_demo
 from lagesbild.filters import Filters, preset_period
+from lagesbild.protect import Disclosure
 from lagesbild.settings import PROJECT_ROOT
 
 BENCH_END = date(2026, 10, 31)  # fixed, so a benchmark database can be reused across runs and days
@@ -237,7 +238,7 @@ def run(incidents: int = 1_000_000, repeat: int = 5, path: Path | None = None, r
         from lagesbild.view import View
 
         map_view = View(filters=filters)
-        map_ms, shown = _timed(lambda: maps.build(con, map_view, viewer=True, threshold=5), repeat)
+        map_ms, shown = _timed(lambda: maps.build(con, map_view, Disclosure(viewer=True)), repeat)
         from lagesbild import hotspots, priorities
 
         year = Filters(start=filters.start, end=filters.end)

@@ -27,8 +27,10 @@ def monthly_trend(monthly: pd.DataFrame) -> go.Figure:
     figure = go.Figure()
     if not monthly.empty:
         months = pd.DatetimeIndex(sorted(monthly["month"].unique()))
-        table = monthly.pivot_table(index="month", columns="category_group", values="count", fill_value=0)
-        table = table.reindex(months, fill_value=0)
+        # A hidden count (NaN, "<5" for viewers) stays a gap; a month with no incidents of a group is a zero.
+        table = monthly.pivot(index="month", columns="category_group", values="count")
+        present = monthly.assign(n=1).pivot(index="month", columns="category_group", values="n")
+        table = table.where(present.notna(), 0.0).reindex(months, fill_value=0)
         for group in sorted(table.columns, key=lambda g: list(GROUP_COLOURS).index(g) if g in GROUP_COLOURS else 99):
             figure.add_bar(
                 x=[_month_label(m) for m in months],
@@ -52,16 +54,14 @@ def monthly_trend(monthly: pd.DataFrame) -> go.Figure:
 WEEKDAYS_SHORT = ("mån", "tis", "ons", "tor", "fre", "lör", "sön")
 
 
-def hour_weekday_heatmap(counts: pd.DataFrame, hidden_below: int | None = None) -> go.Figure:
-    """Hour × weekday heat map from `queries.hour_weekday`; cells below `hidden_below` shown as blank."""
+def hour_weekday_heatmap(counts: pd.DataFrame, hidden_label: str = "<5") -> go.Figure:
+    """Hour × weekday heat map from shown counts (weekday, hour, count; NaN = hidden, drawn blank with its label)."""
     grid = np.zeros((7, 24))
-    for weekday, hour, count in counts.itertuples(index=False):
+    for weekday, hour, count in counts[["weekday", "hour", "count"]].itertuples(index=False):
         grid[int(weekday) - 1, int(hour)] = count
-    text = [[("" if v == 0 else (f"<{hidden_below}" if hidden_below and v < hidden_below else f"{int(v)}"))
-             for v in row] for row in grid]
-    shown = np.where((grid > 0) & (grid < (hidden_below or 0)), np.nan, grid)
+    text = [[(hidden_label if np.isnan(v) else ("" if v == 0 else f"{int(v)}")) for v in row] for row in grid]
     figure = go.Figure(go.Heatmap(
-        z=shown, x=[f"{h:02d}" for h in range(24)], y=list(WEEKDAYS_SHORT), colorscale="YlOrRd",
+        z=grid, x=[f"{h:02d}" for h in range(24)], y=list(WEEKDAYS_SHORT), colorscale="YlOrRd",
         text=text, texttemplate="%{text}", hovertemplate="%{y} kl. %{x}: %{text}<extra></extra>",
         colorbar={"title": "Antal"}))
     figure.update_layout(height=330, margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis_title="Klockslag",
@@ -84,15 +84,9 @@ def months_against_last_year(now: pd.DataFrame, before: pd.DataFrame) -> go.Figu
     return figure
 
 
-def year_wheel(monthly: pd.DataFrame) -> go.Figure:
-    """Årshjul: the average number of incidents in each calendar month, as a polar bar chart."""
-    by_month = np.zeros(12)
-    years = np.zeros(12)
-    for month, count in monthly.itertuples(index=False):
-        by_month[month.month - 1] += count
-        years[month.month - 1] += 1
-    average = np.divide(by_month, years, out=np.zeros(12), where=years > 0)
-    figure = go.Figure(go.Barpolar(r=average, theta=list(MONTHS_SHORT), marker_color="#ef8a62",
+def year_wheel(months: pd.DataFrame) -> go.Figure:
+    """Årshjul: the average number of incidents per calendar month (from `patterns.calendar_months`), polar bars."""
+    figure = go.Figure(go.Barpolar(r=months["average"].to_numpy(), theta=list(MONTHS_SHORT), marker_color="#ef8a62",
                                    hovertemplate="%{theta}: %{r:.1f} i snitt<extra></extra>"))
     figure.update_layout(height=360, margin={"l": 30, "r": 30, "t": 30, "b": 30},
                          polar={"angularaxis": {"direction": "clockwise", "rotation": 90}})

@@ -23,6 +23,7 @@ import shapely
 from shapely.ops import unary_union
 
 from lagesbild import formatting, geo, queries
+from lagesbild.protect import KEY_SPACE, Disclosure, combine_keys, noise
 from lagesbild.stats import compare_counts
 
 MIN_EVENTS = 20          # target before + after below this: too few to say anything
@@ -57,6 +58,12 @@ class Evaluation:
     summary: str                           # one or two Swedish sentences
     displacement: str = ""                 # 'förflyttning', 'spridning av nytta', ''
     monthly: pd.DataFrame = field(default_factory=pd.DataFrame)
+    keys: dict[str, tuple[int, int]] = field(default_factory=dict)  # cell keys of `counts` (lagesbild.protect)
+    monthly_keys: pd.DataFrame = field(default_factory=pd.DataFrame)
+    length: int = 0
+    complete: bool = True
+    protected: bool = False                # counts moved and small ones hidden (NaN) for a viewer
+    hidden_label: str = "<5"
 
     def record(self) -> dict:
         """Plain values for JSON/CSV."""
@@ -148,7 +155,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Opti
 
     incidents = queries.frame(
         con,
-        "SELECT i.day, i.x, i.y, i.area_id FROM incidents i WHERE i.day BETWEEN ? AND ? AND i.x IS NOT NULL AND "
+        "SELECT i.day, i.x, i.y, i.area_id, i.cell_key FROM incidents i WHERE i.day BETWEEN ? AND ? AND i.x IS NOT NULL AND "
         + condition, [min(before[0], after[0]), max(before[1], after[1]), *params])
     places = _places(con, item, options)
     x, y = incidents["x"].to_numpy(float), incidents["y"].to_numpy(float)
@@ -166,14 +173,53 @@ def evaluate(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Opti
     where[~in_window] = ""
     counts = {name: (int(((where == name) & ~is_after).sum()), int(((where == name) & is_after).sum()))
               for name in ("target", "buffer", "comparison")}
+    record_keys = incidents["cell_key"].to_numpy(np.int64)
+    keys = {name: (combine_keys(record_keys[(where == name) & ~is_after]),
+                   combine_keys(record_keys[(where == name) & is_after])) for name in counts}
 
-    monthly = pd.DataFrame({"month": pd.to_datetime(incidents["day"]).dt.to_period("M").dt.to_timestamp(),
-                            "place": where}).query("place != ''").groupby(["month", "place"]).size()
+    grouped = pd.DataFrame({"month": pd.to_datetime(incidents["day"]).dt.to_period("M").dt.to_timestamp(),
+                            "place": where, "key": record_keys}).query("place != ''").groupby(["month", "place"])
+    monthly = grouped.size()
     monthly = monthly.unstack(fill_value=0).reset_index() if len(monthly) else pd.DataFrame()
+    monthly_keys = (grouped["key"].sum() % KEY_SPACE).unstack(fill_value=0).reset_index() if len(
+        monthly) else pd.DataFrame()
     first_day = (queries.data_range(con) or (before[0], before[0]))[0]
     evaluation = _judge(item, start, before, after, targeted, counts, length, complete=before[0] >= first_day)
-    evaluation.monthly = monthly
+    evaluation.monthly, evaluation.monthly_keys, evaluation.keys = monthly, monthly_keys, keys
+    evaluation.length, evaluation.complete = length, before[0] >= first_day
     return evaluation
+
+
+def as_shown(evaluation: Evaluation, shown: Disclosure) -> Evaluation:
+    """The follow-up as a viewer may see it: every count moved by its cell key, small ones hidden, and the
+    ratios, interval, WDQ and verdict recomputed from the shown counts — never from the exact ones, from which
+    a ratio next to a shown count would give back a hidden number."""
+    if not shown.viewer:
+        return evaluation
+    counts = {place: (shown.count(b, evaluation.keys[place][0]), shown.count(a, evaluation.keys[place][1]))
+              for place, (b, a) in evaluation.counts.items()}
+    monthly = evaluation.monthly.copy()
+    for place in PLACE_LABELS:
+        if place in monthly:
+            monthly[place] = shown.counts(monthly[place], evaluation.monthly_keys[place])
+    hidden = any(math.isnan(value) for pair in counts.values() for value in pair)
+    # The verdict is judged on the moved counts: the shown ones, or where a count is hidden its moved value
+    # (neither exact nor shown); with a hidden count no number is printed at all.
+    internal = {place: tuple(int(max(0, exact + int(noise([key])[0]))) if exact else 0
+                             for exact, key in zip(evaluation.counts[place], evaluation.keys[place], strict=True))
+                for place in counts}
+    item = {"id": evaluation.intervention_id, "name": evaluation.name}
+    judged = _judge(item, evaluation.start, evaluation.before, evaluation.after, evaluation.targeted, internal,
+                    evaluation.length, complete=evaluation.complete)
+    judged.counts, judged.keys, judged.monthly, judged.protected = counts, evaluation.keys, monthly, True
+    judged.hidden_label = shown.hidden_label
+    if hidden:
+        judged.rate_ratio = judged.relative = judged.relative_ci = judged.expected_difference = judged.wdq = None
+        judged.displacement = ""
+        if judged.verdict in ("minskning", "ökning", "ingen skillnad", "för få"):
+            judged.summary = (f"{VERDICT_LABELS[judged.verdict]}. Några av talen är för små för att visas "
+                              "(”<5”), därför visas ingen förändring i procent.")
+    return judged
 
 
 def _judge(item, start, before, after, targeted, counts, length, complete: bool = True) -> Evaluation:
@@ -245,13 +291,22 @@ PLACE_LABELS = {"target": "Insatsområdet", "buffer": "Närområdet", "compariso
 
 
 def table(evaluation: Evaluation) -> pd.DataFrame:
-    """Counts before and after per place, as a Swedish table."""
+    """Counts before and after per place, as a Swedish table ("<5" where a viewer's count is hidden)."""
     rows = []
     for place, label in PLACE_LABELS.items():
         before, after = evaluation.counts[place]
-        change = compare_counts(after, before)
-        rows.append({"Plats": label, "Före": before, "Efter": after, "Förändring": formatting.change(change)})
+        if before != before or after != after:
+            rows.append({"Plats": label, "Före": _count_text(before, evaluation.hidden_label),
+                         "Efter": _count_text(after, evaluation.hidden_label), "Förändring": "–"})
+            continue
+        change = compare_counts(int(after), int(before))
+        rows.append({"Plats": label, "Före": formatting.number(before), "Efter": formatting.number(after),
+                     "Förändring": formatting.change(change)})
     return pd.DataFrame(rows)
+
+
+def _count_text(value: float, hidden_label: str) -> str:
+    return hidden_label if value != value else formatting.number(value)
 
 
 def chart(evaluation: Evaluation) -> go.Figure:

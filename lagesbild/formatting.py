@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import string
 from datetime import date
 
 from lagesbild.stats import Change
@@ -48,6 +49,11 @@ def day(value: date) -> str:
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
+def month(value: date) -> str:
+    """2024-03-05 -> 'mars 2024'."""
+    return f"{MONTHS[value.month - 1]} {value.year}"
+
+
 def period(start: date, end: date) -> str:
     """'1 november 2025 – 31 oktober 2026'."""
     return f"{day(start)} – {day(end)}"
@@ -58,3 +64,13 @@ def municipality(name: str) -> str:
     if not name:
         return "kommunen"
     return f"{name} kommun" if name[-1].lower() in "sxz" else f"{name}s kommun"
+
+
+_ESCAPES = str.maketrans({c: "\\" + c for c in string.punctuation})
+
+
+def plain(text: object) -> str:
+    """Text from a file, a link or a form made safe for Streamlit's markdown: every ASCII punctuation mark is
+    backslash-escaped (CommonMark allows it for all of them), so `[x](url)`, `![x](url)`, `<b>`, `**`,
+    `:red[…]` and `$…$` show as the characters they are and never become a link, an image or markup."""
+    return str(text).translate(_ESCAPES)

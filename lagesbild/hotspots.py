@@ -21,6 +21,7 @@ from shapely.ops import unary_union
 
 from lagesbild import geo, queries
 from lagesbild.filters import Filters
+from lagesbild.protect import combine_keys
 
 LEVELS = (0.99, 0.95, 0.90)
 MIN_INCIDENTS = 30        # below this many located incidents no hot-spot analysis is attempted
@@ -34,6 +35,7 @@ class HotSpots:
     cells: pd.DataFrame        # cell, x, y, lon, lat, count, z, p, q, level, kind ('hot'/'cold'/''), trend
     message: str               # '' or a Swedish explanation why there is no analysis
     incidents: int
+    key: int = 0               # the cell key of those incidents (lagesbild.protect)
 
     @property
     def hot(self) -> pd.DataFrame:
@@ -111,8 +113,9 @@ def analyse(con: duckdb.DuckDBPyConnection, filters: Filters, size: int | None =
     chosen = size or 250
     counts = queries.grid_cells(con, filters, chosen)
     total = int(counts["count"].sum())
+    key = combine_keys(counts["ckey"])
     if total < MIN_INCIDENTS:
-        return HotSpots(chosen, pd.DataFrame(), TOO_FEW, total)
+        return HotSpots(chosen, pd.DataFrame(), TOO_FEW, total, key)
     cells = universe(con, chosen)
     if size is None and total / max(len(cells), 1) < MIN_PER_CELL:
         chosen = 1000
@@ -126,7 +129,7 @@ def analyse(con: duckdb.DuckDBPyConnection, filters: Filters, size: int | None =
                                ["ihållande", "ny", "avtagande"], "")
     lon, lat = geo.to_wgs84(frame["x"].to_numpy(), frame["y"].to_numpy())
     frame["lon"], frame["lat"] = lon, lat
-    return HotSpots(chosen, frame, "", total)
+    return HotSpots(chosen, frame, "", total, key)
 
 
 def _scored(cells: pd.DataFrame, counts: pd.DataFrame, size: int) -> pd.DataFrame:

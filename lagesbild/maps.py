@@ -1,8 +1,9 @@
 """The map: grid squares, areas, incidents and interventions as pydeck layers, plus the same numbers as tables.
 
 Everything is aggregated on the server before it reaches the browser: at most a few thousand squares and
-areas, so the payload stays well under a megabyte whatever the number of incidents. Viewers get suppressed
-values ("<5", not coloured); individual points are only built for staff, and only for small selections.
+areas, so the payload stays well under a megabyte whatever the number of incidents. Viewers get counts passed
+through `lagesbild.protect` (moved by their cell keys, "<5" and not coloured where small); individual points are
+only built for staff, and only for small selections.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 
-from lagesbild import formatting, geo, privacy, queries
+from lagesbild import formatting, geo, queries
+from lagesbild.protect import Disclosure
 from lagesbild.view import DEFAULT_CENTRE, View
 
 POINT_LIMIT = 2000
@@ -79,9 +81,11 @@ def _rings(geojson: str) -> list[list[list[float]]]:
             if part.geom_type == "Polygon"]
 
 
-def area_values(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
-    """Areas with count, harm, rate per 1,000 and per km², and the value of the chosen measure."""
-    rates = queries.area_rates(con, view.filters)
+def area_values(con: duckdb.DuckDBPyConnection, view: View, shown: Disclosure) -> pd.DataFrame:
+    """Areas with count, harm, rate per 1,000 and per km², and the value of the chosen measure (as shown)."""
+    from lagesbild.overview import shown_area_rates
+
+    rates = shown_area_rates(con, view.filters, shown)
     shapes = queries.area_shapes(con)[["code", "geojson", "centroid_lon", "centroid_lat"]]
     frame = rates.merge(shapes, on="code")
     frame["per_km2"] = frame["count"] / frame["area_km2"]
@@ -94,17 +98,28 @@ def area_values(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
     return frame
 
 
-def build(con: duckdb.DuckDBPyConnection, view: View, *, viewer: bool, threshold: int) -> MapData:
+def shown_cells(con: duckdb.DuckDBPyConnection, view: View, shown: Disclosure) -> pd.DataFrame:
+    """Grid squares with their count and harm as the person may see them (NaN: hidden)."""
+    if "rutor" not in view.layers:
+        return pd.DataFrame({"cell": pd.Series(dtype="int64"), "count": pd.Series(dtype=float),
+                             "harm": pd.Series(dtype=float)})
+    cells = queries.grid_cells(con, view.filters, view.grid)
+    exact = cells["count"].to_numpy()
+    cells["count"] = shown.frame(cells)
+    cells["harm"] = shown.harm(cells["harm"], exact, cells["count"])
+    return cells.drop(columns=["ckey"])
+
+
+def build(con: duckdb.DuckDBPyConnection, view: View, shown: Disclosure) -> MapData:
     """The map and its tables for a view."""
     notes: list[str] = []
-    label = privacy.suppressed_label(threshold)
+    label = shown.hidden_label
     layers = []
 
-    areas = area_values(con, view)
-    hidden_areas = privacy.suppression_mask(areas["count"], threshold) if viewer else areas["count"] < 0
-    cells = queries.grid_cells(con, view.filters, view.grid) if "rutor" in view.layers else pd.DataFrame(
-        columns=["cell", "count", "harm"])
-    hidden_cells = privacy.suppression_mask(cells["count"], threshold) if viewer else cells["count"] < 0
+    areas = area_values(con, view, shown)
+    hidden_areas = areas["count"].isna()
+    cells = shown_cells(con, view, shown)
+    hidden_cells = cells["count"].isna()
     decimals = 1 if view.measure == "per1000" else 0
 
     if "rutor" in view.layers and not cells.empty:
@@ -130,10 +145,10 @@ def build(con: duckdb.DuckDBPyConnection, view: View, *, viewer: bool, threshold
     area_rows = []
     for row, hidden in zip(areas.itertuples(), hidden_areas, strict=True):
         if view.measure == "per1000" and not (row.population and row.population > 0):
-            shown = f"{formatting.number(row.value, 1)} per km²"
+            value_text = f"{formatting.number(row.value, 1)} per km²"
         else:
-            shown = f"{formatting.number(row.value, decimals)} {MEASURE_UNITS[view.measure]}"
-        tooltip = f"<b>{row.name}</b><br/>" + (f"{label} händelser" if hidden else shown)
+            value_text = f"{formatting.number(row.value, decimals)} {MEASURE_UNITS[view.measure]}"
+        tooltip = f"<b>{row.name}</b><br/>" + (f"{label} händelser" if hidden else value_text)
         for ring in _rings(row.geojson):
             area_rows.append({
                 "polygon": ring, "code": row.code, "tooltip": tooltip,
@@ -154,7 +169,7 @@ def build(con: duckdb.DuckDBPyConnection, view: View, *, viewer: bool, threshold
         layers.extend(drawn_layers)
 
     if "punkter" in view.layers:
-        if viewer:
+        if shown.viewer:
             notes.append("Enskilda händelser visas bara för inloggad personal.")
         else:
             points = queries.incident_points(con, view.filters, POINT_LIMIT)
@@ -267,7 +282,7 @@ def hotspot_deck(found, shapes: pd.DataFrame, ranking: pd.DataFrame | None = Non
     count = max(len(place), 1)
     outlines = []
     for code, name, text in zip(shapes["code"], shapes["name"], shapes["geojson"], strict=True):
-        rank = place.get(code)
+        rank = place.get(code) or 0  # 0: not ranked (too few incidents to show)
         shade = [106, 81, 163, int(150 * (1 - (rank - 1) / count))] if rank else [0, 0, 0, 0]
         tip = f"<b>{name}</b><br/>" + (f"Plats {rank} i prioriteringen" if rank else "Ingår inte i rangordningen")
         outlines.extend({"polygon": ring, "fill": shade, "tooltip": tip} for ring in _rings(text))
@@ -282,13 +297,15 @@ def hotspot_deck(found, shapes: pd.DataFrame, ranking: pd.DataFrame | None = Non
                     map_provider="carto", map_style="light", tooltip={"html": "{tooltip}"})
 
 
-def hotspot_table(found) -> pd.DataFrame:
-    """Hot and cold squares, strongest first."""
+def hotspot_table(found, shown: Disclosure) -> pd.DataFrame:
+    """Hot and cold squares, strongest first. Viewers get the class, not the z score: z is computed from exact
+    counts, and a precise score next to the grid would let a small count be worked back."""
     significant = found.cells[found.cells["kind"] != ""].sort_values("z", ascending=False)
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "Ruta (SCB)": [str(c) for c in significant["cell"]],
         "Typ": significant["kind"].map(KIND_LABELS),
         "Säkerhet": [f"{int(level * 100)} %" for level in significant["level"]],
         "Gi* (z)": [formatting.number(z, 2) for z in significant["z"]],
         "Jämfört med föregående period": significant["trend"].replace("", "–"),
     })
+    return table.drop(columns=["Gi* (z)"]) if shown.viewer else table

@@ -1,7 +1,7 @@
 """The start page's content as plain data: key figures against a year earlier, trend, top areas, interventions.
 
-Tables come out with Swedish column names and with small counts already suppressed for viewers, so the
-page only draws them.
+Tables come out with Swedish column names and every count already passed through `lagesbild.protect` (moved
+by its cell key and "<5" where small, for viewers), so the page only draws them.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from lagesbild import charts, formatting, privacy, queries
+from lagesbild import charts, formatting, queries
 from lagesbild.filters import Filters
-from lagesbild.stats import Change, compare_counts
+from lagesbild.protect import Disclosure
+from lagesbild.stats import Change
 
 TOP_AREAS = 10
 
@@ -41,54 +42,69 @@ class Overview:
     population: int
 
 
-def _delta(change: Change) -> str | None:
-    return None if change.percent is None else formatting.change(change)
+def _delta(change: Change | None) -> str | None:
+    return None if change is None or change.percent is None else formatting.change(change)
 
 
-def _colour(change: Change) -> str:
-    return "inverse" if change.verdict in ("ökning", "minskning") else "off"
+def _colour(change: Change | None) -> str:
+    return "inverse" if change is not None and change.verdict in ("ökning", "minskning") else "off"
 
 
-def key_figures(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Kpi]:
+def key_figures(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclosure) -> list[Kpi]:
     """Count, rate, harm-weighted sum and violence for the period against the same period a year earlier."""
     now = queries.totals(con, filters)
     before = queries.totals(con, filters.previous_year())
     exposure = filters.days / filters.previous_year().days
     inhabitants = queries.population(con)
-    all_change = compare_counts(now.count, before.count, exposure_ratio=exposure)
-    violence = compare_counts(now.by_group.get("Våld", 0), before.by_group.get("Våld", 0), exposure_ratio=exposure)
-    harm_pct = (now.harm / before.harm - 1) * 100 if before.harm else None
-    rate = now.count * 1000 / inhabitants if inhabitants else None
+    count, previous = shown.count(now.count, now.key), shown.count(before.count, before.key)
+    violence_now = shown.count(now.by_group.get("Våld", 0), (now.group_keys or {}).get("Våld", 0))
+    violence_before = shown.count(before.by_group.get("Våld", 0), (before.group_keys or {}).get("Våld", 0))
+    all_change = shown.change(count, previous, exposure_ratio=exposure)
+    violence = shown.change(violence_now, violence_before, exposure_ratio=exposure)
+    harm = float(shown.harm([now.harm], [now.count], [count])[0])
+    harm_before = float(shown.harm([before.harm], [before.count], [previous])[0])
+    harm_pct = (harm / harm_before - 1) * 100 if harm_before and harm_before == harm_before else None
+    rate = count * 1000 / inhabitants if inhabitants else None
     return [
-        Kpi("Händelser", formatting.number(now.count), _delta(all_change),
-            f"Alla händelser som matchar filtren. Samma period ett år tidigare: {formatting.number(before.count)}.",
+        Kpi("Händelser", shown.text(count), _delta(all_change),
+            f"Alla händelser som matchar filtren. Samma period ett år tidigare: {shown.text(previous)}.",
             _colour(all_change)),
-        Kpi("Per 1 000 invånare", formatting.number(rate, 1), _delta(all_change),
+        Kpi("Per 1 000 invånare", shown.derived(rate, 1), _delta(all_change),
             f"Händelser under perioden per 1 000 invånare ({formatting.number(inhabitants)} invånare).",
             _colour(all_change)),
-        Kpi("Skadeviktat", formatting.number(now.harm), None if harm_pct is None else formatting.percent(harm_pct),
+        Kpi("Skadeviktat", shown.derived(harm, 0),
+            None if harm_pct is None or harm != harm else formatting.percent(harm_pct),
             "Varje händelse vägs efter hur allvarlig kategorin är (misshandel väger mer än nedskräpning)."),
-        Kpi("Våld", formatting.number(now.by_group.get("Våld", 0)), _delta(violence),
-            "Misshandel, rån och olaga hot.", _colour(violence)),
+        Kpi("Våld", shown.text(violence_now), _delta(violence), "Misshandel, rån och olaga hot.", _colour(violence)),
     ]
 
 
-def top_areas(con: duckdb.DuckDBPyConnection, filters: Filters, *, threshold: int, viewer: bool) -> pd.DataFrame:
-    """The areas with the highest rate per 1,000 inhabitants, as a display table."""
+def shown_area_rates(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclosure) -> pd.DataFrame:
+    """`queries.area_rates` with count, previous, harm and rate as the person may see them (NaN: hidden)."""
     areas = queries.area_rates(con, filters)
-    areas = areas[areas["population"] > 0].sort_values(["rate", "count"], ascending=False).head(TOP_AREAS)
+    exact = areas["count"].to_numpy()
+    areas["count"] = shown.frame(areas, "count", "ckey")
+    areas["previous"] = shown.frame(areas, "previous", "previous_key")
+    areas["harm"] = shown.harm(areas["harm"], exact, areas["count"])
+    areas["rate"] = (areas["count"] * 1000.0 / areas["population"]).where(areas["population"] > 0)
+    return areas.drop(columns=["ckey", "previous_key"])
+
+
+def top_areas(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclosure) -> pd.DataFrame:
+    """The areas with the highest rate per 1,000 inhabitants, as a display table."""
+    areas = shown_area_rates(con, filters, shown)
+    # Areas with any incidents, highest shown rate first; hidden counts ("<5") after them, in name order.
+    areas = areas[(areas["population"] > 0) & (areas["count"].isna() | (areas["count"] > 0))]
+    areas = areas.sort_values(["rate", "count"], ascending=False, na_position="last").head(TOP_AREAS)
     exposure = filters.days / filters.previous_year().days
-    changes = [compare_counts(int(c), int(p), exposure_ratio=exposure)
+    changes = [shown.change(c, p, exposure_ratio=exposure)
                for c, p in zip(areas["count"], areas["previous"], strict=True)]
-    hidden = privacy.is_suppressed(areas["count"], threshold) if viewer else pd.Series(False, index=areas.index)
-    label = privacy.suppressed_label(threshold)
     return pd.DataFrame({
         "Område": areas["name"].to_numpy(),
-        "Händelser": [label if h else formatting.number(c) for c, h in zip(areas["count"], hidden, strict=True)],
+        "Händelser": [shown.text(c) for c in areas["count"]],
         "Invånare": [formatting.number(p) for p in areas["population"]],
-        "Per 1 000 inv.": ["–" if h else formatting.number(r, 1)
-                           for r, h in zip(areas["rate"], hidden, strict=True)],
-        "Mot året innan": ["–" if h else formatting.change(ch) for ch, h in zip(changes, hidden, strict=True)],
+        "Per 1 000 inv.": [shown.derived(r, 1) for r in areas["rate"]],
+        "Mot året innan": ["–" if ch is None else formatting.change(ch) for ch in changes],
     })
 
 
@@ -110,27 +126,36 @@ def interventions_table(con: duckdb.DuckDBPyConnection, on: date) -> pd.DataFram
     })
 
 
-def sources_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Where the data come from: source, count and date range, as a display table."""
+def sources_table(con: duckdb.DuckDBPyConnection, shown: Disclosure) -> pd.DataFrame:
+    """Where the data come from: source, count and date range, as a display table.
+
+    Viewers see months, not days: the first and last day of a small source would date single incidents."""
     found = queries.sources_overview(con)
+    when = formatting.month if shown.viewer else formatting.day
     return pd.DataFrame({
         "Källa": found["label"],
-        "Händelser": [formatting.number(c) for c in found["count"]],
-        "Från": [formatting.day(d) for d in pd.to_datetime(found["first_day"]).dt.date],
-        "Till": [formatting.day(d) for d in pd.to_datetime(found["last_day"]).dt.date],
+        "Händelser": [shown.text(c) for c in shown.frame(found)],
+        "Från": [when(d) for d in pd.to_datetime(found["first_day"]).dt.date],
+        "Till": [when(d) for d in pd.to_datetime(found["last_day"]).dt.date],
     })
 
 
-def build(con: duckdb.DuckDBPyConnection, filters: Filters, *, today: date, threshold: int,
-          viewer: bool) -> Overview:
+def monthly_by_group(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclosure) -> pd.DataFrame:
+    """Shown counts per month and category group (NaN where hidden: a gap in the chart, not a number)."""
+    monthly = queries.monthly_by_group(con, filters)
+    monthly["count"] = shown.frame(monthly)
+    return monthly.drop(columns=["ckey"])
+
+
+def build(con: duckdb.DuckDBPyConnection, filters: Filters, *, today: date, shown: Disclosure) -> Overview:
     """Everything the overview page shows."""
     return Overview(
         filters=filters,
-        kpis=key_figures(con, filters),
-        trend=charts.monthly_trend(queries.monthly_by_group(con, filters)),
-        top_areas=top_areas(con, filters, threshold=threshold, viewer=viewer),
+        kpis=key_figures(con, filters, shown),
+        trend=charts.monthly_trend(monthly_by_group(con, filters, shown)),
+        top_areas=top_areas(con, filters, shown),
         interventions=interventions_table(con, today),
-        sources=sources_table(con),
+        sources=sources_table(con, shown),
         data_range=queries.data_range(con),
         population=queries.population(con),
     )

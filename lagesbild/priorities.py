@@ -20,7 +20,7 @@ import pandas as pd
 
 from lagesbild import formatting, hotspots, queries
 from lagesbild.filters import Filters
-from lagesbild.stats import compare_counts
+from lagesbild.protect import KEY_SPACE, STAFF, Disclosure, key_sql
 
 MIN_LIFT_COUNT = 3  # a lift needs at least this many tagged incidents in the area
 
@@ -34,23 +34,37 @@ class Weights:
     coverage: float = 0.80  # share of the need a matching running intervention takes away
 
 
-def lift_table(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+_KEY = key_sql()
+LIFT_KEYS = {"area_tagged": "tagged_key", "area_total": "total_key", "all_tagged": "all_tagged_key",
+             "all_total": "all_total_key"}
+
+
+def lift_table(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclosure = STAFF) -> pd.DataFrame:
     """Per area and risk factor: tagged and total incidents in the area and the municipality, relative risk
-    (the area's share over the municipality's share) with a 95 % confidence interval (log method)."""
+    (the area's share over the municipality's share) with a 95 % confidence interval (log method).
+
+    For a viewer the four counts are the shown ones and a pair with a hidden count is left out."""
     where, params = filters.where()
     frame = queries.frame(
         con,
-        "WITH chosen AS (SELECT i.id, i.area_id FROM incidents i WHERE " + where + "),"
-        " totals AS (SELECT area_id, count(*) AS area_total FROM chosen GROUP BY 1),"
-        " tagged AS (SELECT c.area_id, l.risk_factor_id, count(*) AS area_tagged FROM chosen c"
-        "  JOIN incident_risk_factors l ON l.incident_id = c.id GROUP BY 1, 2)"
+        "WITH chosen AS (SELECT i.id, i.area_id, i.cell_key FROM incidents i WHERE " + where + "),"
+        " totals AS (SELECT i.area_id, count(*) AS area_total, " + _KEY + " AS total_key FROM chosen i"
+        "  GROUP BY 1),"
+        " tagged AS (SELECT i.area_id, l.risk_factor_id, count(*) AS area_tagged, " + _KEY + " AS tagged_key"
+        "  FROM chosen i JOIN incident_risk_factors l ON l.incident_id = i.id GROUP BY 1, 2)"
         " SELECT a.code, a.name, r.code AS factor, r.label, t.area_tagged, tt.area_total,"
         " sum(t.area_tagged) OVER (PARTITION BY t.risk_factor_id) AS all_tagged,"
-        " (SELECT count(*) FROM chosen) AS all_total"
+        " (SELECT count(*) FROM chosen) AS all_total, t.tagged_key, tt.total_key,"
+        " CAST(sum(t.tagged_key) OVER (PARTITION BY t.risk_factor_id) % " + str(KEY_SPACE) + " AS INTEGER)"
+        "  AS all_tagged_key, (SELECT " + _KEY + " FROM chosen i) AS all_total_key"
         " FROM tagged t JOIN totals tt ON tt.area_id = t.area_id JOIN areas a ON a.id = t.area_id"
         " JOIN risk_factors r ON r.id = t.risk_factor_id",
         params,
     )
+    for column, key in LIFT_KEYS.items():
+        frame[column] = shown.counts(frame[column], frame[key])
+    frame = frame.dropna(subset=["area_tagged", "area_total", "all_tagged", "all_total"])
+    frame = frame[(frame["area_tagged"] > 0) & (frame["area_total"] > 0)].copy()
     if frame.empty:
         return frame.assign(share_area=[], share_all=[], lift=[], low=[], high=[])
     frame["share_area"] = frame["area_tagged"] / frame["area_total"]
@@ -102,11 +116,15 @@ def _coverage(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, lis
     return covered
 
 
-def rank(con: duckdb.DuckDBPyConnection, filters: Filters, weights: Weights | None = None) -> Ranking:
-    """Rank the areas for the filtered incidents."""
+def rank(con: duckdb.DuckDBPyConnection, filters: Filters, weights: Weights | None = None, *,
+         shown: Disclosure = STAFF) -> Ranking:
+    """Rank the areas for the filtered incidents, from the counts `shown` lets the person see: for a viewer an
+    area whose count is hidden is not ranked (its score would give the hidden count back)."""
+    from lagesbild.overview import shown_area_rates
+
     weights = weights or Weights()
-    now = queries.area_rates(con, filters)
-    before = queries.area_rates(con, filters.previous_period())
+    now = shown_area_rates(con, filters, shown)
+    before = shown_area_rates(con, filters.previous_period(), shown)
     frame = now.merge(before[["code", "count", "harm"]].rename(columns={"count": "before", "harm": "harm_before"}),
                       on="code")
     frame = frame[frame["population"].fillna(0) > 0].copy()
@@ -121,7 +139,7 @@ def rank(con: duckdb.DuckDBPyConnection, filters: Filters, weights: Weights | No
         hot_share = frame["code"].map(shares).fillna(0.0)
     frame["hot_share"] = hot_share
 
-    lifts = lift_table(con, filters)
+    lifts = lift_table(con, filters, shown)
     if filters.risk_factors:
         lifts = lifts[lifts["factor"].isin(filters.risk_factors)]
     lifts = lifts[lifts["area_tagged"] >= MIN_LIFT_COUNT]
@@ -130,14 +148,15 @@ def rank(con: duckdb.DuckDBPyConnection, filters: Filters, weights: Weights | No
     frame["lift_low"] = frame["code"].map(strongest["low"]).fillna(1.0)
     frame["lift_label"] = frame["code"].map(strongest["label"]).astype(object).where(lambda s: s.notna(), "")
 
-    changes = [compare_counts(int(c), int(b)) for c, b in zip(frame["count"], frame["before"], strict=True)]
+    changes = [shown.change(c, b) for c, b in zip(frame["count"], frame["before"], strict=True)]
     frame["change"] = changes
     covered = _coverage(con, filters)
     frame["covered_by"] = frame["code"].map(lambda code: covered.get(code, []))
 
     top_rate = frame["harm_rate"].max() or 1.0
     frame["c_rate"] = frame["harm_rate"] / top_rate
-    frame["c_trend"] = [min(1.0, max(0.0, (c.ratio or 1) - 1)) if c.verdict == "ökning" else 0.0 for c in changes]
+    frame["c_trend"] = [min(1.0, max(0.0, (c.ratio or 1) - 1)) if c is not None and c.verdict == "ökning" else 0.0
+                        for c in changes]
     frame["c_hot"] = frame["hot_share"].clip(0, 1)
     frame["c_lift"] = ((frame["lift_low"] - 1) / 2).clip(0, 1)  # lower CI bound: chance alone earns nothing
     frame["c_cover"] = frame["covered_by"].map(lambda names: 1.0 if names else 0.0)
@@ -146,9 +165,10 @@ def rank(con: duckdb.DuckDBPyConnection, filters: Filters, weights: Weights | No
     # Coverage discounts need: an area whose problem already has a matching intervention is where a *new*
     # effort does least extra good, however high its need.
     frame["score"] = frame["need"] * (1 - weights.coverage * frame["c_cover"])
-    frame = frame.sort_values(["score", "harm_rate"], ascending=False).reset_index(drop=True)
-    frame["rank"] = np.arange(1, len(frame) + 1)
-    frame["reasons"] = [_reasons(row, frame) for row in frame.itertuples()]
+    frame.loc[frame["count"].isna(), "score"] = np.nan
+    frame = frame.sort_values(["score", "harm_rate"], ascending=False, na_position="last").reset_index(drop=True)
+    frame["rank"] = np.where(frame["score"].notna(), np.arange(1, len(frame) + 1), 0)
+    frame["reasons"] = [_reasons(row, frame, shown) for row in frame.itertuples()]
     notes = [] if not found.message else [f"Hot spots: {found.message}."]
     return Ranking(frame, found, weights, notes)
 
@@ -167,14 +187,17 @@ def _cells_to_areas(con: duckdb.DuckDBPyConnection, cells: pd.DataFrame) -> pd.D
                          "is_hot": (cells["kind"] == "hot").to_numpy() & (cells["level"] >= 0.95).to_numpy()})
 
 
-def _reasons(row, frame: pd.DataFrame) -> str:
+def _reasons(row, frame: pd.DataFrame, shown: Disclosure) -> str:
     """The components behind a rank, in plain Swedish."""
+    if row.count != row.count:
+        return (f"För få händelser för att visas ({shown.hidden_label}); området rangordnas bara för inloggad "
+                "personal.")
     parts = []
     position = int((frame["harm_rate"] > row.harm_rate).sum()) + 1
     parts.append(f"skadeviktad nivå {formatting.number(row.harm_rate, 0)} per 1 000 invånare "
                  f"({position}:{'a' if position in (1, 2) else 'e'} högst)")
     change = row.change
-    if change.percent is not None:
+    if change is not None and change.percent is not None:
         parts.append(f"{formatting.change(change)} mot föregående period")
     if row.hot_share > 0:
         parts.append(f"{formatting.percent(100 * row.hot_share, 0, signed=False)} av rutorna är hot spots")
@@ -188,20 +211,15 @@ def _reasons(row, frame: pd.DataFrame) -> str:
     return text[:1].upper() + text[1:] + "."
 
 
-def display_table(ranking: Ranking, *, viewer: bool, threshold: int) -> pd.DataFrame:
-    """The ranking as a Swedish table (small counts suppressed for viewers)."""
+def display_table(ranking: Ranking, shown: Disclosure) -> pd.DataFrame:
+    """The ranking as a Swedish table (built from shown counts: "<5" and no score or rate where hidden)."""
     frame = ranking.table
-    label = f"<{threshold}"
-
-    def count(value: int) -> str:
-        return label if viewer and 0 < value < threshold else formatting.number(value)
-
     return pd.DataFrame({
-        "Rang": frame["rank"],
+        "Rang": pd.array([r if r else None for r in frame["rank"]], dtype="Int64"),
         "Område": frame["name"],
-        "Poäng": [formatting.number(100 * s, 0) for s in frame["score"]],
-        "Händelser": [count(int(c)) for c in frame["count"]],
-        "Skadeviktat per 1 000 inv.": [formatting.number(r, 0) for r in frame["harm_rate"]],
+        "Poäng": [shown.derived(100 * s, 0) for s in frame["score"]],
+        "Händelser": [shown.text(c) for c in frame["count"]],
+        "Skadeviktat per 1 000 inv.": [shown.derived(r, 0) for r in frame["harm_rate"]],
         "Varför": frame["reasons"],
     })
 
@@ -214,9 +232,11 @@ def export_records(ranking: Ranking) -> list[dict]:
             "rank": int(row.rank), "area_code": row.code, "area": row.name, "score": round(float(row.score), 4),
             "incidents": int(row.count), "incidents_previous_period": int(row.before),
             "harm_per_1000": round(float(row.harm_rate), 2),
-            "change_percent": None if row.change.percent is None else round(row.change.percent, 1),
-            "change_p_value": None if row.change.p_value is None else round(row.change.p_value, 4),
-            "change_verdict": row.change.verdict, "hot_spot_share": round(float(row.hot_share), 3),
+            "change_percent": None if row.change is None or row.change.percent is None
+            else round(row.change.percent, 1),
+            "change_p_value": None if row.change is None or row.change.p_value is None
+            else round(row.change.p_value, 4),
+            "change_verdict": None if row.change is None else row.change.verdict, "hot_spot_share": round(float(row.hot_share), 3),
             "strongest_risk_factor": row.lift_label or None,
             "lift": None if math.isnan(row.lift) else round(float(row.lift), 2),
             "covered_by": list(row.covered_by), "reasons": row.reasons,

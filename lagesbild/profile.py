@@ -10,9 +10,10 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from lagesbild import formatting, privacy, queries
+from lagesbild import formatting, queries
 from lagesbild.filters import Filters
-from lagesbild.stats import compare_counts
+from lagesbild.overview import shown_area_rates
+from lagesbild.protect import Disclosure
 
 
 @dataclass
@@ -25,62 +26,58 @@ class Profile:
     interventions: pd.DataFrame
 
 
-def _shares(frame: pd.DataFrame, area_total: int, all_total: int, hidden_below: int | None) -> pd.DataFrame:
-    top = frame[frame["area"] > 0].head(8)
-    label = privacy.suppressed_label(hidden_below) if hidden_below else ""
+def _shares(frame: pd.DataFrame, area_total: float, all_total: float, shown: Disclosure) -> pd.DataFrame:
+    """The top categories (or risk factors) in the area against the municipality, counts as shown."""
+    frame = frame.assign(area=shown.frame(frame, "area", "area_key"), total=shown.frame(frame, "total", "total_key"))
+    top = frame[frame["area"].isna() | (frame["area"] > 0)].sort_values("area", ascending=False).head(8)
 
-    def cell(count: int) -> str:
-        return label if hidden_below and 0 < count < hidden_below else formatting.number(count)
+    def share(part: float, whole: float) -> str:
+        if part != part or not whole or whole != whole:
+            return "–"
+        return formatting.percent(100 * part / whole, 0, signed=False)
 
     return pd.DataFrame({
         "": top["label"],
-        "I området": [cell(c) for c in top["area"]],
-        "Andel i området": [("–" if hidden_below and 0 < c < hidden_below else
-                             formatting.percent(100 * c / area_total, 0, signed=False)) if area_total else "–"
-                            for c in top["area"]],
-        "Andel i kommunen": [formatting.percent(100 * t / all_total, 0, signed=False) if all_total else "–"
-                             for t in top["total"]],
+        "I området": [shown.text(c) for c in top["area"]],
+        "Andel i området": [share(c, area_total) for c in top["area"]],
+        "Andel i kommunen": [share(t, all_total) for t in top["total"]],
     })
 
 
-def build(con: duckdb.DuckDBPyConnection, filters: Filters, area_code: str, *, today: date, viewer: bool,
-          threshold: int) -> Profile:
-    """The profile of one area under the current filters."""
-    rates = queries.area_rates(con, filters)
+def build(con: duckdb.DuckDBPyConnection, filters: Filters, area_code: str, *, today: date,
+          shown: Disclosure) -> Profile:
+    """The profile of one area under the current filters (every count as `shown` allows)."""
+    rates = shown_area_rates(con, filters, shown)
     row = rates[rates["code"] == area_code].iloc[0]
     population = queries.population(con)
-    total = queries.totals(con, filters).count
+    totals = queries.totals(con, filters)
+    total = shown.count(totals.count, totals.key)
     exposure = filters.days / filters.previous_year().days
-    change = compare_counts(int(row["count"]), int(row["previous"]), exposure_ratio=exposure)
-    hidden = viewer and 0 < row["count"] < threshold
+    change = shown.change(row["count"], row["previous"], exposure_ratio=exposure)
     municipal_rate = total * 1000 / population if population else None
     facts = []
-    if hidden:
-        facts.append(f"{privacy.suppressed_label(threshold)} händelser under perioden.")
+    if row["count"] != row["count"]:
+        facts.append(f"{shown.hidden_label} händelser under perioden.")
     else:
-        facts.append(f"{formatting.number(row['count'])} händelser under perioden, "
-                     f"{formatting.change(change)} mot samma period året innan.")
+        compared = (f", {formatting.change(change)} mot samma period året innan" if change is not None
+                    else " (för få händelser året innan för en jämförelse)")
+        facts.append(f"{formatting.number(row['count'])} händelser under perioden{compared}.")
         if row["population"]:
             facts.append(f"{formatting.number(row['rate'], 1)} per 1 000 invånare, mot "
-                         f"{formatting.number(municipal_rate, 1)} i hela kommunen.")
+                         f"{shown.derived(municipal_rate, 1)} i hela kommunen.")
     facts.append(f"{formatting.number(row['population'])} invånare, {formatting.number(row['area_km2'], 1)} km².")
 
     area_filters = Filters(**{**filters.__dict__, "areas": (area_code,)})
     monthly = queries.monthly_counts(con, area_filters)
     trend = go.Figure()
     if not monthly.empty:
-        counts = monthly["count"].astype(float)
-        if viewer:
-            counts = counts.where(~privacy.is_suppressed(monthly["count"], threshold))
-        trend.add_scatter(x=monthly["month"], y=counts, mode="lines+markers", name=row["name"],
+        trend.add_scatter(x=monthly["month"], y=shown.frame(monthly), mode="lines+markers", name=row["name"],
                           hovertemplate="%{x|%b %Y}: %{y}<extra></extra>")
     trend.update_layout(height=260, margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis_title="Händelser per månad",
                         separators=", ")
 
-    limit = threshold if viewer else None
-    categories = _shares(queries.area_breakdown(con, filters, area_code, "category"), int(row["count"]), total,
-                         limit)
-    risks = _shares(queries.area_breakdown(con, filters, area_code, "risk"), int(row["count"]), total, limit)
+    categories = _shares(queries.area_breakdown(con, filters, area_code, "category"), row["count"], total, shown)
+    risks = _shares(queries.area_breakdown(con, filters, area_code, "risk"), row["count"], total, shown)
     running = queries.running_interventions(con, today)
     codes = queries.interventions_in(con, today, today)
     here = codes[codes["area_codes"].map(lambda c: area_code in list(c) if c is not None else False)]["id"]

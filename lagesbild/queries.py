@@ -14,6 +14,9 @@ import duckdb
 import pandas as pd
 
 from lagesbild.filters import Filters
+from lagesbild.protect import combine_keys, key_sql
+
+KEY = key_sql()
 
 
 def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -71,6 +74,9 @@ class Totals:
     count: int
     harm: float
     by_group: dict[str, int]
+    key: int = 0                                   # the cell key of all of them (see lagesbild.protect)
+    group_keys: dict[str, int] | None = None
+    group_harm: dict[str, float] | None = None
 
 
 def totals(con: duckdb.DuckDBPyConnection, filters: Filters) -> Totals:
@@ -78,12 +84,14 @@ def totals(con: duckdb.DuckDBPyConnection, filters: Filters) -> Totals:
     where, params = filters.where()
     grouped = rows(
         con,
-        "SELECT c.category_group, count(*), sum(c.harm_weight) FROM incidents i"
+        "SELECT c.category_group, count(*), sum(c.harm_weight), " + KEY + " FROM incidents i"
         " JOIN categories c ON c.id = i.category_id WHERE " + where + " GROUP BY ALL",
         params,
     )
-    by_group = {group: int(count) for group, count, _ in grouped}
-    return Totals(sum(by_group.values()), float(sum(h for _, _, h in grouped)), by_group)
+    by_group = {group: int(count) for group, count, _, _ in grouped}
+    return Totals(sum(by_group.values()), float(sum(h for _, _, h, _ in grouped)), by_group,
+                  combine_keys([k for *_, k in grouped]), {g: int(k) for g, _, _, k in grouped},
+                  {g: float(h) for g, _, h, _ in grouped})
 
 
 def monthly_by_group(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
@@ -91,7 +99,8 @@ def monthly_by_group(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.Dat
     where, params = filters.where()
     return frame(
         con,
-        "SELECT date_trunc('month', i.day) AS month, c.category_group, count(*) AS count FROM incidents i"
+        "SELECT date_trunc('month', i.day) AS month, c.category_group, count(*) AS count, " + KEY + " AS ckey"
+        " FROM incidents i"
         " JOIN categories c ON c.id = i.category_id WHERE " + where + " GROUP BY ALL ORDER BY month, 2",
         params,
     )
@@ -110,14 +119,15 @@ def area_rates(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame
         "SELECT a.code, a.name, a.population, a.area_km2,"
         " count(i.id) FILTER (WHERE i.day BETWEEN ? AND ?) AS count,"
         " coalesce(sum(c.harm_weight) FILTER (WHERE i.day BETWEEN ? AND ?), 0) AS harm,"
-        " count(i.id) FILTER (WHERE i.day BETWEEN ? AND ?) AS previous"
-        " FROM areas a LEFT JOIN (SELECT i.id, i.day, i.area_id, i.category_id FROM incidents i"
+        " count(i.id) FILTER (WHERE i.day BETWEEN ? AND ?) AS previous,"
+        " " + key_sql("i.day BETWEEN ? AND ?") + " AS ckey, " + key_sql("i.day BETWEEN ? AND ?") + " AS previous_key"
+        " FROM areas a LEFT JOIN (SELECT i.id, i.day, i.area_id, i.category_id, i.cell_key FROM incidents i"
         "  WHERE i.day BETWEEN ? AND ? AND " + where + ") i ON i.area_id = a.id"
         " LEFT JOIN categories c ON c.id = i.category_id"
         " WHERE a.division = coalesce((SELECT value FROM meta WHERE key = 'division'), a.division)"
         " GROUP BY a.code, a.name, a.population, a.area_km2 ORDER BY a.name COLLATE sv",
         [filters.start, filters.end, filters.start, filters.end, before.start, before.end,
-         min(before.start, filters.start), max(before.end, filters.end), *params],
+         filters.start, filters.end, before.start, before.end, min(before.start, filters.start), max(before.end, filters.end), *params],
     )
     result["rate"] = (result["count"] * 1000.0 / result["population"]).where(result["population"] > 0)
     return result
@@ -147,7 +157,7 @@ def sources_overview(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per source: label, count, first and last day."""
     return frame(
         con,
-        "SELECT s.label, count(i.id) AS count, min(i.day) AS first_day, max(i.day) AS last_day"
+        "SELECT s.label, count(i.id) AS count, " + KEY + " AS ckey, min(i.day) AS first_day, max(i.day) AS last_day"
         " FROM sources s LEFT JOIN incidents i ON i.source_id = s.id GROUP BY ALL"
         " HAVING count(i.id) > 0 ORDER BY count DESC",
     )
@@ -200,7 +210,8 @@ def grid_cells(con: duckdb.DuckDBPyConnection, filters: Filters, size: int) -> p
     where, params = filters.where()
     return frame(
         con,
-        "SELECT " + column + " AS cell, count(*) AS count, sum(c.harm_weight) AS harm FROM incidents i"
+        "SELECT " + column + " AS cell, count(*) AS count, sum(c.harm_weight) AS harm, " + KEY + " AS ckey"
+        " FROM incidents i"
         " JOIN categories c ON c.id = i.category_id WHERE " + column + " IS NOT NULL AND " + where
         + " GROUP BY ALL ORDER BY cell",
         params,
@@ -249,14 +260,16 @@ def interventions_in(con: duckdb.DuckDBPyConnection, start: date, end: date) -> 
 def hour_weekday(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     """Incidents per ISO weekday and hour (rows with an unknown hour left out): weekday, hour, count."""
     where, params = filters.where()
-    return frame(con, "SELECT i.weekday, i.hour, count(*) AS count FROM incidents i WHERE i.hour IS NOT NULL"
+    return frame(con, "SELECT i.weekday, i.hour, count(*) AS count, " + KEY + " AS ckey FROM incidents i"
+                      " WHERE i.hour IS NOT NULL"
                       " AND " + where + " GROUP BY ALL ORDER BY 1, 2", params)
 
 
 def monthly_counts(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     """Incidents per calendar month: month, count."""
     where, params = filters.where()
-    return frame(con, "SELECT date_trunc('month', i.day) AS month, count(*) AS count FROM incidents i WHERE "
+    return frame(con, "SELECT date_trunc('month', i.day) AS month, count(*) AS count, " + KEY + " AS ckey"
+                      " FROM incidents i WHERE "
                       + where + " GROUP BY ALL ORDER BY 1", params)
 
 
@@ -266,15 +279,17 @@ def area_breakdown(con: duckdb.DuckDBPyConnection, filters: Filters, area_code: 
     if by == "category":
         return frame(
             con,
-            "SELECT c.label, count(*) FILTER (WHERE a.code = ?) AS area, count(*) AS total FROM incidents i"
+            "SELECT c.label, count(*) FILTER (WHERE a.code = ?) AS area, count(*) AS total,"
+            " " + key_sql("a.code = ?") + " AS area_key, " + KEY + " AS total_key FROM incidents i"
             " JOIN categories c ON c.id = i.category_id LEFT JOIN areas a ON a.id = i.area_id WHERE " + where
             + " GROUP BY 1 ORDER BY 2 DESC, 3 DESC",
-            [area_code, *params],
+            [area_code, area_code, *params],
         )
     return frame(
         con,
-        "SELECT r.label, count(*) FILTER (WHERE a.code = ?) AS area, count(*) AS total FROM incidents i"
+        "SELECT r.label, count(*) FILTER (WHERE a.code = ?) AS area, count(*) AS total,"
+        " " + key_sql("a.code = ?") + " AS area_key, " + KEY + " AS total_key FROM incidents i"
         " JOIN incident_risk_factors l ON l.incident_id = i.id JOIN risk_factors r ON r.id = l.risk_factor_id"
         " LEFT JOIN areas a ON a.id = i.area_id WHERE " + where + " GROUP BY 1 ORDER BY 2 DESC, 3 DESC",
-        [area_code, *params],
+        [area_code, area_code, *params],
     )

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lagesbild import followup, ui
+from lagesbild import followup, formatting, ui
 
 st.title("Åtgärdsplan")
 st.caption("Insatserna grupperade efter problem och riskfaktor, med status och senaste uppföljning – klart att "
@@ -11,7 +11,7 @@ listing = ui.interventions_listing()
 results = {number: ui.load_evaluation(number, followup.Options()) for number in listing["id"]}
 listing["Uppföljning"] = [followup.VERDICT_LABELS[results[n].verdict] for n in listing["id"]]
 for problem, group in listing.groupby(listing["problem"].fillna("Övrigt"), sort=True):
-    st.subheader(problem)
+    st.subheader(formatting.plain(problem))
     st.dataframe(group[["name", "status", "risk_factors", "areas", "responsible", "Uppföljning"]].rename(columns={
         "name": "Insats", "status": "Status", "risk_factors": "Riskfaktorer", "areas": "Områden",
         "responsible": "Ansvariga"}), hide_index=True, width="stretch")

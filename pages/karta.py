@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lagesbild import exports, ui, view
+from lagesbild import exports, formatting, ui, view
 
 st.title("Karta")
 left, middle, right = st.columns([3, 1.3, 1])
@@ -13,6 +13,7 @@ with right:
     ui.share_button("karta")
 current = ui.current_view("karta")
 shown = ui.load_map(current)
+ui.protection_notice()
 for note in shown.notes:
     st.caption(note)
 simple = st.toggle("Enkel vy utan karta (om kartan inte syns)", key="karta_enkel")
@@ -39,7 +40,7 @@ code = st.selectbox("Område", ["", *names], format_func=lambda c: names.get(c, 
                     "kartan)"), key="karta_profil")
 if code:
     profile = ui.load_profile(current.filters, code)
-    st.markdown(f"**{profile.name}** – " + " ".join(profile.facts))
+    st.markdown(f"**{formatting.plain(profile.name)}** – " + formatting.plain(" ".join(profile.facts)))
     st.plotly_chart(profile.trend, key="karta_profil_trend")
     c1, c2 = st.columns(2)
     c1.dataframe(profile.categories, hide_index=True, width="stretch")

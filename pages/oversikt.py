@@ -13,6 +13,7 @@ st.caption(
     f"Period: {formatting.period(filters.start, filters.end)}, jämfört med samma period ett år tidigare. "
     "Förändringar prövas statistiskt: ”kan vara slump” betyder att skillnaden ryms inom normal variation."
 )
+ui.protection_notice()
 
 for column, kpi in zip(st.columns(len(view.kpis)), view.kpis, strict=True):
     column.metric(kpi.label, kpi.value, kpi.delta, delta_color=kpi.delta_colour, help=kpi.help, border=True)
@@ -23,7 +24,7 @@ st.plotly_chart(view.trend, config={"displaylogo": False, "locale": "sv"}, key="
 left, right = st.columns([3, 2])
 with left:
     st.subheader("Områden med högst andel per invånare")
-    st.caption("Händelser per 1 000 invånare under perioden. Färre än fem händelser visas som ”<5”.")
+    st.caption("Händelser per 1 000 invånare under perioden.")
     st.dataframe(view.top_areas, hide_index=True, width="stretch")
 with right:
     st.subheader("Pågående insatser")

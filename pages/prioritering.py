@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lagesbild import exports, priorities, ui
+from lagesbild import exports, formatting, priorities, ui
 
 st.title("Prioritering")
 ui.share_button("prio")
@@ -12,20 +12,22 @@ st.caption("Områdena rangordnas efter behov (skadeviktad nivå, säker ökning,
 filters = ui.current_filters()
 weights = ui.weight_sliders()
 ranking = ui.load_ranking(filters, weights)
+ui.protection_notice()
 for note in ranking.notes:
     st.info(note)
-table = priorities.display_table(ranking, viewer=ui.is_viewer(), threshold=ui.settings().suppression_threshold)
+table = priorities.display_table(ranking, ui.disclosure())
 st.dataframe(table, hide_index=True, width="stretch", column_config={"Varför": st.column_config.TextColumn(
     width="large")})
 st.download_button("Ladda ner rangordningen (CSV för Excel)", exports.excel_csv(table), "prioritering.csv",
                    "text/csv", key="prio_export")
 for row in table.head(3).itertuples():
-    st.markdown(f"**{row.Rang}. {row.Område}** – {row.Varför}")
+    st.markdown(f"**{formatting.plain(row.Rang)}. {formatting.plain(row.Område)}** – {formatting.plain(row.Varför)}")
 
 st.subheader("Hot spots och rangordningen på kartan")
 found = ranking.hot
 if found.message:
-    st.warning(f"Hot spots: {found.message} ({found.incidents} händelser med plats).")
+    located = ui.disclosure().count(found.incidents, found.key)
+    st.warning(f"Hot spots: {found.message} ({ui.disclosure().text(located)} händelser med plats).")
 else:
     st.caption(f"Getis-Ord Gi* på {found.size} m-rutor, korrigerat för många samtidiga test (FDR). "
                "Ny = het nu men inte föregående period; ihållande = het båda; avtagande = het bara förut.")

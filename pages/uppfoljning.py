@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lagesbild import followup, ui
+from lagesbild import followup, formatting, ui
 
 st.title("Uppföljning")
 listing = ui.interventions_listing()
@@ -20,8 +20,9 @@ if chosen:
     result = ui.load_evaluation(chosen, followup.Options(days=days, buffer=buffer, ring_m=float(ring),
                                                          comparison=tuple(comparison)))
     show = {"minskning": st.success, "ökning": st.error}.get(result.verdict, st.info)
-    show(f"**{followup.VERDICT_LABELS[result.verdict]}.** {result.summary}")
-    st.caption(f"Räknas: {result.targeted}. Före: {result.before[0]} – {result.before[1]}; "
+    show(f"**{followup.VERDICT_LABELS[result.verdict]}.** {formatting.plain(result.summary)}")
+    ui.protection_notice()
+    st.caption(f"Räknas: {formatting.plain(result.targeted)}. Före: {result.before[0]} – {result.before[1]}; "
                f"efter: {result.after[0]} – {result.after[1]}.")
     st.dataframe(followup.table(result), hide_index=True, width="stretch")
     st.plotly_chart(followup.chart(result), key="uppf_diagram")

@@ -6,11 +6,13 @@ import json
 from dataclasses import replace
 from datetime import date
 
-from lagesbild import charts, maps, profile, queries
+from lagesbild import maps, patterns, profile
 from lagesbild.filters import Filters
+from lagesbild.protect import STAFF, Disclosure
 from lagesbild.view import View
 
 YEAR = Filters(start=date(2025, 11, 1), end=date(2026, 10, 31))
+VIEWER = Disclosure(viewer=True)
 
 
 def layer(deck, name):
@@ -19,17 +21,17 @@ def layer(deck, name):
 
 
 def test_payload_is_small_and_layers_are_there(demo_con):
-    shown = maps.build(demo_con, View(filters=YEAR), viewer=True, threshold=5)
+    shown = maps.build(demo_con, View(filters=YEAR), VIEWER)
     assert shown.payload_bytes < 1_000_000
     assert {layer.id for layer in shown.deck.layers} == {"rutor", "omraden", "insatser"}
-    cells = queries.grid_cells(demo_con, YEAR, 250)
+    cells = maps.shown_cells(demo_con, View(filters=YEAR), VIEWER)
     assert len(layer(shown.deck, "rutor").data) == len(cells)
     assert json.loads(shown.deck.to_json())["initialViewState"]["zoom"] > 8
 
 
 def test_viewers_get_no_points_and_small_counts_hidden(demo_con):
     narrow = View(filters=replace(YEAR, categories=("ran",)), layers=("rutor", "omraden", "punkter"))
-    shown = maps.build(demo_con, narrow, viewer=True, threshold=5)
+    shown = maps.build(demo_con, narrow, VIEWER)
     assert layer(shown.deck, "punkter") is None
     assert any("bara för inloggad personal" in note for note in shown.notes)
     cells = layer(shown.deck, "rutor").data
@@ -42,39 +44,38 @@ def test_viewers_get_no_points_and_small_counts_hidden(demo_con):
 
 def test_staff_see_points_for_small_selections_only(demo_con):
     small = View(filters=replace(YEAR, categories=("ran",)), layers=("punkter",))
-    shown = maps.build(demo_con, small, viewer=False, threshold=5)
+    shown = maps.build(demo_con, small, STAFF)
     points = layer(shown.deck, "punkter")
     assert points is not None and 0 < len(points.data) <= maps.POINT_LIMIT
-    everything = maps.build(demo_con, View(filters=YEAR, layers=("punkter",)), viewer=False, threshold=5)
+    everything = maps.build(demo_con, View(filters=YEAR, layers=("punkter",)), STAFF)
     assert layer(everything.deck, "punkter") is None
     assert any("smalna av" in note for note in everything.notes)
 
 
 def test_area_choropleth_per_1000_and_grid_of_1_km(demo_con):
     view = View(filters=YEAR, measure="per1000", layers=("omraden",), grid=1000)
-    shown = maps.build(demo_con, view, viewer=False, threshold=5)
+    shown = maps.build(demo_con, view, STAFF)
     filled = [row for row in layer(shown.deck, "omraden").data if row["fill"][3] > 0]
     assert filled
     assert shown.legend_title == "Områden: per 1 000 invånare"
-    one_km = maps.build(demo_con, View(filters=YEAR, grid=1000), viewer=False, threshold=5)
+    one_km = maps.build(demo_con, View(filters=YEAR, grid=1000), STAFF)
     assert len(layer(one_km.deck, "rutor").data) < len(layer(maps.build(
-        demo_con, View(filters=YEAR), viewer=False, threshold=5).deck, "rutor").data)
+        demo_con, View(filters=YEAR), STAFF).deck, "rutor").data)
 
 
 def test_intervention_outlines_carry_period_and_target(demo_con):
-    shown = maps.build(demo_con, View(filters=YEAR, layers=("insatser",)), viewer=True, threshold=5)
+    shown = maps.build(demo_con, View(filters=YEAR, layers=("insatser",)), VIEWER)
     tooltips = [row["tooltip"] for row in layer(shown.deck, "insatser").data]
     assert any("Trygghetsvärdar i centrum" in t and "Mot: Alkohol" in t for t in tooltips)
     assert not any("SSPF" in t for t in tooltips)  # municipality-wide work is not drawn over everything
 
 
 def test_area_profile_and_time_pattern_figures(demo_con):
-    found = profile.build(demo_con, YEAR, "SBG-C", today=date(2026, 11, 24), viewer=True, threshold=5)
+    found = profile.build(demo_con, YEAR, "SBG-C", today=date(2026, 11, 24), shown=VIEWER)
     assert found.name == "Sölvesborg centrum"
     assert any("per 1 000 invånare" in fact for fact in found.facts)
     assert "Trygghetsvärdar i centrum fredag och lördag kväll" in found.interventions["Insats"].tolist()
     assert "Alkoholservering och krogmiljö" in found.risk_factors["Riskfaktor"].tolist()
-    heat = charts.hour_weekday_heatmap(queries.hour_weekday(demo_con, YEAR), 5)
+    heat, months, wheel = patterns.build(demo_con, YEAR, VIEWER)
     assert len(heat.data[0].z) == 7 and len(heat.data[0].z[0]) == 24
-    wheel = charts.year_wheel(queries.monthly_counts(demo_con, replace(YEAR, start=date(2021, 1, 1))))
-    assert len(wheel.data[0].r) == 12
+    assert len(wheel.data[0].r) == 12 and len(months.data) == 2

@@ -8,6 +8,7 @@ import pandas as pd
 
 from lagesbild import overview, queries
 from lagesbild.filters import Filters
+from lagesbild.protect import STAFF, Disclosure
 
 YEAR = Filters(start=date(2025, 11, 1), end=date(2026, 10, 31))
 
@@ -35,7 +36,7 @@ def test_area_rates_cover_every_incident_with_an_area(demo_con):
 
 
 def test_key_figures_compare_with_a_year_earlier(demo_con):
-    kpis = overview.key_figures(demo_con, YEAR)
+    kpis = overview.key_figures(demo_con, YEAR, STAFF)
     assert [k.label for k in kpis] == ["Händelser", "Per 1 000 invånare", "Skadeviktat", "Våld"]
     assert all("(" in k.delta for k in (kpis[0], kpis[1], kpis[3]))  # every change carries its verdict
 
@@ -45,12 +46,12 @@ def test_viewers_see_small_counts_suppressed(demo_con):
     counts = queries.area_rates(demo_con, narrow)
     small = counts[(counts["count"] > 0) & (counts["count"] < 5) & (counts["population"] > 0)]
     assert not small.empty, "the test needs an area with a small count"
-    table = overview.top_areas(demo_con, narrow, threshold=5, viewer=True)
+    table = overview.top_areas(demo_con, narrow, Disclosure(viewer=True))
     hidden = table[table["Händelser"] == "<5"]
     assert not hidden.empty
     assert (hidden["Per 1 000 inv."] == "–").all() and (hidden["Mot året innan"] == "–").all()
     assert not table["Händelser"].isin([str(n) for n in range(1, 5)]).any()
-    staff = overview.top_areas(demo_con, narrow, threshold=5, viewer=False)
+    staff = overview.top_areas(demo_con, narrow, STAFF)
     assert "<5" not in staff["Händelser"].tolist()
 
 
@@ -64,7 +65,7 @@ def test_running_interventions_on_a_day(demo_con):
 
 
 def test_build_gives_everything_the_page_draws(demo_con):
-    view = overview.build(demo_con, YEAR, today=date(2026, 11, 24), threshold=5, viewer=True)
+    view = overview.build(demo_con, YEAR, today=date(2026, 11, 24), shown=Disclosure(viewer=True))
     assert len(view.kpis) == 4
     assert len(view.trend.data) == 6  # one bar series per category group
     assert 0 < len(view.top_areas) <= overview.TOP_AREAS

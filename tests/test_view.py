@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 
-from lagesbild import privacy
 from lagesbild.filters import Filters
 from lagesbild.view import DEFAULT_CENTRE, View, Vocabulary, from_query, to_query
 
@@ -74,19 +73,6 @@ def test_sql_follows_the_link(tiny_where=None):
 
 def test_map_position_default():
     assert from_query({}, VOCABULARY, ANCHOR).centre == DEFAULT_CENTRE
-
-
-@pytest.mark.parametrize(("counts", "hidden"), [
-    ([10, 8, 0, 3], [False, True, False, True]),     # one small cell: the next smallest is hidden too
-    ([10, 8, 2, 3], [False, False, True, True]),     # two small cells adding up to 5: enough
-    ([10, 8, 1, 2], [False, True, True, True]),      # two small cells adding up to 3: one more
-    ([10, 8, 7], [False, False, False]),
-    ([0, 0, 4], [False, False, True]),               # nothing else to hide: the total is not shown
-])
-def test_secondary_suppression(counts, hidden):
-    import pandas as pd
-
-    assert privacy.suppression_mask(pd.Series(counts), 5).tolist() == hidden
 
 
 def test_readme_documents_every_link_parameter():

@@ -6,6 +6,7 @@ from datetime import date
 
 import streamlit as st
 
+from lagesbild import formatting
 from lagesbild.ui.signin import require_role, signed_in_name
 from lagesbild.ui.state import connection, flash, labels
 
@@ -58,7 +59,7 @@ def save_intervention(number: int | None, item) -> bool:
     errors = register.problems(con, item)
     if errors:
         for error in errors:
-            st.error(error)
+            st.error(formatting.plain(error))
         return False
     if number is None:
         number = register.create(con, item, signed_in_name())

@@ -1,4 +1,8 @@
-"""UI glue: cached loaders for the pages' analyses (overview, map, profile, time patterns, ranking, follow-up)."""
+"""UI glue: cached loaders for the pages' analyses (overview, map, profile, time patterns, ranking, follow-up).
+
+Each loader takes the person's `Disclosure` (viewer or staff, and the threshold) as part of its cache key and
+hands it to the core, where `lagesbild.protect` applies it: no loader returns an unprotected number to a viewer.
+"""
 
 from __future__ import annotations
 
@@ -9,67 +13,66 @@ import streamlit as st
 from lagesbild import overview, queries
 from lagesbild import view as view_module
 from lagesbild.filters import Filters
+from lagesbild.protect import VIEWER_NOTICE, Disclosure
 from lagesbild.ui.signin import is_viewer
 from lagesbild.ui.state import connection, data_version, settings
 
 
+def disclosure() -> Disclosure:
+    """What this person may see: exact numbers (staff) or protected ones (everyone else)."""
+    return Disclosure(viewer=is_viewer(), threshold=settings().suppression_threshold)
+
+
+def protection_notice() -> None:
+    """One Swedish sentence telling a viewer that small numbers are adjusted."""
+    if is_viewer():
+        st.caption(VIEWER_NOTICE)
+
+
 @st.cache_data(ttl=600, max_entries=32, show_spinner="Räknar …")
-def _overview(filters: Filters, today: date, threshold: int, viewer: bool, version: int) -> overview.Overview:
-    return overview.build(connection(), filters, today=today, threshold=threshold, viewer=viewer)
+def _overview(filters: Filters, today: date, shown: Disclosure, version: int) -> overview.Overview:
+    return overview.build(connection(), filters, today=today, shown=shown)
 
 
 def load_overview(filters: Filters) -> overview.Overview:
     """The overview for `filters`, cached per filters, role and data version."""
-    return _overview(filters, date.today(), settings().suppression_threshold, is_viewer(), data_version())
-
+    return _overview(filters, date.today(), disclosure(), data_version())
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner="Ritar kartan …")
-def _map(view: view_module.View, viewer: bool, threshold: int, version: int):
+def _map(view: view_module.View, shown: Disclosure, version: int):
     from lagesbild import maps
 
-    return maps.build(connection(), view, viewer=viewer, threshold=threshold)
+    return maps.build(connection(), view, shown)
 
 
 def load_map(view: view_module.View):
     """The map and its tables for a view, cached per view, role and data version."""
-    return _map(view, is_viewer(), settings().suppression_threshold, data_version())
+    return _map(view, disclosure(), data_version())
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def _profile(filters: Filters, code: str, today: date, viewer: bool, threshold: int, version: int):
+def _profile(filters: Filters, code: str, today: date, shown: Disclosure, version: int):
     from lagesbild import profile
 
-    return profile.build(connection(), filters, code, today=today, viewer=viewer, threshold=threshold)
+    return profile.build(connection(), filters, code, today=today, shown=shown)
 
 
 def load_profile(filters: Filters, code: str):
     """An area's profile under the filters."""
-    return _profile(filters, code, date.today(), is_viewer(), settings().suppression_threshold, data_version())
+    return _profile(filters, code, date.today(), disclosure(), data_version())
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner="Räknar …")
-def _time_patterns(filters: Filters, viewer: bool, threshold: int, version: int):
-    from lagesbild import charts
+def _time_patterns(filters: Filters, shown: Disclosure, version: int):
+    from lagesbild import patterns
 
-    con = connection()
-    hidden = threshold if viewer else None
-    now = queries.monthly_counts(con, filters)
-    before = queries.monthly_counts(con, filters.previous_year())
-    if viewer:  # a month with 1–4 incidents is a gap in the line, not a number
-        from lagesbild import privacy
-
-        for frame in (now, before):
-            frame["count"] = frame["count"].where(~privacy.is_suppressed(frame["count"], threshold))
-    everything = queries.monthly_counts(con, Filters(**{**filters.__dict__, "start": date(1900, 1, 1),
-                                                        "end": filters.end}))
-    return (charts.hour_weekday_heatmap(queries.hour_weekday(con, filters), hidden),
-            charts.months_against_last_year(now, before), charts.year_wheel(everything))
+    return patterns.build(connection(), filters, shown)
 
 
 def load_time_patterns(filters: Filters):
     """Hour × weekday, months against last year, and the yearly cycle, for the filters."""
-    return _time_patterns(filters, is_viewer(), settings().suppression_threshold, data_version())
+    return _time_patterns(filters, disclosure(), data_version())
 
 
 def legend(title: str, entries: list[tuple[str, tuple[int, int, int]]], hidden_label: str) -> None:
@@ -85,15 +88,15 @@ def legend(title: str, entries: list[tuple[str, tuple[int, int, int]]], hidden_l
 
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner="Räknar hot spots och prioriteringar …")
-def _ranking(filters: Filters, weights, version: int):
+def _ranking(filters: Filters, weights, shown: Disclosure, version: int):
     from lagesbild import priorities
 
-    return priorities.rank(connection(), filters, weights)
+    return priorities.rank(connection(), filters, weights, shown=shown)
 
 
 def load_ranking(filters: Filters, weights):
-    """The need-versus-coverage ranking for the filters and weights."""
-    return _ranking(filters, weights, data_version())
+    """The need-versus-coverage ranking for the filters and weights (from protected counts for viewers)."""
+    return _ranking(filters, weights, disclosure(), data_version())
 
 
 def weight_sliders():
@@ -122,18 +125,18 @@ def hotspot_table(found):
     """The hot and cold squares as a Swedish table."""
     from lagesbild import maps
 
-    return maps.hotspot_table(found)
+    return maps.hotspot_table(found, disclosure())
 
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner="Följer upp …")
-def _evaluation(number: int, options, version: int):
+def _evaluation(number: int, options, shown: Disclosure, version: int):
     from lagesbild import followup
 
-    return followup.evaluate(connection(), number, options)
+    return followup.as_shown(followup.evaluate(connection(), number, options), shown)
 
 
 def load_evaluation(number: int, options):
-    """The follow-up of one intervention, cached per options and data version."""
-    return _evaluation(number, options, data_version())
+    """The follow-up of one intervention as this person may see it, cached per options, role and data version."""
+    return _evaluation(number, options, disclosure(), data_version())
 

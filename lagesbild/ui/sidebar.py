@@ -50,7 +50,7 @@ def load_link_once() -> None:
 def link_notices() -> None:
     """Say which parts of the opened link were not understood (once)."""
     for notice in st.session_state.pop("_lank_meddelanden", []):
-        st.warning(notice, icon=":material/link_off:")
+        st.warning(formatting.plain(notice), icon=":material/link_off:")
 
 
 def sidebar() -> None:

@@ -8,7 +8,7 @@ from datetime import date
 import duckdb
 import streamlit as st
 
-from lagesbild import db, queries
+from lagesbild import db, formatting, queries
 from lagesbild import view as view_module
 from lagesbild.demo import build_demo
 from lagesbild.settings import Settings
@@ -97,5 +97,5 @@ def flash(text: str) -> None:
 
 def show_flash() -> None:
     if "_meddelande" in st.session_state:
-        st.success(st.session_state.pop("_meddelande"))
+        st.success(formatting.plain(st.session_state.pop("_meddelande")))
 

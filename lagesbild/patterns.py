@@ -1,0 +1,56 @@
+"""When incidents happen: hour × weekday, months against last year and the yearly cycle (årshjul), as shown.
+
+Every count passes `lagesbild.protect` first: for viewers a small cell is a "<5" in the heat map and a gap in
+the lines, and the årshjul averages a calendar month's protected count over all its years, never the small
+count of a single month.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from lagesbild import charts, queries
+from lagesbild.filters import Filters
+from lagesbild.protect import KEY_SPACE, Disclosure
+
+
+def _shown_monthly(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclosure) -> pd.DataFrame:
+    monthly = queries.monthly_counts(con, filters)
+    return monthly.assign(count=shown.frame(monthly)).drop(columns=["ckey"])
+
+
+def calendar_months(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclosure) -> pd.DataFrame:
+    """Per calendar month (1–12): the shown count over every year with data up to the period's end, the number
+    of those years, and the average per year (NaN where the count is hidden)."""
+    found = queries.data_range(con)
+    every = Filters(**{**filters.__dict__, "start": found[0] if found else filters.start, "end": filters.end})
+    monthly = queries.monthly_counts(con, every) if found else pd.DataFrame(columns=["month", "count", "ckey"])
+    month_of_year = pd.to_datetime(monthly["month"]).dt.month
+    summed = pd.DataFrame({"m": month_of_year, "count": monthly["count"].astype("int64"),
+                           "ckey": monthly["ckey"].astype("int64")}).groupby("m").sum()
+    summed = summed.reindex(range(1, 13), fill_value=0)
+    counts = shown.counts(summed["count"], summed["ckey"] % KEY_SPACE)
+    years = np.zeros(12)
+    if found:
+        first, last = found[0], min(found[1], filters.end)
+        for year in range(first.year, last.year + 1):
+            for month in range(1, 13):
+                if date(year, month, 1) <= last and (year, month) >= (first.year, first.month):
+                    years[month - 1] += 1
+    average = np.divide(counts, years, out=np.full(12, np.nan), where=years > 0)
+    return pd.DataFrame({"month": range(1, 13), "count": counts, "years": years, "average": average})
+
+
+def build(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclosure) -> tuple[go.Figure, go.Figure, go.Figure]:
+    """Hour × weekday, months against last year, and the årshjul for the filters."""
+    by_hour = queries.hour_weekday(con, filters)
+    by_hour = by_hour.assign(count=shown.frame(by_hour)).drop(columns=["ckey"])
+    return (charts.hour_weekday_heatmap(by_hour, shown.hidden_label),
+            charts.months_against_last_year(_shown_monthly(con, filters, shown),
+                                            _shown_monthly(con, filters.previous_year(), shown)),
+            charts.year_wheel(calendar_months(con, filters, shown)))
