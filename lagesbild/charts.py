@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from lagesbild.formatting import MONTHS_SHORT
+from lagesbild.formatting import MONTHS_SHORT, plain_html
 
 GROUP_COLOURS = {
     "Våld": "#b2182b",
@@ -35,9 +35,9 @@ def monthly_trend(monthly: pd.DataFrame) -> go.Figure:
             figure.add_bar(
                 x=[_month_label(m) for m in months],
                 y=table[group].to_numpy(),
-                name=group,
+                name=plain_html(group),
                 marker_color=GROUP_COLOURS.get(group),
-                hovertemplate="%{x}<br>" + group + ": %{y}<extra></extra>",
+                hovertemplate="%{x}<br>" + plain_html(group).replace("%{", "% {") + ": %{y}<extra></extra>",
             )
     figure.update_layout(
         barmode="stack",
@@ -106,9 +106,10 @@ def timeline(interventions: pd.DataFrame, today: pd.Timestamp) -> go.Figure:
         starts = pd.to_datetime(chosen["start_date"])
         ends = pd.to_datetime(chosen["end_date"]).fillna(max(today, starts.max())) + pd.Timedelta(days=1)
         figure.add_bar(
-            y=chosen["name"], x=(ends - starts).dt.total_seconds() * 1000, base=starts, orientation="h",
-            name=status, marker_color=colour,
-            customdata=np.stack([chosen["areas"], chosen["risk_factors"], starts.dt.strftime("%Y-%m-%d"),
+            y=chosen["name"].map(plain_html), x=(ends - starts).dt.total_seconds() * 1000, base=starts,
+            orientation="h", name=status, marker_color=colour,
+            customdata=np.stack([chosen["areas"].fillna("").map(plain_html),
+                                 chosen["risk_factors"].fillna("").map(plain_html), starts.dt.strftime("%Y-%m-%d"),
                                  pd.to_datetime(chosen["end_date"]).dt.strftime("%Y-%m-%d").fillna("tills vidare")],
                                 axis=1),
             hovertemplate="<b>%{y}</b><br>%{customdata[2]} – %{customdata[3]}<br>Område: %{customdata[0]}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 import string
 from datetime import date
@@ -74,3 +75,8 @@ def plain(text: object) -> str:
     backslash-escaped (CommonMark allows it for all of them), so `[x](url)`, `![x](url)`, `<b>`, `**`,
     `:red[…]` and `$…$` show as the characters they are and never become a link, an image or markup."""
     return str(text).translate(_ESCAPES)
+
+
+def plain_html(text: object) -> str:
+    """Text from a file or a form made safe for plotly's pseudo-HTML labels (which follow `<a href>`)."""
+    return html.escape(str(text), quote=True)

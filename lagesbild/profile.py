@@ -71,7 +71,8 @@ def build(con: duckdb.DuckDBPyConnection, filters: Filters, area_code: str, *, t
     monthly = queries.monthly_counts(con, area_filters)
     trend = go.Figure()
     if not monthly.empty:
-        trend.add_scatter(x=monthly["month"], y=shown.frame(monthly), mode="lines+markers", name=row["name"],
+        trend.add_scatter(x=monthly["month"], y=shown.frame(monthly), mode="lines+markers",
+                          name=formatting.plain_html(row["name"]),
                           hovertemplate="%{x|%b %Y}: %{y}<extra></extra>")
     trend.update_layout(height=260, margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis_title="Händelser per månad",
                         separators=", ")
