@@ -102,10 +102,18 @@ def build_parser() -> argparse.ArgumentParser:
     _db_option(listing)
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
 
-    undo = commands.add_parser("undo", help="remove exactly what one import stored")
+    undo = commands.add_parser("undo", help="remove exactly what one import stored (kept, so it can be restored)")
     _db_option(undo)
     undo.add_argument("import_id", type=int, metavar="IMPORT_ID")
     undo.add_argument("--by", default=None, help="who undoes (default: the user name)")
+    undo.add_argument("--yes", action="store_true",
+                      help="undo even when later data depend on the import (the warnings say what they lose)")
+    undo.add_argument("--restore", action="store_true", help="restore the undone import instead")
+
+    restore = commands.add_parser("restore", help="bring an undone import back exactly as it was stored")
+    _db_option(restore)
+    restore.add_argument("import_id", type=int, metavar="IMPORT_ID")
+    restore.add_argument("--by", default=None, help="who restores (default: the user name)")
 
     bench = commands.add_parser("bench", help="time the core queries against naive pandas; prints one JSON line")
     _db_option(bench)
@@ -264,13 +272,10 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise CliError("the municipality code has four digits, e.g. 1083", EXIT_USAGE)
     con = db.connect(path)
     try:
-        cur = con.cursor()
-        cur.execute("BEGIN TRANSACTION")
-        vocabulary.install(cur)
-        db.set_meta(cur, "municipality_code", args.municipality_code)
-        db.set_meta(cur, "municipality_name", args.municipality_name)
-        cur.execute("COMMIT")
-        cur.close()
+        with db.write(con) as cur:
+            vocabulary.install(cur)
+            db.set_meta(cur, "municipality_code", args.municipality_code)
+            db.set_meta(cur, "municipality_name", args.municipality_name)
     finally:
         con.close()
     print(f"empty database for {args.municipality_name} ({args.municipality_code}) written to {path}")
@@ -289,29 +294,26 @@ def _pairs(items: list[str], what: str) -> dict[str, str]:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from lagesbild import exports
-    from lagesbild.ingest import ImportOptions, add_alias, add_category, import_bytes
+    from lagesbild.ingest import ImportOptions, import_bytes
 
     if not args.file.is_file():
         raise CliError(f"no file at {args.file}")
+    # Value choices are saved with the import they are made for: a dry run or a refused file keeps none.
+    choices = {kind: {value: None if code == "-" else code
+                      for value, code in _pairs(items, f"--map-{kind.replace('_', '-')}").items()}
+               for kind, items in (("category", args.map_category), ("risk_factor", args.map_risk_factor)) if items}
     con = _open(_db_path(args))
     by = _user(args.by)
     try:
-        for kind, items in (("category", args.map_category), ("risk_factor", args.map_risk_factor)):
-            for value, code in _pairs(items, f"--map-{kind.replace('_', '-')}").items():
-                if kind == "category" and code == "+":
-                    print(f"new category {add_category(con, value, by)!r} for {value!r}")
-                    continue
-                try:
-                    add_alias(con, kind, value, None if code == "-" else code, by)
-                except ValueError as exc:
-                    raise CliError(str(exc), EXIT_USAGE) from exc
         options = ImportOptions(kind=args.kind, source=args.source, mapping=_pairs(args.map, "--map") or None,
                                 on_error=args.on_error, dry_run=args.dry_run, imported_by=by, crs=args.crs,
                                 division=args.division, year=args.year,
-                                store_free_text=Settings.from_env().store_free_text)
+                                store_free_text=Settings.from_env().store_free_text, choices=choices or None)
         result = import_bytes(con, args.file.read_bytes(), args.file.name, options)
     finally:
         con.close()
+    for value, code in result.new_categories.items():
+        print(f"new category {code!r} for {value!r}" + (" (not kept: dry run)" if args.dry_run else ""))
     print(result.summary("en"))
     for reason, count in sorted(result.ignored.items(), key=lambda item: -item[1]):
         print(f"  left out: {count} x {reason}")
@@ -358,16 +360,39 @@ def cmd_imports(args: argparse.Namespace) -> int:
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
-    from lagesbild.ingest import FileRefusedError, undo_import
+    from lagesbild.ingest import UndoRefusedError, consequences, undo_import
+
+    if args.restore:
+        return cmd_restore(args)
+    con = _open(_db_path(args))
+    try:
+        warnings = consequences(con, args.import_id)
+        for warning in warnings:
+            print(f"warning: undoing import {args.import_id}: {warning.en}", file=sys.stderr)
+        if warnings and not args.yes:
+            raise CliError(f"import {args.import_id} not undone: later data depend on it (see the warnings); "
+                           "run again with --yes to undo it anyway (`restore` brings it back)")
+        removed = undo_import(con, args.import_id, undone_by=_user(args.by))
+    except UndoRefusedError as exc:
+        raise CliError(exc.en) from exc
+    finally:
+        con.close()
+    print(f"import {args.import_id} undone: " + ", ".join(f"{n:,} {t}" for t, n in removed.items())
+          + f" (kept: `restore {args.import_id}` brings it back)")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from lagesbild.ingest import UndoRefusedError, restore_import
 
     con = _open(_db_path(args))
     try:
-        removed = undo_import(con, args.import_id, undone_by=_user(args.by))
-    except FileRefusedError as exc:
-        raise CliError(exc.problem.reason("sv")) from exc
+        restored = restore_import(con, args.import_id, restored_by=_user(args.by))
+    except UndoRefusedError as exc:
+        raise CliError(exc.en) from exc
     finally:
         con.close()
-    print(f"import {args.import_id} undone: " + ", ".join(f"{n:,} {t}" for t, n in removed.items()))
+    print(f"import {args.import_id} restored: " + ", ".join(f"{n:,} {t}" for t, n in restored.items()))
     return EXIT_OK
 
 
@@ -464,7 +489,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"evaluate": cmd_evaluate, "priorities": cmd_priorities, "hotspots": cmd_hotspots, "hash-password": cmd_hash_password, "demo": cmd_demo, "info": cmd_info, "bench": cmd_bench, "init": cmd_init, "import": cmd_import,
-            "imports": cmd_imports, "undo": cmd_undo}
+            "imports": cmd_imports, "undo": cmd_undo, "restore": cmd_restore}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,7 +7,10 @@ newer release than this one is refused rather than guessed at.
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,3 +141,71 @@ def bump_data_version(cur: duckdb.DuckDBPyConnection) -> None:
         "INSERT OR REPLACE INTO meta VALUES ('data_version', CAST(coalesce((SELECT CAST(value AS BIGINT)"
         " FROM meta WHERE key = 'data_version'), 0) + 1 AS VARCHAR))"
     )
+
+
+# The one door for writes -------------------------------------------------------------------------------------
+
+class WriteError(RuntimeError):
+    """A write the database did not accept; `reason` says why in Swedish, for the coordinator."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Rollback(Exception):  # noqa: N818 - a signal, not an error
+    """Raise inside `write` to end it keeping nothing (a refused import); `write` swallows it."""
+
+
+_WRITE_LOCK = threading.RLock()  # one writer at a time within the process (another process cannot open the file)
+_open_writes = threading.local()  # id(connection) -> [cursor, keep] of this thread's write in progress
+
+
+@contextlib.contextmanager
+def write(con: duckdb.DuckDBPyConnection, *, dry_run: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Every write to the database goes through here: one transaction on its own cursor, under the lock.
+
+    On leaving the block the transaction is committed and the data version moves (so every cache keyed by
+    it goes stale), or, on an error, `Rollback` or a dry run, rolled back with nothing kept. A write opened
+    inside another write on the same connection (saving mapping choices with their import) joins it: the
+    outermost one decides, and a nested dry run or error leaves nothing of the whole.
+    """
+    opened = getattr(_open_writes, "by_connection", None)
+    if opened is None:
+        opened = _open_writes.by_connection = {}
+    outer = opened.get(id(con))
+    if outer is not None:
+        yield outer[0]
+        if dry_run:
+            outer[1] = False
+        return
+    with _WRITE_LOCK:
+        cur = con.cursor()
+        state = [cur, not dry_run]
+        opened[id(con)] = state
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except Rollback:
+                state[1] = False
+            except BaseException:
+                _rollback(cur)
+                raise
+            if not state[1]:
+                _rollback(cur)
+                return
+            try:
+                bump_data_version(cur)
+                cur.execute("COMMIT")
+            except duckdb.Error as exc:
+                _rollback(cur)
+                raise WriteError(f"Databasen kunde inte spara ändringen, inget sparades ({exc}).") from exc
+        finally:
+            del opened[id(con)]
+            cur.close()
+
+
+def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
+    with contextlib.suppress(duckdb.Error):  # the failure itself may already have ended the transaction
+        cur.execute("ROLLBACK")

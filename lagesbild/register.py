@@ -14,7 +14,8 @@ import duckdb
 import pandas as pd
 
 from lagesbild import db, queries
-from lagesbild.ingest.store import transaction
+from lagesbild.ingest import guard
+from lagesbild.ingest.store import next_free_id
 
 STATUSES = ("planerad", "pågående", "avslutad")
 ACTORS = ("kommun", "polis", "skola", "socialtjänst", "fritid", "fastighetsägare", "föreningar")
@@ -80,6 +81,8 @@ def problems(con: duckdb.DuckDBPyConnection, item: Intervention) -> list[str]:
     for number, text in ((item.dose_value, "Omfattningen"), (item.cost_sek, "Kostnaden")):
         if number is not None and number < 0:
             found.append(f"{text} kan inte vara negativ.")
+    found += guard.form_problems({"Namn": item.name, "Typ": item.kind, "Problem": item.problem,
+                                  "Enhet": item.dose_unit, "Ansvariga": item.responsible, "Avgränsning": item.geojson})
     return found
 
 
@@ -129,7 +132,6 @@ def _log(cur: duckdb.DuckDBPyConnection, number: int, by: str, action: str, chan
     cur.execute(
         "INSERT INTO intervention_log SELECT coalesce(max(id), 0) + 1, ?, ?, ?, ?, ? FROM intervention_log",
         [number, datetime.now(UTC), by, action, json.dumps(changes, ensure_ascii=False, default=str)])
-    db.bump_data_version(cur)
 
 
 def _values(item: Intervention) -> list:
@@ -142,15 +144,14 @@ def create(con: duckdb.DuckDBPyConnection, item: Intervention, by: str, import_i
     errors = problems(con, item)
     if errors:
         raise ValueError(" ".join(errors))
-    with transaction(con) as cur:
+    with db.write(con) as cur:
         number = insert(cur, item, by, import_id)
-        cur.execute("COMMIT")
     return number
 
 
 def insert(cur: duckdb.DuckDBPyConnection, item: Intervention, by: str, import_id: int | None = None) -> int:
     """Insert a checked intervention inside the caller's transaction; returns its id."""
-    number = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM interventions").fetchall()[0][0]
+    number = next_free_id(cur, "interventions")
     cur.execute("INSERT INTO interventions (id, name, kind, status, start_date, end_date, responsible, dose_value,"
                 " dose_unit, cost_sek, problem, geojson, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [number, *_values(item), import_id])
@@ -169,13 +170,12 @@ def update(con: duckdb.DuckDBPyConnection, number: int, item: Intervention, by: 
     changes = {k: [getattr(old, k), v] for k, v in asdict(item).items() if getattr(old, k) != v}
     if not changes:
         return {}
-    with transaction(con) as cur:
+    with db.write(con) as cur:
         cur.execute("UPDATE interventions SET name = ?, kind = ?, status = ?, start_date = ?, end_date = ?,"
                     " responsible = ?, dose_value = ?, dose_unit = ?, cost_sek = ?, problem = ?, geojson = ?"
                     " WHERE id = ?", [*_values(item), number])
         _write_links(cur, number, item)
         _log(cur, number, by, "ändrad", changes)
-        cur.execute("COMMIT")
     return changes
 
 
@@ -189,12 +189,11 @@ def end(con: duckdb.DuckDBPyConnection, number: int, on: date, by: str) -> dict:
 def delete(con: duckdb.DuckDBPyConnection, number: int, by: str) -> None:
     """Remove an intervention and its links (the log keeps what it was)."""
     old = load(con, number)
-    with transaction(con) as cur:
+    with db.write(con) as cur:
         for table in ("intervention_areas", "intervention_risk_factors", "intervention_categories"):
             cur.execute("DELETE FROM " + table + " WHERE intervention_id = ?", [number])  # allow-listed names
         cur.execute("DELETE FROM interventions WHERE id = ?", [number])
         _log(cur, number, by, "borttagen", {k: [v, None] for k, v in asdict(old).items() if v not in (None, [], "")})
-        cur.execute("COMMIT")
 
 
 def history(con: duckdb.DuckDBPyConnection, number: int | None = None) -> pd.DataFrame:

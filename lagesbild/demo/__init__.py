@@ -72,31 +72,30 @@ def build_demo(
         leftover.unlink(missing_ok=True)
     con = db.connect(partial)
     try:
-        cur = con.cursor()
-        cur.execute("BEGIN TRANSACTION")
-        vocabulary.install(cur)
-        fingerprint = hashlib.sha256(f"demo:{seed}:{start}:{end}:{incidents}".encode()).hexdigest()
-        cur.execute(
-            "INSERT INTO imports (id, file_name, sha256, kind, imported_by, imported_at, rows_read,"
-            " rows_stored, status, note) VALUES (1, ?, ?, 'demo', 'lagesbild demo', ?, ?, ?, 'stored', ?)",
-            [f"syntetisk demo (frö {seed})", fingerprint, datetime.now(UTC),
-             len(incident_frame), len(incident_frame), "Syntetiska data för demonstration"],
-        )
-        _write_areas(cur, area_frame)
-        _write_incidents(cur, incident_frame)
-        count = _write_interventions(cur, area_frame, end)
-        for key, value in {
-            "synthetic": "1",
-            "municipality_code": places.MUNICIPALITY_CODE,
-            "municipality_name": places.MUNICIPALITY_NAME,
-            "division": places.DIVISION,
-            "demo_seed": str(seed),
-            "demo_end": end.isoformat(),
-        }.items():
-            db.set_meta(cur, key, value)
-        cur.execute("COMMIT")
-        cur.execute("CHECKPOINT")
-        cur.close()
+        with db.write(con) as cur:
+            vocabulary.install(cur)
+            fingerprint = hashlib.sha256(f"demo:{seed}:{start}:{end}:{incidents}".encode()).hexdigest()
+            cur.execute(
+                "INSERT INTO imports (id, file_name, sha256, kind, imported_by, imported_at, rows_read,"
+                " rows_stored, status, note) VALUES (1, ?, ?, 'demo', 'lagesbild demo', ?, ?, ?, 'stored', ?)",
+                [f"syntetisk demo (frö {seed})", fingerprint, datetime.now(UTC),
+                 len(incident_frame), len(incident_frame), "Syntetiska data för demonstration"],
+            )
+            _write_areas(cur, area_frame)
+            _write_incidents(cur, incident_frame)
+            count = _write_interventions(cur, area_frame, end)
+            for key, value in {
+                "synthetic": "1",
+                "municipality_code": places.MUNICIPALITY_CODE,
+                "municipality_name": places.MUNICIPALITY_NAME,
+                "division": places.DIVISION,
+                "demo_seed": str(seed),
+                "demo_end": end.isoformat(),
+            }.items():
+                db.set_meta(cur, key, value)
+        checkpoint = con.cursor()
+        checkpoint.execute("CHECKPOINT")
+        checkpoint.close()
     finally:
         con.close()
     os.replace(partial, path)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 
-from lagesbild import queries
+from lagesbild import db, queries
 from lagesbild.ingest import interventions, police
 from lagesbild.ingest.areas import (
     looks_like_population,
@@ -27,8 +29,9 @@ from lagesbild.ingest.columns import INCIDENT_FIELDS, guess_mapping, signature
 from lagesbild.ingest.context import Context, load_context
 from lagesbild.ingest.incidents import Prepared, prepare_incidents
 from lagesbild.ingest.problems import FileRefusedError, Problem
-from lagesbild.ingest.store import ImportResult, store_incidents, undo_import
+from lagesbild.ingest.store import ImportResult, store_incidents
 from lagesbild.ingest.tables import Table, read_csv, read_xlsx
+from lagesbild.ingest.undo import Consequence, UndoRefusedError, consequences, restore_import, undo_import
 from lagesbild.ingest.values import normalise
 
 KINDS = ("incidents", "interventions", "areas", "population")
@@ -36,8 +39,11 @@ TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx"}
 BOUNDARY_SUFFIXES = {".geojson", ".gpkg", ".zip", ".shp"}
 ON_ERROR = ("skip", "reject")
 
+NEW_CATEGORY = "+"  # a value choice that adds the value as a new category
+
 __all__ = ["ImportOptions", "ImportResult", "import_bytes", "import_path", "read_table", "undo_import", "add_category",
-           "Context", "load_context", "FileRefusedError", "Problem", "Prepared"]
+           "Context", "load_context", "FileRefusedError", "Problem", "Prepared", "restore_import", "consequences",
+           "Consequence", "UndoRefusedError", "NEW_CATEGORY"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,9 @@ class ImportOptions:
     year: int | None = None            # population year when the table has no year columns
     remember_mapping: bool = True
     store_free_text: bool = False      # keep description columns (only when the municipality has decided so)
+    # Unknown values mapped on purpose, saved only with the import they were made for:
+    # {"category" | "risk_factor": {value: code, None (leave such rows out) or NEW_CATEGORY}}.
+    choices: dict | None = None
 
 
 def sha256(data: bytes) -> str:
@@ -95,53 +104,59 @@ def remembered_mapping(con: duckdb.DuckDBPyConnection, key: str) -> dict | None:
 
 def remember_mapping(con: duckdb.DuckDBPyConnection, key: str, kind: str, mapping: dict, by: str) -> None:
     """Remember a confirmed mapping for the next file from the same source."""
-    cur = con.cursor()
-    try:
+    with db.write(con) as cur:
         cur.execute("INSERT OR REPLACE INTO column_mappings VALUES (?, ?, ?, ?, ?)",
                     [key, kind, json.dumps(mapping, ensure_ascii=False), datetime.now(UTC), by])
-    finally:
-        cur.close()
+
+
+_VOCABULARIES = {"category": "categories", "risk_factor": "risk_factors", "source": "sources"}
 
 
 def add_alias(con: duckdb.DuckDBPyConnection, kind: str, alias: str, target_code: str | None, by: str) -> None:
     """Map a value seen in files onto a vocabulary code on purpose (None: leave such rows out)."""
-    table = {"category": "categories", "risk_factor": "risk_factors", "source": "sources"}[kind]
-    if target_code is not None and not queries.rows(
-            con, "SELECT 1 FROM " + table + " WHERE code = ?", [target_code]):  # table from the allow-list
-        raise ValueError(f"no {kind} with code {target_code!r}")
-    cur = con.cursor()
-    try:
+    table = _VOCABULARIES[kind]
+    with db.write(con) as cur:
+        if target_code is not None and not cur.execute(
+                "SELECT 1 FROM " + table + " WHERE code = ?", [target_code]).fetchall():  # table from the allow-list
+            raise ValueError(f"no {kind} with code {target_code!r}")
         cur.execute("INSERT OR REPLACE INTO value_aliases VALUES (?, ?, ?, ?, ?)",
                     [kind, normalise(alias), target_code, by, datetime.now(UTC)])
-    finally:
-        cur.close()
 
 
 def add_category(con: duckdb.DuckDBPyConnection, label: str, by: str, group: str = "Övrigt",
                  harm_weight: float = 1.0) -> str:
     """Add a new category on purpose (and map the label onto it); returns its code."""
-    import re
-    import unicodedata
-
     plain = unicodedata.normalize("NFKD", label.strip().lower()).encode("ascii", "ignore").decode()
     code = re.sub(r"[^a-z0-9]+", "_", plain).strip("_") or "kategori"
-    cur = con.cursor()
-    try:
-        cur.execute("BEGIN TRANSACTION")
+    with db.write(con) as cur:
         taken = {row[0] for row in cur.execute("SELECT code FROM categories").fetchall()}
         base, number = code, 2
         while code in taken:
             code, number = f"{base}_{number}", number + 1
         cur.execute("INSERT INTO categories SELECT coalesce(max(id), 0) + 1, ?, ?, ?, ? FROM categories",
                     [code, label.strip(), group, harm_weight])
-        cur.execute("COMMIT")
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise
-    finally:
-        cur.close()
-    add_alias(con, "category", label, code, by)
+        add_alias(con, "category", label, code, by)
     return code
+
+
+def _save_choices(con: duckdb.DuckDBPyConnection, cur: duckdb.DuckDBPyConnection, ctx: Context,
+                  choices: dict | None, by: str) -> dict[str, str]:
+    """Save the coordinator's value choices inside the import's write and let `ctx` see them at once."""
+    added: dict[str, str] = {}
+    for kind, values in (choices or {}).items():
+        if kind not in ("category", "risk_factor"):
+            raise ValueError(f"choices are for category or risk_factor values, not {kind!r}")
+        lookup = ctx.categories if kind == "category" else ctx.risk_factors
+        for value, code in values.items():
+            if kind == "category" and code == NEW_CATEGORY:
+                code = added[value] = add_category(con, value, by)
+                number = cur.execute("SELECT id FROM categories WHERE code = ?", [code]).fetchall()[0][0]
+                lookup[normalise(code)] = number
+                ctx.category_codes[number] = code
+            else:
+                add_alias(con, kind, value, code, by)
+            lookup[normalise(value)] = None if code is None else lookup[normalise(code)]
+    return added
 
 
 def prepare_table(table: Table, con: duckdb.DuckDBPyConnection, ctx: Context, options: ImportOptions):
@@ -174,7 +189,11 @@ def prepare_table(table: Table, con: duckdb.DuckDBPyConnection, ctx: Context, op
 
 def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
                  options: ImportOptions | None = None, today: date | None = None) -> ImportResult:
-    """Import one file. Never raises for bad input: a refused file comes back with status 'refused'."""
+    """Import one file. Never raises for bad input: a refused file comes back with status 'refused'.
+
+    The whole import is one write: the value choices and the remembered column mapping are saved with the
+    rows, and a dry run or a refused file leaves nothing of either.
+    """
     options = options or ImportOptions()
     if options.on_error not in ON_ERROR:
         raise ValueError(f"on_error must be one of {ON_ERROR}")
@@ -183,44 +202,42 @@ def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
     digest = sha256(data)
     kind = options.kind or "incidents"
     table: Table | None = None
+    store = {"sha256": digest, "imported_by": options.imported_by, "dry_run": options.dry_run}
     try:
-        ctx = load_context(con, today, store_free_text=options.store_free_text)
-        found = detect_kind(data, file_name)
-        if found == "areas" or options.kind == "areas":
-            kind = "areas"
-            prepared = prepare_areas(data, file_name, ctx, crs=options.crs, division=options.division)
-            return store_areas(con, prepared, sha256=digest, imported_by=options.imported_by,
-                               dry_run=options.dry_run)
-        if found == "json" and police.is_geojson(data):
-            kind = "areas"
-            prepared = prepare_areas(data, Path(file_name).with_suffix(".geojson").name, ctx, crs=options.crs,
-                                     division=options.division)
-            prepared.file_name = file_name
-            return store_areas(con, prepared, sha256=digest, imported_by=options.imported_by,
-                               dry_run=options.dry_run)
-        if found == "json":
-            events = police.load(data, file_name)
-            prepared = police.prepare_police(events, ctx, file_name)
-        else:
-            table = read_table(data, file_name)
-            prepared = prepare_table(table, con, ctx, options)
-        if hasattr(prepared, "frame"):
-            kind = "incidents"
-            result = store_incidents(con, prepared, sha256=digest, imported_by=options.imported_by,
-                                     on_error=options.on_error, dry_run=options.dry_run)
-            result.mapping = prepared.mapping
-            result.headers = prepared.table.headers if prepared.table else []
-            if (result.status == "stored" and options.remember_mapping and prepared.mapping
-                    and prepared.source_key and options.mapping):
-                remember_mapping(con, prepared.source_key, "incidents", prepared.mapping, options.imported_by)
-            return result
-        if isinstance(prepared, interventions.PreparedInterventions):
-            kind = "interventions"
-            return interventions.store_interventions(con, prepared, sha256=digest, imported_by=options.imported_by,
-                                                     on_error=options.on_error, dry_run=options.dry_run)
-        kind = "population"
-        return store_population(con, prepared, sha256=digest, imported_by=options.imported_by,
-                                on_error=options.on_error, dry_run=options.dry_run)
+        with db.write(con, dry_run=options.dry_run) as cur:
+            ctx = load_context(con, today, store_free_text=options.store_free_text)
+            added = _save_choices(con, cur, ctx, options.choices, options.imported_by)
+            found = detect_kind(data, file_name)
+            if found == "areas" or options.kind == "areas" or found == "json" and police.is_geojson(data):
+                kind = "areas"
+                named = Path(file_name).with_suffix(".geojson").name if found == "json" else file_name
+                prepared = prepare_areas(data, named, ctx, crs=options.crs, division=options.division)
+                prepared.file_name = file_name
+                result = store_areas(con, prepared, **store)
+            else:
+                if found == "json":
+                    prepared = police.prepare_police(police.load(data, file_name), ctx, file_name)
+                else:
+                    table = read_table(data, file_name)
+                    prepared = prepare_table(table, con, ctx, options)
+                if hasattr(prepared, "frame"):
+                    kind = "incidents"
+                    result = store_incidents(con, prepared, on_error=options.on_error, **store)
+                    result.mapping = prepared.mapping
+                    result.headers = prepared.table.headers if prepared.table else []
+                    if (result.status == "stored" and options.remember_mapping and prepared.mapping
+                            and prepared.source_key and options.mapping):
+                        remember_mapping(con, prepared.source_key, "incidents", prepared.mapping, options.imported_by)
+                elif isinstance(prepared, interventions.PreparedInterventions):
+                    kind = "interventions"
+                    result = interventions.store_interventions(con, prepared, on_error=options.on_error, **store)
+                else:
+                    kind = "population"
+                    result = store_population(con, prepared, on_error=options.on_error, **store)
+            if result.status == "refused":
+                raise db.Rollback
+            result.new_categories = added
+        return result
     except FileRefusedError as refused:
         result = ImportResult(None, "refused", file_name, kind, refusal=refused.problem,
                               problems=[refused.problem, *refused.related])

@@ -22,11 +22,13 @@ import pandas as pd
 import shapely
 
 from lagesbild import formatting, geo
+from lagesbild.ingest import guard
 from lagesbild.ingest.columns import POPULATION_FIELDS, guess_mapping, header_key
 from lagesbild.ingest.context import Context
 from lagesbild.ingest.problems import FileRefusedError, Problem
 from lagesbild.ingest.store import (
     ImportResult,
+    next_free_id,
     next_import_id,
     record_import,
     refresh_population,
@@ -151,6 +153,9 @@ def prepare_areas(data: bytes, file_name: str, ctx: Context, *, crs: str | None 
                               if population_column else np.nan)
         version_column = _column(layer, ("version", "indelning"))
         part["version"] = part[version_column].astype(str) if version_column else ""
+        for header, stored in ((code_column, "code"), (name_column, "name"), (version_column, "version")):
+            if header:  # what is stored of the file: codes, names, the version label
+                guard.check_column(file_name, header, part[stored].tolist(), (part.index + 1).tolist(), guard.PLACE)
         if part.crs is None or (part.crs.to_string() == geo.WGS84 and detect_crs(part) != geo.WGS84):
             found = crs or detect_crs(part)
             if found is None:
@@ -188,17 +193,16 @@ def store_areas(con: duckdb.DuckDBPyConnection, prepared: PreparedAreas, *, sha2
                           rows_read=prepared.rows_read, ignored=prepared.ignored,
                           rows_ignored=sum(prepared.ignored.values()))
     metric = frame.to_crs(geo.SWEREF99TM)
-    with transaction(con) as cur:
+    with transaction(con, dry_run=dry_run) as cur:
         existing = {row[0] for row in cur.execute("SELECT code FROM areas WHERE division = ?",
                                                   [prepared.division]).fetchall()}
         fresh = [i for i, code in enumerate(frame["code"]) if code not in existing]
         result.rows_stored = len(fresh)
         result.rows_duplicate = len(frame) - len(fresh)
         if dry_run:
-            cur.execute("ROLLBACK")
             return result
         import_id = next_import_id(cur)
-        next_id = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM areas").fetchall()[0][0]
+        next_id = next_free_id(cur, "areas")
         first_areas = cur.execute("SELECT count(*) FROM areas").fetchall()[0][0] == 0
         for offset, index in enumerate(fresh):
             geometry = shapely.set_precision(frame.geometry.iloc[index], 1e-6)
@@ -261,6 +265,7 @@ def prepare_population(table: Table, ctx: Context, year: int | None = None) -> P
     mapping = guess_mapping(table.headers, POPULATION_FIELDS)
     if not mapping.get("area"):
         raise FileRefusedError(Problem(name, None, None, None, "missing_column", "område (kod eller namn)"))
+    guard.check(table, skip_name_check={mapping["area"]}, known_headers={h for h in mapping.values() if h})
     years = _year_columns(table.headers)
     if not years:
         if not mapping.get("population"):
@@ -326,7 +331,7 @@ def store_population(con: duckdb.DuckDBPyConnection, prepared: PreparedPopulatio
                           rows_ignored=sum(prepared.ignored.values()))
     if result.refuse_if_rows_rejected(on_error):
         return result
-    with transaction(con) as cur:
+    with transaction(con, dry_run=dry_run) as cur:
         cur.register("staged_population", prepared.rows)
         fresh = cur.execute(
             "SELECT s.* FROM staged_population s WHERE s.population IS DISTINCT FROM (SELECT p.population"
@@ -335,7 +340,6 @@ def store_population(con: duckdb.DuckDBPyConnection, prepared: PreparedPopulatio
         result.rows_stored = len(fresh)
         result.rows_duplicate = len(prepared.rows) - len(fresh)
         if dry_run:
-            cur.execute("ROLLBACK")
             return result
         import_id = next_import_id(cur)
         fresh["import_id"] = import_id

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from lagesbild import queries, register
+from lagesbild.ingest import guard
 from lagesbild.ingest.columns import guess_mapping
 from lagesbild.ingest.problems import FileRefusedError, Problem
 from lagesbild.ingest.store import ImportResult, next_import_id, record_import, transaction
@@ -55,6 +56,8 @@ def prepare_interventions(table: Table, con: duckdb.DuckDBPyConnection) -> Prepa
     for required, label in (("name", "namn"), ("start", "start")):
         if not mapping.get(required):
             raise FileRefusedError(Problem(table.file_name, None, None, None, "missing_column", label))
+    guard.check(table, skip_name_check={mapping[f] for f in ("areas", "risk_factors", "categories") if mapping.get(f)},
+                known_headers={h for h in mapping.values() if h})
     lookups = {
         "areas": _lookup(con, "SELECT code, name FROM areas WHERE division = coalesce((SELECT value FROM meta"
                               " WHERE key = 'division'), division)"),
@@ -140,7 +143,7 @@ def store_interventions(con: duckdb.DuckDBPyConnection, prepared: PreparedInterv
                           problems=prepared.problems)
     if result.refuse_if_rows_rejected(on_error):
         return result
-    with transaction(con) as cur:
+    with transaction(con, dry_run=dry_run) as cur:
         existing = {(n, d) for n, d in cur.execute("SELECT lower(name), start_date FROM interventions").fetchall()}
         fresh, seen = [], set()
         for _, item in prepared.items:
@@ -151,7 +154,6 @@ def store_interventions(con: duckdb.DuckDBPyConnection, prepared: PreparedInterv
         result.rows_stored = len(fresh)
         result.rows_duplicate = len(prepared.items) - len(fresh)
         if dry_run:
-            cur.execute("ROLLBACK")
             return result
         import_id = next_import_id(cur)
         for item in fresh:

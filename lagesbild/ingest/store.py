@@ -6,8 +6,6 @@ nothing is: any error rolls back, and a killed process leaves only what was comm
 
 from __future__ import annotations
 
-import contextlib
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -17,9 +15,9 @@ import pandas as pd
 
 from lagesbild import db, geo, vocabulary
 from lagesbild.ingest.incidents import Prepared
-from lagesbild.ingest.problems import FileRefusedError, Problem
+from lagesbild.ingest.problems import Problem
 
-_WRITE_LOCK = threading.Lock()  # one writer at a time within the process
+transaction = db.write  # the one door for writes; the name stays for the import modules
 
 
 @dataclass
@@ -41,6 +39,7 @@ class ImportResult:
     refusal: Problem | None = None
     headers: list[str] = field(default_factory=list)   # the file's columns (tables), for the mapping step
     mapping: dict[str, str | None] = field(default_factory=dict)
+    new_categories: dict[str, str] = field(default_factory=dict)  # label -> code, added with this import
 
     def refuse_if_rows_rejected(self, on_error: str) -> bool:
         """With on_error 'reject', any rejected row refuses the whole file; True when it did."""
@@ -116,7 +115,7 @@ def store_incidents(con: duckdb.DuckDBPyConnection, prepared: Prepared, *, sha25
     if result.refuse_if_rows_rejected(on_error):
         return result
     rows = _incident_rows(prepared.frame)
-    with transaction(con) as cur:
+    with transaction(con, dry_run=dry_run) as cur:
         cur.register("staged", rows)
         fresh = cur.execute(
             "SELECT s.* FROM (SELECT *, row_number() OVER (PARTITION BY natural_key ORDER BY row) AS copy"
@@ -126,10 +125,9 @@ def store_incidents(con: duckdb.DuckDBPyConnection, prepared: Prepared, *, sha25
         result.rows_stored = len(fresh)
         result.rows_duplicate = len(rows) - len(fresh)
         if dry_run:
-            cur.execute("ROLLBACK")
             return result
         import_id = next_import_id(cur)
-        first_id = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM incidents").fetchall()[0][0]
+        first_id = next_free_id(cur, "incidents")
         fresh.insert(0, "id", np.arange(first_id, first_id + len(fresh), dtype=np.int64))
         fresh["import_id"] = import_id
         cur.register("fresh", fresh)
@@ -147,33 +145,23 @@ def store_incidents(con: duckdb.DuckDBPyConnection, prepared: Prepared, *, sha25
     return result
 
 
-def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
-    with contextlib.suppress(duckdb.Error):  # the failure itself may already have ended the transaction
-        cur.execute("ROLLBACK")
-
-
-@contextlib.contextmanager
-def transaction(con: duckdb.DuckDBPyConnection):
-    """One writer's transaction on its own cursor, rolled back on any error; `record_import` commits it."""
-    with _WRITE_LOCK:
-        cur = con.cursor()
-        try:
-            cur.execute("BEGIN TRANSACTION")
-            yield cur
-        except BaseException:
-            _rollback(cur)
-            raise
-        finally:
-            cur.close()
-
-
 def next_import_id(cur: duckdb.DuckDBPyConnection) -> int:
     return cur.execute("SELECT coalesce(max(id), 0) + 1 FROM imports").fetchall()[0][0]
 
 
+_HELD_IDS = {"incidents": "undone_incidents", "areas": "undone_areas", "interventions": "undone_interventions"}
+
+
+def next_free_id(cur: duckdb.DuckDBPyConnection, table: str) -> int:
+    """The next free id of incidents, areas or interventions, never one an undone import holds for restore."""
+    held = _HELD_IDS[table]  # constant table names from the allow-list
+    return cur.execute("SELECT coalesce(greatest((SELECT max(id) FROM " + table + "), (SELECT max(id) FROM "
+                       + held + ")), 0) + 1").fetchall()[0][0]
+
+
 def record_import(cur: duckdb.DuckDBPyConnection, import_id: int, result: ImportResult, *, sha256: str,
                   imported_by: str, source_key: str | None = None) -> None:
-    """Record the import, mark the data as changed and commit: the last step of every import."""
+    """Record the import: the last step of every import, inside its write (which commits it)."""
     cur.execute(
         "INSERT INTO imports (id, file_name, sha256, kind, imported_by, imported_at, rows_read, rows_stored,"
         " rows_rejected, rows_duplicate, rows_ignored, status, source_key)"
@@ -181,8 +169,6 @@ def record_import(cur: duckdb.DuckDBPyConnection, import_id: int, result: Import
         [import_id, result.file_name, sha256, result.kind, imported_by, datetime.now(UTC), result.rows_read,
          result.rows_stored, result.rows_rejected, result.rows_duplicate, result.rows_ignored, source_key],
     )
-    db.bump_data_version(cur)
-    cur.execute("COMMIT")
     result.import_id = import_id
 
 
@@ -196,53 +182,6 @@ def _insert_links(cur: duckdb.DuckDBPyConnection, fresh: pd.DataFrame) -> None:
     if len(links):
         cur.register("links", links)
         cur.execute("INSERT INTO incident_risk_factors SELECT incident_id, risk_factor_id FROM links")
-
-
-def undo_import(con: duckdb.DuckDBPyConnection, import_id: int, *, undone_by: str) -> dict[str, int]:
-    """Remove exactly what import `import_id` stored; returns counts removed per table."""
-    with transaction(con) as cur:
-        found = cur.execute("SELECT kind, status, file_name FROM imports WHERE id = ?", [import_id]).fetchall()
-        if not found:
-            raise FileRefusedError(Problem(f"import {import_id}", None, None, None, "cannot_undo",
-                                           "den finns inte"))
-        kind, status, file_name = found[0]
-        if status != "stored":
-            raise FileRefusedError(Problem(file_name, None, None, None, "cannot_undo",
-                                           f"den har status '{status}'"))
-        removed: dict[str, int] = {}
-        if kind in ("incidents", "demo"):
-            removed["incident_risk_factors"] = cur.execute(
-                "DELETE FROM incident_risk_factors WHERE incident_id IN"
-                " (SELECT id FROM incidents WHERE import_id = ?)", [import_id]).fetchall()[0][0]
-            removed["incidents"] = cur.execute("DELETE FROM incidents WHERE import_id = ?",
-                                               [import_id]).fetchall()[0][0]
-        if kind in ("areas", "demo"):
-            used = cur.execute(
-                "SELECT count(*) FROM incidents WHERE import_id <> ? AND area_id IN"
-                " (SELECT id FROM areas WHERE import_id = ?)", [import_id, import_id]).fetchall()[0][0]
-            if used:
-                raise FileRefusedError(Problem(file_name, None, None, None, "cannot_undo",
-                                               f"områdena används av {used} händelser från andra importer; "
-                                               "ångra dem först"))
-            removed["area_population"] = cur.execute(
-                "DELETE FROM area_population WHERE area_id IN (SELECT id FROM areas WHERE import_id = ?)",
-                [import_id]).fetchall()[0][0]
-            removed["areas"] = cur.execute("DELETE FROM areas WHERE import_id = ?", [import_id]).fetchall()[0][0]
-        if kind == "population":
-            removed["area_population"] = cur.execute("DELETE FROM area_population WHERE import_id = ?",
-                                                     [import_id]).fetchall()[0][0]
-            refresh_population(cur)
-        if kind in ("interventions", "demo"):
-            for table in ("intervention_areas", "intervention_risk_factors", "intervention_categories"):
-                cur.execute("DELETE FROM " + table + " WHERE intervention_id IN"  # constant table names
-                            " (SELECT id FROM interventions WHERE import_id = ?)", [import_id])
-            removed["interventions"] = cur.execute("DELETE FROM interventions WHERE import_id = ?",
-                                                   [import_id]).fetchall()[0][0]
-        cur.execute("UPDATE imports SET status = 'undone', undone_at = ?, undone_by = ? WHERE id = ?",
-                    [datetime.now(UTC), undone_by, import_id])
-        db.bump_data_version(cur)
-        cur.execute("COMMIT")
-        return removed
 
 
 def refresh_population(cur: duckdb.DuckDBPyConnection) -> None:
