@@ -94,3 +94,14 @@ def test_a_new_incident_draws_its_own_random_key(empty_con):
                 " 'municipality', 1 FROM range(1, 201)")
     keys = [k for (k,) in cur.execute("SELECT cell_key FROM incidents").fetchall()]
     assert None not in keys and len(set(keys)) > 150 and all(0 <= k < KEY_SPACE for k in keys)
+
+
+def test_the_readme_states_the_parameters_in_force():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    moved = "| moved by | " + " | ".join(f"{v:+d}".replace("+0", "0").replace("-", "−") for v in NOISE) + " |"
+    shares = "| share of cell keys | " + " | ".join(f"{round(p * 100)} %" for p in NOISE_PROBABILITY) + " |"
+    assert moved in readme and shares in readme
+    assert protect.VIEWER_NOTICE.split(":")[0] in readme
+    assert f"±{protect.LARGEST_CHANGE}" in readme
