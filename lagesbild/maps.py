@@ -106,7 +106,7 @@ def shown_cells(con: duckdb.DuckDBPyConnection, view: View, shown: Disclosure) -
     cells = queries.grid_cells(con, view.filters, view.grid)
     exact = cells["count"].to_numpy()
     cells["count"] = shown.frame(cells)
-    cells["harm"] = shown.harm(cells["harm"], exact, cells["count"])
+    cells["harm"] = shown.harm(cells["harm"], exact, cells["count"], cells["ckey"])
     return cells.drop(columns=["ckey"])
 
 

@@ -61,8 +61,8 @@ def key_figures(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclos
     violence_before = shown.count(before.by_group.get("Våld", 0), (before.group_keys or {}).get("Våld", 0))
     all_change = shown.change(count, previous, exposure_ratio=exposure)
     violence = shown.change(violence_now, violence_before, exposure_ratio=exposure)
-    harm = float(shown.harm([now.harm], [now.count], [count])[0])
-    harm_before = float(shown.harm([before.harm], [before.count], [previous])[0])
+    harm = float(shown.harm([now.harm], [now.count], [count], [now.key])[0])
+    harm_before = float(shown.harm([before.harm], [before.count], [previous], [before.key])[0])
     harm_pct = (harm / harm_before - 1) * 100 if harm_before and harm_before == harm_before else None
     rate = count * 1000 / inhabitants if inhabitants else None
     return [
@@ -85,7 +85,7 @@ def shown_area_rates(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Di
     exact = areas["count"].to_numpy()
     areas["count"] = shown.frame(areas, "count", "ckey")
     areas["previous"] = shown.frame(areas, "previous", "previous_key")
-    areas["harm"] = shown.harm(areas["harm"], exact, areas["count"])
+    areas["harm"] = shown.harm(areas["harm"], exact, areas["count"], areas["ckey"])
     areas["rate"] = (areas["count"] * 1000.0 / areas["population"]).where(areas["population"] > 0)
     return areas.drop(columns=["ckey", "previous_key"])
 

@@ -91,13 +91,16 @@ class Disclosure:
         """One count as a viewer may see it (NaN when hidden)."""
         return float(self.counts([count], [key])[0])
 
-    def harm(self, harm, counts, shown) -> np.ndarray:
-        """Harm-weighted sums scaled like their counts: the mean weight of the set times the shown count."""
+    def harm(self, harm, counts, shown, keys) -> np.ndarray:
+        """Harm-weighted sums as a viewer may see them: the set's mean weight times its shown count moved once
+        more by a second amount from the same cell key. Without that second move, shown harm over shown count
+        would be the exact mean weight, and the mean weight of a small set can give its categories away."""
         harm, counts, shown = (np.asarray(a, dtype=float) for a in (harm, counts, shown))
         if not self.viewer:
             return harm
         mean = np.divide(harm, counts, out=np.zeros_like(harm), where=counts > 0)
-        return np.round(mean * shown)
+        second = noise((np.asarray(keys, dtype=np.int64) * 40503 + 12345) % KEY_SPACE)
+        return np.round(mean * np.maximum(shown + second, 0))
 
     def change(self, current: float, previous: float, *, exposure_ratio: float = 1.0) -> Change | None:
         """The change between two shown counts, or None when either is hidden."""

@@ -64,11 +64,24 @@ def test_shifting_a_set_by_one_incident_draws_an_unrelated_amount():
 
 def test_harm_and_changes_are_derived_from_shown_counts():
     shown = VIEWER.counts([10], [12345])
-    harm = VIEWER.harm([75.0], [10], shown)
-    assert harm[0] == round(7.5 * shown[0])
+    harm = VIEWER.harm([75.0], [10], shown, [12345])
+    assert abs(harm[0] - 7.5 * shown[0]) <= 7.5 * protect.LARGEST_CHANGE + 0.5
     assert VIEWER.change(math.nan, 12.0) is None and VIEWER.change(12.0, math.nan) is None
     assert VIEWER.text(math.nan) == "<5" and VIEWER.derived(math.nan) == "–"
-    assert STAFF.harm([75.0], [10], [10.0])[0] == 75.0
+    assert STAFF.harm([75.0], [10], [10.0], [1])[0] == 75.0
+
+
+def test_harm_does_not_give_the_mean_weight_away():
+    """Shown harm over shown count is not the set's exact mean weight (which can betray its categories)."""
+    rng = np.random.default_rng(11)
+    counts = rng.integers(5, 15, 5000)
+    keys = rng.integers(0, KEY_SPACE, counts.size)
+    harm = counts * 2.5
+    shown = VIEWER.counts(counts, keys)
+    seen = VIEWER.harm(harm, counts, shown, keys)
+    visible = ~np.isnan(shown) & (shown > 0)
+    exact_mean = np.isclose(seen[visible] / shown[visible], 2.5, atol=0.05)
+    assert exact_mean.mean() < 0.5
 
 
 def test_key_sql_is_constant_text():
