@@ -21,10 +21,11 @@ from lagesbild.demo import areas as demo_areas
 from lagesbild.demo import incidents as demo_incidents
 from lagesbild.demo import interventions as demo_interventions
 from lagesbild.demo import places
+from lagesbild.protect import seeded_keys
 
 DEFAULT_SEED = 1083
 INCIDENT_COLUMNS = ("id, source_id, external_id, occurred_at, local_time, day, hour, weekday, category_id, area_id,"
-                    " lon, lat, x, y, cell_250, cell_1k, precision, risk_mask, import_id, natural_key")
+                    " lon, lat, x, y, cell_250, cell_1k, precision, risk_mask, import_id, natural_key, cell_key")
 YEARS = 5
 
 
@@ -121,11 +122,12 @@ def _write_areas(cur, area_frame) -> None:
 
 def _write_incidents(cur, frame: pd.DataFrame) -> None:
     staged = frame.drop(columns=["process"])
+    staged["cell_key"] = seeded_keys(staged["id"], 2023)  # reproducible, like the rest of the demo
     cur.register("staged_incidents", staged)
     cur.execute(
         "INSERT INTO incidents (" + INCIDENT_COLUMNS + ") SELECT id, source_id, external_id, occurred_at,"
         " local_time, CAST(day AS DATE), hour, weekday, category_id, area_id, lon, lat, x, y, cell_250, cell_1k,"
-        " CAST(precision AS location_precision), risk_mask, 1, 'demo:' || id FROM staged_incidents"
+        " CAST(precision AS location_precision), risk_mask, 1, 'demo:' || id, cell_key FROM staged_incidents"
         " ORDER BY occurred_at"
     )
     cur.unregister("staged_incidents")
