@@ -208,3 +208,17 @@ def test_the_area_profile_is_protected(demo_con, code):
         assert not table["I området"].map(lambda v: small(number(v))).any()
     assert not any(small(v) for v in np.asarray(found.trend.data[0].y, dtype=float)) if found.trend.data else True
     assert not any(small(number(w)) for fact in found.facts for w in fact.split()[:1])
+
+
+@pytest.mark.parametrize("code", ["SOL", "SBG-C", "VAL"])
+def test_the_same_selection_shows_the_same_number_on_every_page(demo_con, code):
+    """The key figure, the top-areas table, the map's area table and the area profile agree for one area."""
+    filters = replace(YEAR, areas=(code,), categories=("misshandel",))
+    kpi = overview.key_figures(demo_con, filters, VIEWER)[0].value
+    top = overview.top_areas(demo_con, filters, VIEWER)["Händelser"].tolist()
+    on_map = maps.build(demo_con, View(filters=filters), VIEWER).areas
+    name = queries.area_rates(demo_con, filters).set_index("code").at[code, "name"]
+    profiled = profile.build(demo_con, replace(filters, areas=()), code, today=date(2026, 11, 24), shown=VIEWER)
+    assert top == [kpi]
+    assert on_map.set_index("Område").at[name, "Händelser"] == kpi
+    assert profiled.facts[0].startswith(f"{kpi} händelser")
