@@ -11,6 +11,7 @@ import io
 
 import pandas as pd
 
+from lagesbild.ingest import guard
 from lagesbild.ingest.problems import Problem
 from lagesbild.ingest.tables import Table
 
@@ -42,17 +43,26 @@ def excel_csv(frame: pd.DataFrame) -> bytes:
 
 
 def rejected_rows(table: Table | None, problems: list[Problem], language: str = "sv") -> pd.DataFrame:
-    """The rejected rows as they were in the file, with row number and reasons first."""
+    """The rejected rows as they were in the file, with row number and reasons first.
+
+    Personal data never leave through this file either: every personal identity number in any cell is masked,
+    and a cell refused as a name is blanked.
+    """
     reasons: dict[int, list[str]] = {}
+    named: dict[int, set[str]] = {}
     for problem in problems:
         if problem.row is not None:
             text = (f"{problem.column}: " if problem.column else "") + problem.reason(language)
-            reasons.setdefault(problem.row, []).append(text)
+            reasons.setdefault(problem.row, []).append(guard.mask(text))
+            if problem.code == "personal_name" and problem.column:
+                named.setdefault(problem.row, set()).add(problem.column)
     if table is None:
         return pd.DataFrame({"rad": list(reasons), "fel": [" | ".join(r) for r in reasons.values()]})
     position = {number: i for i, number in enumerate(table.row_numbers)}
     records = []
     for number, texts in sorted(reasons.items()):
         cells = table.rows[position[number]] if number in position else [""] * len(table.headers)
+        cells = ["***" if header in named.get(number, ()) and cell else guard.mask(cell)
+                 for header, cell in zip(table.headers, cells, strict=False)]
         records.append([number, " | ".join(texts), *cells])
     return pd.DataFrame(records, columns=["rad", "fel", *table.headers])

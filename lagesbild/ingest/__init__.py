@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from lagesbild import db, queries
-from lagesbild.ingest import interventions, police
+from lagesbild.ingest import guard, interventions, police
 from lagesbild.ingest.areas import (
     looks_like_population,
     prepare_areas,
@@ -114,6 +114,7 @@ _VOCABULARIES = {"category": "categories", "risk_factor": "risk_factors", "sourc
 
 def add_alias(con: duckdb.DuckDBPyConnection, kind: str, alias: str, target_code: str | None, by: str) -> None:
     """Map a value seen in files onto a vocabulary code on purpose (None: leave such rows out)."""
+    guard.check_text(alias, "Värdet", "The value")
     table = _VOCABULARIES[kind]
     with db.write(con) as cur:
         if target_code is not None and not cur.execute(
@@ -126,6 +127,7 @@ def add_alias(con: duckdb.DuckDBPyConnection, kind: str, alias: str, target_code
 def add_category(con: duckdb.DuckDBPyConnection, label: str, by: str, group: str = "Övrigt",
                  harm_weight: float = 1.0) -> str:
     """Add a new category on purpose (and map the label onto it); returns its code."""
+    guard.check_text(label, "Kategorin", "The category")
     plain = unicodedata.normalize("NFKD", label.strip().lower()).encode("ascii", "ignore").decode()
     code = re.sub(r"[^a-z0-9]+", "_", plain).strip("_") or "kategori"
     with db.write(con) as cur:

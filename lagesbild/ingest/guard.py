@@ -1,58 +1,197 @@
-"""The privacy guard: a file that holds personal identity numbers or names is refused before anything is stored.
+"""The privacy guard: no personal identity number or person name is ever stored, whichever way data get in.
 
-Personal identity numbers (personnummer, and samordningsnummer with day + 60) are recognised by their date
-and Luhn check digit, anywhere in any cell, so a number hidden in free text is caught too. Names are
-recognised by column header, and by values that look like "Förnamn Efternamn" with a common first name.
+Every path calls this one module: table files (incidents, interventions, population), boundary files, the
+police JSON, the register form and the aliases and categories made on the upload page. It offers three levels:
+
+- a value check (`value_reason`) for one piece of text, free text included;
+- a column check (`column_problem`) that also judges a column as a whole (names by header, by shape);
+- a table check (`check`) that refuses a whole file (`FileRefusedError`) before anything is stored.
+
+Personal identity numbers (personnummer, and samordningsnummer with day + 60) are recognised by their date and
+Luhn check digit (python-stdnum), in every written form seen in office files: with or without century, with a
+hyphen, plus, en dash, no-break space or none, with the digits in pairs, inside longer text such as
+"Anm-811218-9876". Decimal numbers (coordinates, amounts) are never read as one. Names are recognised by a
+common first name followed by a surname-like word, in any case, and (in text columns) by whole values shaped
+"Förnamn Efternamn". Refusals name file, row, column and reason, never the value itself.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
+from datetime import date
 
 import pandas as pd
+from stdnum import luhn
+from stdnum.exceptions import ValidationError
+from stdnum.se import personnummer
 
 from lagesbild.ingest.columns import person_headers
 from lagesbild.ingest.problems import FileRefusedError, Problem
 from lagesbild.ingest.tables import Table
 
-_PNR = re.compile(r"(?<![\d-])(?:19|20)?(\d{2})(\d{2})(\d{2})[-+ ]?(\d{4})(?![\d-])")
-_NAME = re.compile(r"^[A-ZÅÄÖÉ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäö]+)?(?: [A-ZÅÄÖÉ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäö]+)?){1,2}$")
+# Dashes and spaces people and programs put between the parts of a number, read as "-" and " " (one for one,
+# so positions in the text stay the same and masking hits the right characters).
+_SAME_LENGTH = str.maketrans(
+    {**{c: "-" for c in "\u00ad\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"},
+     **{c: " " for c in "\u00a0\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b\u202f\u205f\u3000"},
+     **{chr(0xFF10 + n): str(n) for n in range(10)}})
+_BEFORE = r"(?<![0-9])(?<![0-9][.,])"   # not the tail of a longer number or of a decimal fraction
+_AFTER = r"(?![0-9])(?![.,][0-9])"      # not the head of a longer number or of a decimal number
+_SEP = r"(?: ?[-+] ?| )"
+_PNR = re.compile(
+    _BEFORE + r"(?:"
+    r"(?P<c1>19|20)?(?P<d1>[0-9]{6})" + _SEP + r"?(?P<t1>[0-9]{4})"                       # 811218-9876, 198112189876
+    r"|(?P<c2>19|20)?(?P<d2>[0-9]{2} [0-9]{2} [0-9]{2})" + _SEP + r"(?P<t2>[0-9]{2} ?[0-9]{2})"  # 81 12 18-98 76
+    r")" + _AFTER)
+
 FIRST_NAMES = {
     "anna", "eva", "maria", "karin", "sara", "lena", "emma", "kerstin", "elin", "ida", "johanna", "linnea",
     "marie", "ingrid", "hanna", "julia", "malin", "sofia", "elsa", "alice", "maja", "ebba", "wilma", "moa",
     "lars", "anders", "johan", "per", "erik", "karl", "peter", "jan", "thomas", "daniel", "fredrik", "hans",
     "mikael", "bengt", "magnus", "nils", "oskar", "lucas", "william", "liam", "hugo", "elias", "noah", "adam",
     "ali", "mohammed", "ahmed", "fatima", "sven", "olof", "gustav", "axel", "david", "emil", "jonas", "mats",
+    "christina", "birgitta", "elisabeth", "margareta", "camilla", "jessica", "sandra", "frida", "amanda",
+    "lisa", "linda", "helena", "annika", "susanne", "cecilia", "ulla", "gunilla", "jenny", "mohamed",
+    "stefan", "andreas", "martin", "mattias", "alexander", "patrik", "niklas", "joakim", "marcus", "leo",
+    "filip", "viktor", "robert", "henrik", "tobias", "simon", "rasmus", "sebastian", "isak", "albin", "linus",
+    "kevin", "anton", "omar", "yusuf", "ibrahim", "leila", "amina", "olivia", "astrid", "vera", "stina",
 }
+# First names that are also common Swedish words: counted only when written with capitals, or as a whole value.
+WORDLIKE_NAMES = {"per", "jan", "hans", "mats", "karl", "axel", "maj", "vera", "leo", "linnea", "frida", "ali"}
+SURNAMES = {
+    "ali", "mohammed", "mohamed", "ahmed", "hassan", "hussein", "nguyen", "wallin", "nordin", "lundin", "lind",
+    "berg", "holm", "ek", "blom", "falk", "strand", "björk", "engström", "sjöberg", "öberg", "åberg",
+    "eklund", "nyström", "wikström", "hedlund", "mårtensson", "löfgren", "nowak", "kowalski", "ibrahim", "omar",
+    "yusuf", "abdi", "said", "hussain", "khan", "jovanović", "jovanovic", "nilsdotter", "svensdotter",
+}
+_SURNAME_ENDINGS = ("sson", "son", "berg", "ström", "strom", "lund", "qvist", "kvist", "gren", "holm", "dahl",
+                    "stedt", "sköld", "dotter")
+NOT_SURNAMES = {"person", "personal", "garnison", "stockholm", "bornholm", "helsingborg", "göteborg", "isberg",
+                "unison", "rason"}
+_PLACE_WORDS = re.compile(r"(gatan|gata|vägen|väg|torget|torg|platsen|plats|parken|park|skolan|skola|gården|"
+                          r"gård|stigen|backen|backe|hallen|huset|stranden|strand|hamnen|hamn|allén|allé|leden)$")
+_ID_HINT = re.compile(r"\d{6}\D{0,3}\d{4}|\d\d\s\d\d\s\d\d")  # what every written form has: a cheap first look
+_LETTERS = re.compile(r"[^\W\d_]+")
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?")
+_NAME = re.compile(r"^[A-ZÅÄÖÉ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäö]+)?(?: [A-ZÅÄÖÉ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäö]+)?){1,2}$")
+
+# Column modes: a place-like column (categories, areas, codes) is checked for numbers and for first name plus
+# surname; a text column also for whole values shaped like names, for its header and as a whole.
+PLACE, TEXT = "place", "text"
 
 
 def luhn_ok(digits: str) -> bool:
     """The Luhn check used by Swedish personal identity numbers (on the 10-digit form)."""
-    total = 0
-    for position, char in enumerate(digits):
-        value = int(char) * (2 if position % 2 == 0 else 1)
-        total += value - 9 if value > 9 else value
-    return total % 10 == 0
+    return luhn.is_valid(digits)
+
+
+def _valid(century: str | None, birth: str, tail: str) -> bool:
+    """Whether date and check digit make a personnummer, or (day + 60) a samordningsnummer."""
+    if not luhn.is_valid(birth + tail):  # the check digit is computed on the number as written
+        return False
+    day = int(birth[4:6])
+    if day > 60:
+        birth = birth[:4] + f"{day - 60:02d}"
+    try:
+        born = personnummer.get_birth_date((century or "") + birth + "-" + tail)
+    except ValidationError:
+        return False
+    return born <= date.today()
+
+
+def _matches(text: str) -> Iterable[re.Match]:
+    for match in _PNR.finditer(text.translate(_SAME_LENGTH)):
+        century = match.group("c1") or match.group("c2")
+        birth = (match.group("d1") or match.group("d2")).replace(" ", "")
+        tail = (match.group("t1") or match.group("t2")).replace(" ", "")
+        if _valid(century, birth, tail):
+            yield match
 
 
 def personal_ids_in(text: str) -> list[str]:
-    """Valid personal identity numbers found in `text` (10-digit form)."""
-    found = []
-    for match in _PNR.finditer(text):
-        yy, mm, dd, tail = match.groups()
-        day = int(dd) - 60 if int(dd) > 60 else int(dd)
-        if 1 <= int(mm) <= 12 and 1 <= day <= 31 and luhn_ok(yy + mm + dd + tail):
-            found.append(yy + mm + dd + tail)
-    return found
+    """Valid personal identity numbers found in `text`, in their 10-digit form."""
+    return ["".join(re.findall(r"[0-9]", m.group(0)))[-10:] for m in _matches(str(text))]
 
 
-def mask(value: str) -> str:
-    """A value with every digit run longer than 4 replaced, so messages and logs never carry the number."""
-    return re.sub(r"\d{5,}", lambda m: m.group(0)[:2] + "*" * (len(m.group(0)) - 2), value)
+def mask(text: str) -> str:
+    """The text with every digit of every personal identity number replaced by '*'."""
+    text = str(text)
+    spans = [m.span() for m in _matches(text)]
+    if not spans:
+        return text
+    chars = list(text)
+    normalised = text.translate(_SAME_LENGTH)
+    for start, end in spans:
+        for position in range(start, end):
+            if normalised[position].isdigit():
+                chars[position] = "*"
+    return "".join(chars)
+
+
+def _surname_like(word: str) -> bool:
+    lower = word.lower()
+    if lower in SURNAMES:
+        return True
+    if lower in NOT_SURNAMES:
+        return False
+    return any(lower.endswith(end) and len(lower) >= len(end) + 2 for end in _SURNAME_ENDINGS)
+
+
+def names_in(text: str) -> bool:
+    """Whether free text names a person: a common first name next to a surname-like word, in any case.
+
+    "Anna Svensson", "anna svensson", "Svensson Anna" and "Svensson, Anna" all count; a first name that is
+    also a common word ("per", "hans") counts only when both words have capitals or they are the whole value.
+    """
+    text = str(text)
+    if FIRST_NAMES.isdisjoint(_LETTERS.findall(text.lower())):
+        return False
+    words = list(_WORD.finditer(text))
+    whole = len(words) in (2, 3) and not _WORD.sub("", text).strip(" ,.")
+    for one, other in zip(words, words[1:], strict=False):
+        gap = text[one.end():other.start()]
+        pairs = []
+        if gap and not gap.strip():
+            pairs.append((one.group(0), other.group(0)))
+        if whole and gap.strip() in ("", ",") and gap:
+            pairs.append((other.group(0), one.group(0)))  # "Svensson Anna", "Svensson, Anna"
+        for name, surname in pairs:
+            if name.lower() not in FIRST_NAMES:
+                continue
+            if name.lower() in WORDLIKE_NAMES and not whole and not (name[0].isupper() and surname[0].isupper()):
+                continue
+            if _surname_like(surname.split("-")[-1]):
+                return True
+    return False
+
+
+def is_a_name(text: str) -> bool:
+    """Whether a whole value is shaped like 'Förnamn Efternamn' with a common first name."""
+    text = str(text).strip()
+    if not _NAME.match(text):
+        return False
+    words = text.lower().split(" ")
+    return (words[0] in FIRST_NAMES and words[-1] not in FIRST_NAMES
+            and not any(_PLACE_WORDS.search(w) for w in words[1:]))
+
+
+def value_reason(text: object, mode: str = PLACE) -> str | None:
+    """'personal_id', 'personal_name' or None for one value (TEXT mode also judges whole values as names)."""
+    if text is None:
+        return None
+    text = str(text)
+    if not text.strip():
+        return None
+    if _ID_HINT.search(text) and next(iter(_matches(text)), None):
+        return "personal_id"
+    if names_in(text) or (mode == TEXT and is_a_name(text)):
+        return "personal_name"
+    return None
 
 
 def looks_like_names(values: pd.Series) -> bool:
-    """Whether a column's values look like personal names."""
+    """Whether a column's values as a whole look like personal names (many 'Förnamn Efternamn')."""
     present = values[values.str.len() > 0].head(2000)
     if len(present) < 3:
         return False
@@ -63,18 +202,100 @@ def looks_like_names(values: pd.Series) -> bool:
     return first.isin(FIRST_NAMES).mean() >= 0.2
 
 
-def check(table: Table, skip_name_check: set[str] | None = None) -> None:
-    """Refuse the file (FileRefusedError) if any column holds personal identity numbers or names."""
+def column_problem(file_name: str, header: str, values: Sequence[object], row_numbers: Sequence[int],
+                   mode: str = TEXT) -> Problem | None:
+    """The first personal data in one column, as a Problem that names file, row and column but not the value."""
+    column = pd.Series(["" if v is None else str(v) for v in values], dtype=object)
+    first_row: dict[str, int] = {}
+    for position, value in enumerate(column):  # each distinct value once: categories and areas repeat a lot
+        first_row.setdefault(value, position)
+    for value, position in first_row.items():
+        reason = value_reason(value, mode)
+        if reason:
+            return Problem(file_name, int(row_numbers[position]), header, None, reason)
+    if mode == TEXT and looks_like_names(column.astype("string")):
+        first = next(i for i, v in enumerate(column) if _NAME.match(v))
+        return Problem(file_name, int(row_numbers[first]), header, None, "personal_name")
+    return None
+
+
+def check_column(file_name: str, header: str, values: Sequence[object], row_numbers: Sequence[int],
+                 mode: str = TEXT) -> None:
+    """Refuse the file (FileRefusedError) if one column holds personal data."""
+    found = column_problem(file_name, header, values, row_numbers, mode)
+    if found:
+        raise FileRefusedError(found)
+
+
+def check(table: Table, skip_name_check: set[str] | None = None, known_headers: set[str] | None = None) -> None:
+    """Refuse the file (FileRefusedError) if any cell holds a personal identity number or a name.
+
+    `skip_name_check`: place-like columns (categories, areas, sources) judged only for numbers and first name
+    plus surname; `known_headers`: columns the importer recognised as something else, so a header such as
+    "Namn" (an intervention's name) is not taken for a column of people's names.
+    """
+    places = skip_name_check or set()
     for header in person_headers(table.headers):
-        raise FileRefusedError(Problem(table.file_name, None, header, None, "personal_name"))
-    frame = pd.DataFrame(table.rows, columns=range(len(table.headers)), dtype="string").fillna("")
+        if header not in (known_headers or set()):
+            raise FileRefusedError(Problem(table.file_name, None, header, None, "personal_name"))
     for index, header in enumerate(table.headers):
-        column = frame[index]
-        candidates = column[column.str.contains(r"\d{6}[-+ ]?\d{4}", regex=True)]  # cheap pre-filter
-        for position, value in candidates.items():
-            if personal_ids_in(value):
-                raise FileRefusedError(Problem(table.file_name, table.row_numbers[position], header, mask(value),
-                                          "personal_id"))
-        if header not in (skip_name_check or set()) and looks_like_names(column):
-            row = column[column.str.match(_NAME)].index[0]
-            raise FileRefusedError(Problem(table.file_name, table.row_numbers[row], header, None, "personal_name"))
+        check_column(table.file_name, header, [row[index] if index < len(row) else "" for row in table.rows],
+                     table.row_numbers, PLACE if header in places else TEXT)
+
+
+def check_records(file_name: str, records: Sequence[dict], fields: dict[str, str]) -> None:
+    """Refuse a file of records (police JSON) if a field holds personal data; `fields`: key -> mode.
+
+    A nested object (the police `location`) is judged by its `name`.
+    """
+    for number, record in enumerate(records, start=1):
+        if not isinstance(record, dict):
+            continue
+        for key, mode in fields.items():
+            value = record.get(key)
+            if isinstance(value, dict):
+                value = value.get("name")
+            reason = value_reason(value, mode)
+            if reason:
+                raise FileRefusedError(Problem(file_name, number, key, None, reason))
+
+
+FORM_REASONS = {
+    "personal_id": ("{what} innehåller ett personnummer. Personuppgifter får inte sparas; ta bort numret.",
+                    "{what} holds a Swedish personal identity number. Personal data are never stored."),
+    "personal_name": ("{what} verkar innehålla ett personnamn. Personuppgifter får inte sparas; skriv utan namn.",
+                      "{what} appears to hold a person's name. Personal data are never stored."),
+}
+
+
+class PersonalDataError(ValueError):
+    """A text typed by a person (a form field, an alias, a category) holds personal data; nothing is stored."""
+
+    def __init__(self, what_sv: str, what_en: str, code: str) -> None:
+        self.what = {"sv": what_sv, "en": what_en}
+        self.code = code
+        super().__init__(self.message("en"))
+
+    def message(self, language: str = "sv") -> str:
+        """The reason in Swedish ('sv') or English ('en'), without the value."""
+        swedish, english = FORM_REASONS[self.code]
+        return (swedish if language == "sv" else english).format(detail="", what=self.what[language])
+
+
+def form_problems(fields: dict[str, object]) -> list[str]:
+    """Swedish messages for the fields of a form that hold personal data; `fields`: Swedish label -> value(s)."""
+    found = []
+    for label, value in fields.items():
+        values = value if isinstance(value, list | tuple) else [value]
+        reasons = {value_reason(v, TEXT) for v in values} - {None}
+        for code in ("personal_id", "personal_name"):
+            if code in reasons:
+                found.append(FORM_REASONS[code][0].format(what=f"Fältet ”{label}”"))
+    return found
+
+
+def check_text(text: str, what_sv: str, what_en: str) -> None:
+    """Raise PersonalDataError if a typed text (alias, category label) holds personal data."""
+    reason = value_reason(text, TEXT)
+    if reason:
+        raise PersonalDataError(what_sv, what_en, reason)

@@ -15,6 +15,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from lagesbild.ingest import guard
 from lagesbild.ingest.context import Context
 from lagesbild.ingest.incidents import Prepared, natural_keys
 from lagesbild.ingest.problems import FileRefusedError, Problem
@@ -92,6 +93,8 @@ def prepare_police(events: list[dict], ctx: Context, file_name: str) -> Prepared
     """Events of this municipality as incidents; the rest counted as left out, never silently dropped."""
     if not ctx.municipality_name:
         raise FileRefusedError(Problem(file_name, None, None, None, "no_municipality"))
+    guard.check_records(file_name, events, {"id": guard.TEXT, "name": guard.PLACE, "summary": guard.TEXT,
+                                            "location": guard.PLACE})
     here = normalise(ctx.municipality_name)
     police = ctx.sources.get("polisen")
     records, problems, ignored, rejected = [], [], {}, set()
