@@ -15,7 +15,6 @@ import pandas as pd
 
 from lagesbild import db, queries
 from lagesbild.ingest import guard
-from lagesbild.ingest import guard
 from lagesbild.ingest.store import next_free_id
 
 STATUSES = ("planerad", "pågående", "avslutad")

@@ -23,7 +23,6 @@ import shapely
 
 from lagesbild import formatting, geo
 from lagesbild.ingest import guard
-from lagesbild.ingest import guard
 from lagesbild.ingest.columns import POPULATION_FIELDS, guess_mapping, header_key
 from lagesbild.ingest.context import Context
 from lagesbild.ingest.problems import FileRefusedError, Problem
@@ -157,9 +156,6 @@ def prepare_areas(data: bytes, file_name: str, ctx: Context, *, crs: str | None 
         for header, stored in ((code_column, "code"), (name_column, "name"), (version_column, "version")):
             if header:  # what is stored of the file: codes, names, the version label
                 guard.check_column(file_name, header, part[stored].tolist(), (part.index + 1).tolist(), guard.PLACE)
-        for header, stored in ((code_column, "code"), (name_column, "name"), (version_column, "version")):
-            if header:  # what is stored of the file: codes, names, the version label
-                guard.check_column(file_name, header, part[stored].tolist(), (part.index + 1).tolist(), guard.PLACE)
         if part.crs is None or (part.crs.to_string() == geo.WGS84 and detect_crs(part) != geo.WGS84):
             found = crs or detect_crs(part)
             if found is None:
@@ -269,7 +265,6 @@ def prepare_population(table: Table, ctx: Context, year: int | None = None) -> P
     mapping = guess_mapping(table.headers, POPULATION_FIELDS)
     if not mapping.get("area"):
         raise FileRefusedError(Problem(name, None, None, None, "missing_column", "område (kod eller namn)"))
-    guard.check(table, skip_name_check={mapping["area"]}, known_headers={h for h in mapping.values() if h})
     guard.check(table, skip_name_check={mapping["area"]}, known_headers={h for h in mapping.values() if h})
     years = _year_columns(table.headers)
     if not years:

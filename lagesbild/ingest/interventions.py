@@ -13,7 +13,6 @@ import duckdb
 
 from lagesbild import queries, register
 from lagesbild.ingest import guard
-from lagesbild.ingest import guard
 from lagesbild.ingest.columns import guess_mapping
 from lagesbild.ingest.problems import FileRefusedError, Problem
 from lagesbild.ingest.store import ImportResult, next_import_id, record_import, transaction
@@ -57,8 +56,6 @@ def prepare_interventions(table: Table, con: duckdb.DuckDBPyConnection) -> Prepa
     for required, label in (("name", "namn"), ("start", "start")):
         if not mapping.get(required):
             raise FileRefusedError(Problem(table.file_name, None, None, None, "missing_column", label))
-    guard.check(table, skip_name_check={mapping[f] for f in ("areas", "risk_factors", "categories") if mapping.get(f)},
-                known_headers={h for h in mapping.values() if h})
     guard.check(table, skip_name_check={mapping[f] for f in ("areas", "risk_factors", "categories") if mapping.get(f)},
                 known_headers={h for h in mapping.values() if h})
     lookups = {
