@@ -145,7 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--comparison", metavar="CODES", help="comparison area codes (default: all the rest)")
     evaluate.add_argument("--format", choices=["json", "csv"], default="json")
 
-    hasher = commands.add_parser("hash-password", help="print a salted hash for a local account in secrets.toml")
+    hasher = commands.add_parser("hash-password", help="print a salted PBKDF2 hash (600 000 iterations) for a "
+                                                       "local account in secrets.toml")
     hasher.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     return parser
 
