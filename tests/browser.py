@@ -38,9 +38,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(db_path: Path, secrets: Path | None = None):
-    """`streamlit run app.py` on a free port against `db_path` (and a secrets file); yields the base URL."""
-    port = free_port()
+def running_app(db_path: Path, secrets: Path | None = None, port: int | None = None):
+    """`streamlit run app.py` on a free port (or `port`) against `db_path` (and a secrets file); yields the URL."""
+    port = port or free_port()
     env = {**os.environ, "LAGESBILD_DB": str(db_path)}
     extra = ["--secrets.files", str(secrets)] if secrets else []
     log = open(db_path.with_suffix(".log"), "w")  # noqa: SIM115 - closed below
