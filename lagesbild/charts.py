@@ -63,6 +63,7 @@ def hour_weekday_heatmap(counts: pd.DataFrame, hidden_label: str = "<5") -> go.F
     figure = go.Figure(go.Heatmap(
         z=grid, x=[f"{h:02d}" for h in range(24)], y=list(WEEKDAYS_SHORT), colorscale="YlOrRd",
         text=text, texttemplate="%{text}", hovertemplate="%{y} kl. %{x}: %{text}<extra></extra>",
+        zmin=0, zmax=max(1.0, float(np.nanmax(grid)) if np.isfinite(grid).any() else 1.0),
         colorbar={"title": "Antal"}))
     figure.update_layout(height=330, margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis_title="Klockslag",
                          yaxis={"autorange": "reversed"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 import string
 from datetime import date
 
@@ -68,13 +69,17 @@ def municipality(name: str) -> str:
 
 
 _ESCAPES = str.maketrans({c: "\\" + c for c in string.punctuation})
+_BARE_LINK = re.compile(r"(?i)(?:[a-z][a-z0-9+.-]*:|www\.|@)")
+ZERO_WIDTH = "\u200b"
 
 
 def plain(text: object) -> str:
     """Text from a file, a link or a form made safe for Streamlit's markdown: every ASCII punctuation mark is
     backslash-escaped (CommonMark allows it for all of them), so `[x](url)`, `![x](url)`, `<b>`, `**`,
     `:red[…]` and `$…$` show as the characters they are and never become a link, an image or markup."""
-    return str(text).translate(_ESCAPES)
+    # GFM also turns bare addresses into links after escapes are read: an invisible zero-width space breaks them.
+    text = _BARE_LINK.sub(lambda m: m.group(0)[:-1] + ZERO_WIDTH + m.group(0)[-1], str(text))
+    return text.translate(_ESCAPES)
 
 
 def plain_html(text: object) -> str:

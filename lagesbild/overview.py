@@ -40,6 +40,7 @@ class Overview:
     sources: pd.DataFrame
     data_range: tuple[date, date] | None
     population: int
+    trend_note: str = ""   # says so when bars are left out because they are small (viewers)
 
 
 def _delta(change: Change | None) -> str | None:
@@ -149,13 +150,16 @@ def monthly_by_group(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Di
 
 def build(con: duckdb.DuckDBPyConnection, filters: Filters, *, today: date, shown: Disclosure) -> Overview:
     """Everything the overview page shows."""
+    monthly = monthly_by_group(con, filters, shown)
     return Overview(
         filters=filters,
         kpis=key_figures(con, filters, shown),
-        trend=charts.monthly_trend(monthly_by_group(con, filters, shown)),
+        trend=charts.monthly_trend(monthly),
         top_areas=top_areas(con, filters, shown),
         interventions=interventions_table(con, today),
         sources=sources_table(con, shown),
         data_range=queries.data_range(con),
         population=queries.population(con),
+        trend_note=("Staplar med färre än 5 händelser i en grupp och månad visas inte."
+                    if monthly["count"].isna().any() else ""),
     )

@@ -46,11 +46,17 @@ def calendar_months(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Dis
     return pd.DataFrame({"month": range(1, 13), "count": counts, "years": years, "average": average})
 
 
-def build(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclosure) -> tuple[go.Figure, go.Figure, go.Figure]:
-    """Hour × weekday, months against last year, and the årshjul for the filters."""
+HIDDEN_NOTE = ("Värden under 5 visas inte för den som inte är inloggad: de är tomma rutor med ”<5” i "
+               "diagrammet över veckodagar, luckor i linjerna och saknade staplar i årshjulet.")
+
+
+def build(con: duckdb.DuckDBPyConnection, filters: Filters,
+          shown: Disclosure) -> tuple[go.Figure, go.Figure, go.Figure, str]:
+    """Hour × weekday, months against last year, the årshjul for the filters, and a note when values are hidden."""
     by_hour = queries.hour_weekday(con, filters)
     by_hour = by_hour.assign(count=shown.frame(by_hour)).drop(columns=["ckey"])
-    return (charts.hour_weekday_heatmap(by_hour, shown.hidden_label),
-            charts.months_against_last_year(_shown_monthly(con, filters, shown),
-                                            _shown_monthly(con, filters.previous_year(), shown)),
-            charts.year_wheel(calendar_months(con, filters, shown)))
+    now, before = _shown_monthly(con, filters, shown), _shown_monthly(con, filters.previous_year(), shown)
+    months = calendar_months(con, filters, shown)
+    hidden = any(frame["count"].isna().any() for frame in (by_hour, now, before, months))
+    return (charts.hour_weekday_heatmap(by_hour, shown.hidden_label), charts.months_against_last_year(now, before),
+            charts.year_wheel(months), HIDDEN_NOTE if hidden else "")

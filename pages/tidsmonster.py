@@ -6,8 +6,10 @@ from lagesbild import ui
 
 st.title("Tidsmönster")
 ui.share_button("tid")
-heat, months, wheel = ui.load_time_patterns(ui.current_filters())
+heat, months, wheel, hidden = ui.load_time_patterns(ui.current_filters())
 ui.protection_notice()
+if hidden:
+    st.caption(hidden)
 st.subheader("Veckodag och klockslag")
 st.caption("Händelser med okänt klockslag ingår inte.")
 st.plotly_chart(heat, key="tid_vecka")

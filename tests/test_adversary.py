@@ -172,7 +172,8 @@ def test_the_year_wheel_and_time_patterns(demo_con):
     filters = Filters(start=date(2021, 1, 1), end=date(2021, 12, 31), areas=("GAM",), categories=("olaga_hot",))
     months = patterns.calendar_months(demo_con, filters, VIEWER)
     assert not months["count"].map(small).any()
-    heat, lines, wheel = patterns.build(demo_con, filters, VIEWER)
+    heat, lines, wheel, note = patterns.build(demo_con, filters, VIEWER)
+    assert note == patterns.HIDDEN_NOTE
     for value in np.asarray(wheel.data[0].r, dtype=float) * months["years"].to_numpy():
         assert not small(value)
     for trace in lines.data:

@@ -76,6 +76,6 @@ def test_area_profile_and_time_pattern_figures(demo_con):
     assert any("per 1 000 invånare" in fact for fact in found.facts)
     assert "Trygghetsvärdar i centrum fredag och lördag kväll" in found.interventions["Insats"].tolist()
     assert "Alkoholservering och krogmiljö" in found.risk_factors["Riskfaktor"].tolist()
-    heat, months, wheel = patterns.build(demo_con, YEAR, VIEWER)
+    heat, months, wheel, _ = patterns.build(demo_con, YEAR, VIEWER)
     assert len(heat.data[0].z) == 7 and len(heat.data[0].z[0]) == 24
     assert len(wheel.data[0].r) == 12 and len(months.data) == 2
