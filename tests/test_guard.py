@@ -169,6 +169,13 @@ def test_lower_case_names_in_a_description_column(demo_con):
     assert (problem.code, problem.row, problem.column) == ("personal_name", 3, "Beskrivning")
 
 
+def test_a_header_holding_a_personal_id_is_refused_without_echoing_it(demo_con):
+    lines = [f"Datum;Brottstyp;Område;Källa;Kontakt {PNR}", "2026-01-01;Stöld;Mjällby;polisen;ja"]
+    problem = refused(demo_con, csv_bytes(lines), "rubrik.csv")
+    assert (problem.code, problem.column) == ("personal_id", "nr 5")
+    never_echoed(problem)
+
+
 # The rejected-rows export ------------------------------------------------------------------------------------------
 
 def test_rejected_rows_of_a_file_refused_for_a_personal_id_are_masked(demo_con):

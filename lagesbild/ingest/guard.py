@@ -239,6 +239,10 @@ def check(table: Table, skip_name_check: set[str] | None = None, known_headers: 
         if header not in (known_headers or set()):
             raise FileRefusedError(Problem(table.file_name, None, header, None, "personal_name"))
     for index, header in enumerate(table.headers):
+        reason = value_reason(header, PLACE)
+        if reason:  # a header is stored too (remembered mappings): name it by position, never by its text
+            raise FileRefusedError(Problem(table.file_name, None, f"nr {index + 1}", None, reason))
+    for index, header in enumerate(table.headers):
         check_column(table.file_name, header, [row[index] if index < len(row) else "" for row in table.rows],
                      table.row_numbers, PLACE if header in places else TEXT)
 
