@@ -1,8 +1,8 @@
 """A viewer (not signed in) walks every page with the links issue 9 found leaking, and reads everything shown.
 
 Any count from 1 to 4 in a key figure, its help text, a table's count column, a chart's bars, lines or heat
-map, a map tooltip or a sentence ("1 händelser med plats") fails the test. The downloads are the same tables
-(checked in tests/test_adversary.py on the core that builds them).
+map, a map tooltip, a sentence ("1 händelser med plats") or a CSV download (every frame the pages hand to
+`exports.excel_csv` is caught on its way) fails the test.
 """
 
 from __future__ import annotations
@@ -96,7 +96,12 @@ def open_link(query: dict) -> AppTest:
 
 
 @pytest.mark.parametrize("query", LINKS, ids=[q["omrade"] for q in LINKS])
-def test_a_viewer_reads_no_small_count_on_any_page(app_env, demo_db, query):
+def test_a_viewer_reads_no_small_count_on_any_page(app_env, demo_db, query, monkeypatch):
+    from lagesbild import exports
+
+    downloads = []
+    real = exports.excel_csv
+    monkeypatch.setattr(exports, "excel_csv", lambda frame: downloads.append(frame.copy()) or real(frame))
     app_env(demo_db)
     ids = intervention_ids(demo_db)
     at = open_link({**query, "lager": "rutor,omraden,insatser,punkter"})
@@ -113,6 +118,10 @@ def test_a_viewer_reads_no_small_count_on_any_page(app_env, demo_db, query):
             for number in ids:
                 at.selectbox(key="uppf_insats").set_value(number).run()
                 problems += [f"{page} #{number}: {leak}" for leak in leaks(at)]
+    assert len(downloads) >= 3, "the map's two CSVs and the ranking's must have been offered"
+    for frame in downloads:
+        for column in COUNT_COLUMNS & set(map(str, frame.columns)):
+            problems += [f"download {column} = {v}" for v in frame[column] if _small(v)]
     assert problems == []
 
 
