@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from lagesbild.ingest.tables import Table, read_csv, read_xlsx
 from lagesbild.ingest.undo import Consequence, UndoRefusedError, consequences, restore_import, undo_import
 from lagesbild.ingest.values import normalise
 
+LOG = logging.getLogger(__name__)
 KINDS = ("incidents", "interventions", "areas", "population")
 TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx"}
 BOUNDARY_SUFFIXES = {".geojson", ".gpkg", ".zip", ".shp"}
@@ -205,10 +207,12 @@ def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
     kind = options.kind or "incidents"
     table: Table | None = None
     store = {"sha256": digest, "imported_by": options.imported_by, "dry_run": options.dry_run}
+    reading = False  # past the caller's choices: from here on only the file's content decides what happens
     try:
         with db.write(con, dry_run=options.dry_run) as cur:
             ctx = load_context(con, today, store_free_text=options.store_free_text)
             added = _save_choices(con, cur, ctx, options.choices, options.imported_by)
+            reading = True
             found = detect_kind(data, file_name)
             if found == "areas" or options.kind == "areas" or found == "json" and police.is_geojson(data):
                 kind = "areas"
@@ -247,6 +251,15 @@ def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
             result.headers = table.headers
             result.mapping = guess_mapping(table.headers, INCIDENT_FIELDS) | (options.mapping or {})
         return result
+    except (RecursionError, MemoryError, OverflowError, ValueError, TypeError, KeyError, IndexError, AttributeError,
+            OSError, duckdb.Error) as exc:
+        if not reading:
+            raise  # a mistake in the options, not in the file
+        # A file no check foresaw: refuse it like any other (the transaction has rolled back), keep the trace
+        # in the log for whoever maintains the import, and never show a traceback to the coordinator.
+        LOG.exception("unexpected error importing %s", file_name)
+        problem = Problem(file_name, None, None, None, "unexpected", type(exc).__name__)
+        return ImportResult(None, "refused", file_name, kind, refusal=problem, problems=[problem])
 
 
 def import_path(con: duckdb.DuckDBPyConnection, path: Path | str, options: ImportOptions | None = None,

@@ -8,10 +8,8 @@ are kept; a file covering the whole country yields just those.
 
 from __future__ import annotations
 
-import io
 import re
 import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,9 +20,10 @@ import pandas as pd
 import shapely
 
 from lagesbild import formatting, geo
-from lagesbild.ingest import guard
+from lagesbild.ingest import archives, guard
 from lagesbild.ingest.columns import POPULATION_FIELDS, guess_mapping, header_key
 from lagesbild.ingest.context import Context
+from lagesbild.ingest.limits import AREA_DISTANCE_M, MAX_AREA_POPULATION
 from lagesbild.ingest.problems import FileRefusedError, Problem
 from lagesbild.ingest.store import (
     ImportResult,
@@ -56,29 +55,12 @@ class PreparedAreas:
     ignored: dict[str, int] = field(default_factory=dict)
 
 
-def _extract(data: bytes, folder: Path, file_name: str) -> None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            for member in archive.infolist():
-                target = (folder / member.filename).resolve()
-                if not str(target).startswith(str(folder.resolve())) or member.is_dir():
-                    continue  # never write outside the folder
-                target.parent.mkdir(parents=True, exist_ok=True)
-                content = archive.read(member)
-                if member.filename.lower().endswith(".zip"):
-                    _extract(content, target.with_suffix(""), file_name)
-                else:
-                    target.write_bytes(content)
-    except zipfile.BadZipFile as exc:
-        raise FileRefusedError(Problem(file_name, None, None, None, "damaged", f"zip: {exc}")) from None
-
-
 def _read_layers(data: bytes, file_name: str) -> list[gpd.GeoDataFrame]:
     suffix = Path(file_name).suffix.lower()
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         if suffix == ".zip":
-            _extract(data, root, file_name)
+            archives.extract(data, root, file_name)
             paths = sorted(root.rglob("*.shp")) + sorted(root.rglob("*.gpkg")) + sorted(root.rglob("*.geojson"))
             if not paths:
                 raise FileRefusedError(Problem(file_name, None, None, None, "unknown_format",
@@ -117,6 +99,42 @@ def _column(frame: pd.DataFrame, candidates: tuple[str, ...]) -> str | None:
     return next((keys[header_key(c)] for c in candidates if header_key(c) in keys), None)
 
 
+def _feature_number(index: pd.Index, label) -> int:
+    """The 1-based position of a feature in its layer, as the coordinator would count them."""
+    return int(index.get_loc(label)) + 1
+
+
+def _check_populations(part: pd.DataFrame, index: pd.Index, column: str | None, file_name: str) -> None:
+    """Refuse a boundary file whose population for an area is negative or implausibly large."""
+    if column is None:
+        return
+    values = part["population"].to_numpy(float)
+    wrong = ~np.isnan(values) & ((values < 0) | ~np.isfinite(values) | (values > MAX_AREA_POPULATION))
+    if wrong.any():
+        label = part.index[np.flatnonzero(wrong)[0]]
+        value = part.at[label, "population"]
+        code = "bad_population" if value < 0 else "implausible_population"
+        raise FileRefusedError(Problem(file_name, _feature_number(index, label), column, str(part.at[label, column]),
+                                       code, formatting.number(value) if np.isfinite(value) else str(value)))
+
+
+def _check_places(part: gpd.GeoDataFrame, index: pd.Index, column: str | None, ctx: Context,
+                  file_name: str) -> None:
+    """Refuse areas whose code names another municipality, or that lie far from the municipality's areas."""
+    for label, code in part["code"].items():
+        if (DESO.match(code) or REGSO.match(code)) and not code.startswith(ctx.municipality_code):
+            raise FileRefusedError(Problem(file_name, _feature_number(index, label), column, code,
+                                           "area_code_elsewhere", code[:4]))
+    if ctx.outline is None:
+        return
+    distance = part.to_crs(geo.SWEREF99TM).distance(ctx.outline)
+    far = distance > AREA_DISTANCE_M
+    if far.any():
+        label = far[far].index[0]
+        raise FileRefusedError(Problem(file_name, _feature_number(index, label), column, part.at[label, "code"],
+                                       "area_far_away", f"{distance[label] / 1000:.0f} km"))
+
+
 def _codes(values: pd.Series) -> pd.Series:
     text = values.astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
     return text.where(~text.str.fullmatch(r"\d{1,3}"), text.str.zfill(4))
@@ -151,6 +169,7 @@ def prepare_areas(data: bytes, file_name: str, ctx: Context, *, crs: str | None 
         population_column = _column(layer, POPULATION_COLUMNS)
         part["population"] = (pd.to_numeric(part[population_column], errors="coerce")
                               if population_column else np.nan)
+        _check_populations(part, layer.index, population_column, file_name)
         version_column = _column(layer, ("version", "indelning"))
         part["version"] = part[version_column].astype(str) if version_column else ""
         for header, stored in ((code_column, "code"), (name_column, "name"), (version_column, "version")):
@@ -162,6 +181,7 @@ def prepare_areas(data: bytes, file_name: str, ctx: Context, *, crs: str | None 
                 raise FileRefusedError(Problem(file_name, None, None, None, "crs_unknown",
                                           "ange koordinatsystem, t.ex. en av SWEREF 99-zonerna"))
             part = part.set_crs(found, allow_override=True)
+        _check_places(part, layer.index, code_column or name_column, ctx, file_name)
         chosen.append(part[["code", "name", "population", "version", "geometry"]].to_crs(geo.WGS84))
     if not chosen:
         detail = formatting.municipality(ctx.municipality_name)
@@ -282,6 +302,9 @@ def prepare_population(table: Table, ctx: Context, year: int | None = None) -> P
             keep &= values.isin(TOTAL_WORDS).to_numpy()
     lookup = ctx.area_lookup()
     problems, rejected, ignored, records = [], set(), {}, []
+    for number, found in table.long_rows or []:
+        problems.append(Problem(name, number, None, None, "long_row", str(found)))
+        rejected.add(number)
     for index in np.flatnonzero(keep):
         raw = frame[mapping["area"]].iloc[index].strip()
         municipality, area = _split_region(raw)
@@ -306,6 +329,11 @@ def prepare_population(table: Table, ctx: Context, year: int | None = None) -> P
                 continue
             if value < 0 or not float(value).is_integer():
                 problems.append(Problem(name, int(numbers[index]), header, text, "bad_population"))
+                rejected.add(int(numbers[index]))
+                continue
+            if value > MAX_AREA_POPULATION:
+                problems.append(Problem(name, int(numbers[index]), header, text, "implausible_population",
+                                        formatting.number(value)))
                 rejected.add(int(numbers[index]))
                 continue
             records.append((int(numbers[index]), int(area_id), when, int(value)))

@@ -18,6 +18,7 @@ import pandas as pd
 from lagesbild.ingest import guard
 from lagesbild.ingest.context import Context
 from lagesbild.ingest.incidents import Prepared, natural_keys
+from lagesbild.ingest.limits import EARLIEST_DATE
 from lagesbild.ingest.problems import FileRefusedError, Problem
 from lagesbild.ingest.values import normalise
 
@@ -47,9 +48,13 @@ def load(data: bytes, file_name: str) -> list[dict]:
         document = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise FileRefusedError(Problem(file_name, None, None, None, "not_text")) from None
+    except RecursionError:  # nesting deeper than the parser's stack: no police file looks like that
+        raise FileRefusedError(Problem(file_name, None, None, None, "too_deep")) from None
     except json.JSONDecodeError as exc:
         raise FileRefusedError(Problem(file_name, exc.lineno, None, None, "damaged",
                                   f"ogiltig JSON vid tecken {exc.colno}")) from None
+    except ValueError as exc:  # e.g. an integer of more than 4 300 digits
+        raise FileRefusedError(Problem(file_name, None, None, None, "damaged", str(exc)[:100])) from None
     if document == []:
         raise FileRefusedError(Problem(file_name, None, None, None, "no_rows"))
     if not looks_like_police(document):
@@ -89,6 +94,35 @@ def municipality_of(event: dict) -> str:
     return str(event.get("name", "")).rsplit(",", 1)[-1].strip()
 
 
+# The JSON types each field may have; null is allowed where the police leave a field out.
+_TEXT = (str,)
+_WHERE_FIELDS = {"location": (dict, type(None)), "location.name": (str, type(None)), "name": (str, type(None))}
+_OTHER_FIELDS = {"id": (str, int, type(None)), "datetime": _TEXT, "type": _TEXT, "summary": (str, type(None)),
+                 "url": (str, type(None)), "location.gps": (str, type(None))}
+_JSON_TYPES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean",
+               type(None): "null"}
+
+
+def _wrong_types(event: dict, fields: dict[str, tuple[type, ...]]) -> list[tuple[str, object]]:
+    """(field, value) of each field whose JSON type is not one the police use."""
+    wrong = []
+    for name, allowed in fields.items():
+        parent, _, child = name.partition(".")
+        value = event.get(parent)
+        if child:
+            if not isinstance(value, dict):
+                continue
+            value = value.get(child)
+        if not isinstance(value, allowed) or isinstance(value, bool):
+            wrong.append((name, value))
+    return wrong
+
+
+def _type_problems(file_name: str, number: int, wrong: list[tuple[str, object]]) -> list[Problem]:
+    return [Problem(file_name, number, name, json.dumps(value, ensure_ascii=False, default=str)[:60], "wrong_type",
+                    _JSON_TYPES.get(type(value), type(value).__name__)) for name, value in wrong]
+
+
 def prepare_police(events: list[dict], ctx: Context, file_name: str) -> Prepared:
     """Events of this municipality as incidents; the rest counted as left out, never silently dropped."""
     if not ctx.municipality_name:
@@ -104,11 +138,21 @@ def prepare_police(events: list[dict], ctx: Context, file_name: str) -> Prepared
             problems.append(Problem(file_name, number, None, str(event)[:40], "unknown_kind", "inte en händelse"))
             rejected.add(number)
             continue
+        wrong = _wrong_types(event, _WHERE_FIELDS)
+        if wrong:
+            problems.extend(_type_problems(file_name, number, wrong))
+            rejected.add(number)
+            continue
         if normalise(municipality_of(event)) != here:
             key = "händelser i andra kommuner"
             ignored[key] = ignored.get(key, 0) + 1
             continue
-        kind = str(event.get("type", "")).strip()
+        wrong = _wrong_types(event, _OTHER_FIELDS)
+        if wrong:
+            problems.extend(_type_problems(file_name, number, wrong))
+            rejected.add(number)
+            continue
+        kind = event["type"].strip()
         category = ctx.categories.get(normalise(kind), -1)
         if category is None:
             key = f"{kind} (utanför lägesbilden)"
@@ -120,13 +164,20 @@ def prepare_police(events: list[dict], ctx: Context, file_name: str) -> Prepared
             rejected.add(number)
             continue
         try:
-            when = incident_time(str(event.get("name", "")), published(str(event.get("datetime", ""))))
-        except ValueError:
-            problems.append(Problem(file_name, number, "datetime", str(event.get("datetime")), "bad_date"))
+            when = incident_time(event.get("name") or "", published(event["datetime"]))
+        except (ValueError, OverflowError):
+            problems.append(Problem(file_name, number, "datetime", event["datetime"], "bad_date"))
+            rejected.add(number)
+            continue
+        if when.date() < EARLIEST_DATE or when.date() > ctx.today:
+            code = "date_too_early" if when.date() < EARLIEST_DATE else "future_date"
+            problems.append(Problem(file_name, number, "datetime", event["datetime"], code,
+                                    EARLIEST_DATE.isoformat()))
             rejected.add(number)
             continue
         records.append({
-            "row": number, "source_id": police, "external_id": str(event.get("id")), "local_time": when,
+            "row": number, "source_id": police, "local_time": when,
+            "external_id": None if event.get("id") is None else str(event["id"]),
             "has_time": True, "category_id": category, "area_id": -1, "lon": np.nan, "lat": np.nan,
             "x": np.nan, "y": np.nan, "precision": "municipality", "risk_mask": np.uint64(0),
             "description": (event.get("summary") or None) if ctx.store_free_text else None,
