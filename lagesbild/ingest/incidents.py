@@ -19,9 +19,10 @@ from lagesbild import formatting, geo
 from lagesbild.ingest import guard
 from lagesbild.ingest.columns import FIELD_LABELS, INCIDENT_FIELDS, guess_mapping, signature
 from lagesbild.ingest.context import Context
+from lagesbild.ingest.limits import EARLIEST_DATE
 from lagesbild.ingest.problems import FileRefusedError, Problem
 from lagesbild.ingest.tables import Table
-from lagesbild.ingest.values import MISSING, classify_pairs, normalise, parse_datetime
+from lagesbild.ingest.values import MISSING, classify_pairs, normalise, parse_datetime, stockholm_times
 
 COORDINATE_PAIRS = (("lon", "lat"), ("east", "north"), ("x", "y"))
 _SPLIT = re.compile(r"\s*[,;|/]\s*")
@@ -76,8 +77,10 @@ def _missing(values: pd.Series) -> np.ndarray:
     return values.str.strip().str.lower().isin(MISSING).to_numpy()
 
 
-def parse_datetimes(dates: pd.Series, times: pd.Series | None) -> tuple[pd.Series, np.ndarray, np.ndarray]:
-    """Local times, whether each has a time of day, and which values could not be read."""
+def parse_datetimes(dates: pd.Series, times: pd.Series | None
+                    ) -> tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray]:
+    """Local times, whether each has a time of day, which values could not be read, and which lie before
+    EARLIEST_DATE (left as NaT: pandas cannot hold the year 1, and no such date is real)."""
     text = dates.str.strip()
     if times is not None:
         clock = times.str.strip().str.replace(".", ":", regex=False)
@@ -92,15 +95,19 @@ def parse_datetimes(dates: pd.Series, times: pd.Series | None) -> tuple[pd.Serie
         if todo.any():
             parsed[todo] = pd.to_datetime(text[todo], format=form, errors="coerce")
     bad = np.zeros(len(text), bool)
+    early = np.zeros(len(text), bool)
     for index in np.flatnonzero(parsed.isna().to_numpy() & ~_missing(dates)):
         try:
             value, known = parse_datetime(text.iloc[index])
-        except ValueError:
+        except (ValueError, OverflowError):
             bad[index] = True
+            continue
+        if value.date() < EARLIEST_DATE:
+            early[index] = True
             continue
         parsed.iloc[index] = value
         has_time[index] = known
-    return parsed, has_time, bad
+    return parsed, has_time, bad, early
 
 
 def _coordinates(frame: pd.DataFrame, mapping: dict[str, str | None]) -> tuple[pd.Series, pd.Series, str] | None:
@@ -149,15 +156,19 @@ def prepare_incidents(table: Table, ctx: Context, mapping: dict[str, str | None]
         short = dict(table.short_rows)
         rows.flag(np.isin(rows.numbers, list(short)), None, None, "short_row",
                   str(min(short.values())))
+    for number, found in table.long_rows or []:
+        rows.flag(rows.numbers == number, None, None, "long_row", str(found))
 
     source_id = _sources(frame, mapping, source, ctx, rows)
-    local, has_time, bad_date = parse_datetimes(frame[mapping["date"]],
+    local, has_time, bad_date, too_early = parse_datetimes(frame[mapping["date"]],
                                                 frame[mapping["time"]] if mapping.get("time") else None)
     date_column = mapping["date"]
     rows.flag(_missing(frame[date_column]), date_column, frame[date_column], "missing_value")
     rows.flag(bad_date, date_column, frame[date_column], "bad_date")
     future = (local > pd.Timestamp(datetime.now())).fillna(False).to_numpy()
     rows.flag(future, date_column, frame[date_column], "future_date")
+    early = (local < pd.Timestamp(EARLIEST_DATE)).fillna(False).to_numpy() | too_early
+    rows.flag(early, date_column, frame[date_column], "date_too_early", EARLIEST_DATE.isoformat())
 
     unknown: dict[str, dict[str, int]] = {}
     category_id, ignored_mask, ignored = _categories(frame[mapping["category"]], ctx, rows, mapping["category"],
@@ -313,20 +324,40 @@ def _places(frame, mapping, ctx: Context, rows: _Rows) -> dict[str, np.ndarray]:
     return {"lon": lon, "lat": lat, "x": x, "y": y, "area_id": area_id, "precision": precision}
 
 
+_ID_SPACE = r"[\s\u00a0\u202f\u2009]+"
+
+
 def natural_keys(frame: pd.DataFrame) -> pd.Series:
-    """source:external id where the file gives one, else a hash of what the row says."""
-    with_id = frame["external_id"].notna()
+    """What makes two rows the same event, whatever the file looked like.
+
+    With an id: `s<source>:<id>`, the id in lower case without spaces ('ABC 17' and ' abc17' are one event).
+    Without: `p:<source>:<minute>:<category>:<place>`, the minute counted from 1970 on the Stockholm wall clock
+    (after the daylight-saving rule), the place the 10 m square of the SWEREF 99 TM point, whatever system the
+    file used, or `a<area id>` for a row without a point. The squares' edges lie on half metres
+    (`floor((x + 2.5) / 10)`), so a point given in whole metres and the same point read back from WGS84 fall in
+    the same square. Migration 0006 computes the same keys in SQL for rows stored before.
+    """
     keys = pd.Series([None] * len(frame), dtype="object")
+    if not len(frame):
+        return keys
+    source = "s" + frame["source_id"].astype("int64").astype(str)
+    external = frame["external_id"].astype("string").str.replace(_ID_SPACE, "", regex=True).str.lower()
+    with_id = (external.notna() & (external != "")).to_numpy(bool)
     if with_id.any():
-        keys[with_id] = (frame.loc[with_id, "source_id"].map(lambda s: f"s{s}") + ":"
-                         + frame.loc[with_id, "external_id"].astype(str))
+        keys[with_id] = (source[with_id] + ":" + external[with_id].astype(str)).to_numpy()
     rest = ~with_id
     if rest.any():
-        part = frame.loc[rest, ["source_id", "local_time", "category_id", "x", "y", "area_id"]].copy()
-        part["x"] = part["x"].round(0)
-        part["y"] = part["y"].round(0)
-        # Two independent 64-bit hashes of what the row says: a 128-bit key, computed in C.
-        first = pd.util.hash_pandas_object(part, index=False, hash_key="lagesbild-key-01")
-        second = pd.util.hash_pandas_object(part, index=False, hash_key="lagesbild-key-02")
-        keys[rest] = ("h:" + first.map("{:016x}".format) + second.map("{:016x}".format)).to_numpy()
+        part = frame.loc[rest]
+        wall = stockholm_times(part["local_time"])[0].tz_localize(None)
+        minute = wall.to_numpy().astype("datetime64[m]").astype(np.int64).astype(str)
+        pointed = (part["precision"].isin(["exact", "street"]) & part["x"].notna()).to_numpy()
+        x = np.floor((part["x"].to_numpy(float) + 2.5) / 10)
+        y = np.floor((part["y"].to_numpy(float) + 2.5) / 10)
+        index = part.index
+        squares = (pd.Series(np.nan_to_num(x).astype(np.int64), index=index).astype(str) + ":"
+                   + pd.Series(np.nan_to_num(y).astype(np.int64), index=index).astype(str))
+        areas = "a" + part["area_id"].astype("int64").astype(str)
+        place = squares.where(pointed, areas)
+        keys[rest] = ("p:" + part["source_id"].astype("int64").astype(str) + ":" + pd.Series(minute, index=index)
+                      + ":" + part["category_id"].astype("int64").astype(str) + ":" + place).to_numpy()
     return keys

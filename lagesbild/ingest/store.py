@@ -16,6 +16,7 @@ import pandas as pd
 from lagesbild import db, geo, vocabulary
 from lagesbild.ingest.incidents import Prepared
 from lagesbild.ingest.problems import Problem
+from lagesbild.ingest.values import stockholm_times
 
 transaction = db.write  # the one door for writes; the name stays for the import modules
 
@@ -40,6 +41,7 @@ class ImportResult:
     headers: list[str] = field(default_factory=list)   # the file's columns (tables), for the mapping step
     mapping: dict[str, str | None] = field(default_factory=dict)
     new_categories: dict[str, str] = field(default_factory=dict)  # label -> code, added with this import
+    times_adjusted: int = 0  # wall-clock times in the daylight-saving gap or fold (see values.stockholm_times)
 
     def refuse_if_rows_rejected(self, on_error: str) -> bool:
         """With on_error 'reject', any rejected row refuses the whole file; True when it did."""
@@ -60,17 +62,20 @@ class ImportResult:
             return (f"{head}: {self.rows_read} rader lästa, {self.rows_stored} "
                     f"{'skulle sparas' if dry else 'sparade'}, "
                     f"{self.rows_duplicate} fanns redan, {self.rows_rejected} med fel, "
-                    f"{self.rows_ignored} utanför lägesbilden.")
+                    f"{self.rows_ignored} utanför lägesbilden." + (
+                    f" {self.times_adjusted} klockslag justerades för sommartid (se hjälpen)."
+                    if self.times_adjusted else ""))
         head = "Dry run" if dry else f"Import {self.import_id}"
         return (f"{head}: {self.rows_read} rows read, {self.rows_stored} {'to store' if dry else 'stored'}, "
                 f"{self.rows_duplicate} already "
-                f"there, {self.rows_rejected} rejected, {self.rows_ignored} left out (outside the picture).")
+                f"there, {self.rows_rejected} rejected, {self.rows_ignored} left out (outside the picture)." + (
+                    f" {self.times_adjusted} clock times adjusted for daylight saving." if self.times_adjusted
+                    else ""))
 
 
 def _incident_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """The stored columns: UTC instant, local calendar fields, grid cells."""
-    local = pd.DatetimeIndex(frame["local_time"])
-    aware = local.tz_localize("Europe/Stockholm", ambiguous=np.zeros(len(local), bool), nonexistent="shift_forward")
+    aware, _ = stockholm_times(frame["local_time"])
     wall = aware.tz_localize(None)
     has_time = frame["has_time"].to_numpy(bool)
     pointed = frame["precision"].isin(["exact", "street"]).to_numpy() & frame["x"].notna().to_numpy()
@@ -115,6 +120,7 @@ def store_incidents(con: duckdb.DuckDBPyConnection, prepared: Prepared, *, sha25
     if result.refuse_if_rows_rejected(on_error):
         return result
     rows = _incident_rows(prepared.frame)
+    result.times_adjusted = stockholm_times(prepared.frame["local_time"])[1]
     with transaction(con, dry_run=dry_run) as cur:
         cur.register("staged", rows)
         fresh = cur.execute(

@@ -12,8 +12,10 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pandas as pd
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
+STOCKHOLM_NAME = "Europe/Stockholm"
+STOCKHOLM = ZoneInfo(STOCKHOLM_NAME)
 MISSING = {"", "..", "-", "–", "—", ".", "n/a", "na", "saknas"}
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]")
 
@@ -94,6 +96,21 @@ def parse_datetime(text: str, time_text: str | None = None) -> tuple[datetime, b
     if not time_part or is_missing(time_part):
         return datetime.combine(day, time(0)), False
     return datetime.combine(day, parse_time(time_part)), True
+
+
+def stockholm_times(local: pd.Series | pd.DatetimeIndex) -> tuple[pd.DatetimeIndex, int]:
+    """Wall-clock times as instants in Europe/Stockholm, and how many had to be adjusted.
+
+    The rule for the two hours a year the wall clock cannot name: a time in the spring gap (2024-03-31 02:30,
+    which never happened) moves forward one hour (03:30 summer time); a time in the autumn fold (2024-10-27
+    02:30, which happened twice) is read as the first one, in summer time. Reports and exports are usually
+    written by people reading a clock, who mostly mean the earlier of two readings.
+    """
+    index = pd.DatetimeIndex(local)
+    aware = index.tz_localize(STOCKHOLM_NAME, ambiguous=np.ones(len(index), bool), nonexistent=pd.Timedelta("1h"))
+    strict = index.tz_localize(STOCKHOLM_NAME, ambiguous="NaT", nonexistent="NaT")
+    adjusted = int((strict.isna() & index.notna()).sum())
+    return aware, adjusted
 
 
 # Coordinates: the reference systems' ranges over Sweden do not overlap, so each pair tells its own system.
