@@ -23,7 +23,7 @@ import shapely
 from shapely.ops import unary_union
 
 from lagesbild import formatting, geo, queries
-from lagesbild.protect import KEY_SPACE, Disclosure, combine_keys, noise
+from lagesbild.protect import KEY_SPACE, Disclosure, combine_keys
 from lagesbild.stats import compare_counts
 
 MIN_EVENTS = 20          # target before + after below this: too few to say anything
@@ -205,8 +205,7 @@ def as_shown(evaluation: Evaluation, shown: Disclosure) -> Evaluation:
     hidden = any(math.isnan(value) for pair in counts.values() for value in pair)
     # The verdict is judged on the moved counts: the shown ones, or where a count is hidden its moved value
     # (neither exact nor shown); with a hidden count no number is printed at all.
-    internal = {place: tuple(int(max(0, exact + int(noise([key])[0]))) if exact else 0
-                             for exact, key in zip(evaluation.counts[place], evaluation.keys[place], strict=True))
+    internal = {place: tuple(int(v) for v in shown.moved(evaluation.counts[place], evaluation.keys[place]))
                 for place in counts}
     item = {"id": evaluation.intervention_id, "name": evaluation.name}
     judged = _judge(item, evaluation.start, evaluation.before, evaluation.after, evaluation.targeted, internal,

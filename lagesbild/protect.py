@@ -87,6 +87,13 @@ class Disclosure:
         moved = exact + noise(np.asarray(keys, dtype=np.int64))
         return np.where(exact <= 0, 0.0, np.where(moved < self.threshold, np.nan, moved))
 
+    def moved(self, counts, keys) -> np.ndarray:
+        """Counts moved by their cell keys but not hidden: for judging a verdict on, never for showing."""
+        exact = np.asarray(counts, dtype=float)
+        if not self.viewer:
+            return exact
+        return np.where(exact <= 0, 0.0, np.maximum(exact + noise(np.asarray(keys, dtype=np.int64)), 0.0))
+
     def count(self, count: float, key: int) -> float:
         """One count as a viewer may see it (NaN when hidden)."""
         return float(self.counts([count], [key])[0])
