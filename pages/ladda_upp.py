@@ -37,9 +37,12 @@ if upload is not None:
     if preview.refusal is not None and preview.refusal.code == "crs_unknown":
         options = replace(options, crs=ui.crs_choice())
         preview = ui.run_import(data, name, options)
-    ui.show_result(preview, data, name)
     if preview.unknown:
-        ui.unknown_values_editor(preview)
+        choices = ui.unknown_values_editor(preview)
+        if choices:  # saved only with the import: the dry run shows their effect, a refusal keeps none
+            options = replace(options, choices=choices)
+            preview = ui.run_import(data, name, options)
+    ui.show_result(preview, data, name)
     if preview.status == "dry-run" and preview.rows_stored and st.button("Importera", type="primary",
                                                                          key="upload_importera"):
         result = ui.run_import(data, name, replace(options, dry_run=False))

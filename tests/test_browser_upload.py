@@ -48,3 +48,52 @@ def test_coordinator_uploads_and_imports_a_csv(demo_db, tmp_path):
         page.get_by_text("trygghetsvardar.csv").last.wait_for(state="attached", timeout=30_000)  # history grid
         page.screenshot(path=str(tmp_path / "ladda_upp.png"), full_page=True)
         assert page.locator("[data-testid=stException]").count() == 0
+
+
+def test_a_double_click_on_undo_undoes_one_import_and_restore_brings_it_back(demo_db, tmp_path):
+    need_chromium()
+    from playwright.sync_api import expect
+
+    from lagesbild import db
+    from lagesbild.ingest import import_bytes
+
+    con = db.connect(demo_db)
+    lines = ["Datum;Tid;Brottstyp;Område;Källa", "2026-10-20;21:40;Skadegörelse;Mjällby;polisen"]
+    assert import_bytes(con, csv_bytes(lines), "mjallby.csv").import_id == 2
+    con.close()
+    with running_app(demo_db, coordinator_secrets(tmp_path)) as url, browser_page(height=1400) as page:
+        sign_in(page, url)
+        page.get_by_role("link", name="Ladda upp data").click()
+        wait_until_idle(page)
+        # Undoing the demo would leave the new incident without its area: the page says so first.
+        page.locator("[data-testid=stSelectbox]").filter(has_text="Ångra en import").click()
+        page.get_by_role("option", name="1: syntetisk demo").click()
+        wait_until_idle(page)
+        page.get_by_text("Om du ångrar import 1: 1 händelse i 1 område förlorar sitt område").wait_for(timeout=30_000)
+        page.locator("[data-testid=stSelectbox]").filter(has_text="Ångra en import").click()
+        page.get_by_role("option", name="2: mjallby.csv").click()
+        wait_until_idle(page)
+        page.get_by_text("Ja, ta bort allt som den importen sparade").click()
+        wait_until_idle(page)
+        page.get_by_role("button", name="Ångra import").dblclick()
+        wait_until_idle(page)
+        page.get_by_text("Import 2 är ångrad").wait_for(timeout=30_000)
+        # The choice and the confirmation reset: the newest import still stored, not confirmed.
+        expect(page.get_by_role("combobox", name="Ångra en import")).to_have_value(
+            "1: syntetisk demo (frö 1083)", timeout=30_000)
+        expect(page.get_by_role("button", name="Ångra import")).to_be_disabled(timeout=30_000)
+        assert page.locator("[data-testid=stException]").count() == 0
+
+        page.locator("[data-testid=stSelectbox]").filter(has_text="Återställ en ångrad import").click()
+        page.get_by_role("option", name="2: mjallby.csv").click()
+        wait_until_idle(page)
+        page.get_by_role("button", name="Återställ import").click()
+        wait_until_idle(page)
+        page.get_by_text("Import 2 är återställd").wait_for(timeout=30_000)
+        page.screenshot(path=str(tmp_path / "angra.png"), full_page=True)
+    con = db.connect(demo_db)
+    try:
+        found = con.execute("SELECT id, status, undone_by, restored_by FROM imports ORDER BY id").fetchall()
+    finally:
+        con.close()
+    assert found == [(1, "stored", None, None), (2, "stored", "anna", "anna")]

@@ -6,18 +6,21 @@ from dataclasses import replace
 
 import streamlit as st
 
-from lagesbild import exports, queries
+from lagesbild import exports, formatting, queries
 from lagesbild.ingest import (
+    NEW_CATEGORY,
     ImportOptions,
     ImportResult,
-    add_alias,
-    add_category,
+    UndoRefusedError,
+    consequences,
     import_bytes,
     read_table,
+    restore_import,
     undo_import,
 )
 from lagesbild.ingest.columns import FIELD_LABELS, INCIDENT_FIELDS
-from lagesbild.ui.state import connection, settings
+from lagesbild.ui.signin import signed_in_name
+from lagesbild.ui.state import connection, flash, settings, show_flash
 
 NO_COLUMN = "— ingen —"
 KIND_LABELS = {None: "Avgör automatiskt", "incidents": "Händelser", "areas": "Områdesgränser",
@@ -38,30 +41,34 @@ def mapping_editor(headers: list[str], mapping: dict[str, str | None]) -> dict[s
     return chosen
 
 
-def unknown_values_editor(result: ImportResult) -> None:
-    """Map unknown categories and risk factors onto existing ones, or leave such rows out, on purpose."""
+def unknown_values_editor(result: ImportResult) -> dict[str, dict[str, str | None]]:
+    """Map unknown categories and risk factors onto existing ones, or leave such rows out; returns the choices.
+
+    Nothing is saved here: the choices go into the import's options, show in the dry run at once, and are
+    saved with the import itself (a dry run or a refused file keeps none of them).
+    """
     con = connection()
+    choices: dict[str, dict[str, str | None]] = {}
     for kind, values in result.unknown.items():
         table = "categories" if kind == "category" else "risk_factors"
         vocabulary = dict(queries.rows(con, "SELECT code, label FROM " + table + " ORDER BY label COLLATE sv"))
         label = "kategorier" if kind == "category" else "riskfaktorer"
         st.markdown(f"**Okända {label}** – koppla dem till befintliga innan du importerar:")
-        choices = {}
+        chosen: dict[str, str | None] = {}
         for number, (value, count) in enumerate(sorted(values.items(), key=lambda item: -item[1])):
-            options = ["", *vocabulary, *(["-", "+"] if kind == "category" else [])]
-            names = {"": "Välj …", "-": "Lämna utanför lägesbilden", "+": f"Lägg till ”{value}” som ny kategori",
+            options = ["", *vocabulary, *(["-", NEW_CATEGORY] if kind == "category" else ["-"])]
+            names = {"": "Välj …", "-": "Lämna utanför lägesbilden", NEW_CATEGORY: f"Lägg till ”{value}” som ny kategori",
                      **vocabulary}
-            choices[value] = st.selectbox(f"{value} ({count} rader)", options, format_func=names.get,
-                                          key=f"upload_koppla_{kind}_{number}")
-        if st.button(f"Spara kopplingar för {label}", key=f"upload_spara_{kind}"):
-            who = st.session_state.get("inloggning", {}).get("username", "samordnare")
-            for value, code in choices.items():
-                if code == "+":
-                    add_category(con, value, who)
-                elif code:
-                    add_alias(con, kind, value, None if code == "-" else code, who)
-            st.success("Kopplingarna är sparade och gäller även nästa fil.")
-            st.rerun()
+            picked = st.selectbox(f"{value} ({count} rader)", options, format_func=names.get,
+                                  key=f"upload_koppla_{kind}_{number}")
+            if picked:
+                chosen[value] = None if picked == "-" else picked
+        if chosen:
+            choices[kind] = chosen
+    if choices:
+        st.caption("Kopplingarna syns i provläsningen nedan. De sparas när du importerar filen och gäller då "
+                   "även nästa fil.")
+    return choices
 
 
 LOCAL_ZONES = {f"EPSG:{3006 + n}": f"SWEREF 99 {name}" for n, name in enumerate(
@@ -108,25 +115,77 @@ def show_result(result: ImportResult, data: bytes, file_name: str) -> None:
                            key=f"upload_ladda_ner_fel_{result.status}")
 
 
+TABLE_LABELS = {"incidents": "händelser", "incident_risk_factors": "kopplingar till riskfaktorer",
+                "areas": "områden", "area_population": "befolkningsuppgifter", "interventions": "insatser",
+                "intervention_areas": "insatsers områden", "intervention_risk_factors": "insatsers riskfaktorer",
+                "intervention_categories": "insatsers kategorier"}
+UNDO_KEYS = ("upload_angra", "upload_aterstall")  # every widget key of the undo and restore panels starts so
+ROUND = "upload_historik_varv"  # counts undos and restores in this session: the selectors' keys change with it
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{formatting.number(n)} {TABLE_LABELS.get(t, t)}" for t, n in counts.items() if n) or "inget"
+
+
+def _done(message: str) -> None:
+    """After an undo or a restore: forget the choice and the confirmation, show the news after a rerun."""
+    for key in [k for k in st.session_state if str(k).startswith(UNDO_KEYS)]:
+        del st.session_state[key]
+    # New keys, not only cleared ones: the browser keeps showing a selector's old text when its options change.
+    st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
+    flash(message)
+    st.rerun()
+
+
+def _key(name: str) -> str:
+    """A selector's key in this round of the history (the first round keeps the plain name)."""
+    number = st.session_state.get(ROUND, 0)
+    return f"{name}_{number}" if number else name
+
+
+def _keep_valid(key: str, options: list, fallback) -> None:
+    if key in st.session_state and st.session_state[key] not in options:
+        st.session_state[key] = fallback
+
+
 def import_history() -> None:
-    """Every import, with undo for the coordinator."""
+    """Every import, with undo (saying first what it means for later data) and restore for the coordinator."""
     con = connection()
+    show_flash()
     history = queries.imports_table(con)
     st.dataframe(history, hide_index=True, width="stretch")
-    stored = history[history["Status"] == "sparad"]["Nr"].tolist()
-    if not stored:
-        return
-    chosen = st.selectbox("Ångra en import", stored, key="upload_angra_nr",
-                          format_func=lambda n: f"{n}: " + history.loc[history["Nr"] == n, "Fil"].iloc[0])
-    confirmed = st.checkbox("Ja, ta bort allt som den importen sparade", key="upload_angra_bekrafta")
-    if st.button("Ångra import", disabled=not confirmed, key="upload_angra"):
-        who = st.session_state.get("inloggning", {}).get("username", "samordnare")
-        try:
-            removed = undo_import(con, int(chosen), undone_by=who)
-        except Exception as exc:  # noqa: BLE001 - the reason is shown to the coordinator
-            st.error(getattr(exc, "problem", None).reason("sv") if hasattr(exc, "problem") else str(exc))
-            return
-        st.success(f"Import {chosen} är ångrad: " + ", ".join(f"{n} {t}" for t, n in removed.items()) + ".")
+    files = dict(zip(history["Nr"], history["Fil"], strict=True))
+    stored = history[history["Status"] == queries.STATUS_LABELS["stored"]]["Nr"].tolist()
+    # A choice left over from before a change (the browser sends it back) must not point at another import.
+    _keep_valid(_key("upload_angra_nr"), stored, stored[0] if stored else None)
+    if stored:
+        chosen = int(st.selectbox("Ångra en import", stored, key=_key("upload_angra_nr"),
+                                  format_func=lambda n: f"{n}: {files[n]}"))
+        warnings = consequences(con, chosen)
+        if warnings:
+            st.warning("Om du ångrar import " + str(chosen) + ": " + "; ".join(w.sv for w in warnings)
+                       + ". Importen går att återställa efteråt.")
+        # The confirmation belongs to one import: choosing another asks again.
+        confirmed = st.checkbox("Ja, ta bort allt som den importen sparade", key=f"upload_angra_bekrafta_{chosen}")
+        if st.button("Ångra import", disabled=not confirmed, key="upload_angra") and confirmed:
+            try:
+                removed = undo_import(con, chosen, undone_by=signed_in_name())
+            except UndoRefusedError as exc:
+                st.error(exc.sv)
+                return
+            _done(f"Import {chosen} är ångrad: {_counts(removed)} borttagna. Den kan återställas nedan.")
+    undone = history[history["Status"] == queries.STATUS_LABELS["undone"]]["Nr"].tolist()
+    _keep_valid(_key("upload_aterstall_nr"), undone, None)
+    if undone:
+        chosen = st.selectbox("Återställ en ångrad import", undone, index=None, placeholder="Välj …",
+                              key=_key("upload_aterstall_nr"), format_func=lambda n: f"{n}: {files[n]}")
+        if st.button("Återställ import", disabled=chosen is None, key="upload_aterstall") and chosen is not None:
+            try:
+                restored = restore_import(con, int(chosen), restored_by=signed_in_name())
+            except UndoRefusedError as exc:
+                st.error(exc.sv)
+                return
+            _done(f"Import {chosen} är återställd: {_counts(restored)} tillbaka.")
 
 
 def source_codes() -> dict[str, str]:

@@ -1,0 +1,93 @@
+"""AppTests of the upload page's history: undo cannot hit the wrong import, warnings come first, restore works."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from lagesbild import db
+from lagesbild.ingest import import_bytes
+from tests.ingest_helpers import csv_bytes
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+TIMEOUT = 60
+COORDINATOR = {"username": "anna", "role": "coordinator"}
+LINES = ["Datum;Tid;Brottstyp;Område;Källa", "2026-03-05;21:40;Skadegörelse;Mjällby;polisen",
+         "2026-03-06;22:40;Klotter;Mjällby;polisen"]
+
+
+def with_a_second_import(path: Path) -> None:
+    con = db.connect(path)
+    try:
+        assert import_bytes(con, csv_bytes(LINES), "mjallby.csv").import_id == 2
+    finally:
+        con.close()
+
+
+def upload_page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["inloggning"] = COORDINATOR
+    at.run()
+    at.switch_page("pages/ladda_upp.py")
+    at.run()
+    assert not at.exception
+    return at
+
+
+def statuses(at: AppTest) -> dict[int, str]:
+    history = at.dataframe[0].value
+    return dict(zip(history["Nr"], history["Status"], strict=True))
+
+
+def status_in_db(path: Path) -> dict[int, tuple]:
+    con = db.connect(path)
+    try:
+        return {n: (s, by) for n, s, by in con.execute("SELECT id, status, undone_by FROM imports").fetchall()}
+    finally:
+        con.close()
+
+
+def test_undo_resets_the_choice_and_the_confirmation_and_shows_the_history_at_once(app_env, demo_db):
+    with_a_second_import(demo_db)
+    app_env(demo_db)
+    at = upload_page()
+    assert at.selectbox(key="upload_angra_nr").value == 2
+    at.checkbox(key="upload_angra_bekrafta_2").check().run()
+    at.button(key="upload_angra").click().run()
+
+    assert not at.exception
+    assert statuses(at) == {2: "ångrad", 1: "sparad"}  # at once, not after a reload
+    assert any("Import 2 är ångrad" in m.value and "2 händelser" in m.value for m in at.success)
+    assert at.selectbox(key="upload_angra_nr_1").value == 1  # a new selector, not the old one cleared
+    assert not at.checkbox(key="upload_angra_bekrafta_1").value  # a new choice asks again
+    assert at.button(key="upload_angra").disabled
+    assert status_in_db(demo_db) == {1: ("stored", None), 2: ("undone", "anna")}  # signed-in name in the trail
+
+
+def test_the_warning_comes_before_undoing_areas_that_later_incidents_use(app_env, demo_db):
+    with_a_second_import(demo_db)
+    app_env(demo_db)
+    at = upload_page()
+    at.selectbox(key="upload_angra_nr").select(1).run()
+    warnings = [w.value for w in at.warning]
+    assert any("Om du ångrar import 1: 2 händelser i 1 område förlorar sitt område" in w for w in warnings), warnings
+    assert not at.checkbox(key="upload_angra_bekrafta_1").value
+
+
+def test_an_undone_import_is_restored_from_the_history(app_env, demo_db):
+    with_a_second_import(demo_db)
+    app_env(demo_db)
+    at = upload_page()
+    at.checkbox(key="upload_angra_bekrafta_2").check().run()
+    at.button(key="upload_angra").click().run()
+    assert at.selectbox(key="upload_aterstall_nr_1").value is None
+    assert at.button(key="upload_aterstall").disabled
+    at.selectbox(key="upload_aterstall_nr_1").select(2).run()
+    at.button(key="upload_aterstall").click().run()
+
+    assert not at.exception
+    assert statuses(at) == {2: "sparad", 1: "sparad"}
+    assert any("Import 2 är återställd" in m.value and "2 händelser" in m.value for m in at.success)
+
