@@ -176,6 +176,30 @@ def test_a_header_holding_a_personal_id_is_refused_without_echoing_it(demo_con):
     never_echoed(problem)
 
 
+def test_a_file_name_holding_a_personal_id_or_a_name_is_refused(demo_con):
+    lines = [INCIDENTS_HEADER, "2026-01-01;Stöld;Mjällby;polisen;ja"]
+    problem = refused(demo_con, csv_bytes(lines), f"anmälan {PNR}.csv")
+    assert problem.code == "personal_id_in_file_name" and "Filnamnet" in problem.message("sv")
+    never_echoed(problem)
+    problem = refused(demo_con, csv_bytes(lines), "anna_svensson.csv")
+    assert problem.code == "personal_name_in_file_name" and "svensson" not in problem.message("sv").lower()
+
+
+def test_a_division_named_after_a_person_is_refused(demo_con):
+    problem = refused(demo_con, boundary("Testområde"), "områden.geojson", division="Anna Svenssons områden 811218-9876")
+    assert (problem.code, problem.column) == ("personal_id", "indelning")
+    never_echoed(problem)
+
+
+def test_compact_timestamps_are_not_taken_for_personal_ids():
+    stamps = [f"202603{day:02d}{hour:02d}{minute:02d}" for day in range(1, 29) for hour in (8, 21) for minute in (5, 40)]
+    lookalikes = [s for s in stamps if guard.personal_ids_in(s)]
+    assert lookalikes  # one in ten passes the check digit
+    assert guard.column_problem("tider.csv", "Tid", stamps, list(range(2, len(stamps) + 2))) is None
+    hidden = stamps[:20] + [PNR]  # a real number among them is still found
+    assert guard.column_problem("tider.csv", "Tid", hidden, list(range(2, 23))).code == "personal_id"
+
+
 # The rejected-rows export ------------------------------------------------------------------------------------------
 
 def test_rejected_rows_of_a_file_refused_for_a_personal_id_are_masked(demo_con):

@@ -209,6 +209,7 @@ def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
     store = {"sha256": digest, "imported_by": options.imported_by, "dry_run": options.dry_run}
     reading = False  # past the caller's choices: from here on only the file's content decides what happens
     try:
+        guard.check_file_name(file_name)
         with db.write(con, dry_run=options.dry_run) as cur:
             ctx = load_context(con, today, store_free_text=options.store_free_text)
             added = _save_choices(con, cur, ctx, options.choices, options.imported_by)

@@ -147,6 +147,7 @@ def prepare_areas(data: bytes, file_name: str, ctx: Context, *, crs: str | None 
         raise FileRefusedError(Problem(file_name, None, None, None, "empty_file"))
     if not ctx.municipality_code:
         raise FileRefusedError(Problem(file_name, None, None, None, "no_municipality"))
+    guard.check_option(file_name, "indelning", division)
     chosen, read, seen = [], 0, set()
     for layer in _read_layers(data, file_name):
         read += len(layer)

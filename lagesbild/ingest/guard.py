@@ -202,6 +202,28 @@ def looks_like_names(values: pd.Series) -> bool:
     return first.isin(FIRST_NAMES).mean() >= 0.2
 
 
+_STAMP = re.compile(r"((?:19|20)[0-9]{2})([0-9]{2})([0-9]{2})[ T]?([0-9]{2})([0-9]{2})([0-9]{2})?")
+
+
+def _is_timestamp(value: str) -> bool:
+    """Whether a value is a compact date and time such as 202603052140 (which can pass for a personnummer)."""
+    match = _STAMP.fullmatch(value.strip())
+    if not match:
+        return False
+    year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return hour < 24 and minute < 60 and second < 60
+
+
+def _timestamp_column(distinct: list[str]) -> bool:
+    """Whether a column holds compact timestamps: nine in ten of its values are such (then those are skipped)."""
+    present = [v for v in distinct if v.strip()][:2000]
+    return len(present) >= 3 and sum(map(_is_timestamp, present)) >= 0.9 * len(present)
+
+
 def column_problem(file_name: str, header: str, values: Sequence[object], row_numbers: Sequence[int],
                    mode: str = TEXT) -> Problem | None:
     """The first personal data in one column, as a Problem that names file, row and column but not the value."""
@@ -209,7 +231,10 @@ def column_problem(file_name: str, header: str, values: Sequence[object], row_nu
     first_row: dict[str, int] = {}
     for position, value in enumerate(column):  # each distinct value once: categories and areas repeat a lot
         first_row.setdefault(value, position)
+    stamps = _timestamp_column(list(first_row))
     for value, position in first_row.items():
+        if stamps and _is_timestamp(value):
+            continue
         reason = value_reason(value, mode)
         if reason:
             return Problem(file_name, int(row_numbers[position]), header, None, reason)
@@ -262,6 +287,21 @@ def check_records(file_name: str, records: Sequence[dict], fields: dict[str, str
             reason = value_reason(value, mode)
             if reason:
                 raise FileRefusedError(Problem(file_name, number, key, None, reason))
+
+
+def check_file_name(file_name: str) -> None:
+    """Refuse a file whose name holds personal data (file names are stored with every import)."""
+    reason = value_reason(re.sub(r"[_.]+", " ", file_name), PLACE)
+    if reason:
+        shown = mask(file_name) if reason == "personal_id" else "*" + (re.search(r"\.\w+$", file_name) or [""])[0]
+        raise FileRefusedError(Problem(shown, None, None, None, reason + "_in_file_name"))
+
+
+def check_option(file_name: str, label: str, text: str | None) -> None:
+    """Refuse an import whose typed option (a division's name) holds personal data; `label` names the option."""
+    reason = value_reason(text, TEXT)
+    if reason:
+        raise FileRefusedError(Problem(file_name, None, label, None, reason))
 
 
 FORM_REASONS = {
