@@ -200,6 +200,8 @@ def read_session(key: bytes, token: str, accounts: Mapping[str, Account], *, now
                  revoked: Revocations | None = None) -> Session | None:
     """The session in `token` if its signature, expiry, account and password fingerprint hold, else None."""
     now = time.time() if now is None else now
+    if not isinstance(token, str):
+        return None
     body, _, signature = token.partition(".")
     if not body or not hmac.compare_digest(signature.encode(), _sign(key, body).encode()):
         return None

@@ -268,3 +268,53 @@ def test_readme_states_the_rules_the_code_applies():
                  f"refused for {throttle.BASE_DELAY} seconds", f"at most {throttle.MAX_DELAY // 60} minutes",
                  f"{throttle.FORGET_AFTER // 3600} hours without a failure", "/oauth2callback"):
         assert fact in " ".join(section.split()), fact
+
+
+PANEL_APP = """
+from lagesbild.ui.signin import sign_in_panel
+sign_in_panel()
+"""
+
+
+def _panel(tmp_path, accounts: dict):
+    from streamlit.testing.v1 import AppTest
+
+    script = tmp_path / "panel.py"
+    script.write_text(PANEL_APP, encoding="utf-8")
+    at = AppTest.from_file(str(script), default_timeout=30)
+    at.secrets["accounts"] = accounts
+    at.secrets["local"] = {"cookie_secret": "c" * 32}
+    at.run()
+    return at
+
+
+def _submit(at, username: str, password: str) -> None:
+    at.text_input(key="inloggning_namn").input(username)
+    at.text_input(key="inloggning_losen").input(password)
+    next(b for b in at.button if b.label == "Logga in").click()
+    at.run()
+    assert not at.exception
+
+
+def test_panel_tells_the_owner_of_a_weak_hash_to_ask_for_a_new_one(tmp_path, caplog):
+    weak = auth.hash_password("rätt", iterations=310_000)
+    at = _panel(tmp_path, {"anna": {"role": "coordinator", "password_hash": weak}})
+    assert "local account 'anna' cannot sign in" in caplog.text
+    _submit(at, "anna", "rätt")
+    assert "hash-password" in at.error[0].value
+    assert not any("Inloggad som" in c.value for c in at.caption)
+    _submit(at, "anna", "fel")
+    assert at.error[0].value == "Fel användarnamn eller lösenord."
+
+
+def test_panel_signs_in_and_queues_the_cookie(tmp_path):
+    at = _panel(tmp_path, {"anna": {"role": "staff", "password_hash": ANNA_HASH}})
+    _submit(at, "anna", "a")
+    assert at.session_state["inloggning"] == {"username": "anna", "role": "staff"}
+    assert any(c.value == "Inloggad som anna (personal)." for c in at.caption)
+    scripts = [h.proto.body for h in at.get("html")]
+    assert len(scripts) == 1 and f"{auth.COOKIE_NAME}=" in scripts[0] and "Max-Age=28" in scripts[0]
+    next(b for b in at.button if b.label == "Logga ut").click()
+    at.run()
+    assert "inloggning" not in at.session_state
+    assert [h.proto.body for h in at.get("html")] != scripts and "Max-Age=0" in at.get("html")[0].proto.body

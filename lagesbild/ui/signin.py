@@ -63,7 +63,7 @@ def _restore_from_cookie() -> None:
         return
     state[_COOKIE_READ] = True
     token = st.context.cookies.get(auth.COOKIE_NAME)
-    if not token:
+    if not isinstance(token, str) or not token:  # no cookie (or no real browser, as under AppTest)
         return
     config = _secrets()
     key = auth.session_key(config)
