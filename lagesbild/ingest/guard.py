@@ -61,7 +61,7 @@ FIRST_NAMES = {
 WORDLIKE_NAMES = {"per", "jan", "hans", "mats", "karl", "axel", "maj", "vera", "leo", "linnea", "frida", "ali"}
 SURNAMES = {
     "ali", "mohammed", "mohamed", "ahmed", "hassan", "hussein", "nguyen", "wallin", "nordin", "lundin", "lind",
-    "berg", "holm", "ek", "blom", "falk", "strand", "björk", "engström", "sjöberg", "öberg", "åberg",
+    "berg", "holm", "ek", "blom", "falk", "björk", "engström", "sjöberg", "öberg", "åberg",
     "eklund", "nyström", "wikström", "hedlund", "mårtensson", "löfgren", "nowak", "kowalski", "ibrahim", "omar",
     "yusuf", "abdi", "said", "hussain", "khan", "jovanović", "jovanovic", "nilsdotter", "svensdotter",
 }
@@ -70,7 +70,8 @@ _SURNAME_ENDINGS = ("sson", "son", "berg", "ström", "strom", "lund", "qvist", "
 NOT_SURNAMES = {"person", "personal", "garnison", "stockholm", "bornholm", "helsingborg", "göteborg", "isberg",
                 "unison", "rason"}
 _PLACE_WORDS = re.compile(r"(gatan|gata|vägen|väg|torget|torg|platsen|plats|parken|park|skolan|skola|gården|"
-                          r"gård|stigen|backen|backe|hallen|huset|stranden|strand|hamnen|hamn|allén|allé|leden)$")
+                          r"gård|stigen|backen|backe|hallen|huset|stranden|strand|hamnen|hamn|allén|allé|leden|"
+                          r"kyrkan|kyrka|kapellet|kapell|badet|bad|centrum|hus)$")
 _ID_HINT = re.compile(r"\d{6}\D{0,3}\d{4}|\d\d\s\d\d\s\d\d")  # what every written form has: a cheap first look
 _LETTERS = re.compile(r"[^\W\d_]+")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?")
