@@ -1,7 +1,7 @@
 """The limits an uploaded file must keep, declared once: each with its value and why it is what it is.
 
 A file past a limit is refused with a reason naming the limit (see `problems.REASONS`), so memory and time
-stay bounded whatever arrives, and the README's "Gränser vid import" table is derived from `LIMITS`.
+stay bounded whatever arrives. `LIMITS` lists each with the reason for its value.
 """
 
 from __future__ import annotations

@@ -63,13 +63,15 @@ class ImportResult:
                     f"{'skulle sparas' if dry else 'sparade'}, "
                     f"{self.rows_duplicate} fanns redan, {self.rows_rejected} med fel, "
                     f"{self.rows_ignored} utanför lägesbilden." + (
-                    f" {self.times_adjusted} klockslag justerades för sommartid (se hjälpen)."
+                    f" {self.times_adjusted} klockslag justerades för sommartid (en tid som inte finns flyttades"
+                    " fram en timme, en tid som finns två gånger lästes som den första)."
                     if self.times_adjusted else ""))
         head = "Dry run" if dry else f"Import {self.import_id}"
         return (f"{head}: {self.rows_read} rows read, {self.rows_stored} {'to store' if dry else 'stored'}, "
                 f"{self.rows_duplicate} already "
                 f"there, {self.rows_rejected} rejected, {self.rows_ignored} left out (outside the picture)." + (
-                    f" {self.times_adjusted} clock times adjusted for daylight saving." if self.times_adjusted
+                    f" {self.times_adjusted} clock times adjusted for daylight saving (a time that does not exist"
+                    " moved forward one hour, a time that exists twice read as the first)." if self.times_adjusted
                     else ""))
 
 
