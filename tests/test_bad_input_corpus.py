@@ -362,3 +362,13 @@ def test_migration_0006_gives_stored_rows_the_keys_an_import_gives(demo_con):
     sql = (Path(__file__).resolve().parents[1] / "lagesbild" / "migrations" / "0006_event_keys.sql").read_text()
     demo_con.execute(sql)
     assert demo_con.execute(query, imports).fetchall() == keys
+
+
+def test_the_readme_lists_every_import_limit():
+    from pathlib import Path
+
+    from lagesbild.ingest.limits import LIMITS
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for limit in LIMITS:
+        assert f"| `{limit.name}` |" in readme, limit.name

@@ -118,3 +118,4 @@ def test_the_readme_states_the_parameters_in_force():
     assert moved in readme and shares in readme
     assert protect.VIEWER_NOTICE.split(":")[0] in readme
     assert f"±{protect.LARGEST_CHANGE}" in readme
+
