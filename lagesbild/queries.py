@@ -38,9 +38,8 @@ def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:
-    """A number that changes whenever data change (imports, undo, edits): part of every cache key."""
-    return rows(con, "SELECT coalesce((SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'data_version'), 0)"
-                     " + (SELECT coalesce(max(id), 0) FROM imports) * 1000000")[0][0]
+    """The write counter in `meta`: `db.write` moves it with every commit, and every UI cache key holds it."""
+    return rows(con, "SELECT coalesce((SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'data_version'), 0)")[0][0]
 
 
 def data_range(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:

@@ -42,7 +42,7 @@ def connection() -> duckdb.DuckDBPyConnection:
 
 
 def data_version() -> int:
-    """The latest import id: part of every cache key below."""
+    """The data version (moved by every write): part of every cache key, so a write makes them stale at once."""
     return queries.data_version(connection())
 
 
