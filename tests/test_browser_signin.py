@@ -8,6 +8,7 @@ the repository's `.streamlit/secrets.toml` is never read or written.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -101,8 +102,29 @@ def sidebar(page):
     return page.locator("[data-testid=stSidebar]")
 
 
-def test_oidc_sign_in_lasts_through_a_reload_and_signs_out(demo_db, tmp_path):
+WATCH_RUN = """() => {
+    const node = document.querySelector('[data-test-script-state]');
+    window.__lagesbildRan = false;
+    new MutationObserver((records) => {
+        if (records.some((r) => r.oldValue === 'running') || node.dataset.testScriptState === 'running') {
+            window.__lagesbildRan = true;
+        }
+    }).observe(node, {attributeOldValue: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def click_and_wait_for_run(page, button) -> None:
+    """Click, then wait until the app has run the script for it and is idle again (the same text may stay)."""
+    page.evaluate(WATCH_RUN)
+    button.click()
+    page.wait_for_function("window.__lagesbildRan === true", timeout=30_000)
+    wait_until_idle(page)
+
+
+def test_oidc_sign_in_lasts_through_a_reload_and_signs_out(demo_db, tmp_path, monkeypatch):
     need_chromium()
+    for name in ("NO_PROXY", "no_proxy"):  # provider metadata over loopback, never a proxy
+        monkeypatch.setenv(name, "127.0.0.1,localhost")
     anna = {"sub": "anna", "email": "anna.svensson@kommun.se", "name": "Anna Svensson"}
     port = free_port()
     with oidc_provider(tmp_path, anna) as provider, \
@@ -190,14 +212,15 @@ def test_local_sign_in_is_throttled_after_five_failures(demo_db, tmp_path):
         for attempt in range(auth.Throttle.ACCOUNT_FREE):
             panel.get_by_label("Användarnamn").fill("anna")
             panel.get_by_label("Lösenord").fill(f"fel {attempt}")
-            panel.get_by_role("button", name="Logga in").click()
-            wait_until_idle(page)
+            click_and_wait_for_run(page, panel.get_by_role("button", name="Logga in"))
             panel.get_by_text("Fel användarnamn eller lösenord.").wait_for(timeout=30_000)
+            locked = panel.get_by_text("Försök igen om").count() == 1
+            assert locked == (attempt == auth.Throttle.ACCOUNT_FREE - 1)
         panel.get_by_text("Försök igen om 30 sekunder").wait_for(timeout=30_000)
 
         panel.get_by_label("Lösenord").fill("hemligt")  # the right password, during the lock
-        panel.get_by_role("button", name="Logga in").click()
-        wait_until_idle(page)
-        panel.get_by_text("För många misslyckade inloggningar. Försök igen om").wait_for(timeout=30_000)
+        click_and_wait_for_run(page, panel.get_by_role("button", name="Logga in"))
+        refused = panel.get_by_text(re.compile("^För många misslyckade inloggningar. Försök igen om"))
+        refused.wait_for(timeout=30_000)
         assert panel.get_by_text("Inloggad som").count() == 0
         assert session_cookie(page) is None
