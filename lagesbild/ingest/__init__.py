@@ -245,6 +245,10 @@ def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
                 raise db.Rollback
             result.new_categories = added
         return result
+    except guard.PersonalDataError as personal:
+        # A category or alias chosen for this import holds personal data: nothing of the import is saved.
+        problem = Problem(file_name, None, None, None, personal.code)
+        return ImportResult(None, "refused", file_name, kind, refusal=problem, problems=[problem])
     except FileRefusedError as refused:
         result = ImportResult(None, "refused", file_name, kind, refusal=refused.problem,
                               problems=[refused.problem, *refused.related])

@@ -59,7 +59,7 @@ def unknown_values_editor(result: ImportResult) -> dict[str, dict[str, str | Non
             options = ["", *vocabulary, *(["-", NEW_CATEGORY] if kind == "category" else ["-"])]
             names = {"": "Välj …", "-": "Lämna utanför lägesbilden", NEW_CATEGORY: f"Lägg till ”{value}” som ny kategori",
                      **vocabulary}
-            picked = st.selectbox(f"{value} ({count} rader)", options, format_func=names.get,
+            picked = st.selectbox(f"{formatting.plain(value)} ({count} rader)", options, format_func=names.get,
                                   key=f"upload_koppla_{kind}_{number}")
             if picked:
                 chosen[value] = None if picked == "-" else picked
@@ -93,13 +93,13 @@ def run_import(data: bytes, file_name: str, options: ImportOptions) -> ImportRes
 def show_result(result: ImportResult, data: bytes, file_name: str) -> None:
     """Counts, left-out rows, problems and a download of the rejected rows."""
     if result.status == "refused":
-        st.error(result.summary("sv"))
+        st.error(formatting.plain(result.summary("sv")))
     elif result.status == "dry-run":
-        st.info(result.summary("sv") + " Inget har sparats ännu.")
+        st.info(formatting.plain(result.summary("sv") + " Inget har sparats ännu."))
     else:
-        st.success(result.summary("sv"))
+        st.success(formatting.plain(result.summary("sv")))
     if result.ignored:
-        st.caption("Utanför lägesbilden: " + "; ".join(f"{n} × {r}" for r, n in result.ignored.items()))
+        st.caption(formatting.plain("Utanför lägesbilden: " + "; ".join(f"{n} × {r}" for r, n in result.ignored.items())))
     rows = [p for p in result.problems if p.row is not None]
     if rows:
         st.dataframe(
@@ -163,15 +163,15 @@ def import_history() -> None:
                                   format_func=lambda n: f"{n}: {files[n]}"))
         warnings = consequences(con, chosen)
         if warnings:
-            st.warning("Om du ångrar import " + str(chosen) + ": " + "; ".join(w.sv for w in warnings)
-                       + ". Importen går att återställa efteråt.")
+            st.warning(formatting.plain("Om du ångrar import " + str(chosen) + ": " + "; ".join(w.sv for w in warnings)
+                                        + ". Importen går att återställa efteråt."))
         # The confirmation belongs to one import: choosing another asks again.
         confirmed = st.checkbox("Ja, ta bort allt som den importen sparade", key=f"upload_angra_bekrafta_{chosen}")
         if st.button("Ångra import", disabled=not confirmed, key="upload_angra") and confirmed:
             try:
                 removed = undo_import(con, chosen, undone_by=signed_in_name())
             except UndoRefusedError as exc:
-                st.error(exc.sv)
+                st.error(formatting.plain(exc.sv))
                 return
             _done(f"Import {chosen} är ångrad: {_counts(removed)} borttagna. Den kan återställas nedan.")
     undone = history[history["Status"] == queries.STATUS_LABELS["undone"]]["Nr"].tolist()
@@ -183,7 +183,7 @@ def import_history() -> None:
             try:
                 restored = restore_import(con, int(chosen), restored_by=signed_in_name())
             except UndoRefusedError as exc:
-                st.error(exc.sv)
+                st.error(formatting.plain(exc.sv))
                 return
             _done(f"Import {chosen} är återställd: {_counts(restored)} tillbaka.")
 
