@@ -71,7 +71,7 @@ def test_the_warning_comes_before_undoing_areas_that_later_incidents_use(app_env
     app_env(demo_db)
     at = upload_page()
     at.selectbox(key="upload_angra_nr").select(1).run()
-    warnings = [w.value for w in at.warning]
+    warnings = [shown_text(w.value) for w in at.warning]
     assert any("Om du ångrar import 1: 2 händelser i 1 område förlorar sitt område" in w for w in warnings), warnings
     assert not at.checkbox(key="upload_angra_bekrafta_1").value
 
@@ -91,3 +91,11 @@ def test_an_undone_import_is_restored_from_the_history(app_env, demo_db):
     assert statuses(at) == {2: "sparad", 1: "sparad"}
     assert any("Import 2 är återställd" in m.value and "2 händelser" in m.value for m in at.success)
 
+
+def shown_text(markdown: str) -> str:
+    """What a markdown source escaped by `formatting.plain` shows on screen."""
+    import re
+
+    from lagesbild.formatting import ZERO_WIDTH
+
+    return re.sub(r"\\(.)", r"\1", markdown).replace(ZERO_WIDTH, "")
