@@ -69,7 +69,7 @@ def municipality(name: str) -> str:
 
 
 _ESCAPES = str.maketrans({c: "\\" + c for c in string.punctuation})
-_BARE_LINK = re.compile(r"(?i)(?:[a-z][a-z0-9+.-]*:|www\.|@)")
+_BARE_LINK = re.compile(r"(?i)(?:\b(?:https?|ftp|mailto|xmpp):|\bwww\.|@)")  # what GFM links without brackets
 ZERO_WIDTH = "\u200b"
 
 

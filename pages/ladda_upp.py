@@ -23,7 +23,7 @@ if upload is not None:
                               format_func=lambda c: ui.source_codes().get(c, "Ingen vald"), key="upload_kalla")
     strict = right.radio("Rader med fel", ["skip", "reject"], key="upload_vid_fel", format_func={
         "skip": "Spara de giltiga raderna", "reject": "Avvisa hela filen"}.get)
-    options = ImportOptions(kind=kind, source=source or None, on_error=strict,
+    options = ImportOptions(kind=None if kind == "auto" else kind, source=source or None, on_error=strict,
                             imported_by=ui.signed_in_name(), dry_run=True)
     preview = ui.run_import(data, name, options)
     if preview.headers:

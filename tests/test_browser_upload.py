@@ -97,3 +97,35 @@ def test_a_double_click_on_undo_undoes_one_import_and_restore_brings_it_back(dem
     finally:
         con.close()
     assert found == [(1, "stored", None, None), (2, "stored", "anna", "anna")]
+
+
+def test_bad_files_get_a_swedish_reason_and_never_the_error_box(demo_db, tmp_path):
+    """Files that once gave tracebacks or Streamlit's generic English error box on this page."""
+    need_chromium()
+    import json
+
+    files = {
+        "polis_plats_text.json": (json.dumps([{"id": 1, "datetime": "2026-10-20 21:40:00 +02:00",
+                                               "name": "20 oktober 21.40, Skadegörelse, Sölvesborg",
+                                               "summary": "Fönster krossat.", "type": "Skadegörelse",
+                                               "location": "Sölvesborg"}]).encode(),
+                                  "Provläsning: 1 rader lästa, 0 skulle sparas"),
+        "djup.json": (b"[" * 100_000 + b"]" * 100_000, "nästlad i för många nivåer"),
+        "dubbel_rubrik.csv": (csv_bytes(["Datum;Tid;Händelsetyp;Datum", "2026-10-20;21:40;Klotter;2026-10-20"]),
+                              "Rubriken finns två gånger"),
+        "lang_rad.csv": (csv_bytes(["Datum;Tid;Händelsetyp;Område;Källa",
+                                    "2026-10-20;21:40;Klotter;SBG-C;Polisen;extra;mer"]),
+                         "Provläsning: 1 rader lästa, 0 skulle sparas"),  # the row is named in the table
+    }
+    with running_app(demo_db, coordinator_secrets(tmp_path)) as url, browser_page(height=1400) as page:
+        sign_in(page, url)
+        page.get_by_role("link", name="Ladda upp data").click()
+        wait_until_idle(page)
+        for name, (data, expected) in files.items():
+            path = tmp_path / name
+            path.write_bytes(data)
+            page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(path))
+            wait_until_idle(page)
+            page.get_by_text(expected).first.wait_for(timeout=30_000)
+            assert page.locator("[data-testid=stException]").count() == 0, name
+            assert page.get_by_text("Choose an option").count() == 0, name

@@ -23,7 +23,8 @@ from lagesbild.ui.signin import signed_in_name
 from lagesbild.ui.state import connection, flash, settings, show_flash
 
 NO_COLUMN = "— ingen —"
-KIND_LABELS = {None: "Avgör automatiskt", "incidents": "Händelser", "areas": "Områdesgränser",
+# "auto", not None: a selectbox whose chosen option is None shows Streamlit's English "Choose an option".
+KIND_LABELS = {"auto": "Avgör automatiskt", "incidents": "Händelser", "areas": "Områdesgränser",
                "population": "Befolkning per område"}
 
 
