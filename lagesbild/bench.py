@@ -239,6 +239,10 @@ def run(incidents: int = 1_000_000, repeat: int = 5, path: Path | None = None, r
 
         map_view = View(filters=filters)
         map_ms, shown = _timed(lambda: maps.build(con, map_view, Disclosure(viewer=True)), repeat)
+        staff_map_ms, _ = _timed(lambda: maps.build(con, map_view, Disclosure(viewer=False)), repeat)
+        # What protection costs: the map's grid query with the cell keys summed, against the same query without.
+        keyed_ms, _ = _timed(lambda: queries.grid_cells(con, filters, 250), repeat)
+        plain_ms, _ = _timed(lambda: grid_duckdb(con, filters), repeat)
         from lagesbild import hotspots, priorities
 
         year = Filters(start=filters.start, end=filters.end)
@@ -266,6 +270,14 @@ def run(incidents: int = 1_000_000, repeat: int = 5, path: Path | None = None, r
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "queries": results,
         "map_build_ms": round(map_ms, 2),
+        "protection": {
+            "map_build_viewer_ms": round(map_ms, 2),
+            "map_build_staff_ms": round(staff_map_ms, 2),
+            "viewer_to_staff": round(map_ms / staff_map_ms, 2) if staff_map_ms else None,
+            "grid_with_cell_keys_ms": round(keyed_ms, 2),
+            "grid_without_ms": round(plain_ms, 2),
+            "with_to_without": round(keyed_ms / plain_ms, 2) if plain_ms else None,
+        },
         "map_payload_kb": round(shown.payload_bytes / 1024, 1),
         "hotspots_ms": round(hot_ms, 1),
         "ranking_ms": round(rank_ms, 1),
