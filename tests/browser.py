@@ -38,32 +38,23 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(db_path: Path, secrets: Path | None = None, port: int | None = None):
-    """`streamlit run app.py` on a free port (or `port`) against `db_path` (and a secrets file); yields the URL."""
-    port = port or free_port()
-    env = {**os.environ, "LAGESBILD_DB": str(db_path)}
-    extra = ["--secrets.files", str(secrets)] if secrets else []
-    log = open(db_path.with_suffix(".log"), "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         *extra],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
+def serving(command: list[str], health_url: str, log_path: Path, what: str, seconds: float = 60, **popen):
+    """Start a server process, wait until `health_url` answers 200, yield, then stop it (killed if it lingers)."""
+    log = open(log_path, "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, **popen)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + seconds
         while True:
             try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as answer:
+                with urllib.request.urlopen(health_url, timeout=2) as answer:
                     if answer.status == 200:
                         break
             except OSError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the app did not start: " + db_path.with_suffix(".log").read_text())
+                raise RuntimeError(f"{what} did not start: " + log_path.read_text())
             time.sleep(0.3)
-        yield url
+        yield
     finally:
         process.terminate()
         try:
@@ -71,6 +62,20 @@ def running_app(db_path: Path, secrets: Path | None = None, port: int | None = N
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@contextmanager
+def running_app(db_path: Path, secrets: Path | None = None, port: int | None = None):
+    """`streamlit run app.py` on a free port (or `port`) against `db_path` (and a secrets file); yields the URL."""
+    port = port or free_port()
+    env = {**os.environ, "LAGESBILD_DB": str(db_path)}
+    extra = ["--secrets.files", str(secrets)] if secrets else []
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               *extra]
+    with serving(command, url + "/_stcore/health", db_path.with_suffix(".log"), "the app", cwd=ROOT, env=env):
+        yield url
 
 
 @contextmanager

@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from lagesbild import auth
-from tests.browser import browser_page, free_port, need_chromium, running_app, sign_in, wait_until_idle
+from tests.browser import (
+    browser_page,
+    free_port,
+    need_chromium,
+    running_app,
+    serving,
+    sign_in,
+    wait_until_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -34,31 +40,11 @@ def oidc_provider(tmp_path: Path, *users: dict):
         pytest.fail(f"{executable} not found: install requirements-dev.txt")
     port = free_port()
     claims = [arg for user in users for arg in ("--user-claims", json.dumps(user))]
-    log_path = tmp_path / "oidc.log"
-    log = open(log_path, "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen([str(executable), "--port", str(port), "--host", "127.0.0.1", *claims],
-                               stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/.well-known/openid-configuration", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the OIDC provider did not start: " + log_path.read_text())
-            time.sleep(0.2)
+    command = [str(executable), "--port", str(port), "--host", "127.0.0.1", *claims]
+    with serving(command, url + "/.well-known/openid-configuration", tmp_path / "oidc.log", "the OIDC provider",
+                 seconds=30):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 def write_secrets(path: Path, text: str) -> Path:
