@@ -129,6 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
     _filter_options(prio)
     prio.add_argument("--format", choices=["json", "csv"], default="json")
 
+    repeat = commands.add_parser("concentration", help="repeat places: share of incidents at the top 1 %% and "
+                                                      "5 %% of squares, against chance")
+    _db_option(repeat)
+    _filter_options(repeat)
+    repeat.add_argument("--format", choices=["json", "csv"], default="json")
+
     hot = commands.add_parser("hotspots", help="Gi* hot and cold squares (FDR-corrected) for the filters")
     _db_option(hot)
     _filter_options(hot)
@@ -431,6 +437,27 @@ def cmd_priorities(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_concentration(args: argparse.Namespace) -> int:
+    import csv
+
+    from lagesbild import concentration
+
+    con = _open(_db_path(args))
+    try:
+        found = concentration.analyse(con, _filters(args, con))
+    finally:
+        con.close()
+    records = concentration.export_records(found)
+    if args.format == "json":
+        print(json.dumps({"square_m": found.size, "squares": found.squares, "without_place": found.without_place,
+                          "categories": records}, ensure_ascii=False))
+    else:
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]) if records else ["category_code"])
+        writer.writeheader()
+        writer.writerows(records)
+    return EXIT_OK
+
+
 def cmd_hotspots(args: argparse.Namespace) -> int:
     from lagesbild import hotspots
 
@@ -489,7 +516,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"evaluate": cmd_evaluate, "priorities": cmd_priorities, "hotspots": cmd_hotspots, "hash-password": cmd_hash_password, "demo": cmd_demo, "info": cmd_info, "bench": cmd_bench, "init": cmd_init, "import": cmd_import,
+COMMANDS = {"concentration": cmd_concentration, "evaluate": cmd_evaluate, "priorities": cmd_priorities, "hotspots": cmd_hotspots, "hash-password": cmd_hash_password, "demo": cmd_demo, "info": cmd_info, "bench": cmd_bench, "init": cmd_init, "import": cmd_import,
             "imports": cmd_imports, "undo": cmd_undo, "restore": cmd_restore}
 
 

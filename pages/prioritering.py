@@ -33,3 +33,6 @@ else:
                "Ny = het nu men inte föregående period; ihållande = het båda; avtagande = het bara förut.")
     st.pydeck_chart(ui.hotspot_deck(found, ranking.table), height=480, key="prio_karta")
     st.dataframe(ui.hotspot_table(found), hide_index=True, width="stretch")
+
+st.subheader("Upprepade platser")
+ui.concentration_section(filters)
