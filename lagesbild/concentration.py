@@ -45,7 +45,8 @@ COLUMNS = ("Kategori", "Händelser med plats", "Andel på topp 1 % av rutorna", 
 class Concentration:
     """Concentration per category (first row: all categories) and what was left out."""
 
-    table: pd.DataFrame        # code, category, located, key, top1, top5, chance1, chance5, half, chance_half
+    table: pd.DataFrame        # code, category, located, key, top1, top5, chance1, chance5, half, chance_half,
+                               # top1_count, top1_key, top5_count, top5_key
     squares: int               # squares in the denominator
     without_place: int         # filtered incidents without a square (left out)
     without_place_key: int     # their cell key (lagesbild.protect)
@@ -85,45 +86,73 @@ def chance(incidents: int, squares: int) -> tuple[float, float, float]:
     return tuple(float(v) for v in found.mean(axis=0))
 
 
+def _tops(counts: np.ndarray, keys: np.ndarray, squares: int) -> dict:
+    """The incidents in the top 1 % and 5 % of squares with their cell keys, so viewers get moved shares."""
+    order = np.argsort(-counts, kind="stable")
+    found = {}
+    for name, share in zip(("top1", "top5"), TOP, strict=True):
+        chosen = order[:top_squares(share, squares)]
+        found[name + "_count"] = int(counts[chosen].sum())
+        found[name + "_key"] = combine_keys(keys[chosen])
+    return found
+
+
 def analyse(con: duckdb.DuckDBPyConnection, filters: Filters) -> Concentration:
     """The concentration of the filtered incidents with a place, per category and for all together."""
     where, params = filters.where()
     cells = queries.frame(con, _CELLS + where + " GROUP BY ALL", params)
     count, key = queries.rows(con, _WITHOUT + where, params)[0]
-    # A square with incidents whose centre lies just outside the areas still counts as the municipality's.
-    squares = len(set(hotspots.universe(con, SIZE)["cell"].astype("int64")) | set(cells["cell"].astype("int64")))
+    # Fixed by the areas alone, so that the denominator says nothing about the filtered incidents; without
+    # areas, the squares with incidents are all there is to count.
+    squares = len(hotspots.universe(con, SIZE)) or int(cells["cell"].nunique())
     records = []
-    groups = [(None, ALL, cells.groupby("cell")["count"].sum().to_numpy(), cells)]
+    together = cells.groupby("cell").agg(count=("count", "sum"), ckey=("ckey", "sum")).reset_index()
+    groups = [(None, ALL, together)]
     for (code, label), part in cells.groupby(["code", "label"], sort=False):
-        groups.append((code, label, part["count"].to_numpy(), part))
-    for code, label, counts, part in groups:
+        groups.append((code, label, part))
+    for code, label, part in groups:
+        counts = part["count"].to_numpy()
         located = int(counts.sum())
         top1, top5, half = measure(counts, squares)
         chance1, chance5, chance_half = chance(located, squares)
         records.append({"code": code, "category": label, "located": located, "key": combine_keys(part["ckey"]),
                         "top1": top1, "top5": top5, "chance1": chance1, "chance5": chance5, "half": half,
-                        "chance_half": chance_half})
+                        "chance_half": chance_half, **_tops(counts, part["ckey"].to_numpy(), squares)})
     table = pd.DataFrame(records, columns=["code", "category", "located", "key", "top1", "top5", "chance1",
-                                           "chance5", "half", "chance_half"])
+                                           "chance5", "half", "chance_half", "top1_count", "top1_key",
+                                           "top5_count", "top5_key"])
     if len(table) > 1:
         rest = table.iloc[1:].sort_values(["located", "category"], ascending=[False, True])
         table = pd.concat([table.iloc[:1], rest], ignore_index=True)
     return Concentration(table, squares, int(count), int(key))
 
 
-def _percent(value: float) -> float:
-    return round(100.0 * value, 1)
+def _as_shown(row, shown: Disclosure, squares: int) -> tuple[float, list[float] | None]:
+    """A row's shown count and its shares (top 1 %, top 5 %, chance at 5 %, squares with half, chance of that),
+    or None where a viewer may not see them. For viewers the shares come from moved counts and the chance from
+    the moved total: an exact share or an exact chance expectation would pin the exact count down."""
+    count = shown.count(row.located, row.key)
+    if row.located <= 0 or math.isnan(count) or (shown.viewer and count < MIN_SHOWN):
+        return count, None
+    if not shown.viewer:
+        return count, [row.top1, row.top5, row.chance5, row.half, row.chance_half]
+    total = float(shown.moved([row.located], [row.key])[0])
+    tops = [min(1.0, float(shown.moved([c], [k])[0]) / total)
+            for c, k in ((row.top1_count, row.top1_key), (row.top5_count, row.top5_key))]
+    _, chance5, chance_half = chance(int(total), squares)
+    return count, [*tops, chance5, row.half, chance_half]
 
 
 def display_table(found: Concentration, shown: Disclosure) -> pd.DataFrame:
     """A Swedish table, shares in percent; for viewers protected counts and '–' where a count is hidden or small."""
-    located = shown.counts(found.table["located"], found.table["key"])
-    rows = []
-    for row, count in zip(found.table.itertuples(), located, strict=True):
-        visible = not math.isnan(count) and (count >= MIN_SHOWN or not shown.viewer) and row.located > 0
-        values = [_percent(v) if visible else WITHHELD for v in (row.top1, row.top5, row.chance5, row.half)]
+    rows, order = [], []
+    for position, row in enumerate(found.table.itertuples()):
+        count, shares = _as_shown(row, shown, found.squares)
+        values = [round(100.0 * v, 1) for v in shares[:4]] if shares else [WITHHELD] * 4
         rows.append([row.category, int(count) if not math.isnan(count) else shown.hidden_label, *values])
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+        # ordered by the count as shown: an order by exact counts would tell a viewer which way the noise went
+        order.append((position > 0, -(0.0 if math.isnan(count) else count), row.category))
+    return pd.DataFrame([rows[i] for i in sorted(range(len(rows)), key=order.__getitem__)], columns=list(COLUMNS))
 
 
 def notes(found: Concentration, shown: Disclosure) -> list[str]:
@@ -136,11 +165,10 @@ def notes(found: Concentration, shown: Disclosure) -> list[str]:
         left_out = shown.text(shown.count(found.without_place, found.without_place_key))
         said.append(f"{left_out} händelser utan plats (bara område eller kommun) är inte med.")
     if not found.table.empty:
-        first = found.table.iloc[0]
-        count = shown.count(first["located"], first["key"])
-        if not math.isnan(count) and (count >= MIN_SHOWN or not shown.viewer) and first["located"] > 0:
-            said.append(f"Hälften av händelserna sker på {formatting.number(100 * first['half'], 1)} % av rutorna "
-                        f"(slumpen skulle ge {formatting.number(100 * first['chance_half'], 1)} %).")
+        _, shares = _as_shown(next(found.table.itertuples()), shown, found.squares)
+        if shares:
+            said.append(f"Hälften av händelserna sker på {formatting.number(100 * shares[3], 1)} % av rutorna "
+                        f"(slumpen skulle ge {formatting.number(100 * shares[4], 1)} %).")
     if shown.viewer:
         said.append(f"Andelar visas inte (”{WITHHELD}”) för kategorier med färre än {MIN_SHOWN} händelser med "
                     "plats: andelar av små tal avslöjar talen.")
