@@ -34,5 +34,8 @@ else:
     st.pydeck_chart(ui.hotspot_deck(found, ranking.table), height=480, key="prio_karta")
     st.dataframe(ui.hotspot_table(found), hide_index=True, width="stretch")
 
+st.subheader("Framväxande hot spots")
+ui.emerging_section(filters)
+
 st.subheader("Upprepade platser")
 ui.concentration_section(filters)

@@ -6,6 +6,7 @@ the data version, so that an import invalidates stale results. Pages use `ui.<na
 """
 
 from lagesbild.ui.concentration_view import *  # noqa: F403
+from lagesbild.ui.emerging_view import *  # noqa: F403
 from lagesbild.ui.interventions import *  # noqa: F403
 from lagesbild.ui.loaders import *  # noqa: F403
 from lagesbild.ui.sidebar import *  # noqa: F403

@@ -1,0 +1,48 @@
+"""UI glue for emerging hot spots (`lagesbild.emerging`): a cached loader and the section the Prioritering page draws."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lagesbild import emerging, exports
+from lagesbild.filters import Filters
+from lagesbild.ui.loaders import disclosure
+from lagesbild.ui.state import connection, data_version
+
+__all__ = ["load_emerging", "emerging_section"]
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner="Räknar framväxande hot spots …")
+def _emerging(filters: Filters, version: int) -> emerging.EmergingHotSpots:
+    return emerging.analyse(connection(), filters)
+
+
+def load_emerging(filters: Filters) -> emerging.EmergingHotSpots:
+    """Emerging hot spots for the filters, cached per filters and data version (display tables are built per role)."""
+    return _emerging(filters, data_version())
+
+
+def emerging_section(filters: Filters) -> None:
+    """The 'Framväxande hot spots' section (under the page's subheader): patterns per square over time, a table per pattern and a small map."""
+    found = load_emerging(filters)
+    if found.message:
+        st.info(found.message)
+        return
+    st.caption(f"Perioden delas i {found.slices}. I varje tidsperiod prövas varje {found.size} m-ruta med sina "
+               "åtta grannrutor exakt mot en jämn fördelning över kommunens yta (binomialtest, korrigerat för många "
+               "samtidiga test, FDR 5 %); trenden är ett Mann–Kendall-test. Het betyder het mot ytan, inte mot "
+               "befolkningen: där många bor sker fler händelser. Mönstren följer Esris Emerging Hot Spot Analysis.")
+    for note in found.notes:
+        st.warning(note)
+    counted = emerging.summary(found)
+    if counted.empty:
+        st.info("Ingen ruta visar något mönster av hot spots under perioden.")
+        return
+    st.dataframe(counted, hide_index=True, width="stretch",
+                 column_config={"Förklaring": st.column_config.TextColumn(width="large")})
+    st.pydeck_chart(emerging.deck(found), height=380, key="prio_framvaxande_karta")
+    table = emerging.square_table(found, disclosure())
+    with st.expander(f"Rutorna med mönster ({len(table)})"):
+        st.dataframe(table, hide_index=True, width="stretch")
+        st.download_button("Ladda ner rutorna (CSV för Excel)", exports.excel_csv(table),
+                           "framvaxande_hot_spots.csv", "text/csv", key="prio_framvaxande_export")
