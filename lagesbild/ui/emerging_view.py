@@ -41,6 +41,11 @@ def emerging_section(filters: Filters) -> None:
     st.dataframe(counted, hide_index=True, width="stretch",
                  column_config={"Förklaring": st.column_config.TextColumn(width="large")})
     st.pydeck_chart(emerging.deck(found), height=380, key="prio_framvaxande_karta")
+    present = [code for code in emerging.PATTERNS if (found.patterned["pattern"] == code).any()]
+    st.html("<div style=\"font-size:0.85rem\">" + "".join(  # our own names and colours only, no uploaded text
+        f'<span style="display:inline-block;margin-right:10px"><span style="display:inline-block;width:14px;'
+        f'height:14px;background:rgb{emerging.COLOURS[code]};border:1px solid #888;vertical-align:middle">'
+        f"</span> {emerging.name(code)}</span>" for code in present) + "</div>")
     table = emerging.square_table(found, disclosure())
     with st.expander(f"Rutorna med mönster ({len(table)})"):
         st.dataframe(table, hide_index=True, width="stretch")
