@@ -266,6 +266,20 @@ def cell_table(cells: pd.DataFrame, hidden: pd.Series, label: str, size: int) ->
 HOT_COLOURS = {("hot", 0.99): [178, 24, 43], ("hot", 0.95): [239, 138, 98], ("hot", 0.9): [253, 219, 199],
                ("cold", 0.99): [33, 102, 172], ("cold", 0.95): [103, 169, 207], ("cold", 0.9): [209, 229, 240]}
 KIND_LABELS = {"hot": "het", "cold": "kall"}
+CLUSTER_LINE = [103, 0, 13, 255]  # dark red
+
+
+def _cluster_rows(clusters: list[dict]) -> list[dict]:
+    """PolygonLayer rows for the hot-spot clusters (outer ring and holes, lon/lat), one per polygon part."""
+    rows = []
+    for cluster in clusters:
+        geometry = cluster["geometry"]
+        parts = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+        squares = cluster["squares"]
+        tip = (f"<b>Hot spot {cluster['cluster']}</b><br/>{squares} {'ruta' if squares == 1 else 'rutor'} "
+               f"i ett sammanhang ({int(round(cluster['level'] * 100))} %)<br/>{cluster['trend'] or 'som förut'}")
+        rows.extend({"polygon": rings, "tooltip": tip} for rings in parts)
+    return rows
 
 
 def hotspot_deck(found, shapes: pd.DataFrame, ranking: pd.DataFrame | None = None) -> pdk.Deck:
@@ -292,6 +306,12 @@ def hotspot_deck(found, shapes: pd.DataFrame, ranking: pd.DataFrame | None = Non
         pdk.Layer("GridCellLayer", data, id="hotspots", get_position="position", get_fill_color="fill",
                   cell_size=found.size, extruded=False, pickable=True),
     ]
+    clusters = _cluster_rows(found.clusters)
+    if clusters:
+        # One outline per hot neighbourhood: touching hot squares read as one place, not as a scatter of squares.
+        layers.append(pdk.Layer("PolygonLayer", clusters, id="kluster", get_polygon="polygon", filled=False,
+                                stroked=True, get_line_color=CLUSTER_LINE, line_width_min_pixels=2.5,
+                                pickable=True))
     lat, lon, zoom = DEFAULT_CENTRE
     return pdk.Deck(layers=layers, initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom),
                     map_provider="carto", map_style="light", tooltip={"html": "{tooltip}"})
@@ -300,7 +320,7 @@ def hotspot_deck(found, shapes: pd.DataFrame, ranking: pd.DataFrame | None = Non
 def hotspot_table(found, shown: Disclosure) -> pd.DataFrame:
     """Hot and cold squares, strongest first. Viewers get the class, not the z score: z is computed from exact
     counts, and a precise score next to the grid would let a small count be worked back."""
-    significant = found.cells[found.cells["kind"] != ""].sort_values("z", ascending=False)
+    significant = found.cells[found.cells["kind"] != ""].sort_values(["level", "z"], ascending=False)
     table = pd.DataFrame({
         "Ruta (SCB)": [str(c) for c in significant["cell"]],
         "Typ": significant["kind"].map(KIND_LABELS),
