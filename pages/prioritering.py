@@ -16,8 +16,10 @@ ui.protection_notice()
 for note in ranking.notes:
     st.info(note)
 table = priorities.display_table(ranking, ui.disclosure())
-st.dataframe(table, hide_index=True, width="stretch", column_config={"Varför": st.column_config.TextColumn(
-    width="large")})
+st.dataframe(table, hide_index=True, width="stretch", column_config={
+    "Poäng": st.column_config.Column(help=priorities.SCORE_HELP),
+    "Varför": st.column_config.TextColumn(width="large")})
+st.caption(priorities.SCORE_HELP)
 st.download_button("Ladda ner rangordningen (CSV för Excel)", exports.excel_csv(table), "prioritering.csv",
                    "text/csv", key="prio_export")
 for row in table.head(3).itertuples():
@@ -29,9 +31,8 @@ if found.message:
     located = ui.disclosure().count(found.incidents, found.key)
     st.warning(f"Hot spots: {found.message} ({ui.disclosure().text(located)} händelser med plats).")
 else:
-    st.caption(f"Rutor ({found.size} m) där fler händelser samlas än slumpen förklarar (exakt test av varje ruta "
-               f"med grannar, rättat för många samtidiga test). {found.baseline} Ny = het nu men inte föregående "
-               "period; ihållande = het båda; avtagande = het bara förut.")
+    st.caption(f"Getis-Ord Gi* på {found.size} m-rutor, korrigerat för många samtidiga test (FDR). "
+               "Ny = het nu men inte föregående period; ihållande = het båda; avtagande = het bara förut.")
     st.pydeck_chart(ui.hotspot_deck(found, ranking.table), height=480, key="prio_karta")
     st.dataframe(ui.hotspot_table(found), hide_index=True, width="stretch")
 

@@ -165,7 +165,8 @@ def test_priorities_page_pages_prioritering(app_env, demo_db):
     assert not at.exception
     assert at.title[0].value == "Prioritering"
     ranking = at.dataframe[0].value
-    assert list(ranking.columns) == ["Rang", "Område", "Poäng", "Händelser", "Skadeviktat per 1 000 inv.", "Varför"]
+    assert list(ranking.columns) == ["Rang", "Område", "Poäng", "Händelser", "Skadeviktat per 1 000 inv.",
+                                     "Utjämnat per 1 000 inv.", "Mot året innan", "Mot föregående period", "Varför"]
     assert ranking["Rang"].tolist()[:3] == [1, 2, 3]
     at.slider(key="prio_vikt_coverage").set_value(0.0).run()
     assert not at.exception
