@@ -31,8 +31,9 @@ if found.message:
     located = ui.disclosure().count(found.incidents, found.key)
     st.warning(f"Hot spots: {found.message} ({ui.disclosure().text(located)} händelser med plats).")
 else:
-    st.caption(f"Getis-Ord Gi* på {found.size} m-rutor, korrigerat för många samtidiga test (FDR). "
-               "Ny = het nu men inte föregående period; ihållande = het båda; avtagande = het bara förut.")
+    st.caption(f"Rutor ({found.size} m) där fler händelser samlas än slumpen förklarar (exakt test av varje ruta "
+               f"med grannar, rättat för många samtidiga test). {found.baseline} Ny = het nu men inte föregående "
+               "period; ihållande = het båda; avtagande = het bara förut.")
     st.pydeck_chart(ui.hotspot_deck(found, ranking.table), height=480, key="prio_karta")
     st.dataframe(ui.hotspot_table(found), hide_index=True, width="stretch")
 
