@@ -257,7 +257,7 @@ def _levels(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _year_covered(con: duckdb.DuckDBPyConnection, start) -> bool:
+def _data_reach_back(con: duckdb.DuckDBPyConnection, start) -> bool:
     """True when the data reach back to the month of `start` (a period before the data is a gap, not calm)."""
     found = queries.data_range(con)
     return found is not None and found[0].replace(day=1) <= start
@@ -322,9 +322,10 @@ def rank(con: duckdb.DuckDBPyConnection, filters: Filters, weights: Weights | No
     frame["lift_label"] = frame["code"].map(strongest["label"]).astype(object).where(lambda s: s.notna(), "")
 
     year_before = filters.previous_year()
-    previous_changes = [shown.change(c, b) if _year_covered(con, filters.previous_period().start) else None
+    previous_covered = _data_reach_back(con, filters.previous_period().start)
+    previous_changes = [shown.change(c, b) if previous_covered else None
                         for c, b in zip(frame["count"], frame["before"], strict=True)]
-    if _year_covered(con, year_before.start):
+    if _data_reach_back(con, year_before.start):
         exposure = filters.days / year_before.days
         changes = [shown.change(c, p, exposure_ratio=exposure)
                    for c, p in zip(frame["count"], frame["previous"], strict=True)]
