@@ -282,9 +282,27 @@ def _cluster_rows(clusters: list[dict]) -> list[dict]:
     return rows
 
 
-def hotspot_deck(found, shapes: pd.DataFrame, ranking: pd.DataFrame | None = None) -> pdk.Deck:
-    """Hot and cold squares at 90/95/99 %, over the areas shaded by their place in the ranking."""
-    significant = found.cells[found.cells["kind"] != ""]
+def _marked(found, cold: bool) -> pd.DataFrame:
+    """The squares to draw: hot ones, and cold ones only when asked for (against an even spread over the
+    municipality's squares, most of the countryside is cold simply because few people live there)."""
+    if found.cells.empty:
+        return found.cells
+    return found.cells[(found.cells["kind"] == "hot") | ((found.cells["kind"] == "cold") & cold)]
+
+
+def cold_note(found) -> str:
+    """How many cold squares there are, and what 'cold' means here, in Swedish ('' when there are none)."""
+    cold = 0 if found.cells.empty else int((found.cells["kind"] == "cold").sum())
+    if not cold:
+        return ""
+    return (f"{formatting.number(cold)} rutor är kalla: färre händelser än en jämn fördelning över kommunen ger, "
+            "oftast för att få bor där. De visas bara om du väljer det.")
+
+
+def hotspot_deck(found, shapes: pd.DataFrame, ranking: pd.DataFrame | None = None, *, cold: bool = False) -> pdk.Deck:
+    """Hot squares (and cold ones when asked for) at 90/95/99 %, over the areas shaded by their place in the
+    ranking, with each hot neighbourhood outlined."""
+    significant = _marked(found, cold)
     corners = _cell_corners(significant["cell"])
     data = [{
         "position": corner,
@@ -317,10 +335,10 @@ def hotspot_deck(found, shapes: pd.DataFrame, ranking: pd.DataFrame | None = Non
                     map_provider="carto", map_style="light", tooltip={"html": "{tooltip}"})
 
 
-def hotspot_table(found, shown: Disclosure) -> pd.DataFrame:
-    """Hot and cold squares, strongest first. Viewers get the class, not the z score: z is computed from exact
-    counts, and a precise score next to the grid would let a small count be worked back."""
-    significant = found.cells[found.cells["kind"] != ""].sort_values(["level", "z"], ascending=False)
+def hotspot_table(found, shown: Disclosure, *, cold: bool = False) -> pd.DataFrame:
+    """Hot squares (and cold ones when asked for), strongest first. Viewers get the class, not the z score: z is
+    computed from exact counts, and a precise score next to the grid would let a small count be worked back."""
+    significant = _marked(found, cold).sort_values(["level", "z"], ascending=False)
     table = pd.DataFrame({
         "Ruta (SCB)": [str(c) for c in significant["cell"]],
         "Typ": significant["kind"].map(KIND_LABELS),

@@ -34,8 +34,9 @@ else:
     st.caption(f"Rutor ({found.size} m) där fler händelser samlas än slumpen förklarar (exakt test av varje ruta "
                f"med grannar, rättat för många samtidiga test). {found.baseline} Ny = het nu men inte föregående "
                "period; ihållande = het båda; avtagande = het bara förut.")
-    st.pydeck_chart(ui.hotspot_deck(found, ranking.table), height=480, key="prio_karta")
-    st.dataframe(ui.hotspot_table(found), hide_index=True, width="stretch")
+    cold = ui.cold_squares_toggle(found)
+    st.pydeck_chart(ui.hotspot_deck(found, ranking.table, cold), height=480, key="prio_karta")
+    st.dataframe(ui.hotspot_table(found, cold), hide_index=True, width="stretch")
 
 st.subheader("Framväxande hot spots")
 ui.emerging_section(filters)

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lagesbild import geo, hotspots, maps
+from lagesbild import formatting, geo, hotspots, maps
 from lagesbild.filters import Filters
+from lagesbild.protect import STAFF
 
 RUNS = 200
 MARGIN = 2 * np.sqrt(0.05 * 0.95 / RUNS)  # Monte-Carlo margin on a nominal 5 %
@@ -139,3 +140,19 @@ def test_demo_burglary_marks_no_empty_square_and_draws_clusters(demo_con):
     deck = maps.hotspot_deck(found, demo_con.execute("SELECT code, name, geojson FROM areas").df())
     outlines = [layer for layer in deck.layers if layer.id == "kluster"]
     assert len(outlines) == 1 and len(outlines[0].data) >= len(found.clusters)
+
+
+def test_cold_squares_are_shown_only_when_asked_for(demo_con):
+    """Against an even spread, most of the countryside is cold because few live there: not drawn by default."""
+    everything = Filters(start=date(2025, 11, 1), end=date(2026, 10, 31))
+    found = hotspots.analyse(demo_con, everything)
+    cold = int((found.cells["kind"] == "cold").sum())
+    assert cold > 0
+    shapes = demo_con.execute("SELECT code, name, geojson FROM areas").df()
+    drawn = [layer for layer in maps.hotspot_deck(found, shapes).layers if layer.id == "hotspots"][0].data
+    assert len(drawn) == (found.cells["kind"] == "hot").sum()
+    with_cold = [layer for layer in maps.hotspot_deck(found, shapes, cold=True).layers if layer.id == "hotspots"][0]
+    assert len(with_cold.data) == len(drawn) + cold
+    assert set(maps.hotspot_table(found, STAFF)["Typ"]) == {"het"}
+    assert "kall" in set(maps.hotspot_table(found, STAFF, cold=True)["Typ"])
+    assert maps.cold_note(found).startswith(f"{formatting.number(cold)} rutor är kalla")

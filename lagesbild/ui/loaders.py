@@ -114,18 +114,29 @@ def weight_sliders():
     return Weights(**chosen)
 
 
-def hotspot_deck(found, ranking=None):
+def hotspot_deck(found, ranking=None, cold: bool = False):
     """The hot-spot map (squares coloured by class, areas shaded by rank), built from the analysis."""
     from lagesbild import maps
 
-    return maps.hotspot_deck(found, queries.area_shapes(connection()), ranking)
+    return maps.hotspot_deck(found, queries.area_shapes(connection()), ranking, cold=cold)
 
 
-def hotspot_table(found):
-    """The hot and cold squares as a Swedish table."""
+def hotspot_table(found, cold: bool = False):
+    """The hot (and, when asked for, cold) squares as a Swedish table."""
     from lagesbild import maps
 
-    return maps.hotspot_table(found, disclosure())
+    return maps.hotspot_table(found, disclosure(), cold=cold)
+
+
+def cold_squares_toggle(found) -> bool:
+    """Say how many squares are cold and let the person choose to see them."""
+    from lagesbild import maps
+
+    note = maps.cold_note(found)
+    if not note:
+        return False
+    st.caption(note)
+    return st.toggle("Visa kalla rutor", key="prio_kalla")
 
 
 
