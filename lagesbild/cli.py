@@ -135,7 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     _filter_options(repeat)
     repeat.add_argument("--format", choices=["json", "csv"], default="json")
 
-    hot = commands.add_parser("hotspots", help="Gi* hot and cold squares (FDR-corrected) for the filters")
+    hot = commands.add_parser("hotspots", help="hot and cold squares for the filters: an exact test of each square's"
+                              " 3x3 window against an even spread, Benjamini-Hochberg corrected; hot neighbourhoods"
+                              " as cluster outlines")
     _db_option(hot)
     _filter_options(hot)
     hot.add_argument("--format", choices=["json", "geojson"], default="json")
@@ -472,7 +474,8 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
                 "lon": round(float(r.lon), 6), "lat": round(float(r.lat), 6)} for r in cells.itertuples()]
     if args.format == "json":
         print(json.dumps({"square_m": found.size, "incidents": found.incidents, "note": found.message or None,
-                          "squares": records}, ensure_ascii=False))
+                          "baseline": found.baseline or None, "squares": records,
+                          "clusters": found.cluster_geojson()["features"]}, ensure_ascii=False, default=float))
     else:
         from lagesbild import geo
 
