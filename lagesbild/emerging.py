@@ -296,8 +296,9 @@ def square_table(found: EmergingHotSpots, shown: Disclosure) -> pd.DataFrame:
     return table.drop(columns=["Händelser"]) if shown.viewer else table
 
 
-def deck(found: EmergingHotSpots) -> pdk.Deck:
-    """The squares with a pattern as a small map, coloured by pattern, with the pattern named on hover."""
+def deck(found: EmergingHotSpots, shapes: pd.DataFrame | None = None) -> pdk.Deck:
+    """The squares with a pattern as a small map, coloured by pattern, with the pattern named on hover, over the
+    area outlines (`shapes`: name, geojson) so the squares have a place even without a basemap."""
     chosen = found.patterned
     data = []
     if len(chosen):
@@ -312,6 +313,15 @@ def deck(found: EmergingHotSpots) -> pdk.Deck:
         centre_lat, centre_lon, zoom = DEFAULT_CENTRE
     layer = pdk.Layer("GridCellLayer", data, id="framvaxande", get_position="position", get_fill_color="fill",
                       cell_size=found.size, extruded=False, pickable=True)
-    return pdk.Deck(layers=[layer], initial_view_state=pdk.ViewState(latitude=centre_lat, longitude=centre_lon,
+    layers = [layer]
+    if shapes is not None and len(shapes):
+        from lagesbild.maps import _rings
+
+        outlines = [{"polygon": ring, "tooltip": f"<b>{name}</b>"} for name, text in
+                    zip(shapes["name"], shapes["geojson"], strict=True) for ring in _rings(text)]
+        layers.insert(0, pdk.Layer("PolygonLayer", outlines, id="omraden", get_polygon="polygon", filled=False,
+                                   stroked=True, get_line_color=[40, 40, 40, 160], line_width_min_pixels=1,
+                                   pickable=True))
+    return pdk.Deck(layers=layers, initial_view_state=pdk.ViewState(latitude=centre_lat, longitude=centre_lon,
                                                                       zoom=zoom),
                     map_provider="carto", map_style="light", tooltip={"html": "{tooltip}"})

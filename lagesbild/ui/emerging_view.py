@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lagesbild import emerging, exports
+from lagesbild import emerging, exports, queries
 from lagesbild.filters import Filters
 from lagesbild.ui.loaders import disclosure
 from lagesbild.ui.state import connection, data_version
@@ -40,7 +40,8 @@ def emerging_section(filters: Filters) -> None:
         return
     st.dataframe(counted, hide_index=True, width="stretch",
                  column_config={"Förklaring": st.column_config.TextColumn(width="large")})
-    st.pydeck_chart(emerging.deck(found), height=380, key="prio_framvaxande_karta")
+    st.pydeck_chart(emerging.deck(found, queries.area_shapes(connection())), height=380,
+                    key="prio_framvaxande_karta")
     present = [code for code in emerging.PATTERNS if (found.patterned["pattern"] == code).any()]
     st.html("<div style=\"font-size:0.85rem\">" + "".join(  # our own names and colours only, no uploaded text
         f'<span style="display:inline-block;margin-right:10px"><span style="display:inline-block;width:14px;'
