@@ -26,7 +26,8 @@ from scipy.stats import binom, kendalltau
 
 from lagesbild import formatting, geo, queries
 from lagesbild.filters import Filters
-from lagesbild.hotspots import neighbours, universe
+from lagesbild.hotspots import benjamini_hochberg, neighbours, universe
+from lagesbild.hotspots import windows as window_sums
 from lagesbild.protect import Disclosure, combine_keys
 from lagesbild.view import DEFAULT_CENTRE
 
@@ -120,25 +121,9 @@ def describe_slices(unit: str, slices: list[tuple[date, date]], start: date) -> 
     return text
 
 
-def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
-    """False-discovery-rate adjusted p-values (Benjamini and Hochberg 1995), in the original order."""
-    p = np.asarray(p, float)
-    n = len(p)
-    if n == 0:
-        return p
-    order = np.argsort(p)
-    adjusted = np.minimum.accumulate((p[order] * n / np.arange(1, n + 1))[::-1])[::-1]
-    result = np.empty(n)
-    result[order] = np.minimum(adjusted, 1.0)
-    return result
-
-
 def window_matrix(x: np.ndarray, y: np.ndarray, size: int) -> sparse.csr_matrix:
     """Sparse 0/1 matrix summing each square with its (up to) eight touching neighbours: the 3×3 window."""
-    found = neighbours(np.asarray(x, float), np.asarray(y, float), size).neighbors
-    rows = [i for i in range(len(x)) for _ in range(1 + len(found.get(i, ())))]
-    cols = [j for i in range(len(x)) for j in (i, *found.get(i, ()))]
-    return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(x), len(x)))
+    return window_sums(neighbours(np.asarray(x, float), np.asarray(y, float), size))
 
 
 def hot_and_cold(counts: np.ndarray, window: sparse.csr_matrix, tested: np.ndarray,
