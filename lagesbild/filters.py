@@ -81,6 +81,26 @@ class Filters:
         """The same filters for the period of equal length just before this one."""
         return replace(self, start=self.start - timedelta(days=self.days), end=self.start - timedelta(days=1))
 
+    @property
+    def wraps(self) -> bool:
+        """Whether the hours run past midnight (22–04): then an early hour belongs to the night before."""
+        return self.hour_from > self.hour_to
+
+    def day_sql(self, alias: str = "i") -> tuple[str, list]:
+        """The day an incident counts on: its calendar day, or — when the hours wrap past midnight — the day its
+        night began (Friday 22–04 is Friday 22:00 to Saturday 04:00, so Saturday 02:00 counts on Friday)."""
+        col = _ALIASES[alias]
+        if not self.wraps:
+            return f"{col}day", []
+        return f"(CASE WHEN {col}hour <= ? THEN {col}day - 1 ELSE {col}day END)", [self.hour_to]
+
+    def weekday_sql(self, alias: str = "i") -> tuple[str, list]:
+        """The ISO weekday an incident counts on, by the same rule as `day_sql`."""
+        col = _ALIASES[alias]
+        if not self.wraps:
+            return f"{col}weekday", []
+        return f"(CASE WHEN {col}hour <= ? THEN ({col}weekday + 5) % 7 + 1 ELSE {col}weekday END)", [self.hour_to]
+
     def where(self, *, alias: str = "i", include_period: bool = True) -> tuple[str, list]:
         """A SQL condition on the incidents table (aliased `alias`) and its bound parameters."""
         if alias not in _ALIASES:
@@ -89,8 +109,12 @@ class Filters:
         params: list = []
         col = _ALIASES[alias]
         if include_period:
-            clauses.append(f"{col}day BETWEEN ? AND ?")
-            params += [self.start, self.end]
+            clauses.append(f"{col}day BETWEEN ? AND ?")  # the calendar day first: cheap, and prunes by zone maps
+            params += [self.start, self.end + timedelta(days=1) if self.wraps else self.end]
+            if self.wraps:
+                night, night_params = self.day_sql(alias)
+                clauses.append(f"{night} BETWEEN ? AND ?")
+                params += [*night_params, self.start, self.end]
         if self.categories:
             clauses.append(f"{col}category_id IN (SELECT id FROM categories WHERE list_contains(?, code))")
             params.append(list(self.categories))
@@ -112,8 +136,9 @@ class Filters:
                 clauses.append(f"({col}risk_mask & {mask}) <> 0")
                 params.append(list(self.risk_factors))
         if self.weekdays:
-            clauses.append(f"list_contains(?, {col}weekday)")
-            params.append(sorted(self.weekdays))
+            weekday, weekday_params = self.weekday_sql(alias)
+            clauses.append(f"list_contains(?, {weekday})")
+            params += [sorted(self.weekdays), *weekday_params]
         if (self.hour_from, self.hour_to) != (0, 23):
             joiner = "AND" if self.hour_from <= self.hour_to else "OR"
             clauses.append(f"({col}hour >= ? {joiner} {col}hour <= ?)")

@@ -8,7 +8,7 @@ only from constant fragments and `Filters.where`, which binds its values too.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import pandas as pd
@@ -112,6 +112,7 @@ def area_rates(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame
     (municipality precision) are not in any row.
     """
     where, params = filters.where(include_period=False)
+    day, day_params = filters.day_sql()  # nights that wrap past midnight count on the day they began
     before = filters.previous_year()
     result = frame(
         con,
@@ -120,13 +121,14 @@ def area_rates(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame
         " coalesce(sum(c.harm_weight) FILTER (WHERE i.day BETWEEN ? AND ?), 0) AS harm,"
         " count(i.id) FILTER (WHERE i.day BETWEEN ? AND ?) AS previous,"
         " " + key_sql("i.day BETWEEN ? AND ?") + " AS ckey, " + key_sql("i.day BETWEEN ? AND ?") + " AS previous_key"
-        " FROM areas a LEFT JOIN (SELECT i.id, i.day, i.area_id, i.category_id, i.cell_key FROM incidents i"
-        "  WHERE i.day BETWEEN ? AND ? AND " + where + ") i ON i.area_id = a.id"
+        " FROM areas a LEFT JOIN (SELECT i.id, " + day + " AS day, i.area_id, i.category_id, i.cell_key"
+        "  FROM incidents i WHERE i.day BETWEEN ? AND ? AND " + where + ") i ON i.area_id = a.id"
         " LEFT JOIN categories c ON c.id = i.category_id"
         " WHERE a.division = coalesce((SELECT value FROM meta WHERE key = 'division'), a.division)"
         " GROUP BY a.code, a.name, a.population, a.area_km2 ORDER BY a.name COLLATE sv",
         [filters.start, filters.end, filters.start, filters.end, before.start, before.end,
-         filters.start, filters.end, before.start, before.end, min(before.start, filters.start), max(before.end, filters.end), *params],
+         filters.start, filters.end, before.start, before.end, *day_params, min(before.start, filters.start),
+         max(before.end, filters.end) + timedelta(days=1), *params],
     )
     result["rate"] = (result["count"] * 1000.0 / result["population"]).where(result["population"] > 0)
     return result

@@ -87,6 +87,9 @@ def sidebar() -> None:
         left.selectbox("Från kl.", list(range(24)), format_func=lambda h: f"{h:02d}", key="filter_timme_fran")
         right.selectbox("Till och med kl.", list(range(24)), format_func=lambda h: f"{h:02d}",
                         key="filter_timme_till")
+        if st.session_state.get("filter_timme_fran", 0) > st.session_state.get("filter_timme_till", 23):
+            st.caption("Natten räknas till dagen den började: fredag 22–04 är fredag kl. 22 till lördag kl. 04, "
+                       "både för veckodag och period.")
     if found:
         st.sidebar.caption(f"Data från {formatting.day(found[0])} till {formatting.day(found[1])}.")
     if synthetic:
