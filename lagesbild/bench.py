@@ -98,11 +98,18 @@ def load_pandas(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     }
 
 
+def _night_day(frame: pd.DataFrame, filters: Filters) -> pd.Series:
+    """The day each incident counts on (the night's first day when the hours wrap), as `Filters.day_sql`."""
+    if not filters.wraps:
+        return frame["day"]
+    return frame["day"] - pd.to_timedelta((frame["hour"] <= filters.hour_to).astype(int), unit="D")
+
+
 def _mask(tables: dict[str, pd.DataFrame], filters: Filters, *, period: bool = True) -> np.ndarray:
     frame = tables["incidents"]
     keep = np.ones(len(frame), bool)
     if period:
-        day = frame["day"]
+        day = _night_day(frame, filters)
         keep &= (day >= pd.Timestamp(filters.start)) & (day <= pd.Timestamp(filters.end))
     if filters.categories:
         cats = tables["categories"]
@@ -129,7 +136,7 @@ def area_rates_pandas(tables: dict[str, pd.DataFrame], filters: Filters) -> pd.D
     frame = tables["incidents"]
     base = _mask(tables, filters, period=False)
     before = filters.previous_year()
-    day = frame["day"]
+    day = _night_day(frame, filters)
     now = base & ((day >= pd.Timestamp(filters.start)) & (day <= pd.Timestamp(filters.end))).to_numpy()
     then = base & ((day >= pd.Timestamp(before.start)) & (day <= pd.Timestamp(before.end))).to_numpy()
     counts = frame[now].groupby("area_id").size().rename("count")
