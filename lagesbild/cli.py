@@ -418,9 +418,20 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_priorities(args: argparse.Namespace) -> int:
+def _print_records(output: str, envelope: dict, records: list[dict], empty_header: str) -> None:
+    """Records as one JSON object (`envelope` plus the records under its last key) or as CSV (lists joined)."""
     import csv
 
+    if output == "json":
+        print(json.dumps({**envelope, list(envelope)[-1]: records}, ensure_ascii=False))
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]) if records else [empty_header])
+    writer.writeheader()
+    for record in records:
+        writer.writerow({k: "; ".join(map(str, v)) if isinstance(v, list) else v for k, v in record.items()})
+
+
+def cmd_priorities(args: argparse.Namespace) -> int:
     from lagesbild import priorities
 
     con = _open(_db_path(args))
@@ -428,20 +439,12 @@ def cmd_priorities(args: argparse.Namespace) -> int:
         ranking = priorities.rank(con, _filters(args, con))
     finally:
         con.close()
-    records = priorities.export_records(ranking)
-    if args.format == "json":
-        print(json.dumps({"hot_spot_note": ranking.hot.message or None, "areas": records}, ensure_ascii=False))
-    else:
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]) if records else ["rank"])
-        writer.writeheader()
-        for record in records:
-            writer.writerow(record | {"covered_by": "; ".join(record["covered_by"])})
+    _print_records(args.format, {"hot_spot_note": ranking.hot.message or None, "areas": None},
+                   priorities.export_records(ranking), "rank")
     return EXIT_OK
 
 
 def cmd_concentration(args: argparse.Namespace) -> int:
-    import csv
-
     from lagesbild import concentration
 
     con = _open(_db_path(args))
@@ -449,14 +452,9 @@ def cmd_concentration(args: argparse.Namespace) -> int:
         found = concentration.analyse(con, _filters(args, con))
     finally:
         con.close()
-    records = concentration.export_records(found)
-    if args.format == "json":
-        print(json.dumps({"square_m": found.size, "squares": found.squares, "without_place": found.without_place,
-                          "categories": records}, ensure_ascii=False))
-    else:
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]) if records else ["category_code"])
-        writer.writeheader()
-        writer.writerows(records)
+    _print_records(args.format, {"square_m": found.size, "squares": found.squares,
+                                 "without_place": found.without_place, "categories": None},
+                   concentration.export_records(found), "category_code")
     return EXIT_OK
 
 
