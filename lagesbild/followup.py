@@ -1,12 +1,29 @@
 """Did it work? Follow-up of an intervention against comparison areas, with displacement and honest uncertainty.
 
-Targeted incidents (the intervention's categories, else its risk factors, else all) are counted over equal
-periods before and after its start in three places: the target (its own geometry, else its areas), a buffer
-(a ring around the target, or the adjacent areas) and the comparison (the rest of the municipality, or chosen
-areas). From these come the rate ratio in the target, the ratio of ratios against the comparison (a
-difference in differences on the log scale) with its 95 % interval, the count difference against what the
-comparison's trend predicts, and the weighted displacement quotient (Bowers & Johnson 2003) for displacement
-or diffusion of benefit into the buffer. The verdict is plain Swedish and says so when counts are too small.
+What is counted: the intervention's targeted incidents (its categories, else its risk factors, else all) on its
+targeted weekdays and hours (a night that runs past midnight belongs to the evening it began, as in every
+count), in three places: the target (its own geometry, else its areas), a buffer (a ring around the target, or
+the adjacent areas) and the comparison (the rest of the municipality, or chosen areas).
+
+When: "after" is the intervention's own period, from its start to its end (or to the last day with data),
+optionally cut to a number of days. "Before" is the same dates a year earlier (so a summer effort is compared
+with the summer before), or for periods longer than a year the equal period just before the start. A "before"
+that starts before the data do is shortened to the first day with data, and the result says so; a period where
+a source has a gap (`lagesbild.coverage`) gives no verdict at all.
+
+The estimate is the ratio of ratios (target after/before against comparison after/before: a difference in
+differences on the log scale). Its 95 % interval allows for overdispersion: the dispersion is the Pearson
+chi-square of the target's monthly share of the two places around its share in each period, over its degrees
+of freedom (a quasi-Poisson scale, floored at 1), and the critical value comes from the t distribution with
+those degrees of freedom. With fewer than 10 target incidents in either period (or none), an exact conditional
+test is used instead (the target's share of its own before + after count, Clopper–Pearson, on counts divided
+by the dispersion), so 40 → 0 is a significant drop and 0 → 25 a significant rise.
+
+Safeguards: regression to the mean — when the "before" period was unusually high against the same dates in up
+to four earlier years (a one-sided test at 5 %, scaled by the comparison's level and the dispersion), the
+result says so and the verdict is judged against that multi-year baseline instead; contamination — other
+interventions on the same problem in the target, buffer or comparison during either period are listed; the
+weighted displacement quotient (Bowers & Johnson 2003) is given only when the target fell.
 """
 
 from __future__ import annotations
@@ -20,24 +37,55 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import shapely
+from scipy import stats
 from shapely.ops import unary_union
 
-from lagesbild import formatting, geo, queries
+from lagesbild import coverage, formatting, geo, queries
+from lagesbild.filters import Filters, shift_years
 from lagesbild.protect import KEY_SPACE, Disclosure, combine_keys
 from lagesbild.stats import compare_counts
 
+DEFAULT_RING_M = 500.0
 MIN_EVENTS = 20          # target before + after below this: too few to say anything
 MIN_AFTER_DAYS = 30
-DEFAULT_DAYS = 365
-DEFAULT_RING_M = 500.0
+MIN_BEFORE_DAYS = 30     # a "before" shortened below this gives no comparison
+EXACT_BELOW = 10         # a target count under this in either period: the exact conditional test
+EARLIER_YEARS = 4        # the multi-year baseline for the regression-to-the-mean check
+HIGH_BEFORE_Z = 1.645    # one-sided 5 %: "before" unusually high against the multi-year baseline
+PLACES = ("target", "buffer", "comparison")
 
 
 @dataclass(frozen=True)
 class Options:
-    days: int = DEFAULT_DAYS              # length of each of the two periods
+    days: int | None = None               # this many days after the start; None: the intervention's own period
     buffer: str = "ring"                  # 'ring' or 'adjacent' (areas touching the target)
     ring_m: float = DEFAULT_RING_M
     comparison: tuple[str, ...] = ()      # area codes; empty: the rest of the municipality
+
+
+@dataclass(frozen=True)
+class Effect:
+    """The ratio of ratios with its 95 % interval and how it was computed."""
+
+    relative: float
+    low: float
+    high: float
+    method: str                            # 'exact' (conditional, Clopper–Pearson) or 'quasi-poisson'
+    dispersion: float = 1.0
+
+    @property
+    def verdict(self) -> str:
+        return "minskning" if self.high < 1 else "ökning" if self.low > 1 else "ingen skillnad"
+
+
+@dataclass
+class Facts:
+    """Every count a verdict is judged on: per place (before, after), the same places in the earlier years'
+    windows, and per month the target and comparison counts. Exact for staff; moved for viewers."""
+
+    counts: dict[str, tuple[float, float]]
+    earlier: dict[str, list[float]] = field(default_factory=dict)
+    months: pd.DataFrame = field(default_factory=pd.DataFrame)   # month, after (bool), target, comparison
 
 
 @dataclass
@@ -54,16 +102,27 @@ class Evaluation:
     relative_ci: tuple[float, float] | None
     expected_difference: float | None      # target after minus what the comparison's trend predicts
     wdq: float | None
-    verdict: str  # 'minskning', 'ökning', 'ingen skillnad', 'för få', 'för tidigt', 'ingen jämförelse'
-    summary: str                           # one or two Swedish sentences
+    verdict: str  # 'minskning', 'ökning', 'ingen skillnad', 'för få', 'för tidigt', 'ingen jämförelse', 'saknar data'
+    summary: str                           # the one verdict sentence, in Swedish
     displacement: str = ""                 # 'förflyttning', 'spridning av nytta', ''
     monthly: pd.DataFrame = field(default_factory=pd.DataFrame)
     keys: dict[str, tuple[int, int]] = field(default_factory=dict)  # cell keys of `counts` (lagesbild.protect)
     monthly_keys: pd.DataFrame = field(default_factory=pd.DataFrame)
     length: int = 0
-    complete: bool = True
+    complete: bool = True                  # False: "before" was shortened to the first day with data
     protected: bool = False                # counts moved and small ones hidden (NaN) for a viewer
     hidden_label: str = "<5"
+    method: str = ""                       # how the interval was computed, in Swedish
+    dispersion: float = 1.0
+    warnings: list[str] = field(default_factory=list)       # safeguards that fired, in Swedish
+    contamination: list[str] = field(default_factory=list)  # other interventions that may have played a part
+    baseline: dict | None = None           # the multi-year baseline when "before" was unusually high
+    facts: Facts | None = None
+    earlier_keys: dict[str, list[int]] = field(default_factory=dict)
+    month_keys: pd.DataFrame = field(default_factory=pd.DataFrame)
+    earlier_windows: list[tuple[date, date]] = field(default_factory=list)
+    gap: str = ""
+    finished: bool = False                 # the intervention ended before the last day with data
 
     def record(self) -> dict:
         """Plain values for JSON/CSV."""
@@ -71,13 +130,17 @@ class Evaluation:
             "intervention_id": self.intervention_id, "name": self.name, "start": self.start.isoformat(),
             "before": [d.isoformat() for d in self.before], "after": [d.isoformat() for d in self.after],
             "targeted": self.targeted,
-            **{f"{place}_{when}": self.counts[place][i] for place in ("target", "buffer", "comparison")
+            **{f"{place}_{when}": self.counts[place][i] for place in PLACES
                for i, when in enumerate(("before", "after"))},
             "rate_ratio": _round(self.rate_ratio), "relative_to_comparison": _round(self.relative),
             "relative_ci_low": _round(self.relative_ci[0]) if self.relative_ci else None,
             "relative_ci_high": _round(self.relative_ci[1]) if self.relative_ci else None,
+            "interval_method": self.method or None, "dispersion": _round(self.dispersion),
             "difference_from_expected": _round(self.expected_difference, 1), "wdq": _round(self.wdq),
             "verdict": self.verdict, "displacement": self.displacement or None, "summary": self.summary,
+            "before_shortened": not self.complete, "warnings": list(self.warnings),
+            "contamination": list(self.contamination),
+            "baseline_relative": _round(self.baseline["relative"]) if self.baseline else None,
         }
 
 
@@ -111,21 +174,57 @@ def _places(con: duckdb.DuckDBPyConnection, item: dict, options: Options):
     return {"target": target, "buffer": buffer, "comparison": comparison}
 
 
-def _targeted(con: duckdb.DuckDBPyConnection, intervention_id: int) -> tuple[str, list, str]:
-    categories = queries.rows(con, "SELECT c.id, c.label FROM intervention_categories ic JOIN categories c"
+def _targeted(con: duckdb.DuckDBPyConnection, item: dict) -> tuple[Filters, str]:
+    """What the intervention aims at, as filters (categories, else risk factors; weekdays; hours) and in Swedish."""
+    number = item["id"]
+    categories = queries.rows(con, "SELECT c.code, c.label FROM intervention_categories ic JOIN categories c"
                                    " ON c.id = ic.category_id WHERE ic.intervention_id = ? ORDER BY c.label",
-                              [intervention_id])
+                              [number])
+    factors = [] if categories else queries.rows(
+        con, "SELECT r.code, r.label FROM intervention_risk_factors ir JOIN risk_factors r"
+             " ON r.id = ir.risk_factor_id WHERE ir.intervention_id = ? ORDER BY r.label", [number])
+    weekdays = tuple(sorted(int(d) for d in (item.get("weekdays") if item.get("weekdays") is not None else [])))
+    hours = (item.get("hour_from"), item.get("hour_to"))
+    hours = (0, 23) if any(h is None or h != h for h in hours) else (int(hours[0]), int(hours[1]))
+    spec = Filters(start=date(2000, 1, 1), end=date(2000, 1, 1), categories=tuple(c for c, _ in categories),
+                   risk_factors=tuple(r for r, _ in factors), weekdays=weekdays, hour_from=hours[0],
+                   hour_to=hours[1])
     if categories:
-        return ("list_contains(?, i.category_id)", [[c for c, _ in categories]],
-                ", ".join(label for _, label in categories))
-    factors = queries.rows(con, "SELECT r.id, r.label FROM intervention_risk_factors ir JOIN risk_factors r"
-                                " ON r.id = ir.risk_factor_id WHERE ir.intervention_id = ? ORDER BY r.label",
-                           [intervention_id])
-    if factors:
-        mask = sum(1 << (f - 1) for f, _ in factors)
-        return ("(i.risk_mask & CAST(? AS UBIGINT)) <> 0", [mask],
-                "med riskfaktor " + ", ".join(label.lower() for _, label in factors))
-    return ("TRUE", [], "alla händelser")
+        text = ", ".join(label for _, label in categories)
+    elif factors:
+        text = "händelser med riskfaktor " + ", ".join(label.lower() for _, label in factors)
+    else:
+        text = "alla händelser"
+    return spec, text + timing_text(weekdays, *hours)
+
+
+def timing_text(weekdays, hour_from: int | None, hour_to: int | None) -> str:
+    """', fredag och lördag kl. 21–03' ('' for every day, the whole day)."""
+    text = ""
+    if weekdays and len(weekdays) < 7:
+        names = [formatting.WEEKDAYS[d - 1] for d in sorted(weekdays)]
+        text += ", " + (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " och " + names[-1])
+    if hour_from is not None and hour_to is not None and (hour_from, hour_to) != (0, 23):
+        text += f" kl. {hour_from:02d}–{(hour_to + 1) % 24:02d}"
+        if hour_from > hour_to:
+            text += " (nätter räknas till kvällen de började)"
+    return text
+
+
+def _windows(start: date, end: date, first: date) -> tuple[tuple[date, date], list[tuple[date, date]], bool]:
+    """"Before" for an "after" from `start` to `end`, the earlier years' windows, and whether "before" had
+    to be shortened to begin on `first`, the first day with data."""
+    length = (end - start).days + 1
+    if length <= 365:
+        before = (shift_years(start, -1), shift_years(end, -1))
+        earlier = [(shift_years(start, -k), shift_years(end, -k)) for k in range(2, EARLIER_YEARS + 2)]
+    else:
+        before = (start - timedelta(days=length), start - timedelta(days=1))
+        earlier = []
+    shortened = before[0] < first
+    if shortened:
+        before = (first, before[1])
+    return before, [w for w in earlier if w[0] >= first], shortened
 
 
 def evaluate(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Options | None = None,
@@ -134,7 +233,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Opti
     options = options or Options()
     found = queries.frame(
         con,
-        "SELECT iv.id, iv.name, iv.start_date, iv.end_date, iv.geojson,"
+        "SELECT iv.id, iv.name, iv.start_date, iv.end_date, iv.geojson, iv.weekdays, iv.hour_from, iv.hour_to,"
         " coalesce((SELECT list(a.code) FROM intervention_areas ia JOIN areas a ON a.id = ia.area_id"
         "  WHERE ia.intervention_id = iv.id), []) AS area_codes FROM interventions iv WHERE iv.id = ?",
         [intervention_id])
@@ -143,165 +242,407 @@ def evaluate(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Opti
     item = found.iloc[0].to_dict()
     item["area_codes"] = list(item["area_codes"]) if item["area_codes"] is not None else []
     start = pd.Timestamp(item["start_date"]).date()
-    last = (queries.data_range(con) or (start, start))[1]
+    first, last = queries.data_range(con) or (start, start)
     last = min(last, today or last)
-    length = min(options.days, (last - start).days + 1)
-    after = (start, start + timedelta(days=max(length, 1) - 1))
-    # Up to a year after the start, "before" is the same dates a year earlier: a summer effort is compared
-    # with the summer before, not with the spring. Longer windows use the period of equal length just before.
-    shift = timedelta(days=365) if length <= 365 else timedelta(days=length)
-    before = (after[0] - shift, after[1] - shift)
-    condition, params, targeted = _targeted(con, intervention_id)
-
-    incidents = queries.frame(
-        con,
-        "SELECT i.day, i.x, i.y, i.area_id, i.cell_key FROM incidents i WHERE i.day BETWEEN ? AND ? AND i.x IS NOT NULL AND "
-        + condition, [min(before[0], after[0]), max(before[1], after[1]), *params])
+    end = last if pd.isna(item["end_date"]) else min(pd.Timestamp(item["end_date"]).date(), last)
+    if options.days:   # a chosen number of days after the start, also past the end (did the effect last?)
+        end = min(last, start + timedelta(days=options.days - 1))
+    length = (end - start).days + 1
+    after = (start, end if length > 0 else start)
+    before, earlier, shortened = _windows(start, after[1], first)
+    spec, targeted = _targeted(con, item)
     places = _places(con, item, options)
+
+    table = coverage.monthly(con)
+    sources = tuple(code for (code,) in queries.rows(
+        con, "SELECT DISTINCT s.code FROM incidents i JOIN sources s ON s.id = i.source_id WHERE i.x IS NOT NULL"))
+    gap = coverage.comparison_gap(table, [before, after], sources) if length > 0 and before[1] >= before[0] else ""
+    earlier = [w for w in earlier if not coverage.comparison_gap(table, [w], sources)]
+
+    windows = {"before": before, "after": after} | {f"earlier{k}": w for k, w in enumerate(earlier)}
+    incidents = _incidents(con, spec, min(w[0] for w in windows.values()), max(w[1] for w in windows.values()))
+    where = _place_of(incidents, places)
+    window = np.full(len(incidents), "", dtype=object)
+    day = incidents["day"].to_numpy()
+    for name, (low, high) in windows.items():
+        window[(window == "") & (day >= np.datetime64(low)) & (day <= np.datetime64(high))] = name
+    keys = incidents["cell_key"].to_numpy(np.int64)
+
+    def tally(place: str, name: str) -> tuple[int, int]:
+        chosen = (where == place) & (window == name)
+        return int(chosen.sum()), combine_keys(keys[chosen])
+
+    counts = {p: (tally(p, "before")[0], tally(p, "after")[0]) for p in PLACES}
+    count_keys = {p: (tally(p, "before")[1], tally(p, "after")[1]) for p in PLACES}
+    names = [f"earlier{k}" for k in range(len(earlier))]
+    earlier_counts = {p: [tally(p, n)[0] for n in names] for p in PLACES}
+    earlier_keys = {p: [tally(p, n)[1] for n in names] for p in PLACES}
+
+    cells = pd.DataFrame({"month": pd.to_datetime(incidents["day"]).dt.to_period("M").dt.to_timestamp(),
+                          "place": where, "window": window, "key": keys})
+    shown_months = cells[(cells["place"] != "") & cells["window"].isin(["before", "after"])]
+    monthly, monthly_keys = _chart_months(shown_months, before, after)
+    months, month_keys = _month_table(shown_months)
+
+    facts = Facts(counts, earlier_counts, months)
+    evaluation = Evaluation(int(item["id"]), item["name"], start, before, after, targeted, counts, None, None, None,
+                            None, None, "", "", monthly=monthly, keys=count_keys, monthly_keys=monthly_keys,
+                            length=length, complete=not shortened, facts=facts, earlier_keys=earlier_keys,
+                            month_keys=month_keys, earlier_windows=earlier, gap=gap,
+                            finished=not pd.isna(item["end_date"]) and pd.Timestamp(item["end_date"]).date() < last)
+    evaluation.contamination = _contamination(con, item, spec, places, before, after)
+    return _judge(evaluation, facts)
+
+
+def _incidents(con: duckdb.DuckDBPyConnection, spec: Filters, first: date, last: date) -> pd.DataFrame:
+    """Targeted incidents with a point between two days, each on the day its night began (see Filters)."""
+    where, params = spec.where(include_period=False)
+    day, day_params = spec.day_sql()
+    frame = queries.frame(
+        con, "SELECT " + day + " AS day, i.x, i.y, i.cell_key FROM incidents i WHERE i.day BETWEEN ? AND ?"
+             " AND i.x IS NOT NULL AND " + where,
+        [*day_params, first, last + timedelta(days=1) if spec.wraps else last, *params])
+    frame["day"] = pd.to_datetime(frame["day"])
+    return frame[(frame["day"] >= pd.Timestamp(first)) & (frame["day"] <= pd.Timestamp(last))].reset_index(drop=True)
+
+
+def _place_of(incidents: pd.DataFrame, places: dict) -> np.ndarray:
     x, y = incidents["x"].to_numpy(float), incidents["y"].to_numpy(float)
     where = np.full(len(incidents), "", dtype=object)
-    for name in ("target", "buffer", "comparison"):  # in this order: a point belongs to the first that holds it
+    for name in PLACES:  # in this order: a point belongs to the first that holds it
         geometry = places[name]
         if geometry.is_empty or not len(x):
             continue
         shapely.prepare(geometry)
-        hit = (where == "") & shapely.contains_xy(geometry, x, y)
-        where[hit] = name
-    day = pd.to_datetime(incidents["day"]).dt.date.to_numpy()
-    is_after = day >= start
-    in_window = ((day >= before[0]) & (day <= before[1])) | ((day >= after[0]) & (day <= after[1]))
-    where[~in_window] = ""
-    counts = {name: (int(((where == name) & ~is_after).sum()), int(((where == name) & is_after).sum()))
-              for name in ("target", "buffer", "comparison")}
-    record_keys = incidents["cell_key"].to_numpy(np.int64)
-    keys = {name: (combine_keys(record_keys[(where == name) & ~is_after]),
-                   combine_keys(record_keys[(where == name) & is_after])) for name in counts}
+        where[(where == "") & shapely.contains_xy(geometry, x, y)] = name
+    return where
 
-    grouped = pd.DataFrame({"month": pd.to_datetime(incidents["day"]).dt.to_period("M").dt.to_timestamp(),
-                            "place": where, "key": record_keys}).query("place != ''").groupby(["month", "place"])
-    monthly = grouped.size()
-    monthly = monthly.unstack(fill_value=0).reset_index() if len(monthly) else pd.DataFrame()
-    monthly_keys = (grouped["key"].sum() % KEY_SPACE).unstack(fill_value=0).reset_index() if len(
-        monthly) else pd.DataFrame()
-    first_day = (queries.data_range(con) or (before[0], before[0]))[0]
-    evaluation = _judge(item, start, before, after, targeted, counts, length, complete=before[0] >= first_day)
-    evaluation.monthly, evaluation.monthly_keys, evaluation.keys = monthly, monthly_keys, keys
-    evaluation.length, evaluation.complete = length, before[0] >= first_day
-    return evaluation
+
+def _chart_months(cells: pd.DataFrame, before: tuple[date, date], after: tuple[date, date]):
+    """Per month of "before" and "after" and place: counts and cell keys; months between the two periods are
+    NaN, so the lines break there instead of joining a summer to the next summer."""
+    if cells.empty:
+        return pd.DataFrame(), pd.DataFrame()
+    grouped = cells.groupby(["month", "place"])
+    counts = grouped.size().unstack(fill_value=0)
+    keys = (grouped["key"].sum() % KEY_SPACE).unstack(fill_value=0)
+    months = pd.date_range(pd.Timestamp(before[0]).to_period("M").to_timestamp(),
+                           pd.Timestamp(after[1]).to_period("M").to_timestamp(), freq="MS")
+    inside = [(pd.Timestamp(before[0]).to_period("M").to_timestamp() <= m <= pd.Timestamp(before[1]))
+              or (pd.Timestamp(after[0]).to_period("M").to_timestamp() <= m <= pd.Timestamp(after[1]))
+              for m in months]
+    counts = counts.reindex(months, fill_value=0).astype(float)
+    counts[~np.asarray(inside)] = np.nan
+    keys = keys.reindex(months, fill_value=0)
+    return (counts.rename_axis("month").reset_index(), keys.rename_axis("month").reset_index())
+
+
+def _month_table(cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per month of "before" and "after": target and comparison counts (and their cell keys)."""
+    columns = ["month", "after", "target", "comparison"]
+    if cells.empty:
+        return pd.DataFrame(columns=columns), pd.DataFrame(columns=columns)
+    cells = cells.assign(after=cells["window"] == "after")
+    grouped = cells.groupby(["month", "after", "place"])
+    counts = grouped.size().unstack(fill_value=0).reindex(columns=["target", "comparison"], fill_value=0)
+    keys = (grouped["key"].sum() % KEY_SPACE).unstack(fill_value=0).reindex(columns=["target", "comparison"],
+                                                                             fill_value=0)
+    return counts.reset_index()[columns], keys.reset_index()[columns]
+
+
+def dispersion(target: np.ndarray, comparison: np.ndarray, after: np.ndarray) -> tuple[float, int]:
+    """Quasi-Poisson scale of the difference-in-differences model (place + month + place × period) and its
+    degrees of freedom. Given each month's total, the target's count is binomial with one share per period;
+    the Pearson chi-square around those shares over (months − 2) is the scale, floored at 1."""
+    target, comparison, after = (np.asarray(a, dtype=float) for a in (target, comparison, after))
+    total = target + comparison
+    used = total > 0
+    target, total, after = target[used], total[used], after[used].astype(bool)
+    df = int(used.sum()) - 2
+    if df < 1:
+        return 1.0, 0
+    chi = 0.0
+    for period in (False, True):
+        share = target[after == period].sum() / total[after == period].sum() if total[after == period].sum() else 0
+        if 0 < share < 1:
+            expected = total[after == period] * share
+            chi += float((((target[after == period] - expected) ** 2) / (expected * (1 - share))).sum())
+    return max(1.0, chi / df), df
+
+
+def effect(tb: float, ta: float, cb: float, ca: float, scale: float = 1.0, df: int = 0) -> Effect | None:
+    """The ratio of ratios (ta/tb)/(ca/cb) and its 95 % interval, allowing for a dispersion `scale` estimated
+    on `df` degrees of freedom. None when the comparison has no incidents in one of the periods."""
+    if not cb or not ca or tb + ta == 0:
+        return None
+    k = ca / cb                                   # the comparison's change
+    if min(tb, ta) < EXACT_BELOW:
+        # Exact conditional: given n = tb + ta, ta is binomial with share p = r·k / (1 + r·k) under ratio r.
+        a, b = ta / scale, tb / scale
+        low_p = stats.beta.ppf(0.025, a, b + 1) if a > 0 else 0.0
+        high_p = stats.beta.ppf(0.975, a + 1, b) if b > 0 else 1.0
+        low = low_p / (1 - low_p) / k
+        high = math.inf if high_p >= 1 else high_p / (1 - high_p) / k
+        relative = (ta / tb) / k if tb else math.inf
+        return Effect(relative, low, high, "exact", scale)
+    relative = (ta / tb) / k
+    se = math.sqrt(scale * (1 / ta + 1 / tb + 1 / ca + 1 / cb))
+    critical = stats.t.ppf(0.975, df) if scale > 1 and df >= 1 else 1.959964
+    return Effect(relative, relative * math.exp(-critical * se), relative * math.exp(critical * se), "quasi-poisson",
+                  scale)
 
 
 def as_shown(evaluation: Evaluation, shown: Disclosure) -> Evaluation:
     """The follow-up as a viewer may see it: every count moved by its cell key, small ones hidden, and the
-    ratios, interval, WDQ and verdict recomputed from the shown counts — never from the exact ones, from which
+    ratios, interval, WDQ and verdict recomputed from moved counts — never from the exact ones, from which
     a ratio next to a shown count would give back a hidden number."""
-    if not shown.viewer:
+    if not shown.viewer or evaluation.facts is None:
         return evaluation
-    counts = {place: (shown.count(b, evaluation.keys[place][0]), shown.count(a, evaluation.keys[place][1]))
-              for place, (b, a) in evaluation.counts.items()}
+    facts = evaluation.facts
+    moved = {place: tuple(float(v) for v in shown.moved(facts.counts[place], evaluation.keys[place]))
+             for place in PLACES}
+    earlier = {place: [float(v) for v in shown.moved(facts.earlier[place], evaluation.earlier_keys[place])]
+               for place in PLACES}
+    months = facts.months.copy()
+    for place in ("target", "comparison"):
+        if len(months):
+            months[place] = shown.moved(months[place], evaluation.month_keys[place])
+    judged = Evaluation(**{**evaluation.__dict__, "warnings": [], "protected": True,
+                           "hidden_label": shown.hidden_label})
+    judged = _judge(judged, Facts(moved, earlier, months))
+    judged.counts = {place: (shown.count(b, evaluation.keys[place][0]), shown.count(a, evaluation.keys[place][1]))
+                     for place, (b, a) in evaluation.counts.items()}
+    judged.facts = None
     monthly = evaluation.monthly.copy()
     for place in PLACE_LABELS:
         if place in monthly:
             monthly[place] = shown.counts(monthly[place], evaluation.monthly_keys[place])
-    hidden = any(math.isnan(value) for pair in counts.values() for value in pair)
-    # The verdict is judged on the moved counts: the shown ones, or where a count is hidden its moved value
-    # (neither exact nor shown); with a hidden count no number is printed at all.
-    internal = {place: tuple(int(v) for v in shown.moved(evaluation.counts[place], evaluation.keys[place]))
-                for place in counts}
-    item = {"id": evaluation.intervention_id, "name": evaluation.name}
-    judged = _judge(item, evaluation.start, evaluation.before, evaluation.after, evaluation.targeted, internal,
-                    evaluation.length, complete=evaluation.complete)
-    judged.counts, judged.keys, judged.monthly, judged.protected = counts, evaluation.keys, monthly, True
-    judged.hidden_label = shown.hidden_label
+    judged.monthly = monthly
+    if judged.baseline:
+        judged.baseline = {**judged.baseline, "target": "–", "comparison": "–"}
+    hidden = any(math.isnan(value) for pair in judged.counts.values() for value in pair)
     if hidden:
         judged.rate_ratio = judged.relative = judged.relative_ci = judged.expected_difference = judged.wdq = None
         judged.displacement = ""
         if judged.verdict in ("minskning", "ökning", "ingen skillnad", "för få"):
-            judged.summary = (f"{VERDICT_LABELS[judged.verdict]}. Några av talen är för små för att visas "
+            judged.summary = (f"{_verdict_sentence(judged.verdict)} Några av talen är för små för att visas "
                               "(”<5”), därför visas ingen förändring i procent.")
     return judged
 
 
-def _judge(item, start, before, after, targeted, counts, length, complete: bool = True) -> Evaluation:
-    (tb, ta), (bb, ba), (cb, ca) = counts["target"], counts["buffer"], counts["comparison"]
-    rate_ratio = ta / tb if tb else None
-    relative = relative_ci = expected = wdq = None
-    if tb and ta and cb and ca:
-        relative = (ta / tb) / (ca / cb)
-        se = math.sqrt(1 / ta + 1 / tb + 1 / ca + 1 / cb)
-        relative_ci = (math.exp(math.log(relative) - 1.96 * se), math.exp(math.log(relative) + 1.96 * se))
-    if cb:
-        expected = ta - tb * (ca / cb)
-    if ca and cb and (ta / ca - tb / cb) != 0:
-        wdq = (ba / ca - bb / cb) / (ta / ca - tb / cb)
+def _verdict_sentence(verdict: str) -> str:
+    return {"minskning": "Säker minskning mot jämförelseområdena.",
+            "ökning": "Ökning mot jämförelseområdena, mer än slumpen förklarar.",
+            "ingen skillnad": "Ingen säker skillnad mot jämförelseområdena.",
+            "för få": "För få händelser för att säga något säkert."}[verdict]
 
-    name = item["name"]
-    displacement = ""
-    if length <= 0:
-        verdict, summary = "för tidigt", f"{name} har inte startat ännu, eller det finns inga data efter starten."
-    elif length < MIN_AFTER_DAYS:
-        verdict, summary = "för tidigt", (f"{name} startade för nyligen: det finns bara {length} dagar med data "
-                                           "efter starten.")
-    elif not complete:
-        verdict = "för få"
-        summary = (f"Data saknas för delar av perioden före starten (den börjar {formatting.day(before[0])}); "
-                   "välj en kortare period för uppföljningen.")
+
+def _interval(result: Effect) -> str:
+    high = "obegränsat" if not math.isfinite(result.high) else formatting.percent(100 * (result.high - 1))
+    return f"95 % intervall {formatting.percent(100 * (result.low - 1))} till {high}"
+
+
+def _change(relative: float) -> str:
+    return "–" if not math.isfinite(relative) else formatting.percent(100 * (relative - 1))
+
+
+def _judge(evaluation: Evaluation, facts: Facts) -> Evaluation:
+    """Verdict, numbers and the one summary sentence from the counts in `facts` (exact or moved)."""
+    e = evaluation
+    (tb, ta), (bb, ba), (cb, ca) = (facts.counts[p] for p in PLACES)
+    e.rate_ratio = ta / tb if tb else None
+    e.relative = e.relative_ci = e.expected_difference = e.wdq = e.baseline = None
+    e.displacement, e.method, e.dispersion = "", "", 1.0
+    e.expected_difference = ta - tb * (ca / cb) if cb else None
+    notes: list[str] = list(e.warnings)
+    if not e.complete:
+        notes.append(f"Perioden före är förkortad: den börjar {formatting.day(e.before[0])}, första dagen med "
+                     "data, i stället för ett helt år före.")
+    name = e.name
+    before_days = (e.before[1] - e.before[0]).days + 1
+    if e.length <= 0:
+        e.verdict, e.summary = "för tidigt", f"{name} har inte startat ännu, eller det finns inga data efter starten."
+    elif e.length < MIN_AFTER_DAYS and not e.finished:
+        e.verdict, e.summary = "för tidigt", (f"{name} startade för nyligen: det finns bara {e.length} dagar med "
+                                              "data efter starten.")
+    elif e.gap:
+        e.verdict = "saknar data"
+        e.summary = f"Ingen bedömning: {e.gap}, så perioderna före och efter går inte att jämföra."
+    elif not e.complete and before_days < MIN_BEFORE_DAYS:
+        e.verdict = "för få"
+        e.summary = (f"Det finns bara {max(before_days, 0)} dagar med data före starten: för lite att jämföra med.")
     elif cb + ca == 0:
-        verdict = "ingen jämförelse"
-        summary = ("Det finns inget jämförelseområde: insatsen omfattar hela kommunen eller så saknas händelser "
-                   "utanför insatsområdet. Välj jämförelseområden eller jämför med andra kommuner.")
+        e.verdict = "ingen jämförelse"
+        e.summary = ("Det finns inget jämförelseområde: insatsen omfattar hela kommunen eller så saknas händelser "
+                     "utanför insatsområdet. Välj jämförelseområden eller jämför med andra kommuner.")
     elif tb + ta < MIN_EVENTS or not cb or not ca:
-        verdict = "för få"
-        summary = (f"För få händelser för att säga något säkert ({tb} före och {ta} efter i insatsområdet). "
-                   "Följ upp igen när mer tid har gått.")
+        e.verdict = "för få"
+        e.summary = (f"För få händelser för att säga något säkert ({formatting.number(tb)} före och "
+                     f"{formatting.number(ta)} efter i insatsområdet). "
+                     + ("Välj fler dagar efter starten för att få fler händelser att jämföra." if e.finished
+                        else "Följ upp igen när mer tid har gått."))
     else:
-        low, high = relative_ci if relative_ci else (0.0, math.inf)
-        change = formatting.percent(100 * (relative - 1)) if relative else "–"
-        if relative is None:
-            verdict, summary = "ingen skillnad", "Inga händelser efter starten i insatsområdet."
-        elif high < 1:
-            verdict = "minskning"
-            summary = (f"Säker minskning: {change} i insatsområdet jämfört med jämförelseområdena "
-                       f"(95 % intervall {formatting.percent(100 * (low - 1))} till "
-                       f"{formatting.percent(100 * (high - 1))}); {formatting.number(abs(expected or 0), 0)} "
-                       "färre händelser än jämförelseområdenas utveckling ger anledning att vänta.")
-        elif low > 1:
-            verdict = "ökning"
-            summary = f"Ökning: {change} i insatsområdet jämfört med jämförelseområdena, mer än slumpen förklarar."
+        months = facts.months
+        scale, df = dispersion(months["target"], months["comparison"], months["after"]) if len(months) else (1.0, 0)
+        result = effect(tb, ta, cb, ca, scale, df)
+        e.relative, e.relative_ci = result.relative, (result.low, result.high)
+        e.method, e.dispersion = result.method, result.dispersion
+        judged = result
+        high_before = _high_before(facts, tb, cb, scale)
+        if high_before is not None:
+            judged, typical = high_before
+            e.baseline = {"relative": judged.relative, "low": judged.low, "high": judged.high,
+                          "years": len(facts.earlier["target"]), "typical": typical}
+            notes.append(f"Perioden före var ovanligt hög: {formatting.number(tb)} händelser mot i genomsnitt "
+                         f"{formatting.number(typical, 0)} samma tid de {len(facts.earlier['target'])} åren innan. "
+                         "En minskning efteråt kan då delvis vara en återgång till det vanliga (regression mot "
+                         "medelvärdet), så bedömningen görs mot snittet för de tidigare åren.")
+        e.verdict = judged.verdict
+        if high_before is not None:
+            e.summary = (f"{_verdict_sentence(e.verdict)[:-1]} jämfört med snittet för tidigare år: "
+                         f"{_change(judged.relative)} ({_interval(judged)}). Mot året före: "
+                         f"{_change(result.relative)}.")
+        elif e.verdict == "minskning":
+            e.summary = (f"Säker minskning: {_change(result.relative)} i insatsområdet jämfört med "
+                         f"jämförelseområdena ({_interval(result)}); {formatting.number(abs(e.expected_difference or 0), 0)} "
+                         "färre händelser än jämförelseområdenas utveckling ger anledning att vänta.")
+        elif e.verdict == "ökning":
+            e.summary = (f"Ökning: {_change(result.relative)} i insatsområdet jämfört med jämförelseområdena "
+                         f"({_interval(result)}), mer än slumpen förklarar.")
         else:
-            verdict = "ingen skillnad"
-            summary = (f"Ingen säker skillnad mot jämförelseområdena ({change}, kan vara slump); insatsen kan inte "
-                       "sägas ha fungerat eller inte fungerat ännu.")
-        buffer_change = compare_counts(ba, bb, exposure_ratio=(ca / cb) if cb else 1.0)
-        if verdict == "minskning" and wdq is not None and bb + ba >= MIN_EVENTS // 2:
-            if wdq < -0.1 and buffer_change.verdict == "ökning":
-                displacement = "förflyttning"
-                summary += (f" Men händelserna i närområdet ökade (WDQ {formatting.number(wdq, 2)}): tecken på "
-                            "förflyttning" + (", större än vinsten." if wdq < -1 else "."))
-            elif wdq > 0.1 and buffer_change.verdict == "minskning":
-                displacement = "spridning av nytta"
-                summary += (f" Även närområdet minskade (WDQ {formatting.number(wdq, 2)}): nyttan spred sig.")
-    return Evaluation(item["id"], name, start, before, after, targeted, counts, rate_ratio, relative, relative_ci,
-                      expected, wdq, verdict, summary, displacement)
+            e.summary = (f"Ingen säker skillnad mot jämförelseområdena ({_change(result.relative)}, "
+                         f"{_interval(result)}: kan vara slump); insatsen kan inte sägas ha fungerat eller inte "
+                         "fungerat ännu.")
+        if e.verdict == "minskning" and ca and cb and (ta / ca - tb / cb) != 0:
+            e.wdq = (ba / ca - bb / cb) / (ta / ca - tb / cb)   # only when the target fell
+            buffer_change = compare_counts(int(round(ba)), int(round(bb)), exposure_ratio=ca / cb)
+            if bb + ba >= MIN_EVENTS // 2:
+                if e.wdq < -0.1 and buffer_change.verdict == "ökning":
+                    e.displacement = "förflyttning"
+                    e.summary += (f" Men händelserna i närområdet ökade (WDQ {formatting.number(e.wdq, 2)}): tecken "
+                                  "på förflyttning" + (", större än vinsten." if e.wdq < -1 else "."))
+                elif e.wdq > 0.1 and buffer_change.verdict == "minskning":
+                    e.displacement = "spridning av nytta"
+                    e.summary += f" Även närområdet minskade (WDQ {formatting.number(e.wdq, 2)}): nyttan spred sig."
+    if e.contamination and e.verdict not in ("för tidigt", "saknar data"):
+        notes.append(f"Andra insatser mot samma problem under perioderna, {'; '.join(e.contamination)}. De kan "
+                     "ha påverkat resultatet: i insatsområdet kan de ha bidragit till förändringen, i "
+                     "jämförelseområdet kan de dölja den.")
+    e.warnings = notes
+    return e
+
+
+def _high_before(facts: Facts, tb: float, cb: float, scale: float) -> tuple[Effect, float] | None:
+    """When "before" was unusually high against the same dates in earlier years (scaled by the comparison's
+    level): the effect against the multi-year baseline and the typical count. None otherwise."""
+    years = len(facts.earlier.get("target", []))
+    if not years or not tb:
+        return None
+    earlier_t, earlier_c = sum(facts.earlier["target"]), sum(facts.earlier["comparison"])
+    if not earlier_t or not earlier_c or not cb:
+        return None
+    typical = earlier_t / years * (cb / (earlier_c / years))     # the target's usual level at this level overall
+    z = math.log(tb / typical) / math.sqrt(scale * (1 / tb + 1 / earlier_t + 1 / cb + 1 / earlier_c))
+    if z < HIGH_BEFORE_Z:
+        return None
+    ta, ca = facts.counts["target"][1], facts.counts["comparison"][1]
+    against = effect(earlier_t, ta, earlier_c, ca, scale, 0)
+    return (against, earlier_t / years) if against else None
+
+
+def _contamination(con: duckdb.DuckDBPyConnection, item: dict, spec: Filters, places: dict,
+                   before: tuple[date, date], after: tuple[date, date]) -> list[str]:
+    """Other interventions on the same problem (a shared category or risk factor) whose place meets the target,
+    buffer or comparison and whose period meets "before" or "after": 'Namn (jämförelseområdet, efter)'."""
+    others = queries.frame(
+        con,
+        "SELECT iv.id, iv.name, iv.start_date, iv.end_date, iv.geojson,"
+        " coalesce((SELECT list(a.geojson) FROM intervention_areas ia JOIN areas a ON a.id = ia.area_id"
+        "  WHERE ia.intervention_id = iv.id), []) AS shapes,"
+        " coalesce((SELECT list(c.code) FROM intervention_categories ic JOIN categories c ON c.id = ic.category_id"
+        "  WHERE ic.intervention_id = iv.id), []) AS categories,"
+        " coalesce((SELECT list(r.code) FROM intervention_risk_factors ir JOIN risk_factors r"
+        "  ON r.id = ir.risk_factor_id WHERE ir.intervention_id = iv.id), []) AS risk_factors"
+        " FROM interventions iv WHERE iv.id <> ? AND iv.start_date <= ? AND coalesce(iv.end_date, ?) >= ?"
+        " ORDER BY iv.start_date, iv.name", [item["id"], after[1], after[1], before[0]])
+    own = queries.rows(con, "SELECT coalesce((SELECT list(c.code) FROM intervention_categories ic JOIN categories c"
+                            " ON c.id = ic.category_id WHERE ic.intervention_id = ?), []), coalesce((SELECT"
+                            " list(r.code) FROM intervention_risk_factors ir JOIN risk_factors r ON r.id ="
+                            " ir.risk_factor_id WHERE ir.intervention_id = ?), [])", [item["id"], item["id"]])[0]
+    found: dict[str, list[str]] = {p: [] for p in PLACES}
+    for other in others.itertuples():
+        same = set(other.categories) & set(own[0]) or set(other.risk_factors) & set(own[1])
+        if not same:
+            continue
+        if isinstance(other.geojson, str) and other.geojson:
+            shape = _sweref(shapely.from_geojson(other.geojson))
+        elif len(other.shapes):
+            shape = unary_union([_sweref(shapely.from_geojson(g)) for g in other.shapes])
+        else:
+            continue
+        first, last = pd.Timestamp(other.start_date).date(), (
+            after[1] if pd.isna(other.end_date) else pd.Timestamp(other.end_date).date())
+        when = [label for label, (low, high) in (("före", before), ("efter", after)) if first <= high and last >= low]
+        for place in PLACES:
+            if when and not places[place].is_empty and shape.intersection(places[place]).area > 1.0:
+                found[place].append(f"{other.name} ({' och '.join(when)})")
+    return [f"i {CONTAMINATION_PLACES[p]}: {', '.join(names)}" for p, names in found.items() if names]
+
+
+CONTAMINATION_PLACES = {"target": "insatsområdet", "buffer": "närområdet", "comparison": "jämförelseområdet"}
 
 
 VERDICT_LABELS = {"minskning": "Säker minskning", "ökning": "Ökning", "ingen skillnad": "Ingen säker skillnad",
-                  "för få": "För få händelser", "för tidigt": "För tidigt", "ingen jämförelse": "Ingen jämförelse"}
+                  "för få": "För få händelser", "för tidigt": "För tidigt", "ingen jämförelse": "Ingen jämförelse",
+                  "saknar data": "Saknar data"}
 PLACE_LABELS = {"target": "Insatsområdet", "buffer": "Närområdet", "comparison": "Jämförelseområdet"}
 
 
 def table(evaluation: Evaluation) -> pd.DataFrame:
-    """Counts before and after per place, as a Swedish table ("<5" where a viewer's count is hidden)."""
+    """Counts before and after per place, each place's change per day (the periods may differ in length), and
+    the comparison the verdict rests on, as a Swedish table ("<5" where a viewer's count is hidden)."""
+    e = evaluation
+    before_days = max((e.before[1] - e.before[0]).days + 1, 1)
+    after_days = max((e.after[1] - e.after[0]).days + 1, 1)
     rows = []
     for place, label in PLACE_LABELS.items():
-        before, after = evaluation.counts[place]
-        if before != before or after != after:
-            rows.append({"Plats": label, "Före": _count_text(before, evaluation.hidden_label),
-                         "Efter": _count_text(after, evaluation.hidden_label), "Förändring": "–"})
-            continue
-        change = compare_counts(int(after), int(before))
-        rows.append({"Plats": label, "Före": formatting.number(before), "Efter": formatting.number(after),
-                     "Förändring": formatting.change(change)})
+        before, after = e.counts[place]
+        change = "–"
+        if before == before and after == after and before:
+            change = formatting.percent(100 * ((after / after_days) / (before / before_days) - 1))
+        rows.append({"Plats": label, "Före": _count_text(before, e.hidden_label),
+                     "Efter": _count_text(after, e.hidden_label), "Förändring": change})
+    if e.relative is not None and e.relative_ci is not None:
+        judged = "" if e.baseline else f" ({formatting.VERDICTS.get(e.verdict, e.verdict)})"
+        rows.append({"Plats": "Insatsområdet mot jämförelseområdet", "Före": "", "Efter": "",
+                     "Förändring": f"{_change(e.relative)}{judged}, "
+                                   f"{_interval(Effect(e.relative, *e.relative_ci, e.method))}"})
+    if e.baseline:
+        rows.append({"Plats": f"Mot snittet för {e.baseline['years']} tidigare år", "Före": "", "Efter": "",
+                     "Förändring": f"{_change(e.baseline['relative'])} "
+                                   f"({formatting.VERDICTS.get(e.verdict, e.verdict)}), "
+                                   f"{_interval(Effect(e.baseline['relative'], e.baseline['low'], e.baseline['high'], ''))}"})
     return pd.DataFrame(rows)
+
+
+def verdict_text(evaluation: Evaluation) -> str:
+    """The verdict sentence with its label first, never twice ("Säker minskning: −72 % …")."""
+    label = VERDICT_LABELS[evaluation.verdict]
+    return evaluation.summary if evaluation.summary.startswith(label) else f"{label}. {evaluation.summary}"
+
+
+def method_text(evaluation: Evaluation) -> str:
+    """How the interval was computed, in one Swedish sentence ('' when there is none)."""
+    if evaluation.method == "exact":
+        return ("Intervallet kommer från ett exakt test, eftersom antalen är små"
+                + (f" (och tar hänsyn till att talen varierar {formatting.number(evaluation.dispersion, 1)} gånger "
+                   "mer än slumpen ger)." if evaluation.dispersion > 1 else ")."))
+    if evaluation.method == "quasi-poisson":
+        if evaluation.dispersion > 1:
+            return (f"Månadstalen varierar {formatting.number(evaluation.dispersion, 1)} gånger mer än ren slump "
+                    "ger (överspridning); intervallet är breddat för det.")
+        return "Månadstalen varierar inte mer än slumpen ger; intervallet bygger på det."
+    return ""
 
 
 def _count_text(value: float, hidden_label: str) -> str:

@@ -39,6 +39,9 @@ class Intervention:
     cost_sek: float | None = None
     problem: str | None = None
     geojson: str | None = None
+    weekdays: list[int] = field(default_factory=list)   # ISO 1 = Monday .. 7 = Sunday; empty: every day
+    hour_from: int | None = None                       # inclusive; wraps past midnight when from > to
+    hour_to: int | None = None                         # None (both): the whole day
 
 
 def status_on(start: date, end: date | None, today: date | None = None) -> str:
@@ -51,7 +54,7 @@ def status_on(start: date, end: date | None, today: date | None = None) -> str:
 
 def _tidy(item: Intervention) -> Intervention:
     """Lists sorted and free of repeats, so that the same choices in another order are no change."""
-    for name in ("area_codes", "responsible", "risk_factors", "categories"):
+    for name in ("area_codes", "responsible", "risk_factors", "categories", "weekdays"):
         setattr(item, name, sorted(dict.fromkeys(getattr(item, name))))
     return item
 
@@ -78,6 +81,12 @@ def problems(con: duckdb.DuckDBPyConnection, item: Intervention) -> list[str]:
         unknown = [c for c in chosen if c not in known[table]]
         if unknown:
             found.append(f"Okänd {label}: {', '.join(unknown)}.")
+    if any(not isinstance(d, int) or not 1 <= d <= 7 for d in item.weekdays):
+        found.append("Veckodagar anges som 1 (måndag) till 7 (söndag).")
+    if (item.hour_from is None) != (item.hour_to is None):
+        found.append("Ange både första och sista timmen, eller ingen av dem.")
+    elif item.hour_from is not None and not (0 <= item.hour_from <= 23 and 0 <= item.hour_to <= 23):
+        found.append("Timmarna ska ligga mellan 0 och 23.")
     for number, text in ((item.dose_value, "Omfattningen"), (item.cost_sek, "Kostnaden")):
         if number is not None and number < 0:
             found.append(f"{text} kan inte vara negativ.")
@@ -113,6 +122,9 @@ def load(con: duckdb.DuckDBPyConnection, intervention_id: int) -> Intervention:
         categories=codes("intervention_categories", "category_id"), status=str(r["status"]),
         dose_value=optional(r["dose_value"]), dose_unit=optional(r["dose_unit"]), cost_sek=optional(r["cost_sek"]),
         problem=optional(r["problem"]), geojson=optional(r["geojson"]),
+        weekdays=[int(d) for d in (r["weekdays"] if r["weekdays"] is not None else [])],
+        hour_from=None if pd.isna(r["hour_from"]) else int(r["hour_from"]),
+        hour_to=None if pd.isna(r["hour_to"]) else int(r["hour_to"]),
     )
 
 
@@ -136,7 +148,8 @@ def _log(cur: duckdb.DuckDBPyConnection, number: int, by: str, action: str, chan
 
 def _values(item: Intervention) -> list:
     return [item.name.strip(), item.kind.strip(), item.status, item.start, item.end, list(item.responsible),
-            item.dose_value, item.dose_unit, item.cost_sek, item.problem, item.geojson]
+            item.dose_value, item.dose_unit, item.cost_sek, item.problem, item.geojson, list(item.weekdays),
+            item.hour_from, item.hour_to]
 
 
 def create(con: duckdb.DuckDBPyConnection, item: Intervention, by: str, import_id: int | None = None) -> int:
@@ -153,7 +166,8 @@ def insert(cur: duckdb.DuckDBPyConnection, item: Intervention, by: str, import_i
     """Insert a checked intervention inside the caller's transaction; returns its id."""
     number = next_free_id(cur, "interventions")
     cur.execute("INSERT INTO interventions (id, name, kind, status, start_date, end_date, responsible, dose_value,"
-                " dose_unit, cost_sek, problem, geojson, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " dose_unit, cost_sek, problem, geojson, weekdays, hour_from, hour_to, import_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [number, *_values(item), import_id])
     _write_links(cur, number, item)
     _log(cur, number, by, "importerad" if import_id else "skapad",
@@ -172,8 +186,8 @@ def update(con: duckdb.DuckDBPyConnection, number: int, item: Intervention, by: 
         return {}
     with db.write(con) as cur:
         cur.execute("UPDATE interventions SET name = ?, kind = ?, status = ?, start_date = ?, end_date = ?,"
-                    " responsible = ?, dose_value = ?, dose_unit = ?, cost_sek = ?, problem = ?, geojson = ?"
-                    " WHERE id = ?", [*_values(item), number])
+                    " responsible = ?, dose_value = ?, dose_unit = ?, cost_sek = ?, problem = ?, geojson = ?,"
+                    " weekdays = ?, hour_from = ?, hour_to = ? WHERE id = ?", [*_values(item), number])
         _write_links(cur, number, item)
         _log(cur, number, by, "ändrad", changes)
     return changes

@@ -9,7 +9,10 @@ listing = ui.interventions_listing()
 names = dict(zip(listing["id"], listing["name"], strict=True))
 chosen = st.selectbox("Insats", list(names), format_func=names.get, key="uppf_insats")
 left, middle, right = st.columns(3)
-days = left.slider("Dagar före och efter", 60, 730, 365, 15, key="uppf_dagar")
+own = left.toggle("Insatsens egen period", True, key="uppf_egen",
+                  help="Från start till slut (eller till sista dagen med data). Stäng av för att välja antal dagar, "
+                       "t.ex. för att se om effekten höll i sig efter slutet.")
+days = left.slider("Dagar efter starten", 30, 1460, 365, 15, key="uppf_dagar", disabled=own)
 buffer = middle.radio("Närområde", ["ring", "adjacent"], key="uppf_buffert",
                       format_func={"ring": "En ring runt området", "adjacent": "Angränsande områden"}.get)
 ring = right.slider("Ringens bredd (m)", 100, 2000, 500, 100, key="uppf_ring", disabled=buffer != "ring")
@@ -17,14 +20,17 @@ areas = ui.labels()["areas"]
 comparison = st.multiselect("Jämförelseområden (tomt = resten av kommunen)", list(areas), format_func=areas.get,
                             key="uppf_jamforelse")
 if chosen:
-    result = ui.load_evaluation(chosen, followup.Options(days=days, buffer=buffer, ring_m=float(ring),
-                                                         comparison=tuple(comparison)))
+    result = ui.load_evaluation(chosen, followup.Options(days=None if own else days, buffer=buffer,
+                                                         ring_m=float(ring), comparison=tuple(comparison)))
     show = {"minskning": st.success, "ökning": st.error}.get(result.verdict, st.info)
-    show(f"**{followup.VERDICT_LABELS[result.verdict]}.** {formatting.plain(result.summary)}")
+    show(formatting.plain(followup.verdict_text(result)))
+    for warning in result.warnings:
+        st.warning(formatting.plain(warning))
     ui.protection_notice()
-    st.caption(f"Räknas: {formatting.plain(result.targeted)}. Före: {result.before[0]} – {result.before[1]}; "
-               f"efter: {result.after[0]} – {result.after[1]}.")
+    st.caption(f"Räknas: {formatting.plain(result.targeted)}. Före: {formatting.period(*result.before)}; "
+               f"efter: {formatting.period(*result.after)}. {followup.method_text(result)}")
     st.dataframe(followup.table(result), hide_index=True, width="stretch")
     st.plotly_chart(followup.chart(result), key="uppf_diagram")
-    st.caption("WDQ (weighted displacement quotient): under 0 tyder på förflyttning till närområdet, över 0 på "
-               "att nyttan spred sig dit.")
+    st.caption("Förändring per plats räknas per dag, eftersom perioderna kan vara olika långa. WDQ (weighted "
+               "displacement quotient) visas bara när insatsområdet minskade: under 0 tyder på förflyttning till "
+               "närområdet, över 0 på att nyttan spred sig dit.")

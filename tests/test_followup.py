@@ -99,5 +99,7 @@ def test_record_and_table_for_reports(demo_con):
     record = result.record()
     assert record["verdict"] == "minskning" and record["target_before"] > record["target_after"]
     table = followup.table(result)
-    assert list(table["Plats"]) == ["Insatsområdet", "Närområdet", "Jämförelseområdet"]
+    assert list(table["Plats"]) == ["Insatsområdet", "Närområdet", "Jämförelseområdet",
+                                    "Insatsområdet mot jämförelseområdet"]
+    assert "säker minskning" in table["Förändring"].iloc[-1]  # the row the verdict rests on says the verdict
     assert len(followup.chart(result).data) >= 2

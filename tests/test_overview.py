@@ -58,7 +58,7 @@ def test_viewers_see_small_counts_suppressed(demo_con):
 def test_running_interventions_on_a_day(demo_con):
     running = queries.running_interventions(demo_con, date(2026, 10, 31))
     assert "Trygghetsvärdar i centrum fredag och lördag kväll" in running["name"].tolist()
-    assert "Ny belysning i gångstråket vid stationen" not in running["name"].tolist()  # finished 2024
+    assert "Röjning av vegetation vid Mjällby skola" not in running["name"].tolist()  # finished 2024
     assert "Ny belysning i Falkviks centrum" not in running["name"].tolist()  # planned
     sspf = running.loc[running["name"].str.startswith("SSPF"), "areas"].iloc[0]
     assert sspf == "Hela kommunen"

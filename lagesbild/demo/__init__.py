@@ -159,9 +159,11 @@ def _write_interventions(cur, area_frame, end: date) -> int:
         dose_value, dose_unit = item.dose if item.dose else (None, None)
         cur.execute(
             "INSERT INTO interventions (id, name, kind, status, start_date, end_date, responsible, dose_value,"
-            " dose_unit, cost_sek, problem, geojson, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+            " dose_unit, cost_sek, problem, geojson, weekdays, hour_from, hour_to, import_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
             [number, item.name, item.kind, demo_interventions.status(start, stop, end), start, stop,
-             list(item.responsible), dose_value, dose_unit, item.cost_sek, item.problem, geojson],
+             list(item.responsible), dose_value, dose_unit, item.cost_sek, item.problem, geojson,
+             list(item.weekdays), *(item.hours or (None, None))],
         )
         codes = list(area_id) if item.areas == demo_interventions.EVERYWHERE else item.areas
         cur.executemany("INSERT INTO intervention_areas VALUES (?, ?)", [[number, int(area_id[c])] for c in codes])

@@ -31,11 +31,13 @@ class DemoIntervention(NamedTuple):
     cost_sek: float | None = None
     spot: places.Spot | None = None  # an own geometry: a ring of `spot_radius_m` around this spot
     spot_radius_m: float = 150.0
+    weekdays: tuple[int, ...] = ()          # ISO weekdays the effort works on; empty: every day
+    hours: tuple[int, int] | None = None    # first and last hour (inclusive, may wrap past midnight)
 
 
 INTERVENTIONS = (
     DemoIntervention(
-        "Ny belysning i gångstråket vid stationen", "Belysning", ("SBG-C",), (2, 3, 15), (2, 4, 30),
+        "Ny belysning i gångstråket vid stationen", "Belysning", ("SBG-C",), (2, 3, 15), None,
         ("kommun", "fastighetsägare"), ("bristande_belysning", "skymd_sikt"),
         ("misshandel", "ran", "olaga_hot", "skadegorelse", "otrygghet"),
         "Våld, rån och otrygghet kvällstid i det mörka gångstråket mellan stationen och centrum",
@@ -44,7 +46,7 @@ INTERVENTIONS = (
         "Trygghetsvärdar i centrum fredag och lördag kväll", "Trygghetsvärdar", ("SBG-C",), (4, 9, 1), None,
         ("kommun",), ("alkoholservering", "alkohol_unga"), ("misshandel", "ordningsstorning", "skadegorelse"),
         "Våld och ordningsstörningar kring krogarna helgnätter", dose=(24, "timmar per vecka"),
-        cost_sek=1_200_000),
+        cost_sek=1_200_000, weekdays=(5, 6), hours=(21, 3)),
     DemoIntervention(
         "Nattvandring i Falkvik", "Nattvandring", ("SBG-F",), (3, 8, 20), None, ("föreningar", "kommun"),
         ("samlingsplats_unga", "bristande_tillsyn"), ("skadegorelse", "klotter", "ordningsstorning"),

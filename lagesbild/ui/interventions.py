@@ -34,6 +34,16 @@ def intervention_form(existing, key: str):
                                item.risk_factors, format_func=names["risk_factors"].get)
         categories = st.multiselect("Kategorier som insatsen ska minska", list(names["categories"]),
                                     item.categories, format_func=names["categories"].get)
+        when = st.columns(3)
+        weekdays = when[0].multiselect("Veckodagar (tomt = alla)", list(range(1, 8)), item.weekdays,
+                                       format_func=lambda d: formatting.WEEKDAYS[d - 1])
+        hour_options = [None, *range(24)]
+        hour_from = when[1].selectbox("Från kl. (tomt = hela dygnet)", hour_options,
+                                      hour_options.index(item.hour_from),
+                                      format_func=lambda h: "hela dygnet" if h is None else f"{h:02d}:00")
+        hour_to = when[2].selectbox("Till och med timmen", hour_options, hour_options.index(item.hour_to),
+                                    format_func=lambda h: "hela dygnet" if h is None else f"{h:02d}:00–{h:02d}:59",
+                                    help="Över midnatt (t.ex. 21 till 02) räknas natten till kvällen den började.")
         responsible = st.multiselect("Ansvariga", list(register.ACTORS),
                                      [r for r in item.responsible if r in register.ACTORS])
         a, b, c, d = st.columns(4)
@@ -47,7 +57,7 @@ def intervention_form(existing, key: str):
     return register.Intervention(name=name, kind=kind, start=start, end=end or None, area_codes=areas,
                                  responsible=responsible, risk_factors=risks, categories=categories, status=status,
                                  dose_value=dose, dose_unit=unit or None, cost_sek=cost, problem=problem or None,
-                                 geojson=item.geojson)
+                                 geojson=item.geojson, weekdays=weekdays, hour_from=hour_from, hour_to=hour_to)
 
 
 def save_intervention(number: int | None, item) -> bool:
