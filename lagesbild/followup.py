@@ -294,6 +294,14 @@ def evaluate(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Opti
     return _judge(evaluation, facts)
 
 
+def judge(facts: Facts, before: tuple[date, date], after: tuple[date, date], *, name: str = "Insatsen",
+          complete: bool = True) -> Evaluation:
+    """Judge counts alone — the path `evaluate` takes once it has counted — for simulations and tests."""
+    evaluation = Evaluation(0, name, after[0], before, after, "", facts.counts, None, None, None, None, None, "", "",
+                            length=(after[1] - after[0]).days + 1, complete=complete, facts=facts)
+    return _judge(evaluation, facts)
+
+
 def _incidents(con: duckdb.DuckDBPyConnection, spec: Filters, first: date, last: date) -> pd.DataFrame:
     """Targeted incidents with a point between two days, each on the day its night began (see Filters)."""
     where, params = spec.where(include_period=False)
@@ -488,20 +496,32 @@ def _judge(evaluation: Evaluation, facts: Facts) -> Evaluation:
         e.relative, e.relative_ci = result.relative, (result.low, result.high)
         e.method, e.dispersion = result.method, result.dispersion
         judged = result
-        high_before = _high_before(facts, tb, cb, scale)
-        if high_before is not None:
-            judged, typical = high_before
-            e.baseline = {"relative": judged.relative, "low": judged.low, "high": judged.high,
-                          "years": len(facts.earlier["target"]), "typical": typical}
+        earlier = _against_earlier(facts, scale)
+        high_before = earlier is not None and earlier[2] >= HIGH_BEFORE_Z
+        disagree = earlier is not None and result.verdict != "ingen skillnad" and earlier[0].verdict != result.verdict
+        if earlier is not None and (high_before or disagree):
+            judged, typical, _ = earlier
+            years = len(facts.earlier["target"])
+            e.baseline = {"relative": judged.relative, "low": judged.low, "high": judged.high, "years": years,
+                          "typical": typical}
+        if high_before:
             notes.append(f"Perioden före var ovanligt hög: {formatting.number(tb)} händelser mot i genomsnitt "
-                         f"{formatting.number(typical, 0)} samma tid de {len(facts.earlier['target'])} åren innan. "
-                         "En minskning efteråt kan då delvis vara en återgång till det vanliga (regression mot "
-                         "medelvärdet), så bedömningen görs mot snittet för de tidigare åren.")
-        e.verdict = judged.verdict
-        if high_before is not None:
+                         f"{formatting.number(e.baseline['typical'], 0)} samma tid de {e.baseline['years']} åren "
+                         "innan. En minskning efteråt kan då delvis vara en återgång till det vanliga (regression "
+                         "mot medelvärdet), så bedömningen görs mot snittet för de tidigare åren.")
+        e.verdict = "ingen skillnad" if disagree and not high_before else judged.verdict
+        if earlier is None and e.verdict == "minskning":
+            notes.append("Det finns inga tidigare år med data för samma tid, så det går inte att pröva om perioden "
+                         "före var ovanligt hög. Valdes platsen efter ett dåligt år kan minskningen delvis vara en "
+                         "återgång till det vanliga (regression mot medelvärdet).")
+        if high_before:
             e.summary = (f"{_verdict_sentence(e.verdict)[:-1]} jämfört med snittet för tidigare år: "
                          f"{_change(judged.relative)} ({_interval(judged)}). Mot året före: "
                          f"{_change(result.relative)}.")
+        elif disagree:
+            e.summary = (f"Ingen säker skillnad: mot perioden före {_change(result.relative)} ({_interval(result)}), "
+                         f"men mot snittet för de {e.baseline['years']} åren innan {_change(judged.relative)} "
+                         f"({_interval(judged)}). Förändringen håller inte mot flera års nivå.")
         elif e.verdict == "minskning":
             e.summary = (f"Säker minskning: {_change(result.relative)} i insatsområdet jämfört med "
                          f"jämförelseområdena ({_interval(result)}); {formatting.number(abs(e.expected_difference or 0), 0)} "
@@ -532,22 +552,19 @@ def _judge(evaluation: Evaluation, facts: Facts) -> Evaluation:
     return e
 
 
-def _high_before(facts: Facts, tb: float, cb: float, scale: float) -> tuple[Effect, float] | None:
-    """When "before" was unusually high against the same dates in earlier years (scaled by the comparison's
-    level): the effect against the multi-year baseline and the typical count. None otherwise."""
+def _against_earlier(facts: Facts, scale: float) -> tuple[Effect, float, float] | None:
+    """The effect against the same dates in the earlier years (the multi-year baseline), the target's typical
+    count at the comparison's present level, and how unusually high "before" was against it (a z score,
+    allowing for the dispersion). None without earlier years or counts."""
     years = len(facts.earlier.get("target", []))
-    if not years or not tb:
-        return None
-    earlier_t, earlier_c = sum(facts.earlier["target"]), sum(facts.earlier["comparison"])
-    if not earlier_t or not earlier_c or not cb:
+    (tb, ta), (cb, ca) = facts.counts["target"], facts.counts["comparison"]
+    earlier_t, earlier_c = sum(facts.earlier.get("target", [])), sum(facts.earlier.get("comparison", []))
+    if not years or not tb or not cb or not earlier_t or not earlier_c:
         return None
     typical = earlier_t / years * (cb / (earlier_c / years))     # the target's usual level at this level overall
     z = math.log(tb / typical) / math.sqrt(scale * (1 / tb + 1 / earlier_t + 1 / cb + 1 / earlier_c))
-    if z < HIGH_BEFORE_Z:
-        return None
-    ta, ca = facts.counts["target"][1], facts.counts["comparison"][1]
     against = effect(earlier_t, ta, earlier_c, ca, scale, 0)
-    return (against, earlier_t / years) if against else None
+    return (against, earlier_t / years, z) if against else None
 
 
 def _contamination(con: duckdb.DuckDBPyConnection, item: dict, spec: Filters, places: dict,

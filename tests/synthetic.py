@@ -39,8 +39,9 @@ def make(path) -> object:
     return con
 
 
-def add(con, x, y, days, category: str = "skadegorelse", risks: tuple[str, ...] = (), source_id: int = 1) -> None:
-    """Insert incidents at SWEREF points (x, y) on the given days (noon)."""
+def add(con, x, y, days, category: str = "skadegorelse", risks: tuple[str, ...] = (), source_id: int = 1,
+        hour: int = 12) -> None:
+    """Insert incidents at SWEREF points (x, y) on the given days (at `hour`, noon by default)."""
     x = np.asarray(x, float)
     y = np.asarray(y, float)
     n = len(x)
@@ -53,10 +54,10 @@ def add(con, x, y, days, category: str = "skadegorelse", risks: tuple[str, ...] 
                   & (y >= ORIGIN[1] + 5000 * j) & (y < ORIGIN[1] + 5000 * (j + 1)))
         area[inside] = number
     mask = sum(RISK_BIT[r] for r in risks)
-    local = [datetime.combine(d, datetime.min.time()) + timedelta(hours=12) for d in days]
+    local = [datetime.combine(d, datetime.min.time()) + timedelta(hours=hour) for d in days]
     frame = pd.DataFrame({
         "id": np.arange(first, first + n), "source_id": source_id, "occurred_at": pd.to_datetime(local).tz_localize(
-            "Europe/Stockholm").tz_convert("UTC"), "local_time": local, "day": [d for d in days], "hour": 12,
+            "Europe/Stockholm").tz_convert("UTC"), "local_time": local, "day": [d for d in days], "hour": hour,
         "weekday": [d.isoweekday() for d in days], "category_id": CATEGORY[category], "area_id": area,
         "lon": lon, "lat": lat, "x": x, "y": y, "cell_250": geo.cell_id(x, y, 250),
         "cell_1k": geo.cell_id(x, y, 1000), "risk_mask": np.uint64(mask),
