@@ -146,7 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", help="follow up interventions against comparison areas")
     _db_option(evaluate)
     evaluate.add_argument("--intervention", type=int, metavar="ID", help="one intervention (default: all started)")
-    evaluate.add_argument("--days", type=_positive, default=365, help="length of the periods before and after")
+    evaluate.add_argument("--days", type=_positive, default=None,
+                          help="days after the start to follow up (default: the intervention's own period, from its"
+                               " start to its end or to the last day with data)")
     evaluate.add_argument("--buffer", choices=["ring", "adjacent"], default="ring",
                           help="the buffer: a ring around the target (default) or the adjacent areas")
     evaluate.add_argument("--ring-m", type=float, default=500.0, help="ring width in metres (default 500)")

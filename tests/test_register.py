@@ -67,3 +67,25 @@ def test_a_refused_plan_changes_nothing(demo_con):
     result = import_bytes(demo_con, csv_bytes(PLAN), "handlingsplan.csv", ImportOptions(on_error="reject"))
     assert result.status == "refused"
     assert fingerprint(demo_con) == before
+
+
+def test_targeted_weekdays_and_hours_from_a_spreadsheet_and_the_form(demo_con):
+    plan = ["Insats;Typ;Område;Start;Kategorier;Veckodagar;Klockslag",
+            "Helgvärdar;Trygghetsvärdar;SBG-C;2026-05-01;Misshandel;fre, lör;21–03",
+            "Dagvakt;Väktare;SBG-C;2026-05-01;Stöld;mån–fre;08:00-17:00",
+            "Fel dagar;Väktare;SBG-C;2026-05-01;Stöld;fredag-tomtedag;25-03"]
+    result = import_bytes(demo_con, csv_bytes(plan), "helg.csv")
+    assert (result.rows_stored, result.rows_rejected) == (2, 1)
+    assert {(p.row, p.column, p.code) for p in result.problems} == {(4, "Veckodagar", "bad_weekdays"),
+                                                                    (4, "Klockslag", "bad_hours")}
+    number = demo_con.execute("SELECT id FROM interventions WHERE name = 'Helgvärdar'").fetchall()[0][0]
+    loaded = register.load(demo_con, number)
+    assert (loaded.weekdays, loaded.hour_from, loaded.hour_to) == ([5, 6], 21, 2)
+    day = register.load(demo_con, demo_con.execute("SELECT id FROM interventions WHERE name = 'Dagvakt'")
+                        .fetchall()[0][0])
+    assert (day.weekdays, day.hour_from, day.hour_to) == ([1, 2, 3, 4, 5], 8, 16)
+    loaded.hour_to = None
+    assert "Ange både första och sista timmen, eller ingen av dem." in register.problems(demo_con, loaded)
+    loaded.hour_to, loaded.weekdays = 3, [6, 5, 5]
+    assert register.update(demo_con, number, loaded, "anna") == {"hour_to": [2, 3]}  # same days in another order
+    assert (register.load(demo_con, number).weekdays, register.load(demo_con, number).hour_to) == ([5, 6], 3)

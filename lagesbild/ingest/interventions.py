@@ -33,7 +33,14 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "dose_unit": ("enhet", "unit"),
     "cost_sek": ("kostnad", "cost", "kostnad kr", "budget"),
     "problem": ("problem", "problemet", "syfte"),
+    "weekdays": ("veckodagar", "veckodag", "dagar", "weekdays"),
+    "hours": ("klockslag", "tider", "tid på dygnet", "timmar på dygnet", "hours"),
 }
+_WEEKDAYS = {name: number for number, names in enumerate(
+    (("mån", "måndag", "mandag", "mon"), ("tis", "tisdag", "tue"), ("ons", "onsdag", "wed"),
+     ("tor", "tors", "torsdag", "thu"), ("fre", "fredag", "fri"), ("lör", "lördag", "lordag", "sat"),
+     ("sön", "söndag", "sondag", "sun")), start=1) for name in names} | {str(n): n for n in range(1, 8)}
+_HOURS = re.compile(r"^(?:kl\.?\s*)?(\d{1,2})(?:[:.]00)?\s*[-–]\s*(\d{1,2})(?:[:.]00)?$")
 _SPLIT = re.compile(r"\s*[,;]\s*")
 
 
@@ -106,6 +113,16 @@ def prepare_interventions(table: Table, con: duckdb.DuckDBPyConnection) -> Prepa
             except ValueError:
                 bad(field_name, "bad_number")
                 numbers[field_name] = None
+        try:
+            weekdays = parse_weekdays(cell(row, "weekdays"))
+        except ValueError:
+            bad("weekdays", "bad_weekdays")
+            weekdays = []
+        try:
+            hours = parse_hours(cell(row, "hours"))
+        except ValueError:
+            bad("hours", "bad_hours")
+            hours = (None, None)
         if found or start is None:
             prepared.problems.extend(found)
             prepared.rejected_rows.add(number)
@@ -116,7 +133,8 @@ def prepare_interventions(table: Table, con: duckdb.DuckDBPyConnection) -> Prepa
             area_codes=chosen["areas"], responsible=[r for r in _SPLIT.split(cell(row, "responsible").lower()) if r],
             risk_factors=chosen["risk_factors"], categories=chosen["categories"], status=status,
             dose_value=numbers["dose_value"], dose_unit=cell(row, "dose_unit") or None,
-            cost_sek=numbers["cost_sek"], problem=cell(row, "problem") or None)
+            cost_sek=numbers["cost_sek"], problem=cell(row, "problem") or None, weekdays=weekdays,
+            hour_from=hours[0], hour_to=hours[1])
         errors = register.problems(con, item)
         if errors:
             prepared.problems.append(Problem(table.file_name, number, None, item.name, "invalid_intervention",
@@ -125,6 +143,28 @@ def prepare_interventions(table: Table, con: duckdb.DuckDBPyConnection) -> Prepa
             continue
         prepared.items.append((number, item))
     return prepared
+
+
+def parse_weekdays(text: str) -> list[int]:
+    """'fre, lör', 'fredag–söndag', '5;6' -> ISO weekdays; '' -> [] (every day)."""
+    days: list[int] = []
+    for part in _SPLIT.split(text.strip().lower()) if text.strip() else []:
+        ends = [p.strip() for p in re.split(r"\s*[-–]\s*", part)]
+        if len(ends) > 2 or any(e not in _WEEKDAYS for e in ends):
+            raise ValueError(part)
+        first, last = _WEEKDAYS[ends[0]], _WEEKDAYS[ends[-1]]
+        days += [(first - 1 + k) % 7 + 1 for k in range((last - first) % 7 + 1)]
+    return sorted(set(days))
+
+
+def parse_hours(text: str) -> tuple[int | None, int | None]:
+    """'21–03' (from 21:00 until 03:00) -> (21, 2), the first and last whole hour; '' -> the whole day."""
+    if not text.strip():
+        return None, None
+    found = _HOURS.match(text.strip().lower())
+    if not found or not all(0 <= int(h) <= 24 for h in found.groups()) or found.group(1) == found.group(2):
+        raise ValueError(text)
+    return int(found.group(1)) % 24, (int(found.group(2)) - 1) % 24
 
 
 def _lookup(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, str]:
