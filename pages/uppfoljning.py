@@ -18,7 +18,7 @@ buffer = middle.radio("Närområde", ["ring", "adjacent"], key="uppf_buffert",
 ring = right.slider("Ringens bredd (m)", 100, 2000, 500, 100, key="uppf_ring", disabled=buffer != "ring")
 areas = ui.labels()["areas"]
 comparison = st.multiselect("Jämförelseområden (tomt = resten av kommunen)", list(areas), format_func=areas.get,
-                            key="uppf_jamforelse")
+                            key="uppf_jamforelse", placeholder="Resten av kommunen")
 if chosen:
     result = ui.load_evaluation(chosen, followup.Options(days=None if own else days, buffer=buffer,
                                                          ring_m=float(ring), comparison=tuple(comparison)))

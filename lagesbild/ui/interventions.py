@@ -29,14 +29,16 @@ def intervention_form(existing, key: str):
         kind = right.text_input("Typ (t.ex. Belysning, Trygghetsvärdar)", item.kind)
         start = left.date_input("Start", item.start, format="YYYY-MM-DD")
         end = right.date_input("Slut (tomt = tills vidare)", item.end, format="YYYY-MM-DD")
-        areas = st.multiselect("Områden", list(names["areas"]), item.area_codes, format_func=names["areas"].get)
+        areas = st.multiselect("Områden", list(names["areas"]), item.area_codes, format_func=names["areas"].get,
+                               placeholder="Välj områden")
         risks = st.multiselect("Riskfaktorer som insatsen riktar sig mot", list(names["risk_factors"]),
-                               item.risk_factors, format_func=names["risk_factors"].get)
+                               item.risk_factors, format_func=names["risk_factors"].get, placeholder="Välj riskfaktorer")
         categories = st.multiselect("Kategorier som insatsen ska minska", list(names["categories"]),
-                                    item.categories, format_func=names["categories"].get)
+                                    item.categories, format_func=names["categories"].get,
+                                    placeholder="Välj kategorier")
         when = st.columns(3)
         weekdays = when[0].multiselect("Veckodagar (tomt = alla)", list(range(1, 8)), item.weekdays,
-                                       format_func=lambda d: formatting.WEEKDAYS[d - 1])
+                                       format_func=lambda d: formatting.WEEKDAYS[d - 1], placeholder="Alla dagar")
         hour_options = [None, *range(24)]
         hour_from = when[1].selectbox("Från kl. (tomt = hela dygnet)", hour_options,
                                       hour_options.index(item.hour_from),
@@ -45,7 +47,7 @@ def intervention_form(existing, key: str):
                                     format_func=lambda h: "hela dygnet" if h is None else f"{h:02d}:00–{h:02d}:59",
                                     help="Över midnatt (t.ex. 21 till 02) räknas natten till kvällen den började.")
         responsible = st.multiselect("Ansvariga", list(register.ACTORS),
-                                     [r for r in item.responsible if r in register.ACTORS])
+                                     [r for r in item.responsible if r in register.ACTORS], placeholder="Välj ansvariga")
         a, b, c, d = st.columns(4)
         status = a.selectbox("Status", list(register.STATUSES), list(register.STATUSES).index(item.status))
         dose = b.number_input("Omfattning", min_value=0.0, value=item.dose_value, placeholder="t.ex. 24")
