@@ -86,6 +86,7 @@ class Facts:
     counts: dict[str, tuple[float, float]]
     earlier: dict[str, list[float]] = field(default_factory=dict)
     months: pd.DataFrame = field(default_factory=pd.DataFrame)   # month, after (bool), target, comparison
+    each: dict[str, tuple[float, float]] = field(default_factory=dict)  # per chosen comparison area (before, after)
 
 
 @dataclass
@@ -122,6 +123,8 @@ class Evaluation:
     month_keys: pd.DataFrame = field(default_factory=pd.DataFrame)
     earlier_windows: list[tuple[date, date]] = field(default_factory=list)
     gap: str = ""
+    each_keys: dict[str, tuple[int, int]] = field(default_factory=dict)
+    per_comparison: list[dict] = field(default_factory=list)  # the effect against each chosen comparison area
     finished: bool = False                 # the intervention ended before the last day with data
 
     def record(self) -> dict:
@@ -141,6 +144,8 @@ class Evaluation:
             "before_shortened": not self.complete, "warnings": list(self.warnings),
             "contamination": list(self.contamination),
             "baseline_relative": _round(self.baseline["relative"]) if self.baseline else None,
+            "per_comparison_area": [{"area": c["name"], "relative": _round(c["relative"]), "verdict": c["verdict"]}
+                                    for c in self.per_comparison],
         }
 
 
@@ -171,7 +176,10 @@ def _places(con: duckdb.DuckDBPyConnection, item: dict, options: Options):
         comparison = unary_union([shapes[i] for i in chosen]).difference(target).difference(buffer)
     else:
         comparison = unary_union(list(shapes.values())).difference(target).difference(buffer)
-    return {"target": target, "buffer": buffer, "comparison": comparison}
+    names = dict(queries.rows(con, "SELECT code, name FROM areas"))
+    each = {names[c]: shapes[code_to_id[c]].difference(target).difference(buffer)
+            for c in options.comparison if c in code_to_id} if len(options.comparison) > 1 else {}
+    return {"target": target, "buffer": buffer, "comparison": comparison, "each": each}
 
 
 def _targeted(con: duckdb.DuckDBPyConnection, item: dict) -> tuple[Filters, str]:
@@ -284,11 +292,18 @@ def evaluate(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Opti
     monthly, monthly_keys = _chart_months(shown_months, before, after)
     months, month_keys = _month_table(shown_months)
 
-    facts = Facts(counts, earlier_counts, months)
+    each, each_keys = {}, {}
+    x, y = incidents["x"].to_numpy(float), incidents["y"].to_numpy(float)
+    for label, geometry in places["each"].items():
+        inside = (where == "comparison") & shapely.contains_xy(geometry, x, y) if len(x) else where == "x"
+        each[label] = (int((inside & (window == "before")).sum()), int((inside & (window == "after")).sum()))
+        each_keys[label] = (combine_keys(keys[inside & (window == "before")]),
+                            combine_keys(keys[inside & (window == "after")]))
+    facts = Facts(counts, earlier_counts, months, each)
     evaluation = Evaluation(int(item["id"]), item["name"], start, before, after, targeted, counts, None, None, None,
                             None, None, "", "", monthly=monthly, keys=count_keys, monthly_keys=monthly_keys,
                             length=length, complete=not shortened, facts=facts, earlier_keys=earlier_keys,
-                            month_keys=month_keys, earlier_windows=earlier, gap=gap,
+                            month_keys=month_keys, earlier_windows=earlier, gap=gap, each_keys=each_keys,
                             finished=not pd.isna(item["end_date"]) and pd.Timestamp(item["end_date"]).date() < last)
     evaluation.contamination = _contamination(con, item, spec, places, before, after)
     return _judge(evaluation, facts)
@@ -411,13 +426,15 @@ def as_shown(evaluation: Evaluation, shown: Disclosure) -> Evaluation:
              for place in PLACES}
     earlier = {place: [float(v) for v in shown.moved(facts.earlier[place], evaluation.earlier_keys[place])]
                for place in PLACES}
+    each = {label: tuple(float(v) for v in shown.moved(pair, evaluation.each_keys[label]))
+            for label, pair in facts.each.items()}
     months = facts.months.copy()
     for place in ("target", "comparison"):
         if len(months):
             months[place] = shown.moved(months[place], evaluation.month_keys[place])
     judged = Evaluation(**{**evaluation.__dict__, "warnings": [], "protected": True,
                            "hidden_label": shown.hidden_label})
-    judged = _judge(judged, Facts(moved, earlier, months))
+    judged = _judge(judged, Facts(moved, earlier, months, each))
     judged.counts = {place: (shown.count(b, evaluation.keys[place][0]), shown.count(a, evaluation.keys[place][1]))
                      for place, (b, a) in evaluation.counts.items()}
     judged.facts = None
@@ -460,7 +477,7 @@ def _judge(evaluation: Evaluation, facts: Facts) -> Evaluation:
     (tb, ta), (bb, ba), (cb, ca) = (facts.counts[p] for p in PLACES)
     e.rate_ratio = ta / tb if tb else None
     e.relative = e.relative_ci = e.expected_difference = e.wdq = e.baseline = None
-    e.displacement, e.method, e.dispersion = "", "", 1.0
+    e.displacement, e.method, e.dispersion, e.per_comparison = "", "", 1.0, []
     e.expected_difference = ta - tb * (ca / cb) if cb else None
     notes: list[str] = list(e.warnings)
     if not e.complete:
@@ -533,6 +550,15 @@ def _judge(evaluation: Evaluation, facts: Facts) -> Evaluation:
             e.summary = (f"Ingen säker skillnad mot jämförelseområdena ({_change(result.relative)}, "
                          f"{_interval(result)}: kan vara slump); insatsen kan inte sägas ha fungerat eller inte "
                          "fungerat ännu.")
+        for label, (each_b, each_a) in facts.each.items():
+            against = effect(tb, ta, each_b, each_a, scale, df)
+            e.per_comparison.append({"name": label, "relative": against.relative if against else None,
+                                     "low": against.low if against else None,
+                                     "high": against.high if against else None,
+                                     "verdict": against.verdict if against else "för få"})
+        if len({c["verdict"] for c in e.per_comparison} | {result.verdict}) > 1:
+            notes.append("Resultatet skiljer sig mellan jämförelseområdena (se tabellen): det beror på vilket "
+                         "område man jämför med, så tolka det försiktigt.")
         if e.verdict == "minskning" and ca and cb and (ta / ca - tb / cb) != 0:
             e.wdq = (ba / ca - bb / cb) / (ta / ca - tb / cb)   # only when the target fell
             buffer_change = compare_counts(int(round(ba)), int(round(bb)), exposure_ratio=ca / cb)
@@ -634,6 +660,11 @@ def table(evaluation: Evaluation) -> pd.DataFrame:
         rows.append({"Plats": "Insatsområdet mot jämförelseområdet", "Före": "", "Efter": "",
                      "Förändring": f"{_change(e.relative)}{judged}, "
                                    f"{_interval(Effect(e.relative, *e.relative_ci, e.method))}"})
+    for each in e.per_comparison:
+        text = "för få händelser" if each["relative"] is None else (
+            f"{_change(each['relative'])} ({formatting.VERDICTS.get(each['verdict'], each['verdict'])}), "
+            f"{_interval(Effect(each['relative'], each['low'], each['high'], ''))}")
+        rows.append({"Plats": f"Insatsområdet mot {each['name']}", "Före": "", "Efter": "", "Förändring": text})
     if e.baseline:
         rows.append({"Plats": f"Mot snittet för {e.baseline['years']} tidigare år", "Före": "", "Efter": "",
                      "Förändring": f"{_change(e.baseline['relative'])} "

@@ -208,3 +208,19 @@ def test_other_interventions_on_the_same_problem_are_listed(town):
     assert "Kameror i sydväst (efter)" in said and "jämförelseområdet" in said
     assert "Spelprevention" not in said
     assert other != unrelated
+
+
+def test_several_comparison_areas_each_give_their_own_comparison(town):
+    rng = np.random.default_rng(26)
+    _steady(town, rng, date(2023, 1, 1), BEFORE[1], per_year_box=80)
+    _steady(town, rng, AFTER[0], AFTER[1], per_year_box=30)
+    for quadrant, after_share in (("SE", 1.0), ("NW", 0.3)):   # NW fell as much as the target: no effect there
+        for period, n in ((BEFORE, 300), (AFTER, int(300 * after_share))):
+            synthetic.add(town, *synthetic.uniform(rng, n, quadrant), synthetic.random_days(rng, n, *period))
+    result = followup.evaluate(town, _intervene(town), followup.Options(comparison=("SE", "NW")))
+    by_area = {c["name"]: c for c in result.per_comparison}
+    assert by_area["SE"]["verdict"] == "minskning" and by_area["NW"]["verdict"] != "minskning"
+    assert any("skiljer sig mellan jämförelseområdena" in w for w in result.warnings)
+    rows = list(followup.table(result)["Plats"])
+    assert "Insatsområdet mot SE" in rows and "Insatsområdet mot NW" in rows
+    assert [c["area"] for c in result.record()["per_comparison_area"]] == ["SE", "NW"]
