@@ -706,8 +706,14 @@ def chart(evaluation: Evaluation) -> go.Figure:
             figure.add_scatter(x=evaluation.monthly["month"], y=evaluation.monthly[place], mode="lines+markers",
                                name=label, line={"color": colours[place]},
                                yaxis="y2" if place == "comparison" else "y")
+    for label, (low, high) in (("Före", evaluation.before), ("Efter", evaluation.after)):
+        if high >= low:
+            figure.add_vrect(x0=pd.Timestamp(low), x1=pd.Timestamp(high), fillcolor="#bdbdbd" if label == "Före"
+                             else "#fdd49e", opacity=0.25, line_width=0, layer="below", annotation_text=label,
+                             annotation_position="top left")
     figure.add_vline(x=pd.Timestamp(evaluation.start).timestamp() * 1000, line_dash="dash", line_color="#333")
-    figure.add_annotation(x=pd.Timestamp(evaluation.start), y=1, yref="paper", text="Start", showarrow=False,
+    figure.add_annotation(x=pd.Timestamp(evaluation.start), y=0, yref="paper", yanchor="bottom", text="Start",
+                          showarrow=False,
                           xanchor="left")
     figure.update_layout(height=340, margin={"l": 10, "r": 10, "t": 20, "b": 10},
                          yaxis={"title": "Insats- och närområdet"},
