@@ -126,6 +126,7 @@ class Evaluation:
     each_keys: dict[str, tuple[int, int]] = field(default_factory=dict)
     per_comparison: list[dict] = field(default_factory=list)  # the effect against each chosen comparison area
     finished: bool = False                 # the intervention ended before the last day with data
+    whole_municipality: bool = False       # the target and buffer cover every area: nothing is left to compare
 
     def record(self) -> dict:
         """Plain values for JSON/CSV."""
@@ -304,6 +305,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Opti
                             None, None, "", "", monthly=monthly, keys=count_keys, monthly_keys=monthly_keys,
                             length=length, complete=not shortened, facts=facts, earlier_keys=earlier_keys,
                             month_keys=month_keys, earlier_windows=earlier, gap=gap, each_keys=each_keys,
+                            whole_municipality=places["comparison"].area < 1.0,
                             finished=not pd.isna(item["end_date"]) and pd.Timestamp(item["end_date"]).date() < last)
     evaluation.contamination = _contamination(con, item, spec, places, before, after)
     return _judge(evaluation, facts)
@@ -498,8 +500,10 @@ def _judge(evaluation: Evaluation, facts: Facts) -> Evaluation:
         e.summary = (f"Det finns bara {max(before_days, 0)} dagar med data före starten: för lite att jämföra med.")
     elif cb + ca == 0:
         e.verdict = "ingen jämförelse"
-        e.summary = ("Det finns inget jämförelseområde: insatsen omfattar hela kommunen eller så saknas händelser "
-                     "utanför insatsområdet. Välj jämförelseområden eller jämför med andra kommuner.")
+        e.summary = ("Det finns inget jämförelseområde: insatsen omfattar hela kommunen. Välj jämförelseområden "
+                     "eller jämför med andra kommuner." if e.whole_municipality else
+                     "Jämförelseområdet har inga händelser av det slag insatsen riktar sig mot under perioderna, "
+                     "så det finns inget att jämföra med. Välj andra jämförelseområden eller en längre period.")
     elif tb + ta < MIN_EVENTS or not cb or not ca:
         e.verdict = "för få"
         e.summary = (f"För få händelser för att säga något säkert ({formatting.number(tb)} före och "
