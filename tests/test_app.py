@@ -211,9 +211,17 @@ def test_follow_up_pages_uppfoljning(app_env, demo_db):
     assert not at.exception
     at.selectbox(key="uppf_insats").set_value(1).run()  # the lighting on the dark path
     assert not at.exception
-    assert "Säker minskning" in at.success[0].value
+    assert at.success[0].value.count("Säker minskning") == 1
+    assert any("efter: 15 mars 2024 – 31 oktober 2026" in c.value for c in at.caption)  # its own period
     at.radio(key="uppf_buffert").set_value("adjacent").run()
     assert not at.exception
+    at.toggle(key="uppf_egen").set_value(False).run()
+    at.slider(key="uppf_dagar").set_value(180).run()
+    assert not at.exception
+    assert any("efter: 15 mars 2024 – 10 september 2024" in c.value for c in at.caption)
+    at.selectbox(key="uppf_insats").set_value(14).run()  # data begin two months before its start
+    at.toggle(key="uppf_egen").set_value(True).run()
+    assert any("förkortad" in w.value for w in at.warning)
 
 
 def test_action_plan_pages_atgardsplan(app_env, demo_db):
