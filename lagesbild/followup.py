@@ -40,7 +40,7 @@ import shapely
 from scipy import stats
 from shapely.ops import unary_union
 
-from lagesbild import coverage, formatting, geo, queries
+from lagesbild import coverage, formatting, geo, queries, register
 from lagesbild.filters import Filters, shift_years
 from lagesbild.protect import KEY_SPACE, Disclosure, combine_keys
 from lagesbild.stats import compare_counts
@@ -204,20 +204,8 @@ def _targeted(con: duckdb.DuckDBPyConnection, item: dict) -> tuple[Filters, str]
         text = "händelser med riskfaktor " + ", ".join(label.lower() for _, label in factors)
     else:
         text = "alla händelser"
-    return spec, text + timing_text(weekdays, *hours)
-
-
-def timing_text(weekdays, hour_from: int | None, hour_to: int | None) -> str:
-    """', fredag och lördag kl. 21–03' ('' for every day, the whole day)."""
-    text = ""
-    if weekdays and len(weekdays) < 7:
-        names = [formatting.WEEKDAYS[d - 1] for d in sorted(weekdays)]
-        text += ", " + (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " och " + names[-1])
-    if hour_from is not None and hour_to is not None and (hour_from, hour_to) != (0, 23):
-        text += f" kl. {hour_from:02d}–{(hour_to + 1) % 24:02d}"
-        if hour_from > hour_to:
-            text += " (nätter räknas till kvällen de började)"
-    return text
+    when = register.timing(weekdays, *hours)
+    return spec, text + (f", {when}" if when else "")
 
 
 def _windows(start: date, end: date, first: date) -> tuple[tuple[date, date], list[tuple[date, date]], bool]:

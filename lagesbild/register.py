@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 import duckdb
 import pandas as pd
 
-from lagesbild import db, queries
+from lagesbild import db, formatting, queries
 from lagesbild.ingest import guard
 from lagesbild.ingest.store import next_free_id
 
@@ -50,6 +50,18 @@ def status_on(start: date, end: date | None, today: date | None = None) -> str:
     if start > today:
         return "planerad"
     return "avslutad" if end is not None and end < today else "pågående"
+
+
+def timing(weekdays, hour_from: int | None, hour_to: int | None) -> str:
+    """'fredag och lördag kl. 21–04' — when an intervention works ('' for every day, the whole day)."""
+    parts = []
+    if weekdays is not None and 0 < len(weekdays) < 7:
+        names = [formatting.WEEKDAYS[int(d) - 1] for d in sorted(weekdays)]
+        parts.append(names[0] if len(names) == 1 else ", ".join(names[:-1]) + " och " + names[-1])
+    if hour_from is not None and hour_to is not None and hour_from == hour_from and (hour_from, hour_to) != (0, 23):
+        text = f"kl. {int(hour_from):02d}–{(int(hour_to) + 1) % 24:02d}"
+        parts.append(text + (" (nätter räknas till kvällen de började)" if hour_from > hour_to else ""))
+    return " ".join(parts)
 
 
 def _tidy(item: Intervention) -> Intervention:
@@ -225,7 +237,7 @@ def history(con: duckdb.DuckDBPyConnection, number: int | None = None) -> pd.Dat
 
 def listing(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """All interventions with their areas and targets (for the register, the timeline and the action plan)."""
-    return queries.frame(
+    found = queries.frame(
         con,
         "SELECT iv.id, iv.name, iv.kind, iv.status::VARCHAR AS status, iv.start_date, iv.end_date, iv.problem,"
         " array_to_string(iv.responsible, ', ') AS responsible,"
@@ -236,6 +248,9 @@ def listing(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         " coalesce((SELECT string_agg(r.label, ', ' ORDER BY r.label) FROM intervention_risk_factors ir"
         "  JOIN risk_factors r ON r.id = ir.risk_factor_id WHERE ir.intervention_id = iv.id), '') AS risk_factors,"
         " coalesce((SELECT string_agg(c.label, ', ' ORDER BY c.label) FROM intervention_categories ic"
-        "  JOIN categories c ON c.id = ic.category_id WHERE ic.intervention_id = iv.id), '') AS categories"
-        " FROM interventions iv ORDER BY iv.start_date, iv.name",
+        "  JOIN categories c ON c.id = ic.category_id WHERE ic.intervention_id = iv.id), '') AS categories,"
+        " iv.weekdays, iv.hour_from, iv.hour_to FROM interventions iv ORDER BY iv.start_date, iv.name",
     )
+    found["timing"] = [timing(d, None if pd.isna(f) else f, None if pd.isna(t) else t)
+                       for d, f, t in zip(found["weekdays"], found["hour_from"], found["hour_to"], strict=True)]
+    return found

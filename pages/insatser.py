@@ -15,9 +15,9 @@ if filters.areas:
     shown = shown[shown["area_codes"].map(lambda codes: bool(set(codes) & set(filters.areas)))]
 st.caption(f"{len(shown)} av {len(everything)} insatser pågår någon gång under den valda perioden.")
 st.plotly_chart(charts.timeline(shown, pd.Timestamp.today().normalize()), key="insatser_tidslinje")
-st.dataframe(shown[["name", "kind", "status", "areas", "responsible", "risk_factors"]].rename(columns={
-    "name": "Insats", "kind": "Typ", "status": "Status", "areas": "Områden", "responsible": "Ansvariga",
-    "risk_factors": "Riskfaktorer"}), hide_index=True, width="stretch")
+st.dataframe(shown[["name", "kind", "status", "areas", "timing", "responsible", "risk_factors"]].rename(columns={
+    "name": "Insats", "kind": "Typ", "status": "Status", "areas": "Områden", "timing": "När",
+    "responsible": "Ansvariga", "risk_factors": "Riskfaktorer"}), hide_index=True, width="stretch")
 
 if ui.current_role() != "coordinator":
     st.info("Insatser läggs in och ändras av samordnaren (logga in som samordnare).")
