@@ -12,7 +12,8 @@ GROUP_COLOURS = {
     "Våld": "#b2182b",
     "Tillgrepp": "#ef8a62",
     "Skadegörelse": "#8c6bb1",
-    "Narkotika": "#1b7837",
+    "ANDTS": "#1b7837",
+    "Vapen": "#7f3b08",
     "Ordning och miljö": "#67a9cf",
     "Otrygghet": "#969696",
 }

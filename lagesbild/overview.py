@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from lagesbild import charts, formatting, queries
+from lagesbild import charts, formatting, queries, vocabulary
 from lagesbild.filters import Filters
 from lagesbild.protect import Disclosure
 from lagesbild.stats import Change
@@ -51,6 +51,12 @@ def _colour(change: Change | None) -> str:
     return "inverse" if change is not None and change.verdict in ("ökning", "minskning") else "off"
 
 
+def _violence_help() -> str:
+    """What the violence figure counts: the standard categories of the group Våld."""
+    labels = [c.label.lower() for c in vocabulary.CATEGORIES if c.group == "Våld"]
+    return f"{', '.join(labels[:-1])} och {labels[-1]}.".capitalize()
+
+
 def key_figures(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclosure) -> list[Kpi]:
     """Count, rate, harm-weighted sum and violence for the period against the same period a year earlier."""
     now = queries.totals(con, filters)
@@ -76,7 +82,7 @@ def key_figures(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclos
         Kpi("Skadeviktat", shown.derived(harm, 0),
             None if harm_pct is None or harm != harm else formatting.percent(harm_pct),
             "Varje händelse vägs efter hur allvarlig kategorin är (misshandel väger mer än nedskräpning)."),
-        Kpi("Våld", shown.text(violence_now), _delta(violence), "Misshandel, rån och olaga hot.", _colour(violence)),
+        Kpi("Våld", shown.text(violence_now), _delta(violence), _violence_help(), _colour(violence)),
     ]
 
 

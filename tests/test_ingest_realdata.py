@@ -20,16 +20,18 @@ def test_solvesborg_police_events_land_in_solvesborg_with_municipality_precision
     # Every row is accounted for: stored, left out (event types outside the picture), or rejected.
     assert result.rows_stored + result.rows_ignored + result.rows_rejected + result.rows_duplicate == 152
     assert result.rows_rejected == 0
-    assert result.rows_stored == 72  # counted independently: the event types that map onto categories
+    # Counted independently: the event types that map onto categories (72), and the 16 Rattfylleri that have
+    # been in the picture, as ANDTS, since the police event types were reviewed.
+    assert result.rows_stored == 72 + 16
     stored = demo_con.execute(
         "SELECT count(*), count(DISTINCT precision), min(precision::VARCHAR), count(area_id), count(cell_250),"
         " count(lon) FROM incidents WHERE import_id = ?", [result.import_id]).fetchall()[0]
-    assert stored == (72, 1, "municipality", 0, 0, 0)
+    assert stored == (88, 1, "municipality", 0, 0, 0)
     # The 2026 rows with a county-level location are kept: the municipality is read from their name.
     assert demo_con.execute("SELECT count(*) FROM incidents WHERE import_id = ? AND year(day) = 2026",
                             [result.import_id]).fetchall()[0][0] > 0
     again = import_path(demo_con, realdata(SOLVESBORG_UNION))
-    assert again.rows_stored == 0 and again.rows_duplicate == 72
+    assert again.rows_stored == 0 and again.rows_duplicate == 88
 
 
 def test_incident_time_comes_from_the_name(demo_con):
@@ -40,11 +42,13 @@ def test_incident_time_comes_from_the_name(demo_con):
     assert str(found[0][0]) == "2026-08-15 23:29:00" and found[0][1] == 23
 
 
+# Stored counts include the Sölvesborg Rattfylleri events (16 in the Blekinge union, 6 in the national 2025 union),
+# in the picture as ANDTS since the police event types were reviewed.
 @pytest.mark.parametrize(("path", "read", "stored"), [
     ("polisen_events_dnouri/events_snapshot_2025-07-08_1c0b476.json", 500, 3),
     ("polisen_events_dnouri/events_snapshot_2026-08-22_1df068a.json", 500, 1),
-    ("polisen_events_dnouri/events_blekinge_union_2023-2026.json", 1348, 72),
-    ("polisen_events_dnouri/events_national_union_2025.json", 25169, 18),
+    ("polisen_events_dnouri/events_blekinge_union_2023-2026.json", 1348, 72 + 16),
+    ("polisen_events_dnouri/events_national_union_2025.json", 25169, 18 + 6),
     ("polisen_events_gob449/archive.json", 913, 1),
     ("polisen_events_mindriddler/events.json", 500, 0),
 ])

@@ -15,7 +15,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from lagesbild import formatting, geo
+from lagesbild import formatting, geo, vocabulary
 from lagesbild.ingest import guard
 from lagesbild.ingest.columns import FIELD_LABELS, INCIDENT_FIELDS, guess_mapping, signature
 from lagesbild.ingest.context import Context
@@ -239,7 +239,7 @@ def _categories(values: pd.Series, ctx: Context, rows: _Rows, column: str,
     ignored = {}
     if ignored_mask.any():
         for value, count in values[ignored_mask & ~rows.bad].value_counts().items():
-            ignored[f"{value} (utanför lägesbilden)"] = int(count)
+            ignored[vocabulary.left_out_reason(str(value))] = int(count)
     filled = np.where(pd.isna(ids), 0, ids).astype(np.int16)
     return filled, ignored_mask, ignored
 

@@ -15,6 +15,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from lagesbild import vocabulary
 from lagesbild.ingest import guard
 from lagesbild.ingest.context import Context
 from lagesbild.ingest.incidents import Prepared, natural_keys
@@ -123,6 +124,14 @@ def _type_problems(file_name: str, number: int, wrong: list[tuple[str, object]])
                     _JSON_TYPES.get(type(value), type(value).__name__)) for name, value in wrong]
 
 
+FIRE, ARSON = "brand_ovrig", "brand"  # a "Brand" event is a fire, and an arson when its text says so
+
+
+def _left_out(kind: object, ctx: Context) -> bool:
+    """Whether an event type is known and outside the situation picture."""
+    return isinstance(kind, str) and normalise(kind) in ctx.categories and ctx.categories[normalise(kind)] is None
+
+
 def prepare_police(events: list[dict], ctx: Context, file_name: str) -> Prepared:
     """Events of this municipality as incidents; the rest counted as left out, never silently dropped."""
     if not ctx.municipality_name:
@@ -133,6 +142,7 @@ def prepare_police(events: list[dict], ctx: Context, file_name: str) -> Prepared
     police = ctx.sources.get("polisen")
     records, problems, ignored, rejected = [], [], {}, set()
     unknown: dict[str, int] = {}
+    arson = next((cid for cid, code in ctx.category_codes.items() if code == ARSON), None)
     for number, event in enumerate(events, start=1):
         if not isinstance(event, dict):
             problems.append(Problem(file_name, number, None, str(event)[:40], "unknown_kind", "inte en händelse"))
@@ -143,8 +153,11 @@ def prepare_police(events: list[dict], ctx: Context, file_name: str) -> Prepared
             problems.extend(_type_problems(file_name, number, wrong))
             rejected.add(number)
             continue
-        if normalise(municipality_of(event)) != here:
+        place = municipality_of(event)
+        if normalise(place) != here:
             key = "händelser i andra kommuner"
+            if place.endswith(" län") and _left_out(event.get("type"), ctx):  # a county's summary is no one's event
+                key = vocabulary.left_out_reason(event["type"].strip())
             ignored[key] = ignored.get(key, 0) + 1
             continue
         wrong = _wrong_types(event, _OTHER_FIELDS)
@@ -155,7 +168,7 @@ def prepare_police(events: list[dict], ctx: Context, file_name: str) -> Prepared
         kind = event["type"].strip()
         category = ctx.categories.get(normalise(kind), -1)
         if category is None:
-            key = f"{kind} (utanför lägesbilden)"
+            key = vocabulary.left_out_reason(kind)
             ignored[key] = ignored.get(key, 0) + 1
             continue
         if category == -1:
@@ -163,6 +176,9 @@ def prepare_police(events: list[dict], ctx: Context, file_name: str) -> Prepared
             unknown[kind] = unknown.get(kind, 0) + 1
             rejected.add(number)
             continue
+        if ctx.category_codes.get(category) == FIRE and vocabulary.is_arson(
+                f"{event.get('name') or ''}. {event.get('summary') or ''}"):
+            category = arson if arson is not None else category
         try:
             when = incident_time(event.get("name") or "", published(event["datetime"]))
         except (ValueError, OverflowError):
