@@ -64,7 +64,7 @@ CATEGORIES = (
     Category(13, "nedskrapning", "Nedskräpning", "Ordning och miljö", 0.5),
     Category(14, "otrygghet", "Upplevd otrygghet", "Otrygghet", 0.5),
     Category(15, "skjutning", "Skjutning eller sprängning", "Våld", 20.0),
-    # Added with migration 0007 (police event types reviewed): an existing database gets them from there.
+    # Added with migration 0008 (police event types reviewed): an existing database gets them from there.
     Category(16, "brand_ovrig", "Brand", "Skadegörelse", 2.0),
     Category(17, "mord_drap", "Mord eller dråp", "Våld", 25.0),
     Category(18, "vapenbrott", "Vapenbrott", "Vapen", 4.0),

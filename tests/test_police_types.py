@@ -173,7 +173,7 @@ def test_real_solvesborg_events_by_category(demo_con):
 
 
 def _old_database(path: Path, *, own_category_16: bool = False) -> duckdb.DuckDBPyConnection:
-    """A database as release 0006 left it: the first 15 categories, narcotics in group 'Narkotika', a fire."""
+    """A database as release 0006 left it (before 0007 and 0008): the first 15 categories, narcotics in group 'Narkotika', a fire."""
     con = duckdb.connect(str(path))
     db.migrate(con, db.load_migrations()[:6])
     old = [c._replace(group="Narkotika") if c.code == "narkotika" else c for c in vocabulary.CATEGORIES[:15]]
@@ -193,7 +193,7 @@ def _categories(con) -> list[tuple]:
 
 def test_existing_database_gets_the_new_categories(tmp_path, empty_con):
     con = _old_database(tmp_path / "old.duckdb")
-    assert db.migrate(con) == [7]
+    assert db.migrate(con) == [7, 8]
     assert _categories(con) == [tuple(c) for c in vocabulary.CATEGORIES]
     # What was stored stays as it was: the fire stored as arson is not re-categorised.
     assert con.execute("SELECT category_id FROM incidents").fetchall() == [(10,)]
