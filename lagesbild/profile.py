@@ -81,7 +81,8 @@ def build(con: duckdb.DuckDBPyConnection, filters: Filters, area_code: str, *, t
     risks = _shares(queries.area_breakdown(con, filters, area_code, "risk"), row["count"], total, shown)
     running = queries.running_interventions(con, today)
     codes = queries.interventions_in(con, today, today)
-    here = codes[codes["area_codes"].map(lambda c: area_code in list(c) if c is not None else False)]["id"]
+    here = codes.loc[codes["area_codes"].map(lambda c: area_code in list(c) if c is not None else False)
+                     .astype(bool), "id"]  # an empty object mask would select columns, not rows
     running = running[running["id"].isin(here)]
     return Profile(row["name"], facts, trend, categories.rename(columns={"": "Kategori"}),
                    risks.rename(columns={"": "Riskfaktor"}),
