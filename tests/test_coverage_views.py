@@ -7,6 +7,7 @@ snapshot in August 2026, so the twelve months up to August 2026 hold February–
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import numpy as np
@@ -14,10 +15,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lagesbild import cli, coverage, db, overview, patterns, priorities, profile
+from lagesbild import cli, coverage, db, maps, overview, patterns, priorities, profile
 from lagesbild.filters import Filters, preset_period
 from lagesbild.ingest import import_path
 from lagesbild.protect import STAFF, Disclosure
+from lagesbild.view import View
 from tests import synthetic
 from tests.conftest import realdata
 from tests.test_app import APP, TIMEOUT
@@ -175,11 +177,39 @@ def test_the_demo_keeps_its_comparisons(demo_con):
 def test_police_events_are_called_a_sample_wherever_they_are_counted(tmp_path):
     con = make_gap_db(tmp_path / "police.duckdb", police_json=True)
     assert overview.build(con, YEAR, today=LAST, shown=STAFF).police_note == coverage.POLICE_SAMPLE_NOTE
+    assert coverage.POLICE_SAMPLE_NOTE in maps.build(con, View(filters=YEAR), STAFF).notes
     assert coverage.POLICE_SAMPLE_NOTE in priorities.rank(con, YEAR).notes
     assert coverage.POLICE_SAMPLE_NOTE in patterns.coverage_notes(con, YEAR)
     other = Filters(start=YEAR.start, end=YEAR.end, sources=("trygghetsvardar",))
     assert overview.build(con, other, today=LAST, shown=STAFF).police_note == ""
     con.close()
+
+
+def test_cli_info_tells_gaps_and_the_police_sample(tmp_path, capsys):
+    make_gap_db(tmp_path / "police.duckdb", police_json=True).close()
+    assert cli.main(["info", "--db", str(tmp_path / "police.duckdb"), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["gaps"] == {"Polisen": "feb–jul 2026"} and info["police_sample"] is True
+    assert "sample" in info["note"]
+    assert cli.main(["info", "--db", str(tmp_path / "police.duckdb")]) == 0
+    text = capsys.readouterr().out
+    assert "gap             Polisen: no data for feb–jul 2026" in text and "note            police events" in text
+    assert cli.main(["priorities", "--db", str(tmp_path / "police.duckdb")]) == 0  # the last 12 months
+    ranked = json.loads(capsys.readouterr().out)
+    assert any(GAP in note for note in ranked["notes"]) and coverage.POLICE_SAMPLE_NOTE in ranked["notes"]
+    assert all(area["change_verdict"] is None and area["change_basis"] is None for area in ranked["areas"])
+
+
+def test_the_map_page_calls_police_events_a_sample(app_env, tmp_path):
+    path = tmp_path / "gap.duckdb"
+    make_gap_db(path, police_json=True).close()
+    app_env(path)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("pages/karta.py")
+    at.run()
+    assert not at.exception
+    assert any(coverage.POLICE_SAMPLE_NOTE in c.value for c in at.caption)
 
 
 def test_the_overview_page_says_what_is_missing(app_env, tmp_path):
