@@ -1,7 +1,8 @@
 """The start page's content as plain data: key figures against a year earlier, trend, top areas, interventions.
 
 Tables come out with Swedish column names and every count already passed through `lagesbild.protect` (moved
-by its cell key and "<5" where small, for viewers), so the page only draws them.
+by its cell key and "<5" where small, for viewers), so the page only draws them. A comparison with a year
+earlier is refused, and said to be, when either period misses data from a chosen source (`lagesbild.coverage`).
 """
 
 from __future__ import annotations
@@ -174,7 +175,8 @@ def monthly_by_group(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Di
 
 
 MISSING_MONTHS_NOTE = ("Grå fält: månader då ingen av de valda källorna har data (ingen stapel, inte noll "
-                       "händelser). Randiga staplar: någon källa saknar data den månaden.")
+                       "händelser).")
+PARTIAL_MONTHS_NOTE = "Randiga staplar: någon av de valda källorna saknar data den månaden."
 
 
 def build(con: duckdb.DuckDBPyConnection, filters: Filters, *, today: date, shown: Disclosure,
@@ -185,7 +187,8 @@ def build(con: duckdb.DuckDBPyConnection, filters: Filters, *, today: date, show
     states = coverage.month_states(table, filters.start, filters.end, filters.sources)
     gap = comparison_gap(con, filters, table)
     notes = ["Staplar med färre än 5 händelser i en grupp och månad visas inte." if monthly["count"].isna().any()
-             else "", MISSING_MONTHS_NOTE if (states["state"] != "full").any() else ""]
+             else "", MISSING_MONTHS_NOTE if (states["state"] == "missing").any() else "",
+             PARTIAL_MONTHS_NOTE if (states["state"] == "partial").any() else ""]
     return Overview(
         filters=filters,
         kpis=key_figures(con, filters, shown, table),

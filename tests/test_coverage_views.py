@@ -133,13 +133,15 @@ def test_partly_covered_months_are_hatched(tmp_path):
         synthetic.add(con, *synthetic.uniform(rng, 10), [first.date()] * 10, source_id=1)
     for first in pd.date_range("2025-07-01", "2025-12-01", freq="MS"):
         synthetic.add(con, *synthetic.uniform(rng, 10), [first.date()] * 10, source_id=2)
-    figure = overview.build(con, Filters(start=date(2025, 1, 1), end=date(2025, 12, 31)), today=date(2025, 12, 31),
-                            shown=STAFF).trend
+    view = overview.build(con, Filters(start=date(2025, 1, 1), end=date(2025, 12, 31)), today=date(2025, 12, 31),
+                          shown=STAFF)
+    figure = view.trend
     bar = next(t for t in figure.data if t.type == "bar")
     assert list(bar.marker.pattern.shape) == ["/"] * 6 + [""] * 6
     assert "saknar data från Trygghetsvärdar" in bar.customdata[0]
     assert not figure.layout.shapes
     con.close()
+    assert overview.PARTIAL_MONTHS_NOTE in view.trend_note and "Grå fält" not in view.trend_note
 
 
 def test_lines_break_at_gap_months(gap_con):
