@@ -23,23 +23,41 @@ def _month_label(month: pd.Timestamp) -> str:
     return f"{MONTHS_SHORT[month.month - 1]} {month.year}"
 
 
-def monthly_trend(monthly: pd.DataFrame) -> go.Figure:
-    """Stacked monthly bars per category group, from `queries.monthly_by_group`."""
+def monthly_trend(monthly: pd.DataFrame, *, coverage: pd.DataFrame | None = None) -> go.Figure:
+    """Stacked monthly bars per category group, from `queries.monthly_by_group`.
+
+    With `coverage` (`coverage.month_states` for the period) every month of the period gets a place: a month
+    no chosen source delivered has no bar and a grey band "saknar data"; a month only some delivered is hatched."""
     figure = go.Figure()
-    if not monthly.empty:
-        months = pd.DatetimeIndex(sorted(monthly["month"].unique()))
+    states = None if coverage is None or coverage.empty else coverage.set_index(pd.DatetimeIndex(coverage["month"]))
+    if not monthly.empty or states is not None:
+        months = (pd.DatetimeIndex(states.index) if states is not None
+                  else pd.DatetimeIndex(sorted(pd.to_datetime(monthly["month"]).unique())))
+        monthly = monthly.assign(month=pd.to_datetime(monthly["month"]))
         # A hidden count (NaN, "<5" for viewers) stays a gap; a month with no incidents of a group is a zero.
         table = monthly.pivot(index="month", columns="category_group", values="count")
         present = monthly.assign(n=1).pivot(index="month", columns="category_group", values="n")
         table = table.where(present.notna(), 0.0).reindex(months, fill_value=0)
+        labels = [_month_label(m) for m in months]
+        state = states["state"].reindex(months) if states is not None else pd.Series("full", index=months)
+        table.loc[(state == "missing").to_numpy()] = np.nan  # no data is not zero crime: no bar at all
+        partial = (state == "partial").to_numpy()
+        lacking = ([("<br>delvis: saknar data från " + plain_html(", ".join(who)).replace("%{", "% {")) if p else ""
+                    for who, p in zip(states["lacking"].reindex(months), partial, strict=True)]
+                   if states is not None else [""] * len(months))
         for group in sorted(table.columns, key=lambda g: list(GROUP_COLOURS).index(g) if g in GROUP_COLOURS else 99):
             figure.add_bar(
-                x=[_month_label(m) for m in months],
+                x=labels,
                 y=table[group].to_numpy(),
                 name=plain_html(group),
                 marker_color=GROUP_COLOURS.get(group),
-                hovertemplate="%{x}<br>" + plain_html(group).replace("%{", "% {") + ": %{y}<extra></extra>",
+                marker_pattern_shape=["/" if p else "" for p in partial],
+                customdata=lacking,
+                hovertemplate="%{x}<br>" + plain_html(group).replace("%{", "% {") + ": %{y}%{customdata}<extra></extra>",
             )
+        if table.columns.empty:
+            figure.add_bar(x=labels, y=[None] * len(labels), showlegend=False, hoverinfo="skip")
+        _missing_bands(figure, (state == "missing").to_numpy())
     figure.update_layout(
         barmode="stack",
         height=360,
@@ -50,6 +68,18 @@ def monthly_trend(monthly: pd.DataFrame) -> go.Figure:
         separators=", ",
     )
     return figure
+
+
+def _missing_bands(figure: go.Figure, missing) -> None:
+    """A grey band "saknar data" over each run of months without data (category positions on the x axis)."""
+    start = None
+    for index, gone in enumerate([*missing, False]):
+        if gone and start is None:
+            start = index
+        elif not gone and start is not None:
+            figure.add_vrect(x0=start - 0.5, x1=index - 0.5, fillcolor="#969696", opacity=0.18, line_width=0,
+                             annotation_text="saknar data", annotation_position="top left")
+            start = None
 
 
 WEEKDAYS_SHORT = ("mån", "tis", "ons", "tor", "fre", "lör", "sön")

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from lagesbild import __version__, db, queries
+from lagesbild import __version__, coverage, db, queries
 from lagesbild.settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DATABASE, EXIT_PARTIAL = 0, 1, 2, 3, 4
@@ -221,6 +221,8 @@ def cmd_info(args: argparse.Namespace) -> int:
     try:
         found = queries.data_range(con)
         latest = queries.latest_import(con)
+        gaps = coverage.gaps_by_source(coverage.monthly(con))
+        sample = coverage.police_sample(con)
         info = {
             "database": str(path),
             "schema_version": db.schema_version(con),
@@ -230,6 +232,9 @@ def cmd_info(args: argparse.Namespace) -> int:
             "first_day": found[0].isoformat() if found else None,
             "last_day": found[1].isoformat() if found else None,
             "population": queries.population(con),
+            "gaps": gaps,
+            "police_sample": sample,
+            "note": coverage.POLICE_SAMPLE_NOTE_EN if sample else None,
             "latest_import": None if latest is None else {
                 "id": int(latest["id"]), "file": latest["file_name"], "kind": latest["kind"],
                 "by": latest["imported_by"], "at": latest["imported_at"].isoformat(),
@@ -246,6 +251,10 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"municipality    {info['municipality'] or '(not set)'}{' (synthetic demo data)' if info['synthetic'] else ''}")
     print(f"date range      {info['first_day'] or '-'} to {info['last_day'] or '-'}")
     print(f"population      {info['population']:,}")
+    for label, months in info["gaps"].items():
+        print(f"gap             {label}: no data for {months}")
+    if info["note"]:
+        print(f"note            {info['note']}")
     for table, count in info["rows"].items():
         print(f"  {table:<22}{count:>12,}")
     latest = info["latest_import"]
@@ -441,7 +450,8 @@ def cmd_priorities(args: argparse.Namespace) -> int:
         ranking = priorities.rank(con, _filters(args, con))
     finally:
         con.close()
-    _print_records(args.format, {"hot_spot_note": ranking.hot.message or None, "areas": None},
+    _print_records(args.format, {"hot_spot_note": ranking.hot.message or None, "notes": ranking.notes,
+                                 "areas": None},
                    priorities.export_records(ranking), "rank")
     return EXIT_OK
 

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from lagesbild import formatting, queries
+from lagesbild.filters import Filters
 
 GAP_PROBABILITY = 0.01  # a run of empty months this unlikely anywhere in the span, at the source's rate, is a gap
 
@@ -145,12 +146,61 @@ def comparison_gap(table: pd.DataFrame, periods: list[tuple[date, date]], source
     return describe({label: sorted(set(months)) for label, months in absent.items()}, len(asked))
 
 
-def police_sample(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when the database holds events imported from polisen.se (a sample, not reported crime)."""
+def between(table: pd.DataFrame, now: Filters, then: Filters) -> str:
+    """`comparison_gap` for two filtered periods (the sources chosen in `now`): '' when the comparison is fair."""
+    return comparison_gap(table, [(now.start, now.end), (then.start, then.end)], now.sources)
+
+
+def no_comparison(gap: str) -> str:
+    """The sentence said instead of a verdict: 'Ingen jämförelse: saknar data för feb–jul 2026 (Polisen).'"""
+    return f"Ingen jämförelse: {gap}." if gap else ""
+
+
+def period_months(start: date, end: date) -> pd.DatetimeIndex:
+    """The first days of the calendar months from `start` to `end`."""
+    return pd.date_range(pd.Timestamp(start).to_period("M").to_timestamp(),
+                         pd.Timestamp(end).to_period("M").to_timestamp(), freq="MS")
+
+
+def month_states(table: pd.DataFrame, start: date, end: date, sources: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Per month from `start` to `end`: state 'full' (every asked source delivered), 'partial' (some did not)
+    or 'missing' (none did), and `lacking`, the labels of the sources without data that month."""
+    months = period_months(start, end)
+    absent = missing(table, start, end, sources)
+    asked = 0 if table.empty else len([s for s in table["source"].unique() if not sources or s in sources])
+    lacking = [[label for label, gone in absent.items() if month in gone] for month in months]
+    state = ["missing" if asked and len(labels) == asked else "partial" if labels else "full" for labels in lacking]
+    return pd.DataFrame({"month": months, "state": state, "lacking": lacking})
+
+
+def on_months(monthly: pd.DataFrame, states: pd.DataFrame) -> pd.DataFrame:
+    """`monthly` (month, count; NaN = hidden) on every month of `states`: a month without rows counts 0 where
+    data are present and NaN — a break in a line, no bar — where every asked source is missing."""
+    counts = pd.Series(monthly["count"].to_numpy(dtype=float), index=pd.to_datetime(monthly["month"]))
+    months = pd.DatetimeIndex(states["month"])
+    shown = counts.reindex(months)
+    shown[~months.isin(counts.index)] = 0.0
+    shown[(states["state"] == "missing").to_numpy()] = np.nan
+    return pd.DataFrame({"month": months, "count": shown.to_numpy()})
+
+
+def gaps_by_source(table: pd.DataFrame) -> dict[str, str]:
+    """Source label -> its gaps inside its own span ('feb–jul 2026'), for the sources that have any."""
+    gaps = table[table["reason"] == "lucka"]
+    return {label: month_ranges(list(rows["month"])) for label, rows in gaps.groupby("label", sort=False)}
+
+
+def police_sample(con: duckdb.DuckDBPyConnection, sources: tuple[str, ...] = ()) -> bool:
+    """True when the database holds events imported from polisen.se (a sample, not reported crime), among the
+    sources `sources` (codes) when given."""
+    chosen, params = (" AND i.source_id IN (SELECT id FROM sources WHERE list_contains(?, code))",
+                      [list(sources)]) if sources else ("", [])
     return queries.rows(con, "SELECT EXISTS (SELECT 1 FROM incidents i JOIN imports m ON m.id = i.import_id"
-                             " WHERE m.source_key = 'polisen-json')")[0][0]
+                             " WHERE m.source_key = 'polisen-json'" + chosen + ")", params)[0][0]
 
 
 # Said wherever police events are counted: they are a sample of what the police publish, not crime.
 POLICE_SAMPLE_NOTE = ("Polisens händelser från polisen.se är ett urval av det Polisen väljer att publicera (i "
                       "storleksordningen en händelse per hundra anmälda brott), inte den anmälda brottsligheten.")
+POLICE_SAMPLE_NOTE_EN = ("police events from polisen.se are a sample of what the police choose to publish (on the "
+                         "order of one event per hundred reported crimes), not reported crime")

@@ -17,7 +17,7 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 
-from lagesbild import formatting, geo, queries
+from lagesbild import coverage, formatting, geo, queries
 from lagesbild.protect import Disclosure
 from lagesbild.view import DEFAULT_CENTRE, View
 
@@ -113,6 +113,8 @@ def shown_cells(con: duckdb.DuckDBPyConnection, view: View, shown: Disclosure) -
 def build(con: duckdb.DuckDBPyConnection, view: View, shown: Disclosure) -> MapData:
     """The map and its tables for a view."""
     notes: list[str] = []
+    if coverage.police_sample(con, view.filters.sources):
+        notes.append(coverage.POLICE_SAMPLE_NOTE)
     label = shown.hidden_label
     layers = []
 

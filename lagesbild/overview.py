@@ -1,7 +1,8 @@
 """The start page's content as plain data: key figures against a year earlier, trend, top areas, interventions.
 
 Tables come out with Swedish column names and every count already passed through `lagesbild.protect` (moved
-by its cell key and "<5" where small, for viewers), so the page only draws them.
+by its cell key and "<5" where small, for viewers), so the page only draws them. A comparison with a year
+earlier is refused, and said to be, when either period misses data from a chosen source (`lagesbild.coverage`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from lagesbild import charts, formatting, queries, vocabulary
+from lagesbild import charts, coverage, formatting, queries, vocabulary
 from lagesbild.filters import Filters
 from lagesbild.protect import Disclosure
 from lagesbild.stats import Change
@@ -40,7 +41,9 @@ class Overview:
     sources: pd.DataFrame
     data_range: tuple[date, date] | None
     population: int
-    trend_note: str = ""   # says so when bars are left out because they are small (viewers)
+    trend_note: str = ""   # says so when bars are left out because they are small (viewers) or data are missing
+    comparison_note: str = ""  # 'Ingen jämförelse: saknar data för …' when a year earlier cannot be compared
+    police_note: str = ""      # police events are a sample of what the police publish, not reported crime
 
 
 def _delta(change: Change | None) -> str | None:
@@ -57,8 +60,20 @@ def _violence_help() -> str:
     return f"{', '.join(labels[:-1])} och {labels[-1]}.".capitalize()
 
 
-def key_figures(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclosure) -> list[Kpi]:
-    """Count, rate, harm-weighted sum and violence for the period against the same period a year earlier."""
+def _table(con: duckdb.DuckDBPyConnection, table: pd.DataFrame | None) -> pd.DataFrame:
+    return coverage.monthly(con) if table is None else table
+
+
+def comparison_gap(con: duckdb.DuckDBPyConnection, filters: Filters, table: pd.DataFrame | None = None) -> str:
+    """What is missing for a comparison with the same period a year earlier ('' when nothing is)."""
+    return coverage.between(_table(con, table), filters, filters.previous_year())
+
+
+def key_figures(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclosure,
+                coverage_table: pd.DataFrame | None = None) -> list[Kpi]:
+    """Count, rate, harm-weighted sum and violence for the period against the same period a year earlier; no
+    change at all when either period misses data from a chosen source (a gap is not a fall in crime)."""
+    gap = comparison_gap(con, filters, coverage_table)
     now = queries.totals(con, filters)
     before = queries.totals(con, filters.previous_year())
     exposure = filters.days / filters.previous_year().days
@@ -72,17 +87,20 @@ def key_figures(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclos
     harm_before = float(shown.harm([before.harm], [before.count], [previous], [before.key])[0])
     harm_pct = (harm / harm_before - 1) * 100 if harm_before and harm_before == harm_before else None
     rate = count * 1000 / inhabitants if inhabitants else None
+    if gap:
+        all_change = violence = harm_pct = None
+    refused = " " + coverage.no_comparison(gap) if gap else ""
+    earlier = refused or f" Samma period ett år tidigare: {shown.text(previous)}."
     return [
-        Kpi("Händelser", shown.text(count), _delta(all_change),
-            f"Alla händelser som matchar filtren. Samma period ett år tidigare: {shown.text(previous)}.",
+        Kpi("Händelser", shown.text(count), _delta(all_change), "Alla händelser som matchar filtren." + earlier,
             _colour(all_change)),
         Kpi("Per 1 000 invånare", shown.derived(rate, 1), _delta(all_change),
-            f"Händelser under perioden per 1 000 invånare ({formatting.number(inhabitants)} invånare).",
+            f"Händelser under perioden per 1 000 invånare ({formatting.number(inhabitants)} invånare)." + refused,
             _colour(all_change)),
         Kpi("Skadeviktat", shown.derived(harm, 0),
             None if harm_pct is None or harm != harm else formatting.percent(harm_pct),
-            "Varje händelse vägs efter hur allvarlig kategorin är (misshandel väger mer än nedskräpning)."),
-        Kpi("Våld", shown.text(violence_now), _delta(violence), _violence_help(), _colour(violence)),
+            "Varje händelse vägs efter hur allvarlig kategorin är (misshandel väger mer än nedskräpning)." + refused),
+        Kpi("Våld", shown.text(violence_now), _delta(violence), _violence_help() + refused, _colour(violence)),
     ]
 
 
@@ -97,14 +115,17 @@ def shown_area_rates(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Di
     return areas.drop(columns=["ckey", "previous_key"])
 
 
-def top_areas(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclosure) -> pd.DataFrame:
-    """The areas with the highest rate per 1,000 inhabitants, as a display table."""
+def top_areas(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclosure,
+              coverage_table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The areas with the highest rate per 1,000 inhabitants, as a display table ("–" against the year before
+    when either period misses data)."""
+    gap = comparison_gap(con, filters, coverage_table)
     areas = shown_area_rates(con, filters, shown)
     # Areas with any incidents, highest shown rate first; hidden counts ("<5") after them, in name order.
     areas = areas[(areas["population"] > 0) & (areas["count"].isna() | (areas["count"] > 0))]
     areas = areas.sort_values(["rate", "count"], ascending=False, na_position="last").head(TOP_AREAS)
     exposure = filters.days / filters.previous_year().days
-    changes = [shown.change(c, p, exposure_ratio=exposure)
+    changes = [None if gap else shown.change(c, p, exposure_ratio=exposure)
                for c, p in zip(areas["count"], areas["previous"], strict=True)]
     return pd.DataFrame({
         "Område": areas["name"].to_numpy(),
@@ -133,17 +154,21 @@ def interventions_table(con: duckdb.DuckDBPyConnection, on: date) -> pd.DataFram
     })
 
 
-def sources_table(con: duckdb.DuckDBPyConnection, shown: Disclosure) -> pd.DataFrame:
-    """Where the data come from: source, count and date range, as a display table.
+def sources_table(con: duckdb.DuckDBPyConnection, shown: Disclosure,
+                  coverage_table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Where the data come from: source, count, date range and the months missing inside it, as a display table.
 
-    Viewers see months, not days: the first and last day of a small source would date single incidents."""
+    Viewers see months, not days: the first and last day of a small source would date single incidents. The
+    gaps are named by month only, never with a count."""
     found = queries.sources_overview(con)
     when = formatting.month if shown.viewer else formatting.day
+    gaps = coverage.gaps_by_source(_table(con, coverage_table))
     return pd.DataFrame({
         "Källa": found["label"],
         "Händelser": [shown.text(c) for c in shown.frame(found)],
         "Från": [when(d) for d in pd.to_datetime(found["first_day"]).dt.date],
         "Till": [when(d) for d in pd.to_datetime(found["last_day"]).dt.date],
+        "Luckor": [gaps.get(label, "–") for label in found["label"]],
     })
 
 
@@ -154,18 +179,32 @@ def monthly_by_group(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Di
     return monthly.drop(columns=["ckey"])
 
 
-def build(con: duckdb.DuckDBPyConnection, filters: Filters, *, today: date, shown: Disclosure) -> Overview:
-    """Everything the overview page shows."""
+MISSING_MONTHS_NOTE = ("Grå fält: månader då ingen av de valda källorna har data (ingen stapel, inte noll "
+                       "händelser).")
+PARTIAL_MONTHS_NOTE = "Randiga staplar: någon av de valda källorna saknar data den månaden."
+
+
+def build(con: duckdb.DuckDBPyConnection, filters: Filters, *, today: date, shown: Disclosure,
+          coverage_table: pd.DataFrame | None = None) -> Overview:
+    """Everything the overview page shows (`coverage_table`: `coverage.monthly`, computed here when not given)."""
+    table = _table(con, coverage_table)
     monthly = monthly_by_group(con, filters, shown)
+    states = coverage.month_states(table, filters.start, filters.end, filters.sources)
+    gap = comparison_gap(con, filters, table)
+    notes = ["Staplar med färre än 5 händelser i en grupp och månad visas inte." if monthly["count"].isna().any()
+             else "", MISSING_MONTHS_NOTE if (states["state"] == "missing").any() else "",
+             PARTIAL_MONTHS_NOTE if (states["state"] == "partial").any() else ""]
     return Overview(
         filters=filters,
-        kpis=key_figures(con, filters, shown),
-        trend=charts.monthly_trend(monthly),
-        top_areas=top_areas(con, filters, shown),
+        kpis=key_figures(con, filters, shown, table),
+        trend=charts.monthly_trend(monthly, coverage=states),
+        top_areas=top_areas(con, filters, shown, table),
         interventions=interventions_table(con, today),
-        sources=sources_table(con, shown),
+        sources=sources_table(con, shown, table),
         data_range=queries.data_range(con),
         population=queries.population(con),
-        trend_note=("Staplar med färre än 5 händelser i en grupp och månad visas inte."
-                    if monthly["count"].isna().any() else ""),
+        trend_note=" ".join(note for note in notes if note),
+        comparison_note=(f"Ingen jämförelse med samma period ett år tidigare (nyckeltal och områden): {gap}."
+                         if gap else ""),
+        police_note=coverage.POLICE_SAMPLE_NOTE if coverage.police_sample(con, filters.sources) else "",
     )

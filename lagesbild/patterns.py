@@ -7,14 +7,12 @@ count of a single month.
 
 from __future__ import annotations
 
-from datetime import date
-
 import duckdb
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from lagesbild import charts, queries
+from lagesbild import charts, coverage, queries
 from lagesbild.filters import Filters
 from lagesbild.protect import KEY_SPACE, Disclosure
 
@@ -24,9 +22,11 @@ def _shown_monthly(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disc
     return monthly.assign(count=shown.frame(monthly)).drop(columns=["ckey"])
 
 
-def calendar_months(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclosure) -> pd.DataFrame:
+def calendar_months(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclosure,
+                    coverage_table: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per calendar month (1–12): the shown count over every year with data up to the period's end, the number
-    of those years, and the average per year (NaN where the count is hidden)."""
+    of those years (a month no chosen source delivered is not a year of that month), and the average per year
+    (NaN where the count is hidden)."""
     found = queries.data_range(con)
     every = Filters(**{**filters.__dict__, "start": found[0] if found else filters.start, "end": filters.end})
     monthly = queries.monthly_counts(con, every) if found else pd.DataFrame(columns=["month", "count", "ckey"])
@@ -36,12 +36,11 @@ def calendar_months(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Dis
     summed = summed.reindex(range(1, 13), fill_value=0)
     counts = shown.counts(summed["count"], summed["ckey"] % KEY_SPACE)
     years = np.zeros(12)
-    if found:
-        first, last = found[0], min(found[1], filters.end)
-        for year in range(first.year, last.year + 1):
-            for month in range(1, 13):
-                if date(year, month, 1) <= last and (year, month) >= (first.year, first.month):
-                    years[month - 1] += 1
+    if found and found[0] <= filters.end:
+        table = coverage.monthly(con) if coverage_table is None else coverage_table
+        states = coverage.month_states(table, found[0], min(found[1], filters.end), filters.sources)
+        delivered = states.loc[states["state"] != "missing", "month"]
+        years = np.bincount(pd.DatetimeIndex(delivered).month - 1, minlength=12).astype(float)
     average = np.divide(counts, years, out=np.full(12, np.nan), where=years > 0)
     return pd.DataFrame({"month": range(1, 13), "count": counts, "years": years, "average": average})
 
@@ -50,13 +49,29 @@ HIDDEN_NOTE = ("Värden under 5 visas inte för den som inte är inloggad: de ä
                "diagrammet över veckodagar, luckor i linjerna och saknade staplar i årshjulet.")
 
 
-def build(con: duckdb.DuckDBPyConnection, filters: Filters,
-          shown: Disclosure) -> tuple[go.Figure, go.Figure, go.Figure, str]:
-    """Hour × weekday, months against last year, the årshjul for the filters, and a note when values are hidden."""
+def build(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclosure,
+          coverage_table: pd.DataFrame | None = None) -> tuple[go.Figure, go.Figure, go.Figure, str]:
+    """Hour × weekday, months against last year, the årshjul for the filters, and a note when values are hidden.
+    Months without data are breaks in the lines, not zeros (`coverage_notes` says so)."""
+    table = coverage.monthly(con) if coverage_table is None else coverage_table
     by_hour = queries.hour_weekday(con, filters)
     by_hour = by_hour.assign(count=shown.frame(by_hour)).drop(columns=["ckey"])
-    now, before = _shown_monthly(con, filters, shown), _shown_monthly(con, filters.previous_year(), shown)
-    months = calendar_months(con, filters, shown)
+    earlier = filters.previous_year()
+    now, before = _shown_monthly(con, filters, shown), _shown_monthly(con, earlier, shown)
+    months = calendar_months(con, filters, shown, table)
     hidden = any(frame["count"].isna().any() for frame in (by_hour, now, before, months))
+    now = coverage.on_months(now, coverage.month_states(table, filters.start, filters.end, filters.sources))
+    before = coverage.on_months(before, coverage.month_states(table, earlier.start, earlier.end, filters.sources))
     return (charts.hour_weekday_heatmap(by_hour, shown.hidden_label), charts.months_against_last_year(now, before),
             charts.year_wheel(months), HIDDEN_NOTE if hidden else "")
+
+
+def coverage_notes(con: duckdb.DuckDBPyConnection, filters: Filters,
+                   coverage_table: pd.DataFrame | None = None) -> list[str]:
+    """What the page says about the data behind its lines: months without data, and police events as a sample."""
+    table = coverage.monthly(con) if coverage_table is None else coverage_table
+    gap = coverage.between(table, filters, filters.previous_year())
+    notes = [f"Avbrott i linjerna och ingen jämförelse där data saknas: {gap}." if gap else ""]
+    if coverage.police_sample(con, filters.sources):
+        notes.append(coverage.POLICE_SAMPLE_NOTE)
+    return [note for note in notes if note]

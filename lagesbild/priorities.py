@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import beta
 
-from lagesbild import formatting, hotspots, queries
+from lagesbild import coverage, formatting, hotspots, queries
 from lagesbild.filters import Filters
 from lagesbild.protect import KEY_SPACE, STAFF, Disclosure, key_sql
 
@@ -143,8 +143,8 @@ class Ranking:
 
 TABLE_COLUMNS = ["code", "name", "population", "area_km2", "count", "harm", "previous", "before", "per_km2",
                  "harm_rate", "shrunk_rate", "level", "hot_share", "lift", "lift_low", "lift_label", "change",
-                 "change_previous", "covered_by", "cover_fits", "c_rate", "c_trend", "c_hot", "c_lift", "c_cover",
-                 "need", "score", "rank", "reasons"]
+                 "change_basis", "change_previous", "covered_by", "cover_fits", "c_rate", "c_trend", "c_hot", "c_lift",
+                 "c_cover", "need", "score", "rank", "reasons"]
 _GRID = {250: "cell_250", 1000: "cell_1k"}  # the only grid columns the hot-spot query may name
 
 
@@ -257,12 +257,6 @@ def _levels(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _data_reach_back(con: duckdb.DuckDBPyConnection, start) -> bool:
-    """True when the data reach back to the month of `start` (a period before the data is a gap, not calm)."""
-    found = queries.data_range(con)
-    return found is not None and found[0].replace(day=1) <= start
-
-
 def _hot_shares(con: duckdb.DuckDBPyConnection, filters: Filters, found: hotspots.HotSpots,
                 shown: Disclosure) -> tuple[dict[str, float], dict[str, float]]:
     """Per area: the share of its located incidents that lie in hot squares, and the located count (shown)."""
@@ -291,10 +285,31 @@ def _hot_shares(con: duckdb.DuckDBPyConnection, filters: Filters, found: hotspot
     return dict(zip(counts["code"], share, strict=True)), dict(zip(counts["code"], located, strict=True))
 
 
+YEAR_BASIS, PREVIOUS_BASIS = "mot samma period året innan", "mot föregående period"
+
+
+def _comparisons(table: pd.DataFrame, filters: Filters) -> tuple[str, str, list[str]]:
+    """What is missing for the comparison with the year before and with the previous period, and the notes that
+    say so once (a gap is no data, not calm: no change is computed across it)."""
+    year_gap = coverage.between(table, filters, filters.previous_year())
+    previous_gap = coverage.between(table, filters, filters.previous_period())
+    notes = []
+    if year_gap and not previous_gap:
+        notes.append(f"Ingen jämförelse med samma period året innan: {year_gap}. Förändringen jämförs i stället "
+                     "med föregående period.")
+    elif year_gap:
+        notes.append(f"Ingen förändring räknas: mot samma period året innan {year_gap}; mot föregående period "
+                     f"{previous_gap}.")
+    elif previous_gap:
+        notes.append(f"Ingen jämförelse med föregående period: {previous_gap}.")
+    return year_gap, previous_gap, notes
+
+
 def rank(con: duckdb.DuckDBPyConnection, filters: Filters, weights: Weights | None = None, *,
-         shown: Disclosure = STAFF) -> Ranking:
+         shown: Disclosure = STAFF, coverage_table: pd.DataFrame | None = None) -> Ranking:
     """Rank the areas for the filtered incidents, from the counts `shown` lets the person see: for a viewer an
-    area whose count is hidden is not ranked (its score would give the hidden count back)."""
+    area whose count is hidden is not ranked (its score would give the hidden count back). Changes are only
+    computed between periods where every chosen source delivered (`coverage.monthly`, computed when not given)."""
     from lagesbild.overview import shown_area_rates
 
     weights = weights or Weights()
@@ -322,18 +337,21 @@ def rank(con: duckdb.DuckDBPyConnection, filters: Filters, weights: Weights | No
     frame["lift_label"] = frame["code"].map(strongest["label"]).astype(object).where(lambda s: s.notna(), "")
 
     year_before = filters.previous_year()
-    previous_covered = _data_reach_back(con, filters.previous_period().start)
-    previous_changes = [shown.change(c, b) if previous_covered else None
+    year_gap, previous_gap, gap_notes = _comparisons(
+        coverage.monthly(con) if coverage_table is None else coverage_table, filters)
+    notes.extend(gap_notes)
+    if coverage.police_sample(con, filters.sources):
+        notes.append(coverage.POLICE_SAMPLE_NOTE)
+    previous_changes = [None if previous_gap else shown.change(c, b)
                         for c, b in zip(frame["count"], frame["before"], strict=True)]
-    if _data_reach_back(con, year_before.start):
+    if not year_gap:
         exposure = filters.days / year_before.days
         changes = [shown.change(c, p, exposure_ratio=exposure)
                    for c, p in zip(frame["count"], frame["previous"], strict=True)]
-        frame["change_basis"] = "mot samma period året innan"
+        frame["change_basis"] = YEAR_BASIS
     else:
         changes = previous_changes
-        frame["change_basis"] = "mot föregående period"
-        notes.append("Data saknas för samma period året innan, så förändringen jämförs med föregående period.")
+        frame["change_basis"] = "" if previous_gap else PREVIOUS_BASIS
     frame["change"] = changes
     frame["change_previous"] = previous_changes
 
@@ -419,7 +437,8 @@ def display_table(ranking: Ranking, shown: Disclosure) -> pd.DataFrame:
                                        for r, p in zip(frame["harm_rate"], per_person, strict=True)],
         "Utjämnat per 1 000 inv.": [shown.derived(r if p else None, 0)
                                     for r, p in zip(frame["shrunk_rate"], per_person, strict=True)],
-        "Mot året innan": [_change_text(c) for c in frame["change"]],
+        "Mot året innan": [_change_text(c) if b == YEAR_BASIS else "–"
+                           for c, b in zip(frame["change"], frame["change_basis"], strict=True)],
         "Mot föregående period": [_change_text(c) for c in frame["change_previous"]],
         "Varför": frame["reasons"],
     })
@@ -445,7 +464,7 @@ def export_records(ranking: Ranking) -> list[dict]:
             "change_percent": None if change is None or change.percent is None else round(change.percent, 1),
             "change_p_value": None if change is None or change.p_value is None else round(change.p_value, 4),
             "change_verdict": None if change is None else change.verdict,
-            "change_basis": row.change_basis,
+            "change_basis": row.change_basis or None,
             "change_previous_period_percent": None if earlier is None or earlier.percent is None
             else round(earlier.percent, 1),
             "change_previous_period_verdict": None if earlier is None else earlier.verdict,

@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from lagesbild import formatting, queries
+from lagesbild import coverage, formatting, queries
 from lagesbild.filters import Filters
 from lagesbild.overview import shown_area_rates
 from lagesbild.protect import Disclosure
@@ -45,8 +45,11 @@ def _shares(frame: pd.DataFrame, area_total: float, all_total: float, shown: Dis
 
 
 def build(con: duckdb.DuckDBPyConnection, filters: Filters, area_code: str, *, today: date,
-          shown: Disclosure) -> Profile:
-    """The profile of one area under the current filters (every count as `shown` allows)."""
+          shown: Disclosure, coverage_table: pd.DataFrame | None = None) -> Profile:
+    """The profile of one area under the current filters (every count as `shown` allows; no change against the
+    year before and a break in the trend line where data are missing)."""
+    table = coverage.monthly(con) if coverage_table is None else coverage_table
+    gap = coverage.between(table, filters, filters.previous_year())
     rates = shown_area_rates(con, filters, shown)
     row = rates[rates["code"] == area_code].iloc[0]
     population = queries.population(con)
@@ -59,7 +62,8 @@ def build(con: duckdb.DuckDBPyConnection, filters: Filters, area_code: str, *, t
     if row["count"] != row["count"]:
         facts.append(f"{shown.hidden_label} händelser under perioden.")
     else:
-        compared = (f", {formatting.change(change)} mot samma period året innan" if change is not None
+        compared = (f" (ingen jämförelse med samma period året innan: {gap})" if gap
+                    else f", {formatting.change(change)} mot samma period året innan" if change is not None
                     else " (för få händelser året innan för en jämförelse)")
         facts.append(f"{formatting.number(row['count'])} händelser under perioden{compared}.")
         if row["population"]:
@@ -69,9 +73,11 @@ def build(con: duckdb.DuckDBPyConnection, filters: Filters, area_code: str, *, t
 
     area_filters = Filters(**{**filters.__dict__, "areas": (area_code,)})
     monthly = queries.monthly_counts(con, area_filters)
+    monthly = coverage.on_months(monthly.assign(count=shown.frame(monthly)),
+                                 coverage.month_states(table, filters.start, filters.end, filters.sources))
     trend = go.Figure()
     if not monthly.empty:
-        trend.add_scatter(x=monthly["month"], y=shown.frame(monthly), mode="lines+markers",
+        trend.add_scatter(x=monthly["month"], y=monthly["count"], mode="lines+markers",
                           name=formatting.plain_html(row["name"]),
                           hovertemplate="%{x|%b %Y}: %{y}<extra></extra>")
     trend.update_layout(height=260, margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis_title="Händelser per månad",
@@ -81,7 +87,8 @@ def build(con: duckdb.DuckDBPyConnection, filters: Filters, area_code: str, *, t
     risks = _shares(queries.area_breakdown(con, filters, area_code, "risk"), row["count"], total, shown)
     running = queries.running_interventions(con, today)
     codes = queries.interventions_in(con, today, today)
-    here = codes[codes["area_codes"].map(lambda c: area_code in list(c) if c is not None else False)]["id"]
+    here = codes.loc[codes["area_codes"].map(lambda c: area_code in list(c) if c is not None else False)
+                     .astype(bool), "id"]  # an empty object mask would select columns, not rows
     running = running[running["id"].isin(here)]
     return Profile(row["name"], facts, trend, categories.rename(columns={"": "Kategori"}),
                    risks.rename(columns={"": "Riskfaktor"}),

@@ -14,9 +14,13 @@ st.caption(
     "Förändringar prövas statistiskt: ”kan vara slump” betyder att skillnaden ryms inom normal variation."
 )
 ui.protection_notice()
+if view.comparison_note:
+    st.warning(view.comparison_note)
 
 for column, kpi in zip(st.columns(len(view.kpis)), view.kpis, strict=True):
     column.metric(kpi.label, kpi.value, kpi.delta, delta_color=kpi.delta_colour, help=kpi.help, border=True)
+if view.police_note:
+    st.caption(view.police_note)
 
 st.subheader("Utveckling per månad")
 st.plotly_chart(view.trend, config={"displaylogo": False, "locale": "sv"}, key="oversikt_trend")
@@ -38,6 +42,8 @@ with right:
 
 st.subheader("Varifrån uppgifterna kommer")
 st.dataframe(view.sources, hide_index=True, width="stretch")
+if view.police_note:
+    st.caption(view.police_note)
 if view.data_range:
     st.caption(
         f"Händelser från {formatting.day(view.data_range[0])} till {formatting.day(view.data_range[1])}. "

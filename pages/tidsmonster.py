@@ -6,10 +6,10 @@ from lagesbild import ui
 
 st.title("Tidsmönster")
 ui.share_button("tid")
-heat, months, wheel, hidden = ui.load_time_patterns(ui.current_filters())
+heat, months, wheel, hidden, notes = ui.load_time_patterns(ui.current_filters())
 ui.protection_notice()
-if hidden:
-    st.caption(hidden)
+for note in [text for text in (hidden, *notes) if text]:
+    st.caption(note)
 st.subheader("Veckodag och klockslag")
 st.caption("Händelser med okänt klockslag ingår inte.")
 st.plotly_chart(heat, key="tid_vecka")

@@ -10,7 +10,7 @@ from datetime import date
 
 import streamlit as st
 
-from lagesbild import overview, queries
+from lagesbild import coverage, overview, queries
 from lagesbild import view as view_module
 from lagesbild.filters import Filters
 from lagesbild.protect import VIEWER_NOTICE, Disclosure
@@ -29,9 +29,19 @@ def protection_notice() -> None:
         st.caption(VIEWER_NOTICE)
 
 
+@st.cache_data(ttl=600, max_entries=4, show_spinner=False)
+def _coverage(version: int):
+    return coverage.monthly(connection())
+
+
+def load_coverage():
+    """Per source and month whether data are present (`coverage.monthly`), computed once per data version."""
+    return _coverage(data_version())
+
+
 @st.cache_data(ttl=600, max_entries=32, show_spinner="Räknar …")
 def _overview(filters: Filters, today: date, shown: Disclosure, version: int) -> overview.Overview:
-    return overview.build(connection(), filters, today=today, shown=shown)
+    return overview.build(connection(), filters, today=today, shown=shown, coverage_table=_coverage(version))
 
 
 def load_overview(filters: Filters) -> overview.Overview:
@@ -55,7 +65,7 @@ def load_map(view: view_module.View):
 def _profile(filters: Filters, code: str, today: date, shown: Disclosure, version: int):
     from lagesbild import profile
 
-    return profile.build(connection(), filters, code, today=today, shown=shown)
+    return profile.build(connection(), filters, code, today=today, shown=shown, coverage_table=_coverage(version))
 
 
 def load_profile(filters: Filters, code: str):
@@ -67,11 +77,13 @@ def load_profile(filters: Filters, code: str):
 def _time_patterns(filters: Filters, shown: Disclosure, version: int):
     from lagesbild import patterns
 
-    return patterns.build(connection(), filters, shown)
+    table = _coverage(version)
+    return (*patterns.build(connection(), filters, shown, table),
+            patterns.coverage_notes(connection(), filters, table))
 
 
 def load_time_patterns(filters: Filters):
-    """Hour × weekday, months against last year, and the yearly cycle, for the filters."""
+    """Hour × weekday, months against last year, the yearly cycle, the hidden-values note and the coverage notes."""
     return _time_patterns(filters, disclosure(), data_version())
 
 
@@ -91,7 +103,7 @@ def legend(title: str, entries: list[tuple[str, tuple[int, int, int]]], hidden_l
 def _ranking(filters: Filters, weights, shown: Disclosure, version: int):
     from lagesbild import priorities
 
-    return priorities.rank(connection(), filters, weights, shown=shown)
+    return priorities.rank(connection(), filters, weights, shown=shown, coverage_table=_coverage(version))
 
 
 def load_ranking(filters: Filters, weights):
