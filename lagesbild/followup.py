@@ -225,8 +225,8 @@ def _windows(start: date, end: date, first: date) -> tuple[tuple[date, date], li
 
 
 def evaluate(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Options | None = None,
-             today: date | None = None) -> Evaluation:
-    """Follow up one intervention."""
+             today: date | None = None, coverage_table: pd.DataFrame | None = None) -> Evaluation:
+    """Follow up one intervention (`coverage_table`: `coverage.monthly(con)` when the caller has it)."""
     options = options or Options()
     found = queries.frame(
         con,
@@ -250,7 +250,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Opti
     spec, targeted = _targeted(con, item)
     places = _places(con, item, options)
 
-    table = coverage.monthly(con)
+    table = coverage.monthly(con) if coverage_table is None else coverage_table
     sources = tuple(code for (code,) in queries.rows(
         con, "SELECT DISTINCT s.code FROM incidents i JOIN sources s ON s.id = i.source_id WHERE i.x IS NOT NULL"))
     gap = coverage.comparison_gap(table, [before, after], sources) if length > 0 and before[1] >= before[0] else ""

@@ -156,7 +156,8 @@ def cold_squares_toggle(found) -> bool:
 def _evaluation(number: int, options, shown: Disclosure, version: int):
     from lagesbild import followup
 
-    return followup.as_shown(followup.evaluate(connection(), number, options), shown)
+    return followup.as_shown(followup.evaluate(connection(), number, options, coverage_table=_coverage(version)),
+                             shown)
 
 
 def load_evaluation(number: int, options):
