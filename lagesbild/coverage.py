@@ -5,7 +5,11 @@ police snapshot from August after nothing since January moves the twelve-month w
 between look calm, and a source that began last year makes the year before look calm. So every comparison asks
 this module first and says "saknar data för jan–jul 2026 (Polisen)" instead of giving a verdict.
 
-When does an empty month mean missing data rather than a quiet month? For each source, its months from its
+When does an empty month mean missing data rather than a quiet month? Best, because it is known: every import
+records the days its file covers and for which sources (a police snapshot covers the days from its first to its
+last publication, over all municipalities, even when none of its events is ours). For a source with such
+periods, a month that no import covers and that holds none of its records is missing, however sparse the
+source. For data stored without import periods the rule is statistical. For each source, its months from its
 first to its last month with data are its span; outside the span it did not deliver at all. Inside the span an
 empty month can be chance: a source with on average 3.7 records a month has an empty month about 2.5 % of the
 time. A run of k empty months in a row is called a gap when, were the source delivering at its average rate m,
@@ -31,28 +35,49 @@ GAP_PROBABILITY = 0.01  # a run of empty months this unlikely anywhere in the sp
 
 def monthly(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per source and calendar month from the first to the last month with any data: columns source (code),
-    label, month (Timestamp, first of the month), count, present (bool: the source delivered that month or
-    the month is a plausible quiet one), reason ('' | 'före källans första data' | 'efter källans sista data'
-    | 'lucka')."""
+    label, month (Timestamp, first of the month), count, present (bool: the source delivered that month, or an
+    import of it covers the month, or — for sources without import periods — the month is a plausible quiet
+    one), reason ('' | 'före källans första data' | 'efter källans sista data' | 'lucka')."""
     found = queries.frame(
         con,
         "SELECT s.code AS source, s.label, date_trunc('month', i.day) AS month, count(*) AS count"
         " FROM incidents i JOIN sources s ON s.id = i.source_id GROUP BY ALL ORDER BY 1, 3")
+    spans = queries.frame(
+        con,
+        "SELECT s.code AS source, s.label, m.covers_from, m.covers_to FROM (SELECT unnest(covers_sources) AS"
+        " source_id, covers_from, covers_to FROM imports WHERE status = 'stored' AND covers_from IS NOT NULL) m"
+        " JOIN sources s ON s.id = m.source_id")
     columns = ["source", "label", "month", "count", "present", "reason"]
-    if found.empty:
+    if found.empty and spans.empty:
         return pd.DataFrame(columns=columns)
     found["month"] = pd.to_datetime(found["month"])
-    all_months = pd.date_range(found["month"].min(), found["month"].max(), freq="MS")
+    spans["first"] = pd.to_datetime(spans["covers_from"]).dt.to_period("M").dt.to_timestamp()
+    spans["last"] = pd.to_datetime(spans["covers_to"]).dt.to_period("M").dt.to_timestamp()
+    all_months = pd.date_range(min([*found["month"], *spans["first"]]), max([*found["month"], *spans["last"]]),
+                               freq="MS")
+    labels = dict(zip(found["source"], found["label"], strict=False)) | dict(
+        zip(spans["source"], spans["label"], strict=False))
     parts = []
-    for (source, label), rows in found.groupby(["source", "label"], sort=True):
+    for source in sorted(labels):
+        rows = found[found["source"] == source]
         counts = rows.set_index("month")["count"].reindex(all_months, fill_value=0).to_numpy(np.int64)
-        first, last = rows["month"].min(), rows["month"].max()
-        inside = (all_months >= first) & (all_months <= last)
-        reason = np.where(all_months < first, "före källans första data",
-                          np.where(all_months > last, "efter källans sista data", "")).astype(object)
-        rate = counts[inside].sum() / inside.sum()
-        reason[_gap_runs(counts, inside, rate)] = "lucka"
-        parts.append(pd.DataFrame({"source": source, "label": label, "month": all_months, "count": counts,
+        own = spans[spans["source"] == source]
+        if len(own):   # the periods its imports cover: a month none of them covers is missing, however sparse
+            covered = np.zeros(len(all_months), dtype=bool)
+            for first, last in zip(own["first"], own["last"], strict=True):
+                covered |= (all_months >= first) & (all_months <= last)
+            present = covered | (counts > 0)
+            seen = all_months[present]
+            reason = np.where(present, "", np.where(all_months < seen.min(), "före källans första data", np.where(
+                all_months > seen.max(), "efter källans sista data", "lucka"))).astype(object)
+        else:          # no import periods (older data): the span of its data and the run-length rule
+            first, last = rows["month"].min(), rows["month"].max()
+            inside = (all_months >= first) & (all_months <= last)
+            reason = np.where(all_months < first, "före källans första data",
+                              np.where(all_months > last, "efter källans sista data", "")).astype(object)
+            rate = counts[inside].sum() / inside.sum()
+            reason[_gap_runs(counts, inside, rate)] = "lucka"
+        parts.append(pd.DataFrame({"source": source, "label": labels[source], "month": all_months, "count": counts,
                                    "present": reason == "", "reason": reason}))
     return pd.concat(parts, ignore_index=True)[columns]
 

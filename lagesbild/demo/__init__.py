@@ -78,9 +78,12 @@ def build_demo(
             fingerprint = hashlib.sha256(f"demo:{seed}:{start}:{end}:{incidents}".encode()).hexdigest()
             cur.execute(
                 "INSERT INTO imports (id, file_name, sha256, kind, imported_by, imported_at, rows_read,"
-                " rows_stored, status, note) VALUES (1, ?, ?, 'demo', 'lagesbild demo', ?, ?, ?, 'stored', ?)",
+                " rows_stored, status, note, covers_from, covers_to, covers_sources)"
+                " VALUES (1, ?, ?, 'demo', 'lagesbild demo', ?, ?, ?, 'stored', ?, ?, ?, ?)",
                 [f"syntetisk demo (frö {seed})", fingerprint, datetime.now(UTC),
-                 len(incident_frame), len(incident_frame), "Syntetiska data för demonstration"],
+                 len(incident_frame), len(incident_frame), "Syntetiska data för demonstration",
+                 incident_frame["day"].min(), incident_frame["day"].max(),
+                 sorted(int(s) for s in incident_frame["source_id"].unique())],
             )
             _write_areas(cur, area_frame)
             _write_incidents(cur, incident_frame)

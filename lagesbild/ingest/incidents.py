@@ -43,6 +43,8 @@ class Prepared:
     mapping: dict[str, str | None] = field(default_factory=dict)
     source_key: str | None = None
     table: Table | None = None
+    covers: tuple | None = None                                   # (first, last day) of the file as a whole
+    covers_sources: list[int] = field(default_factory=list)       # sources it covers, stored rows or not
 
     @property
     def rows_ignored(self) -> int:

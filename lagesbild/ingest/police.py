@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
@@ -204,4 +204,20 @@ def prepare_police(events: list[dict], ctx: Context, file_name: str) -> Prepared
     frame["natural_key"] = natural_keys(frame) if len(frame) else pd.Series(dtype="object")
     return Prepared(kind="incidents", file_name=file_name, rows_read=len(events), frame=frame, problems=problems,
                     rejected_rows=rejected, ignored=ignored, unknown={"category": unknown} if unknown else {},
-                    source_key="polisen-json")
+                    source_key="polisen-json", covers=snapshot_period(events, ctx.today),
+                    covers_sources=[police] if police else [])
+
+
+def snapshot_period(events: list, today: date) -> tuple[date, date] | None:
+    """The days a police file covers: from its first to its last publication, over every event in it (other
+    municipalities' too — a snapshot with none of ours still shows that nothing of ours was published)."""
+    days = []
+    for event in events:
+        if isinstance(event, dict) and isinstance(event.get("datetime"), str):
+            try:
+                day = published(event["datetime"]).date()
+            except (ValueError, OverflowError):
+                continue
+            if EARLIEST_DATE <= day <= today:
+                days.append(day)
+    return (min(days), max(days)) if days else None

@@ -42,6 +42,8 @@ class ImportResult:
     mapping: dict[str, str | None] = field(default_factory=dict)
     new_categories: dict[str, str] = field(default_factory=dict)  # label -> code, added with this import
     times_adjusted: int = 0  # wall-clock times in the daylight-saving gap or fold (see values.stockholm_times)
+    covers: tuple | None = None          # (first day, last day) the file covers (lagesbild.coverage)
+    covers_sources: list[int] = field(default_factory=list)  # the sources it covers them for
 
     def refuse_if_rows_rejected(self, on_error: str) -> bool:
         """With on_error 'reject', any rejected row refuses the whole file; True when it did."""
@@ -123,6 +125,7 @@ def store_incidents(con: duckdb.DuckDBPyConnection, prepared: Prepared, *, sha25
         return result
     rows = _incident_rows(prepared.frame)
     result.times_adjusted = stockholm_times(prepared.frame["local_time"])[1]
+    result.covers, result.covers_sources = _covers(prepared, rows)
     with transaction(con, dry_run=dry_run) as cur:
         cur.register("staged", rows)
         fresh = cur.execute(
@@ -153,6 +156,17 @@ def store_incidents(con: duckdb.DuckDBPyConnection, prepared: Prepared, *, sha25
     return result
 
 
+def _covers(prepared: Prepared, rows: pd.DataFrame) -> tuple[tuple | None, list[int]]:
+    """The days the file covers: its own rows' (duplicates too: a file sent again still proves its period),
+    widened by what the reader knows of the file as a whole (`prepared.covers`, e.g. a police snapshot's
+    publication times over all municipalities)."""
+    days = [d for d in (rows["day"].min(), rows["day"].max()) if len(rows) and pd.notna(d)]
+    days = [pd.Timestamp(d).date() for d in days] + [d for d in (prepared.covers or ()) if d is not None]
+    sources = sorted({int(s) for s in rows["source_id"].unique()} | set(prepared.covers_sources)) if len(
+        rows) else sorted(prepared.covers_sources)
+    return ((min(days), max(days)) if days else None), sources
+
+
 def next_import_id(cur: duckdb.DuckDBPyConnection) -> int:
     return cur.execute("SELECT coalesce(max(id), 0) + 1 FROM imports").fetchall()[0][0]
 
@@ -170,12 +184,14 @@ def next_free_id(cur: duckdb.DuckDBPyConnection, table: str) -> int:
 def record_import(cur: duckdb.DuckDBPyConnection, import_id: int, result: ImportResult, *, sha256: str,
                   imported_by: str, source_key: str | None = None) -> None:
     """Record the import: the last step of every import, inside its write (which commits it)."""
+    covers = result.covers or (None, None)
     cur.execute(
         "INSERT INTO imports (id, file_name, sha256, kind, imported_by, imported_at, rows_read, rows_stored,"
-        " rows_rejected, rows_duplicate, rows_ignored, status, source_key)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'stored', ?)",
+        " rows_rejected, rows_duplicate, rows_ignored, status, source_key, covers_from, covers_to, covers_sources)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'stored', ?, ?, ?, ?)",
         [import_id, result.file_name, sha256, result.kind, imported_by, datetime.now(UTC), result.rows_read,
-         result.rows_stored, result.rows_rejected, result.rows_duplicate, result.rows_ignored, source_key],
+         result.rows_stored, result.rows_rejected, result.rows_duplicate, result.rows_ignored, source_key,
+         covers[0], covers[1], list(result.covers_sources) or None],
     )
     result.import_id = import_id
 
