@@ -22,8 +22,44 @@ def _month_label(month: pd.Timestamp) -> str:
     return f"{MONTHS_SHORT[month.month - 1]} {month.year}"
 
 
-def monthly_trend(monthly: pd.DataFrame) -> go.Figure:
-    """Stacked monthly bars per category group, from `queries.monthly_by_group`."""
+BAND_FILL = "rgba(120, 120, 120, 0.22)"
+BAND_LINE = "#444444"
+
+
+def expected_band(figure: go.Figure, band: pd.DataFrame, x: list, x0: list, x1: list) -> None:
+    """Draw an expected band (from `expected.bands`) behind a figure's data: a shaded box from low to high and a
+    dotted line at the expected value for each month, and the Swedish hover text on an invisible marker.
+
+    `x` holds each band row's position on the x axis (as the data give it), `x0` and `x1` where its box begins
+    and ends (a category axis takes the category's index there)."""
+    if band.empty:
+        return
+    for left, right, low, high, mean in zip(x0, x1, band["low"], band["high"], band["expected"], strict=True):
+        figure.add_shape(type="rect", x0=left, x1=right, y0=low, y1=high, layer="below",
+                         fillcolor=BAND_FILL, line={"width": 0})
+        figure.add_shape(type="line", x0=left, x1=right, y0=mean, y1=mean, layer="below",
+                         line={"color": BAND_LINE, "width": 1.5, "dash": "dot"})
+    # Shapes do not widen the y axis; invisible points at both ends of every box do.
+    figure.add_scatter(x=[*x, *x], y=[*band["low"], *band["high"]], mode="markers", showlegend=False,
+                       marker={"opacity": 0}, hoverinfo="skip")
+    figure.add_scatter(x=x, y=band["expected"], mode="markers", name="Förväntat", showlegend=False,
+                       marker={"opacity": 0, "size": 14}, customdata=band["text"].to_numpy(),
+                       hovertemplate="%{customdata}<extra></extra>")
+    figure.add_scatter(x=[None], y=[None], mode="markers", name="Förväntat spann (95 %)", hoverinfo="skip",
+                       marker={"symbol": "square", "size": 14, "color": BAND_FILL,
+                               "line": {"color": BAND_LINE, "width": 1}})
+
+
+def expected_band_by_month(figure: go.Figure, band: pd.DataFrame) -> None:
+    """`expected_band` on a date axis whose points lie on the first of each month."""
+    half = pd.Timedelta(days=12)
+    expected_band(figure, band, list(band["month"]), [m - half for m in band["month"]],
+                  [m + half for m in band["month"]])
+
+
+def monthly_trend(monthly: pd.DataFrame, band: pd.DataFrame | None = None) -> go.Figure:
+    """Stacked monthly bars per category group, from `queries.monthly_by_group`, with an optional expected band
+    (from `expected.bands`) behind them."""
     figure = go.Figure()
     if not monthly.empty:
         months = pd.DatetimeIndex(sorted(monthly["month"].unique()))
@@ -39,6 +75,11 @@ def monthly_trend(monthly: pd.DataFrame) -> go.Figure:
                 marker_color=GROUP_COLOURS.get(group),
                 hovertemplate="%{x}<br>" + plain_html(group).replace("%{", "% {") + ": %{y}<extra></extra>",
             )
+        if band is not None:
+            drawn = band[band["month"].isin(months)]
+            at = [months.get_loc(m) for m in drawn["month"]]
+            expected_band(figure, drawn, [_month_label(m) for m in drawn["month"]], [i - 0.48 for i in at],
+                          [i + 0.48 for i in at])
     figure.update_layout(
         barmode="stack",
         height=360,

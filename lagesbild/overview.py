@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from lagesbild import charts, formatting, queries
+from lagesbild import charts, expected, formatting, queries
 from lagesbild.filters import Filters
 from lagesbild.protect import Disclosure
 from lagesbild.stats import Change
@@ -41,6 +41,7 @@ class Overview:
     data_range: tuple[date, date] | None
     population: int
     trend_note: str = ""   # says so when bars are left out because they are small (viewers)
+    band_note: str = ""    # what the expected band behind the bars means, or why there is none
 
 
 def _delta(change: Change | None) -> str | None:
@@ -151,10 +152,11 @@ def monthly_by_group(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Di
 def build(con: duckdb.DuckDBPyConnection, filters: Filters, *, today: date, shown: Disclosure) -> Overview:
     """Everything the overview page shows."""
     monthly = monthly_by_group(con, filters, shown)
+    band = expected.for_period(con, filters, shown, shown_parts=max(1, monthly["category_group"].nunique()))
     return Overview(
         filters=filters,
         kpis=key_figures(con, filters, shown),
-        trend=charts.monthly_trend(monthly),
+        trend=charts.monthly_trend(monthly, band=band),
         top_areas=top_areas(con, filters, shown),
         interventions=interventions_table(con, today),
         sources=sources_table(con, shown),
@@ -162,4 +164,5 @@ def build(con: duckdb.DuckDBPyConnection, filters: Filters, *, today: date, show
         population=queries.population(con),
         trend_note=("Staplar med färre än 5 händelser i en grupp och månad visas inte."
                     if monthly["count"].isna().any() else ""),
+        band_note=expected.caption(band),
     )

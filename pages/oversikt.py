@@ -20,6 +20,7 @@ for column, kpi in zip(st.columns(len(view.kpis)), view.kpis, strict=True):
 
 st.subheader("Utveckling per månad")
 st.plotly_chart(view.trend, config={"displaylogo": False, "locale": "sv"}, key="oversikt_trend")
+st.caption(view.band_note)
 if view.trend_note:
     st.caption(view.trend_note)
 
