@@ -95,19 +95,24 @@ def monthly_trend(monthly: pd.DataFrame, band: pd.DataFrame | None = None) -> go
 WEEKDAYS_SHORT = ("mån", "tis", "ons", "tor", "fre", "lör", "sön")
 
 
-def hour_weekday_heatmap(counts: pd.DataFrame, hidden_label: str = "<5") -> go.Figure:
-    """Hour × weekday heat map from shown counts (weekday, hour, count; NaN = hidden, drawn blank with its label)."""
+def hour_weekday_heatmap(counts: pd.DataFrame, hidden_label: str = "<5", day_start: int = 0) -> go.Figure:
+    """Hour × weekday heat map from shown counts (weekday, hour, count; NaN = hidden, drawn blank with its label).
+
+    With `day_start` (say 6) the hours run from it to the hour before it, left to right; the weekdays are then
+    expected to be those of the day each row's 24 hours begin on (`patterns.night_weekdays`)."""
+    hours = [(day_start + k) % 24 for k in range(24)]
     grid = np.zeros((7, 24))
     for weekday, hour, count in counts[["weekday", "hour", "count"]].itertuples(index=False):
-        grid[int(weekday) - 1, int(hour)] = count
+        grid[int(weekday) - 1, hours.index(int(hour))] = count
     text = [[(hidden_label if np.isnan(v) else ("" if v == 0 else f"{int(v)}")) for v in row] for row in grid]
     figure = go.Figure(go.Heatmap(
-        z=grid, x=[f"{h:02d}" for h in range(24)], y=list(WEEKDAYS_SHORT), colorscale="YlOrRd",
+        z=grid, x=[f"{h:02d}" for h in hours], y=list(WEEKDAYS_SHORT), colorscale="YlOrRd",
         text=text, texttemplate="%{text}", hovertemplate="%{y} kl. %{x}: %{text}<extra></extra>",
         zmin=0, zmax=max(1.0, float(np.nanmax(grid)) if np.isfinite(grid).any() else 1.0),
         colorbar={"title": "Antal"}))
+    # "06" … "05" are categories: read as numbers, the axis would sort them back to 0…23.
     figure.update_layout(height=330, margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis_title="Klockslag",
-                         yaxis={"autorange": "reversed"})
+                         xaxis={"type": "category"}, yaxis={"autorange": "reversed"})
     return figure
 
 
