@@ -23,8 +23,45 @@ def _month_label(month: pd.Timestamp) -> str:
     return f"{MONTHS_SHORT[month.month - 1]} {month.year}"
 
 
-def monthly_trend(monthly: pd.DataFrame, *, coverage: pd.DataFrame | None = None) -> go.Figure:
-    """Stacked monthly bars per category group, from `queries.monthly_by_group`.
+BAND_FILL = "rgba(120, 120, 120, 0.22)"
+BAND_LINE = "#444444"
+
+
+def expected_band(figure: go.Figure, band: pd.DataFrame, x: list, x0: list, x1: list) -> None:
+    """Draw an expected band (from `expected.bands`) behind a figure's data: a shaded box from low to high and a
+    dotted line at the expected value for each month, and the Swedish hover text on an invisible marker.
+
+    `x` holds each band row's position on the x axis (as the data give it), `x0` and `x1` where its box begins
+    and ends (a category axis takes the category's index there)."""
+    if band.empty:
+        return
+    for left, right, low, high, mean in zip(x0, x1, band["low"], band["high"], band["expected"], strict=True):
+        figure.add_shape(type="rect", x0=left, x1=right, y0=low, y1=high, layer="below",
+                         fillcolor=BAND_FILL, line={"width": 0})
+        figure.add_shape(type="line", x0=left, x1=right, y0=mean, y1=mean, layer="below",
+                         line={"color": BAND_LINE, "width": 1.5, "dash": "dot"})
+    # Shapes do not widen the y axis; invisible points at both ends of every box do.
+    figure.add_scatter(x=[*x, *x], y=[*band["low"], *band["high"]], mode="markers", showlegend=False,
+                       marker={"opacity": 0}, hoverinfo="skip")
+    figure.add_scatter(x=x, y=band["expected"], mode="markers", name="Förväntat", showlegend=False,
+                       marker={"opacity": 0, "size": 14}, customdata=band["text"].to_numpy(),
+                       hovertemplate="%{customdata}<extra></extra>")
+    figure.add_scatter(x=[None], y=[None], mode="markers", name="Förväntat spann (95 %)", hoverinfo="skip",
+                       marker={"symbol": "square", "size": 14, "color": BAND_FILL,
+                               "line": {"color": BAND_LINE, "width": 1}})
+
+
+def expected_band_by_month(figure: go.Figure, band: pd.DataFrame) -> None:
+    """`expected_band` on a date axis whose points lie on the first of each month."""
+    half = pd.Timedelta(days=12)
+    expected_band(figure, band, list(band["month"]), [m - half for m in band["month"]],
+                  [m + half for m in band["month"]])
+
+
+def monthly_trend(monthly: pd.DataFrame, band: pd.DataFrame | None = None, *,
+                  coverage: pd.DataFrame | None = None) -> go.Figure:
+    """Stacked monthly bars per category group, from `queries.monthly_by_group`, with an optional expected band
+    (from `expected.bands`) behind them.
 
     With `coverage` (`coverage.month_states` for the period) every month of the period gets a place: a month
     no chosen source delivered has no bar and a grey band "saknar data"; a month only some delivered is hatched."""
@@ -58,6 +95,11 @@ def monthly_trend(monthly: pd.DataFrame, *, coverage: pd.DataFrame | None = None
         if table.columns.empty:
             figure.add_bar(x=labels, y=[None] * len(labels), showlegend=False, hoverinfo="skip")
         _missing_bands(figure, (state == "missing").to_numpy())
+        if band is not None:
+            drawn = band[band["month"].isin(months)]
+            at = [months.get_loc(m) for m in drawn["month"]]
+            expected_band(figure, drawn, [_month_label(m) for m in drawn["month"]], [i - 0.48 for i in at],
+                          [i + 0.48 for i in at])
     figure.update_layout(
         barmode="stack",
         height=360,
@@ -85,19 +127,24 @@ def _missing_bands(figure: go.Figure, missing) -> None:
 WEEKDAYS_SHORT = ("mån", "tis", "ons", "tor", "fre", "lör", "sön")
 
 
-def hour_weekday_heatmap(counts: pd.DataFrame, hidden_label: str = "<5") -> go.Figure:
-    """Hour × weekday heat map from shown counts (weekday, hour, count; NaN = hidden, drawn blank with its label)."""
+def hour_weekday_heatmap(counts: pd.DataFrame, hidden_label: str = "<5", day_start: int = 0) -> go.Figure:
+    """Hour × weekday heat map from shown counts (weekday, hour, count; NaN = hidden, drawn blank with its label).
+
+    With `day_start` (say 6) the hours run from it to the hour before it, left to right; the weekdays are then
+    expected to be those of the day each row's 24 hours begin on (`patterns.night_weekdays`)."""
+    hours = [(day_start + k) % 24 for k in range(24)]
     grid = np.zeros((7, 24))
     for weekday, hour, count in counts[["weekday", "hour", "count"]].itertuples(index=False):
-        grid[int(weekday) - 1, int(hour)] = count
+        grid[int(weekday) - 1, hours.index(int(hour))] = count
     text = [[(hidden_label if np.isnan(v) else ("" if v == 0 else f"{int(v)}")) for v in row] for row in grid]
     figure = go.Figure(go.Heatmap(
-        z=grid, x=[f"{h:02d}" for h in range(24)], y=list(WEEKDAYS_SHORT), colorscale="YlOrRd",
+        z=grid, x=[f"{h:02d}" for h in hours], y=list(WEEKDAYS_SHORT), colorscale="YlOrRd",
         text=text, texttemplate="%{text}", hovertemplate="%{y} kl. %{x}: %{text}<extra></extra>",
         zmin=0, zmax=max(1.0, float(np.nanmax(grid)) if np.isfinite(grid).any() else 1.0),
         colorbar={"title": "Antal"}))
+    # "06" … "05" are categories: read as numbers, the axis would sort them back to 0…23.
     figure.update_layout(height=330, margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis_title="Klockslag",
-                         yaxis={"autorange": "reversed"})
+                         xaxis={"type": "category"}, yaxis={"autorange": "reversed"})
     return figure
 
 

@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from lagesbild import charts, coverage, formatting, queries, vocabulary
+from lagesbild import charts, coverage, expected, formatting, queries, vocabulary
 from lagesbild.filters import Filters
 from lagesbild.protect import Disclosure
 from lagesbild.stats import Change
@@ -44,6 +44,7 @@ class Overview:
     trend_note: str = ""   # says so when bars are left out because they are small (viewers) or data are missing
     comparison_note: str = ""  # 'Ingen jämförelse: saknar data för …' when a year earlier cannot be compared
     police_note: str = ""      # police events are a sample of what the police publish, not reported crime
+    band_note: str = ""    # what the expected band behind the bars means, or why there is none
 
 
 def _delta(change: Change | None) -> str | None:
@@ -189,6 +190,7 @@ def build(con: duckdb.DuckDBPyConnection, filters: Filters, *, today: date, show
     """Everything the overview page shows (`coverage_table`: `coverage.monthly`, computed here when not given)."""
     table = _table(con, coverage_table)
     monthly = monthly_by_group(con, filters, shown)
+    band = expected.for_period(con, filters, shown, shown_parts=max(1, monthly["category_group"].nunique()))
     states = coverage.month_states(table, filters.start, filters.end, filters.sources)
     gap = comparison_gap(con, filters, table)
     notes = ["Staplar med färre än 5 händelser i en grupp och månad visas inte." if monthly["count"].isna().any()
@@ -197,7 +199,7 @@ def build(con: duckdb.DuckDBPyConnection, filters: Filters, *, today: date, show
     return Overview(
         filters=filters,
         kpis=key_figures(con, filters, shown, table),
-        trend=charts.monthly_trend(monthly, coverage=states),
+        trend=charts.monthly_trend(monthly, band=band, coverage=states),
         top_areas=top_areas(con, filters, shown, table),
         interventions=interventions_table(con, today),
         sources=sources_table(con, shown, table),
@@ -207,4 +209,5 @@ def build(con: duckdb.DuckDBPyConnection, filters: Filters, *, today: date, show
         comparison_note=(f"Ingen jämförelse med samma period ett år tidigare (nyckeltal och områden): {gap}."
                          if gap else ""),
         police_note=coverage.POLICE_SAMPLE_NOTE if coverage.police_sample(con, filters.sources) else "",
+        band_note=expected.caption(band),
     )

@@ -45,24 +45,41 @@ def calendar_months(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Dis
     return pd.DataFrame({"month": range(1, 13), "count": counts, "years": years, "average": average})
 
 
+DAY_STARTS = (0, 6)  # the hour a heat map row begins at: midnight, or 06 so that a night stays on one row
+
+
+def night_weekdays(by_hour: pd.DataFrame, day_start: int) -> pd.DataFrame:
+    """Counts per weekday and hour with the hours before `day_start` moved to the weekday before: the night that
+    began the evening before (Friday 22–04 lies on the Friday row). Each cell keeps its own incidents, and so its
+    protected count; only its row changes."""
+    if not day_start:
+        return by_hour
+    early = by_hour["hour"] < day_start
+    return by_hour.assign(weekday=np.where(early, (by_hour["weekday"] - 2) % 7 + 1, by_hour["weekday"]))
+
+
 HIDDEN_NOTE = ("Värden under 5 visas inte för den som inte är inloggad: de är tomma rutor med ”<5” i "
                "diagrammet över veckodagar, luckor i linjerna och saknade staplar i årshjulet.")
 
 
 def build(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclosure,
-          coverage_table: pd.DataFrame | None = None) -> tuple[go.Figure, go.Figure, go.Figure, str]:
-    """Hour × weekday, months against last year, the årshjul for the filters, and a note when values are hidden.
-    Months without data are breaks in the lines, not zeros (`coverage_notes` says so)."""
+          coverage_table: pd.DataFrame | None = None, day_start: int = 0) -> tuple[go.Figure, go.Figure, go.Figure, str]:
+    """Hour × weekday (rows beginning at `day_start`), months against last year, the årshjul for the filters, and
+    a note when values are hidden. Months without data are breaks in the lines, not zeros (`coverage_notes` says
+    so)."""
+    if day_start not in DAY_STARTS:
+        raise ValueError(f"day_start must be one of {DAY_STARTS}")
     table = coverage.monthly(con) if coverage_table is None else coverage_table
     by_hour = queries.hour_weekday(con, filters)
-    by_hour = by_hour.assign(count=shown.frame(by_hour)).drop(columns=["ckey"])
+    by_hour = night_weekdays(by_hour.assign(count=shown.frame(by_hour)).drop(columns=["ckey"]), day_start)
     earlier = filters.previous_year()
     now, before = _shown_monthly(con, filters, shown), _shown_monthly(con, earlier, shown)
     months = calendar_months(con, filters, shown, table)
     hidden = any(frame["count"].isna().any() for frame in (by_hour, now, before, months))
     now = coverage.on_months(now, coverage.month_states(table, filters.start, filters.end, filters.sources))
     before = coverage.on_months(before, coverage.month_states(table, earlier.start, earlier.end, filters.sources))
-    return (charts.hour_weekday_heatmap(by_hour, shown.hidden_label), charts.months_against_last_year(now, before),
+    return (charts.hour_weekday_heatmap(by_hour, shown.hidden_label, day_start),
+            charts.months_against_last_year(now, before),
             charts.year_wheel(months), HIDDEN_NOTE if hidden else "")
 
 

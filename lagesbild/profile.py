@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from lagesbild import coverage, formatting, queries
+from lagesbild import charts, coverage, expected, formatting, queries
 from lagesbild.filters import Filters
 from lagesbild.overview import shown_area_rates
 from lagesbild.protect import Disclosure
@@ -24,6 +24,7 @@ class Profile:
     categories: pd.DataFrame
     risk_factors: pd.DataFrame
     interventions: pd.DataFrame
+    band_note: str = ""
 
 
 def _shares(frame: pd.DataFrame, area_total: float, all_total: float, shown: Disclosure) -> pd.DataFrame:
@@ -80,6 +81,8 @@ def build(con: duckdb.DuckDBPyConnection, filters: Filters, area_code: str, *, t
         trend.add_scatter(x=monthly["month"], y=monthly["count"], mode="lines+markers",
                           name=formatting.plain_html(row["name"]),
                           hovertemplate="%{x|%b %Y}: %{y}<extra></extra>")
+    band = expected.for_period(con, area_filters, shown)
+    charts.expected_band_by_month(trend, band)
     trend.update_layout(height=260, margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis_title="Händelser per månad",
                         separators=", ")
 
@@ -93,4 +96,5 @@ def build(con: duckdb.DuckDBPyConnection, filters: Filters, area_code: str, *, t
     return Profile(row["name"], facts, trend, categories.rename(columns={"": "Kategori"}),
                    risks.rename(columns={"": "Riskfaktor"}),
                    running[["name", "kind", "start_date"]].rename(
-                       columns={"name": "Insats", "kind": "Typ", "start_date": "Sedan"}))
+                       columns={"name": "Insats", "kind": "Typ", "start_date": "Sedan"}),
+                   expected.caption(band))

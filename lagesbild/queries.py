@@ -294,3 +294,16 @@ def area_breakdown(con: duckdb.DuckDBPyConnection, filters: Filters, area_code: 
         " LEFT JOIN areas a ON a.id = i.area_id WHERE " + where + " GROUP BY 1 ORDER BY 2 DESC, 3 DESC",
         [area_code, area_code, *params],
     )
+
+
+def daily_counts(con: duckdb.DuckDBPyConnection, filters: Filters, first: date, last: date) -> pd.DataFrame:
+    """Incidents per day from `first` to `last` under the filters except their period: day, count, ckey.
+
+    The day is the one an incident counts on (`Filters.day_sql`: with hours past midnight, the night's first day),
+    so any span of days can be summed from these rows, its cell key too (`protect.combine_keys`)."""
+    where, params = filters.where(include_period=False)
+    day, day_params = filters.day_sql()
+    return frame(con, "SELECT i.day, count(*) AS count, " + KEY + " AS ckey FROM (SELECT " + day + " AS day,"
+                      " i.cell_key FROM incidents i WHERE i.day BETWEEN ? AND ? AND " + where + ") i"
+                      " WHERE i.day BETWEEN ? AND ? GROUP BY ALL ORDER BY 1",
+                 [*day_params, first, last + timedelta(days=1), *params, first, last])

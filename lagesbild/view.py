@@ -20,6 +20,7 @@ not know, so an old or mistyped link opens the nearest sensible view instead of 
 | `lager` | `rutor,omraden,insatser` | map layers: rutor, omraden, punkter, insatser |
 | `ruta` | `250`, `1000` | grid square size in metres |
 | `karta` | `56.05,14.6,12` | map centre latitude, longitude and zoom |
+| `dygn` | `06` | the heat map's rows begin at 06, so a night (00–05) lies on the evening's weekday |
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ GRIDS = (250, 1000)
 PAGES = ("oversikt", "karta", "tid", "prio", "insatser", "uppfoljning", "atgardsplan")
 DEFAULT_LAYERS = ("rutor", "omraden", "insatser")
 DEFAULT_CENTRE = (56.075, 14.655, 10.6)
+DAY_STARTS = {0: "00", 6: "06"}  # the hour the heat map's day begins at, as the link writes it
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class View:
     grid: int = 250
     centre: tuple[float, float, float] = DEFAULT_CENTRE
     page: str = "oversikt"
+    day_start: int = 0
     notices: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -103,6 +106,8 @@ def to_query(view: View) -> dict[str, str]:
     if view.centre != DEFAULT_CENTRE:
         lat, lon, zoom = view.centre
         query["karta"] = f"{lat:.4f},{lon:.4f},{zoom:.1f}"
+    if view.day_start:
+        query["dygn"] = DAY_STARTS[view.day_start]
     return query
 
 
@@ -201,13 +206,19 @@ def from_query(params: dict[str, str | list[str]], vocabulary: Vocabulary, ancho
             view = replace(view, centre=(lat, lon, zoom))
         except ValueError:
             note("karta", values["karta"], "ange latitud,longitud,zoom")
+    if "dygn" in values:
+        starts = {text: hour for hour, text in DAY_STARTS.items()}
+        if values["dygn"] in starts:
+            view = replace(view, day_start=starts[values["dygn"]])
+        else:
+            note("dygn", values["dygn"], "ange 06 eller 00")
     if "sida" in values:
         if values["sida"] in PAGES:
             view = replace(view, page=values["sida"])
         else:
             note("sida", values["sida"])
     known_keys = {"sida", "period", "fran", "till", "kategori", "riskfaktor", "matchning", "kalla", "omrade",
-                  "veckodag", "timmar", "matt", "lager", "ruta", "karta", "embed", "embed_options"}
+                  "veckodag", "timmar", "matt", "lager", "ruta", "karta", "dygn", "embed", "embed_options"}
     for key in values:
         if key not in known_keys:
             notices.append(f"Länkens parameter ”{key}” känns inte igen och ignorerades.")

@@ -43,6 +43,7 @@ if code:
     profile = ui.load_profile(current.filters, code)
     st.markdown(f"**{formatting.plain(profile.name)}** – " + formatting.plain(" ".join(profile.facts)))
     st.plotly_chart(profile.trend, key="karta_profil_trend")
+    st.caption(profile.band_note)
     c1, c2 = st.columns(2)
     c1.dataframe(profile.categories, hide_index=True, width="stretch")
     c2.dataframe(profile.risk_factors, hide_index=True, width="stretch")

@@ -24,6 +24,7 @@ if view.police_note:
 
 st.subheader("Utveckling per månad")
 st.plotly_chart(view.trend, config={"displaylogo": False, "locale": "sv"}, key="oversikt_trend")
+st.caption(view.band_note)
 if view.trend_note:
     st.caption(view.trend_note)
 

@@ -6,12 +6,17 @@ from lagesbild import ui
 
 st.title("Tidsmönster")
 ui.share_button("tid")
-heat, months, wheel, hidden, notes = ui.load_time_patterns(ui.current_filters())
+current = ui.current_view("tid")
+heat, months, wheel, hidden, notes = ui.load_time_patterns(current.filters, current.day_start)
 ui.protection_notice()
 for note in [text for text in (hidden, *notes) if text]:
     st.caption(note)
 st.subheader("Veckodag och klockslag")
-st.caption("Händelser med okänt klockslag ingår inte.")
+night = st.toggle("Dygnet börjar kl. 06", key="tid_dygn",
+                  help="Timmarna 00–05 räknas till kvällen före, så att en natt ligger i en följd på en rad: "
+                       "fredag kl. 22–04 på fredagens rad.")
+st.caption("Händelser med okänt klockslag ingår inte." + (" Timmarna 00–05 står på raden för kvällen innan."
+                                                          if night else ""))
 st.plotly_chart(heat, key="tid_vecka")
 st.subheader("Månad för månad, mot samma månader året innan")
 st.plotly_chart(months, key="tid_manader")

@@ -6,6 +6,7 @@ sidebar's widgets (drawn by app.py) are checked on the first run and driven thro
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -145,6 +146,21 @@ def test_time_patterns_page_pages_tidsmonster(app_env, demo_db):
     assert at.title[0].value == "Tidsmönster"
     assert [s.value for s in at.subheader] == ["Veckodag och klockslag", "Månad för månad, mot samma månader året "
                                                "innan", "Årshjul"]
+    assert at.toggle(key="tid_dygn").value is False
+    at.toggle(key="tid_dygn").set_value(True).run()
+    assert not at.exception
+    heat = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    assert heat["x"][0] == "06" and heat["x"][-1] == "05"
+    assert at.query_params["dygn"] == "06"  # the option is part of the shareable link
+
+
+def test_a_link_opens_the_heat_map_from_six(app_env, demo_db):
+    app_env(demo_db)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update({"sida": "tid", "dygn": "06"})
+    at.run()
+    assert not at.exception
+    assert at.session_state["tid_dygn"] is True
 
 
 def test_a_link_opens_its_view(app_env, demo_db):

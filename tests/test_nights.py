@@ -67,3 +67,40 @@ def test_hours_that_do_not_wrap_keep_the_calendar_day(demo_con):
     weekdays = {w for (w,) in demo_con.execute("SELECT DISTINCT weekday FROM incidents i WHERE " + where,
                                                 params).fetchall()}
     assert weekdays == {5}
+
+
+def test_the_heat_map_can_begin_the_day_at_six(tmp_path):
+    """Friday 23:00 and Saturday 02:00 are one night: with "Dygnet börjar kl. 06" both lie on the Friday row, hours
+    running 06…05 left to right; without it they lie on the Friday and Saturday rows."""
+    from lagesbild import patterns
+    from lagesbild.protect import STAFF
+    from tests import synthetic
+
+    con = synthetic.make(tmp_path / "night.duckdb")
+    friday, saturday = date(2026, 3, 6), date(2026, 3, 7)
+    synthetic.add(con, [synthetic.ORIGIN[0] + 100.0] * 2, [synthetic.ORIGIN[1] + 100.0] * 2, [friday, saturday])
+    for day, hour in ((friday, 23), (saturday, 2)):
+        con.execute("UPDATE incidents SET hour = ?, local_time = CAST(day AS TIMESTAMP) + to_hours(?) WHERE day = ?",
+                    [hour, hour, day])
+    period = Filters(start=date(2026, 3, 1), end=date(2026, 3, 31))
+
+    def cells(day_start: int) -> dict[tuple[str, str], float]:
+        heat = patterns.build(con, period, STAFF, day_start=day_start)[0].data[0]
+        return {(row, hour): value for row, values in zip(heat.y, heat.z, strict=True)
+                for hour, value in zip(heat.x, values, strict=True) if value}
+
+    assert cells(6) == {("fre", "23"): 1, ("fre", "02"): 1}
+    assert list(patterns.build(con, period, STAFF, day_start=6)[0].data[0].x)[:2] == ["06", "07"]
+    assert list(patterns.build(con, period, STAFF, day_start=6)[0].data[0].x)[-1] == "05"
+    assert patterns.build(con, period, STAFF, day_start=6)[0].layout.xaxis.type == "category"  # or plotly sorts 06…05 as numbers
+    assert cells(0) == {("fre", "23"): 1, ("lör", "02"): 1}
+    assert list(patterns.build(con, period, STAFF, day_start=0)[0].data[0].x)[0] == "00"
+
+
+def test_a_sunday_night_moves_to_sunday_and_a_monday_morning_at_six_stays():
+    from lagesbild import patterns
+
+    found = pd.DataFrame({"weekday": [1, 1, 7], "hour": [5, 6, 0], "count": [1.0, 2.0, 3.0]})
+    moved = patterns.night_weekdays(found, 6)
+    assert moved["weekday"].tolist() == [7, 1, 6]  # Monday 05 → Sunday, Monday 06 stays, Sunday 00 → Saturday
+    assert patterns.night_weekdays(found, 0) is found

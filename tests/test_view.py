@@ -31,6 +31,7 @@ CASES = [
              "karta": "56.0500,14.5800,13.0", "omrade": "SBG-C", "kalla": "polisen"},
      View(filters=Filters(**{**YEAR.__dict__, "areas": ("SBG-C",), "sources": ("polisen",)}), measure="per1000",
           layers=("omraden", "punkter"), grid=1000, centre=(56.05, 14.58, 13.0), page="karta")),
+    ("heat map day from 06", {"sida": "tid", "dygn": "06"}, View(filters=YEAR, page="tid", day_start=6)),
 ]
 
 
@@ -55,6 +56,7 @@ def test_link_to_view_and_back(name, query, expected):
     ({"ruta": "500"}, {}),
     ({"karta": "abc"}, {}),
     ({"sida": "hemlig"}, {}),
+    ({"dygn": "05"}, {}),
     ({"utm_source": "mejl"}, {}),
 ])
 def test_junk_is_ignored_with_a_notice(query, kept):
@@ -84,7 +86,7 @@ def test_readme_documents_every_link_parameter():
                                       risk_factors=("alkohol_unga",), risk_match="all", sources=("polisen",),
                                       areas=("MJA",), weekdays=(1,), hour_from=1, hour_to=2),
                       preset=None, measure="per1000", layers=("rutor",), grid=1000, centre=(56.0, 14.0, 9.0),
-                      page="karta")
+                      page="karta", day_start=6)
     assert full.notices == ()
     for key in to_query(everything):
         assert f"| `{key}` |" in readme or f"`{key}`, " in readme or f", `{key}` |" in readme, key

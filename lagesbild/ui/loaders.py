@@ -74,17 +74,18 @@ def load_profile(filters: Filters, code: str):
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner="Räknar …")
-def _time_patterns(filters: Filters, shown: Disclosure, version: int):
+def _time_patterns(filters: Filters, shown: Disclosure, version: int, day_start: int = 0):
     from lagesbild import patterns
 
     table = _coverage(version)
-    return (*patterns.build(connection(), filters, shown, table),
+    return (*patterns.build(connection(), filters, shown, table, day_start),
             patterns.coverage_notes(connection(), filters, table))
 
 
-def load_time_patterns(filters: Filters):
-    """Hour × weekday, months against last year, the yearly cycle, the hidden-values note and the coverage notes."""
-    return _time_patterns(filters, disclosure(), data_version())
+def load_time_patterns(filters: Filters, day_start: int = 0):
+    """Hour × weekday (rows beginning at `day_start`), months against last year, the yearly cycle, the
+    hidden-values note and the coverage notes."""
+    return _time_patterns(filters, disclosure(), data_version(), day_start)
 
 
 def legend(title: str, entries: list[tuple[str, tuple[int, int, int]]], hidden_label: str) -> None:

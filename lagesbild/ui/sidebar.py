@@ -33,6 +33,7 @@ def _apply_view(view: view_module.View) -> None:
     state["karta_lager"] = list(view.layers)
     state["karta_ruta"] = view.grid
     state["karta_centrum"] = view.centre
+    state["tid_dygn"] = bool(view.day_start)
 
 
 def load_link_once() -> None:
@@ -119,7 +120,8 @@ def current_view(page: str = "oversikt") -> view_module.View:
     return view_module.View(
         filters=filters, preset=preset, measure=state.get("filter_matt", "antal"),
         layers=tuple(state.get("karta_lager", view_module.DEFAULT_LAYERS)), grid=state.get("karta_ruta", 250),
-        centre=tuple(state.get("karta_centrum", view_module.DEFAULT_CENTRE)), page=page)
+        centre=tuple(state.get("karta_centrum", view_module.DEFAULT_CENTRE)), page=page,
+        day_start=6 if state.get("tid_dygn") else 0)
 
 
 def current_filters() -> Filters:
