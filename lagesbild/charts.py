@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from lagesbild.formatting import MONTHS_SHORT, plain_html
+from lagesbild.formatting import MONTHS_SHORT, number, plain_html
 
 GROUP_COLOURS = {
     "Våld": "#b2182b",
@@ -82,19 +82,26 @@ def monthly_trend(monthly: pd.DataFrame, band: pd.DataFrame | None = None, *,
         lacking = ([("<br>delvis: saknar data från " + plain_html(", ".join(who)).replace("%{", "% {")) if p else ""
                     for who, p in zip(states["lacking"].reindex(months), partial, strict=True)]
                    if states is not None else [""] * len(months))
+        missing = (state == "missing").to_numpy()
         for group in sorted(table.columns, key=lambda g: list(GROUP_COLOURS).index(g) if g in GROUP_COLOURS else 99):
+            values = table[group].to_numpy(float)
+            # plotly.js stacks the rest of a month wrongly when one segment is null, so a hidden ("<5") or missing
+            # segment is drawn with no height and says what it is on hover instead of showing a number.
+            said = ["saknar data" if gone else "under 5, visas inte" if v != v else number(v)
+                    for v, gone in zip(values, missing, strict=True)]
             figure.add_bar(
                 x=labels,
-                y=table[group].to_numpy(),
+                y=np.nan_to_num(values, nan=0.0),
                 name=plain_html(group),
                 marker_color=GROUP_COLOURS.get(group),
                 marker_pattern_shape=["/" if p else "" for p in partial],
-                customdata=lacking,
-                hovertemplate="%{x}<br>" + plain_html(group).replace("%{", "% {") + ": %{y}%{customdata}<extra></extra>",
+                customdata=np.column_stack([said, lacking]),
+                hovertemplate="%{x}<br>" + plain_html(group).replace("%{", "% {")
+                              + ": %{customdata[0]}%{customdata[1]}<extra></extra>",
             )
         if table.columns.empty:
             figure.add_bar(x=labels, y=[None] * len(labels), showlegend=False, hoverinfo="skip")
-        _missing_bands(figure, (state == "missing").to_numpy())
+        _missing_bands(figure, missing)
         if band is not None:
             drawn = band[band["month"].isin(months)]
             at = [months.get_loc(m) for m in drawn["month"]]
