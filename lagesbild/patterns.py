@@ -83,6 +83,10 @@ def build(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclosure,
             charts.year_wheel(months), HIDDEN_NOTE if hidden else "")
 
 
+NIGHT_SUMMARY_NOTE = ("Många av nattens händelser publicerar Polisen bara i en sammanfattning för länet "
+                      "(”Sammanfattning natt”), som inte räknas här: nätterna ser därför lugnare ut än de är.")
+
+
 def coverage_notes(con: duckdb.DuckDBPyConnection, filters: Filters,
                    coverage_table: pd.DataFrame | None = None) -> list[str]:
     """What the page says about the data behind its lines: months without data, and police events as a sample."""
@@ -90,5 +94,5 @@ def coverage_notes(con: duckdb.DuckDBPyConnection, filters: Filters,
     gap = coverage.between(table, filters, filters.previous_year())
     notes = [f"Avbrott i linjerna och ingen jämförelse där data saknas: {gap}." if gap else ""]
     if coverage.police_sample(con, filters.sources):
-        notes.append(coverage.POLICE_SAMPLE_NOTE)
+        notes.append(coverage.POLICE_SAMPLE_NOTE + " " + NIGHT_SUMMARY_NOTE)
     return [note for note in notes if note]

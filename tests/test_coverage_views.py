@@ -184,7 +184,7 @@ def test_police_events_are_called_a_sample_wherever_they_are_counted(tmp_path):
     assert overview.build(con, YEAR, today=LAST, shown=STAFF).police_note == coverage.POLICE_SAMPLE_NOTE
     assert coverage.POLICE_SAMPLE_NOTE in maps.build(con, View(filters=YEAR), STAFF).notes
     assert coverage.POLICE_SAMPLE_NOTE in priorities.rank(con, YEAR).notes
-    assert coverage.POLICE_SAMPLE_NOTE in patterns.coverage_notes(con, YEAR)
+    assert coverage.POLICE_SAMPLE_NOTE + " " + patterns.NIGHT_SUMMARY_NOTE in patterns.coverage_notes(con, YEAR)
     other = Filters(start=YEAR.start, end=YEAR.end, sources=("trygghetsvardar",))
     assert overview.build(con, other, today=LAST, shown=STAFF).police_note == ""
     con.close()
