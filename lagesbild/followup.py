@@ -524,9 +524,9 @@ def _judge(evaluation: Evaluation, facts: Facts) -> Evaluation:
                          "före var ovanligt hög. Valdes platsen efter ett dåligt år kan minskningen delvis vara en "
                          "återgång till det vanliga (regression mot medelvärdet).")
         if high_before:
-            e.summary = (f"{_verdict_sentence(e.verdict)[:-1]} jämfört med snittet för tidigare år: "
-                         f"{_change(judged.relative)} ({_interval(judged)}). Mot året före: "
-                         f"{_change(result.relative)}.")
+            e.summary = (f"{VERDICT_LABELS[e.verdict]}: {_change(judged.relative)} mot snittet för de "
+                         f"{e.baseline['years']} tidigare åren, jämfört med jämförelseområdena ({_interval(judged)}). "
+                         f"Mot året före: {_change(result.relative)}.")
         elif disagree:
             e.summary = (f"Ingen säker skillnad: mot perioden före {_change(result.relative)} ({_interval(result)}), "
                          f"men mot snittet för de {e.baseline['years']} åren innan {_change(judged.relative)} "
