@@ -193,21 +193,29 @@ def _db_path(args: argparse.Namespace) -> Path:
 def _open(path: Path) -> duckdb.DuckDBPyConnection:
     if not path.exists():
         raise CliError(f"no database at {path}; create the demo with `python -m lagesbild demo`", EXIT_DATABASE)
+    from lagesbild import snapshots
+
+    # Every command reads the published snapshot (so it works while the app runs); a write it makes goes to the
+    # master under the write lock and publishes a new snapshot (lagesbild.snapshots).
     try:
-        return db.connect(path)
+        return snapshots.reader(path)[0]
     except db.SchemaError as exc:
         raise CliError(str(exc), EXIT_DATABASE) from exc
+    except snapshots.BusyError as exc:
+        raise CliError(f"{exc}; try again when it has finished", EXIT_DATABASE) from exc
     except duckdb.IOException as exc:
-        raise CliError(f"cannot open {path}: {exc} (is the app or another command using it?)",
-                       EXIT_DATABASE) from exc
+        raise CliError(f"cannot open {path}: {exc}", EXIT_DATABASE) from exc
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from lagesbild import snapshots
     from lagesbild.demo import build_demo
 
     path = _db_path(args)
     try:
-        summary = build_demo(path, seed=args.seed, incidents=args.incidents, end=args.end, overwrite=args.force)
+        with snapshots.locked(path):   # readers (a running app) move to the new demo when it is published
+            summary = build_demo(path, seed=args.seed, incidents=args.incidents, end=args.end, overwrite=args.force)
+            snapshots.publish_locked(path)
     except FileExistsError:
         raise CliError(f"{path} already exists; add --force to replace it") from None
     print(f"demo database written to {summary.path}: {summary.areas} areas, {summary.incidents:,} incidents "
@@ -290,14 +298,12 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise CliError(f"{path} already exists")
     if not (args.municipality_code.isdigit() and len(args.municipality_code) == 4):
         raise CliError("the municipality code has four digits, e.g. 1083", EXIT_USAGE)
-    con = db.connect(path)
-    try:
-        with db.write(con) as cur:
-            vocabulary.install(cur)
-            db.set_meta(cur, "municipality_code", args.municipality_code)
-            db.set_meta(cur, "municipality_name", args.municipality_name)
-    finally:
-        con.close()
+    from lagesbild import snapshots
+
+    with snapshots.writing(path) as con, db.write(con) as cur:
+        vocabulary.install(cur)
+        db.set_meta(cur, "municipality_code", args.municipality_code)
+        db.set_meta(cur, "municipality_name", args.municipality_name)
     print(f"empty database for {args.municipality_name} ({args.municipality_code}) written to {path}")
     return EXIT_OK
 

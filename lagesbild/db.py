@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,8 +158,19 @@ class Rollback(Exception):  # noqa: N818 - a signal, not an error
     """Raise inside `write` to end it keeping nothing (a refused import); `write` swallows it."""
 
 
-_WRITE_LOCK = threading.RLock()  # one writer at a time within the process (another process cannot open the file)
+_WRITE_LOCK = threading.RLock()  # one writer at a time within the process (across processes: the file lock)
 _open_writes = threading.local()  # id(connection) -> [cursor, keep] of this thread's write in progress
+_READERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # snapshot connection -> its master
+
+
+def register_reader(con: duckdb.DuckDBPyConnection, master: Path) -> None:
+    """Mark `con` as a read-only snapshot of `master` (lagesbild.snapshots): writes on it go to the master."""
+    _READERS[con] = Path(master)
+
+
+def master_of(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The master database a snapshot connection belongs to, or None for a connection to a master itself."""
+    return _READERS.get(con)
 
 
 @contextlib.contextmanager
@@ -178,6 +190,17 @@ def write(con: duckdb.DuckDBPyConnection, *, dry_run: bool = False) -> Iterator[
         yield outer[0]
         if dry_run:
             outer[1] = False
+        return
+    master = master_of(con)
+    if master is not None:  # a reader's write: to the master, under the file lock, then published
+        from lagesbild import snapshots
+
+        with _WRITE_LOCK, snapshots.writing(master) as writer, write(writer, dry_run=dry_run) as cur:
+            opened[id(con)] = opened[id(writer)]  # a write nested on the reader joins this one
+            try:
+                yield cur
+            finally:
+                opened.pop(id(con), None)
         return
     with _WRITE_LOCK:
         cur = con.cursor()

@@ -58,19 +58,15 @@ def empty_con(tmp_path):
 @pytest.fixture
 def app_env(monkeypatch):
     """Point the Streamlit app at a database and start from empty caches."""
-    from lagesbild import ui
+    import streamlit as st
 
     def use(path: Path) -> None:
         monkeypatch.setenv("LAGESBILD_DB", str(path))
-        ui.settings.clear()
-        ui.connection.clear()
-        import streamlit as st
-
+        st.cache_resource.clear()   # the settings and the snapshot connections
         st.cache_data.clear()
 
     yield use
-    ui.connection.clear()
-    ui.settings.clear()
+    st.cache_resource.clear()
 
 
 def require_browser() -> bool:

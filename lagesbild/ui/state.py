@@ -8,7 +8,7 @@ from datetime import date
 import duckdb
 import streamlit as st
 
-from lagesbild import db, formatting, queries
+from lagesbild import db, formatting, queries, snapshots
 from lagesbild import view as view_module
 from lagesbild.demo import build_demo
 from lagesbild.settings import Settings
@@ -30,15 +30,30 @@ def ensure_database() -> None:
     with _CREATE_LOCK:
         if path.exists():
             return
-        with st.spinner("Första start: skapar en syntetisk demodatabas för Sölvesborg …"):
-            build_demo(path, seed=settings().demo_seed)
+        with st.spinner("Första start: skapar en syntetisk demodatabas för Sölvesborg …"), snapshots.locked(path):
+            if not path.exists():   # another app process may have made it while this one waited for the lock
+                build_demo(path, seed=settings().demo_seed)
+                snapshots.publish_locked(path)
 
 
-@st.cache_resource
 def connection() -> duckdb.DuckDBPyConnection:
-    """One connection per process; every query takes its own cursor from it."""
+    """A read-only connection to the newest published snapshot (one per snapshot and process; every query takes
+    its own cursor from it). A write on it goes to the master under the write lock and publishes a new snapshot,
+    which the next call opens (lagesbild.snapshots): the CLI and other app processes work at the same time."""
     ensure_database()
-    return db.connect(settings().db_path)
+    found = snapshots.current(settings().db_path)
+    return _reader(found.name if found else "")
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _reader(snapshot: str) -> duckdb.DuckDBPyConnection:
+    master = settings().db_path
+    if snapshot:
+        con = snapshots.open_snapshot(master, snapshots.folder(master) / snapshot)
+        if db.schema_version(con) >= db.latest_version():
+            return con
+        con.close()
+    return snapshots.reader(master)[0]
 
 
 def data_version() -> int:
