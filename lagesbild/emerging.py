@@ -24,7 +24,7 @@ import pydeck as pdk
 from scipy import sparse
 from scipy.stats import binom, kendalltau
 
-from lagesbild import formatting, geo, queries
+from lagesbild import decks, formatting, geo, queries
 from lagesbild.filters import Filters
 from lagesbild.hotspots import benjamini_hochberg, neighbours, universe
 from lagesbild.hotspots import windows as window_sums
@@ -307,6 +307,6 @@ def deck(found: EmergingHotSpots, shapes: pd.DataFrame | None = None) -> pdk.Dec
         layers.insert(0, pdk.Layer("PolygonLayer", outlines, id="omraden", get_polygon="polygon", filled=False,
                                    stroked=True, get_line_color=[40, 40, 40, 160], line_width_min_pixels=1,
                                    pickable=True))
-    return pdk.Deck(layers=layers, initial_view_state=pdk.ViewState(latitude=centre_lat, longitude=centre_lon,
+    return decks.Deck(layers=layers, initial_view_state=pdk.ViewState(latitude=centre_lat, longitude=centre_lon,
                                                                       zoom=zoom),
                     map_provider="carto", map_style="light", tooltip={"html": "{tooltip}"})

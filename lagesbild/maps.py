@@ -17,7 +17,7 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 
-from lagesbild import coverage, formatting, geo, queries
+from lagesbild import coverage, decks, formatting, geo, queries
 from lagesbild.protect import Disclosure
 from lagesbild.view import DEFAULT_CENTRE, View
 
@@ -191,7 +191,7 @@ def build(con: duckdb.DuckDBPyConnection, view: View, shown: Disclosure) -> MapD
         chosen = areas[areas["code"] == view.filters.areas[0]]
         if not chosen.empty:
             lat, lon, zoom = float(chosen["centroid_lat"].iloc[0]), float(chosen["centroid_lon"].iloc[0]), 13.0
-    deck = pdk.Deck(layers=layers, initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom),
+    deck = decks.Deck(layers=layers, initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom),
                     map_provider="carto", map_style="light", tooltip={"html": "{tooltip}"})
     return MapData(
         deck=deck,
@@ -333,7 +333,7 @@ def hotspot_deck(found, shapes: pd.DataFrame, ranking: pd.DataFrame | None = Non
                                 stroked=True, get_line_color=CLUSTER_LINE, line_width_min_pixels=2.5,
                                 pickable=True))
     lat, lon, zoom = DEFAULT_CENTRE
-    return pdk.Deck(layers=layers, initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom),
+    return decks.Deck(layers=layers, initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom),
                     map_provider="carto", map_style="light", tooltip={"html": "{tooltip}"})
 
 

@@ -79,3 +79,13 @@ def test_area_profile_and_time_pattern_figures(demo_con):
     heat, months, wheel, _ = patterns.build(demo_con, YEAR, VIEWER)
     assert len(heat.data[0].z) == 7 and len(heat.data[0].z[0]) == 24
     assert len(wheel.data[0].r) == 12 and len(months.data) == 2
+
+
+def test_the_deck_is_sent_as_compact_json(demo_con):
+    """The same content as pydeck's own JSON, without its indentation (a third of the bytes on the demo)."""
+    import pydeck as pdk
+
+    deck = maps.build(demo_con, View(filters=YEAR), STAFF).deck
+    compact, indented = deck.to_json(), pdk.Deck.to_json(deck)
+    assert json.loads(compact) == json.loads(indented)
+    assert "\n" not in compact and len(compact) < 0.6 * len(indented)

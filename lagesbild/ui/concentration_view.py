@@ -14,7 +14,7 @@ from lagesbild.ui.state import connection, data_version
 __all__ = ["load_concentration", "concentration_section"]
 
 
-@st.cache_data(ttl=600, max_entries=32, show_spinner="Räknar upprepade platser …")
+@st.cache_data(max_entries=32, show_spinner="Räknar upprepade platser …")
 def _concentration(filters: Filters, shown: Disclosure, version: int) -> tuple[pd.DataFrame, list[str]]:
     found = concentration.analyse(connection(), filters)
     return concentration.display_table(found, shown), concentration.notes(found, shown)

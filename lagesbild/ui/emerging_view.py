@@ -12,7 +12,7 @@ from lagesbild.ui.state import connection, data_version
 __all__ = ["load_emerging", "emerging_section"]
 
 
-@st.cache_data(ttl=600, max_entries=16, show_spinner="Räknar framväxande hot spots …")
+@st.cache_data(max_entries=16, show_spinner="Räknar framväxande hot spots …")
 def _emerging(filters: Filters, version: int) -> emerging.EmergingHotSpots:
     return emerging.analyse(connection(), filters)
 

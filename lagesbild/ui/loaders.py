@@ -29,7 +29,7 @@ def protection_notice() -> None:
         st.caption(VIEWER_NOTICE)
 
 
-@st.cache_data(ttl=600, max_entries=4, show_spinner=False)
+@st.cache_data(max_entries=4, show_spinner=False)
 def _coverage(version: int):
     return coverage.monthly(connection())
 
@@ -39,7 +39,7 @@ def load_coverage():
     return _coverage(data_version())
 
 
-@st.cache_data(ttl=600, max_entries=32, show_spinner="Räknar …")
+@st.cache_data(max_entries=32, show_spinner="Räknar …")
 def _overview(filters: Filters, today: date, shown: Disclosure, version: int) -> overview.Overview:
     return overview.build(connection(), filters, today=today, shown=shown, coverage_table=_coverage(version))
 
@@ -49,7 +49,7 @@ def load_overview(filters: Filters) -> overview.Overview:
     return _overview(filters, date.today(), disclosure(), data_version())
 
 
-@st.cache_data(ttl=600, max_entries=32, show_spinner="Ritar kartan …")
+@st.cache_data(max_entries=32, show_spinner="Ritar kartan …")
 def _map(view: view_module.View, shown: Disclosure, version: int):
     from lagesbild import maps
 
@@ -61,7 +61,7 @@ def load_map(view: view_module.View):
     return _map(view, disclosure(), data_version())
 
 
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner=False)
 def _profile(filters: Filters, code: str, today: date, shown: Disclosure, version: int):
     from lagesbild import profile
 
@@ -73,7 +73,7 @@ def load_profile(filters: Filters, code: str):
     return _profile(filters, code, date.today(), disclosure(), data_version())
 
 
-@st.cache_data(ttl=600, max_entries=32, show_spinner="Räknar …")
+@st.cache_data(max_entries=32, show_spinner="Räknar …")
 def _time_patterns(filters: Filters, shown: Disclosure, version: int, day_start: int = 0):
     from lagesbild import patterns
 
@@ -100,7 +100,7 @@ def legend(title: str, entries: list[tuple[str, tuple[int, int, int]]], hidden_l
     st.html(f'<div style="font-size:0.85rem"><b>{title}</b><br/>{swatches}{hidden}</div>')
 
 
-@st.cache_data(ttl=600, max_entries=16, show_spinner="Räknar hot spots och prioriteringar …")
+@st.cache_data(max_entries=16, show_spinner="Räknar hot spots och prioriteringar …")
 def _ranking(filters: Filters, weights, shown: Disclosure, version: int):
     from lagesbild import priorities
 
@@ -153,7 +153,7 @@ def cold_squares_toggle(found) -> bool:
 
 
 
-@st.cache_data(ttl=600, max_entries=64, show_spinner="Följer upp …")
+@st.cache_data(max_entries=64, show_spinner="Följer upp …")
 def _evaluation(number: int, options, shown: Disclosure, version: int):
     from lagesbild import followup
 

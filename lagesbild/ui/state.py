@@ -57,11 +57,21 @@ def _reader(snapshot: str) -> duckdb.DuckDBPyConnection:
 
 
 def data_version() -> int:
-    """The data version (moved by every write): part of every cache key, so a write makes them stale at once."""
-    return queries.data_version(connection())
+    """The data version (moved by every write): part of every cache key, so a write makes them stale at once.
+
+    A published snapshot never changes, so its version is read once per snapshot; after that a call costs one
+    small file read (`CURRENT`), not a query — it runs many times per rerun."""
+    ensure_database()
+    found = snapshots.current(settings().db_path)
+    return _snapshot_version(found.name if found else "")
 
 
-@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=8, show_spinner=False)
+def _snapshot_version(snapshot: str) -> int:
+    return queries.data_version(_reader(snapshot))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
 def _header(version: int) -> tuple[str, bool, tuple[date, date] | None]:
     con = connection()
     return queries.municipality_name(con), queries.is_synthetic(con), queries.data_range(con)
@@ -79,7 +89,7 @@ def anchor_day() -> date:
 
 
 
-@st.cache_data(ttl=600, max_entries=8, show_spinner=False)
+@st.cache_data(max_entries=8, show_spinner=False)
 def _labels(version: int) -> dict[str, dict[str, str]]:
     con = connection()
     return {
