@@ -7,6 +7,7 @@ checked against the pandas answer, so a fast wrong query cannot pass as a win.
 
 from __future__ import annotations
 
+import os
 import resource
 import statistics
 import time
@@ -224,7 +225,7 @@ def import_run(rows: int) -> dict:
 
 
 def run(incidents: int = 1_000_000, repeat: int = 5, path: Path | None = None, rebuild: bool = False,
-        import_rows: int = 1_000_000) -> dict:
+        import_rows: int = 1_000_000, readers: bool = True) -> dict:
     """Run the benchmark and return its result as one dict (the CLI prints it as one JSON line)."""
     path = path or bench_path(incidents)
     build_s = ensure_database(path, incidents, rebuild)
@@ -290,7 +291,86 @@ def run(incidents: int = 1_000_000, repeat: int = 5, path: Path | None = None, r
         "ranking_ms": round(rank_ms, 1),
         "ranking_areas": len(ranked.table),
         "import_csv": import_run(import_rows) if import_rows else None,
+        "readers_writer": readers_writer(path, filters) if readers else None,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
+
+
+def _reader_loop(master: str, filters: Filters, seconds: float, queue, ready, start) -> None:
+    """One reader process: the overview's totals and the map's grid on the current snapshot, again and again,
+    moving to a new snapshot when one is published; reports its query latencies (ms) and snapshots seen."""
+    from lagesbild import snapshots
+
+    master_path = Path(master)
+    latencies, seen, errors = [], set(), 0
+    con, path = snapshots.reader(master_path)
+    ready.put(True)
+    start.wait()
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        newest = snapshots.current(master_path)
+        if newest is not None and newest != path:
+            con.close()
+            con, path = snapshots.reader(master_path)
+        seen.add(path.name)
+        began = time.perf_counter()
+        try:
+            queries.totals(con, filters)
+            queries.grid_cells(con, filters, 250)
+        except duckdb.Error:
+            errors += 1
+        latencies.append((time.perf_counter() - began) * 1000)
+    con.close()
+    queue.put({"latencies": latencies, "snapshots": len(seen), "errors": errors})
+
+
+def readers_writer(path: Path, filters: Filters, readers: int = 4, seconds: float = 6.0) -> dict:
+    """N reader processes on published snapshots, first alone, then while one writer writes and publishes
+    again and again: reads per second, the 95th-percentile read, how long a write and its publication take."""
+    import multiprocessing
+
+    from lagesbild import snapshots
+
+    snapshots.publish(path)
+    context = multiprocessing.get_context("spawn")
+
+    def phase(write: bool) -> dict:
+        queue, ready, start = context.Queue(), context.Queue(), context.Event()
+        workers = [context.Process(target=_reader_loop, args=(str(path), filters, seconds, queue, ready, start))
+                   for _ in range(readers)]
+        for worker in workers:
+            worker.start()
+        for _ in workers:   # every reader has started and opened its snapshot: all begin at once
+            ready.get(timeout=300)
+        writes = []
+        con, _ = snapshots.reader(path)
+        start.set()
+        if write:
+            deadline = time.perf_counter() + seconds
+            while time.perf_counter() < deadline:
+                began = time.perf_counter()
+                with db.write(con) as cur:
+                    db.set_meta(cur, "bench_tick", str(len(writes)))
+                writes.append((time.perf_counter() - began) * 1000)
+        con.close()
+        reports = [queue.get(timeout=seconds + 120) for _ in workers]
+        for worker in workers:
+            worker.join(timeout=60)
+        latencies = [ms for report in reports for ms in report["latencies"]]
+        return {
+            "reads_per_s": round(len(latencies) / seconds, 1),
+            "read_p50_ms": round(float(np.percentile(latencies, 50)), 1) if latencies else None,
+            "read_p95_ms": round(float(np.percentile(latencies, 95)), 1) if latencies else None,
+            "read_errors": sum(report["errors"] for report in reports),
+            "snapshots_seen_per_reader": max(report["snapshots"] for report in reports),
+            "writes": len(writes),
+            "write_and_publish_ms": round(statistics.median(writes), 1) if writes else None,
+        }
+
+    alone, busy = phase(False), phase(True)
+    return {"readers": readers, "seconds": seconds, "alone": alone, "with_writer": busy,
+            "reads_with_to_without": round(busy["reads_per_s"] / alone["reads_per_s"], 2)
+            if alone["reads_per_s"] else None}
 
 
 def _agree(duck: pd.DataFrame, naive: pd.DataFrame) -> bool:

@@ -123,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--rebuild", action="store_true", help="rebuild the scaled database even if present")
     bench.add_argument("--import-rows", type=int, default=1_000_000, metavar="N",
                        help="also time importing an N-row CSV end to end (default 1,000,000; 0 skips)")
+    bench.add_argument("--no-readers", action="store_true",
+                       help="skip the readers-and-writer run (4 reader processes, alone and with a writer)")
 
     prio = commands.add_parser("priorities", help="rank the areas: need against coverage, with reasons")
     _db_option(prio)
@@ -276,7 +278,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from lagesbild import bench
 
     result = bench.run(incidents=args.incidents, repeat=args.repeat, path=getattr(args, "db", None),
-                       rebuild=args.rebuild, import_rows=args.import_rows)
+                       rebuild=args.rebuild, import_rows=args.import_rows, readers=not args.no_readers)
     print(json.dumps(result, ensure_ascii=False))
     return EXIT_OK
 

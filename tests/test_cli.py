@@ -75,6 +75,12 @@ def test_bench_prints_one_json_line(tmp_path):
     for figures in report["queries"].values():
         assert figures["agree"] is True
         assert figures["duckdb_ms"] > 0 and figures["pandas_ms"] > 0 and figures["ratio"] > 0
+    # Four reader processes, alone and with a writer publishing again and again: readers move to the new
+    # snapshots and never fail.
+    both = report["readers_writer"]
+    assert both["alone"]["read_errors"] == 0 and both["with_writer"]["read_errors"] == 0
+    assert both["with_writer"]["writes"] >= 2 and both["with_writer"]["snapshots_seen_per_reader"] >= 2
+    assert both["alone"]["reads_per_s"] > 0 and len(report["load_average"]) == 3
 
 
 def test_priorities_and_hotspots_commands(demo_db):
