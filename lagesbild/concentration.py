@@ -104,7 +104,7 @@ def analyse(con: duckdb.DuckDBPyConnection, filters: Filters) -> Concentration:
     count, key = queries.rows(con, _WITHOUT + where, params)[0]
     # Fixed by the areas alone, so that the denominator says nothing about the filtered incidents; without
     # areas, the squares with incidents are all there is to count.
-    squares = len(hotspots.universe(con, SIZE)) or int(cells["cell"].nunique())
+    squares = len(hotspots.grid(con, SIZE).cells) or int(cells["cell"].nunique())
     records = []
     together = cells.groupby("cell").agg(count=("count", "sum"), ckey=("ckey", "sum")).reset_index()
     groups = [(None, ALL, together)]

@@ -26,7 +26,7 @@ from scipy.stats import binom, kendalltau
 
 from lagesbild import decks, formatting, geo, queries
 from lagesbild.filters import Filters
-from lagesbild.hotspots import benjamini_hochberg, neighbours, universe
+from lagesbild.hotspots import benjamini_hochberg, grid, neighbours
 from lagesbild.hotspots import windows as window_sums
 from lagesbild.protect import Disclosure, combine_keys
 from lagesbild.view import DEFAULT_CENTRE
@@ -217,10 +217,10 @@ def analyse(con: duckdb.DuckDBPyConnection, filters: Filters, size: int | None =
     total, key = int(overall["count"].sum()), combine_keys(overall["ckey"])
     if total < MIN_INCIDENTS:
         return EmergingHotSpots(chosen, pd.DataFrame(), description, TOO_FEW, total, key)
-    cells = universe(con, chosen)
+    cells = grid(con, chosen).cells
     if size is None and total / max(len(cells), 1) / len(slices) < MIN_PER_CELL:
         chosen = 1000
-        cells = universe(con, chosen)
+        cells = grid(con, chosen).cells
     per_slice = [queries.grid_cells(con, replace(filters, start=s, end=e), chosen) for s, e in slices]
     cells = _with_incident_squares(cells, per_slice, chosen)
     position = pd.Series(np.arange(len(cells)), index=cells["cell"].to_numpy())

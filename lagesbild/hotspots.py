@@ -20,6 +20,7 @@ quarter of pattern-free maps "hot" and made empty squares next to a busy one hot
 
 from __future__ import annotations
 
+import hashlib
 import warnings
 from dataclasses import dataclass, field
 
@@ -66,9 +67,38 @@ class HotSpots:
             for c in self.clusters]}
 
 
-def universe(con: duckdb.DuckDBPyConnection, size: int) -> pd.DataFrame:
-    """Every square of `size` metres whose centre lies in the municipality's areas: cell, x, y (centre)."""
+@dataclass(frozen=True)
+class Grid:
+    """The squares of one size over the municipality, with their Gi* weights and 3 × 3 windows."""
+
+    cells: pd.DataFrame
+    weights: object
+    windows: sparse.csr_matrix
+
+
+_GRIDS: dict[tuple[str, int], Grid] = {}   # (the areas' fingerprint, size) -> Grid; areas seldom change
+_GRIDS_KEPT = 8
+
+
+def grid(con: duckdb.DuckDBPyConnection, size: int) -> Grid:
+    """`universe` with its weights, built once per set of area outlines and size (the weights of 20 000 squares
+    take longer to build than the counts take to query)."""
     shapes = queries.area_shapes(con)
+    key = (hashlib.sha256("\x00".join(shapes["geojson"]).encode()).hexdigest(), size)
+    found = _GRIDS.get(key)
+    if found is None:
+        cells = universe(con, size, shapes)
+        weights = neighbours(cells["x"].to_numpy(), cells["y"].to_numpy(), size) if len(cells) >= 9 else None
+        found = Grid(cells, weights, windows(weights) if weights is not None else sparse.csr_matrix((0, 0)))
+        if len(_GRIDS) >= _GRIDS_KEPT:
+            _GRIDS.pop(next(iter(_GRIDS)))
+        _GRIDS[key] = found
+    return found
+
+
+def universe(con: duckdb.DuckDBPyConnection, size: int, shapes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every square of `size` metres whose centre lies in the municipality's areas: cell, x, y (centre)."""
+    shapes = queries.area_shapes(con) if shapes is None else shapes
     polygons = [shapely.transform(shapely.from_geojson(text), lambda xy: np.column_stack(
         geo.to_sweref(xy[:, 0], xy[:, 1]))) for text in shapes["geojson"]]
     if not polygons:
@@ -187,18 +217,24 @@ def _level(q: np.ndarray) -> np.ndarray:
     return level
 
 
-def score(cells: pd.DataFrame, counts: pd.DataFrame, size: int, describe: bool = True) -> pd.DataFrame:
+def score(cells: pd.DataFrame, counts: pd.DataFrame, size: int, describe: bool = True,
+          grid_: Grid | None = None) -> pd.DataFrame:
     """Every square of `cells` (cell, x, y) with its count, Gi* z (descriptive; 0 without `describe`), p, q,
-    level and kind from the exact window tests, and whether it was tested for hot and for cold."""
+    level and kind from the exact window tests, and whether it was tested for hot and for cold (`grid_`: the
+    cached weights of these same cells, else built here)."""
     frame = cells.merge(counts[["cell", "count"]], on="cell", how="left").fillna({"count": 0})
     frame["count"] = frame["count"].astype(int)
     frame["z"], frame["p"], frame["q"], frame["level"], frame["kind"] = 0.0, 1.0, 1.0, 0.0, ""
     frame["hot_tested"], frame["cold_tested"] = False, False
     if frame["count"].sum() == 0 or len(frame) < 9:
         return frame
-    w = neighbours(frame["x"].to_numpy(), frame["y"].to_numpy(), size)
+    if grid_ is not None and grid_.weights is not None:
+        w, window = grid_.weights, grid_.windows
+    else:
+        w = neighbours(frame["x"].to_numpy(), frame["y"].to_numpy(), size)
+        window = windows(w)
     values = frame["count"].to_numpy()
-    tests = window_tests(values, windows(w))
+    tests = window_tests(values, window)
     if describe:
         frame["z"] = gi_star(values, w)
     hot_level, cold_level = _level(tests.q_hot), _level(tests.q_cold)
@@ -256,13 +292,15 @@ def analyse(con: duckdb.DuckDBPyConnection, filters: Filters, size: int | None =
     key = combine_keys(counts["ckey"])
     if total < MIN_INCIDENTS:
         return HotSpots(chosen, pd.DataFrame(), TOO_FEW, total, key)
-    cells = universe(con, chosen)
-    if size is None and total / max(len(cells), 1) < MIN_PER_CELL:
+    squares = grid(con, chosen)
+    if size is None and total / max(len(squares.cells), 1) < MIN_PER_CELL:
         chosen = 1000
         counts = queries.grid_cells(con, filters, chosen)
-        cells = universe(con, chosen)
-    frame = score(cells, counts, chosen)
-    before = score(cells, queries.grid_cells(con, filters.previous_period(), chosen), chosen, describe=False)
+        squares = grid(con, chosen)
+    cells = squares.cells
+    frame = score(cells, counts, chosen, grid_=squares)
+    before = score(cells, queries.grid_cells(con, filters.previous_period(), chosen), chosen, describe=False,
+                   grid_=squares)
     was_hot = before["kind"].to_numpy() == "hot"
     is_hot = frame["kind"].to_numpy() == "hot"
     frame["trend"] = np.select([is_hot & was_hot, is_hot & ~was_hot, ~is_hot & was_hot],

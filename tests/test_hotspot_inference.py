@@ -156,3 +156,16 @@ def test_cold_squares_are_shown_only_when_asked_for(demo_con):
     assert set(maps.hotspot_table(found, STAFF)["Typ"]) == {"het"}
     assert "kall" in set(maps.hotspot_table(found, STAFF, cold=True)["Typ"])
     assert maps.cold_note(found).startswith(f"{formatting.number(cold)} rutor är kalla")
+
+
+def test_the_squares_and_their_weights_are_built_once_per_set_of_areas(demo_con):
+    from lagesbild import hotspots
+
+    first = hotspots.grid(demo_con, 250)
+    assert hotspots.grid(demo_con, 250) is first                     # cached: the same outlines, the same size
+    assert hotspots.grid(demo_con, 1000) is not first
+    assert first.windows.shape == (len(first.cells), len(first.cells))
+    assert first.cells.equals(hotspots.universe(demo_con, 250))      # what the cache holds is what is built
+    demo_con.execute("UPDATE areas SET geojson = (SELECT geojson FROM areas ORDER BY id LIMIT 1)"
+                     " WHERE id = (SELECT max(id) FROM areas)")
+    assert hotspots.grid(demo_con, 250) is not first                 # other outlines, other squares
