@@ -178,8 +178,8 @@ def _places(con: duckdb.DuckDBPyConnection, item: dict, options: Options):
     else:
         comparison = unary_union(list(shapes.values())).difference(target).difference(buffer)
     names = dict(queries.rows(con, "SELECT code, name FROM areas"))
-    each = {names[c]: shapes[code_to_id[c]].difference(target).difference(buffer)
-            for c in options.comparison if c in code_to_id} if len(options.comparison) > 1 else {}
+    each = {names[c]: int(code_to_id[c]) for c in options.comparison if c in code_to_id} if len(
+        options.comparison) > 1 else {}
     return {"target": target, "buffer": buffer, "comparison": comparison, "each": each}
 
 
@@ -257,17 +257,11 @@ def evaluate(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Opti
     earlier = [w for w in earlier if not coverage.comparison_gap(table, [w], sources)]
 
     windows = {"before": before, "after": after} | {f"earlier{k}": w for k, w in enumerate(earlier)}
-    incidents = _incidents(con, spec, min(w[0] for w in windows.values()), max(w[1] for w in windows.values()))
-    where = _place_of(incidents, places)
-    window = np.full(len(incidents), "", dtype=object)
-    day = incidents["day"].to_numpy()
-    for name, (low, high) in windows.items():
-        window[(window == "") & (day >= np.datetime64(low)) & (day <= np.datetime64(high))] = name
-    keys = incidents["cell_key"].to_numpy(np.int64)
+    groups = _tallied(con, spec, windows, places)
 
     def tally(place: str, name: str) -> tuple[int, int]:
-        chosen = (where == place) & (window == name)
-        return int(chosen.sum()), combine_keys(keys[chosen])
+        chosen = groups[(groups["place"] == place) & (groups["window"] == name)]
+        return int(chosen["n"].sum()), combine_keys(chosen["key"])
 
     counts = {p: (tally(p, "before")[0], tally(p, "after")[0]) for p in PLACES}
     count_keys = {p: (tally(p, "before")[1], tally(p, "after")[1]) for p in PLACES}
@@ -275,19 +269,16 @@ def evaluate(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Opti
     earlier_counts = {p: [tally(p, n)[0] for n in names] for p in PLACES}
     earlier_keys = {p: [tally(p, n)[1] for n in names] for p in PLACES}
 
-    cells = pd.DataFrame({"month": pd.to_datetime(incidents["day"]).dt.to_period("M").dt.to_timestamp(),
-                          "place": where, "window": window, "key": keys})
-    shown_months = cells[(cells["place"] != "") & cells["window"].isin(["before", "after"])]
+    shown_months = groups[groups["window"].isin(["before", "after"])]
     monthly, monthly_keys = _chart_months(shown_months, before, after)
     months, month_keys = _month_table(shown_months)
 
     each, each_keys = {}, {}
-    x, y = incidents["x"].to_numpy(float), incidents["y"].to_numpy(float)
-    for label, geometry in places["each"].items():
-        inside = (where == "comparison") & shapely.contains_xy(geometry, x, y) if len(x) else where == "x"
-        each[label] = (int((inside & (window == "before")).sum()), int((inside & (window == "after")).sum()))
-        each_keys[label] = (combine_keys(keys[inside & (window == "before")]),
-                            combine_keys(keys[inside & (window == "after")]))
+    for label, area_id in places["each"].items():
+        inside = groups[(groups["place"] == "comparison") & (groups["area_id"] == area_id)]
+        pairs = [inside[inside["window"] == name] for name in ("before", "after")]
+        each[label] = (int(pairs[0]["n"].sum()), int(pairs[1]["n"].sum()))
+        each_keys[label] = (combine_keys(pairs[0]["key"]), combine_keys(pairs[1]["key"]))
     facts = Facts(counts, earlier_counts, months, each)
     evaluation = Evaluation(int(item["id"]), item["name"], start, before, after, targeted, counts, None, None, None,
                             None, None, "", "", monthly=monthly, keys=count_keys, monthly_keys=monthly_keys,
@@ -307,37 +298,67 @@ def judge(facts: Facts, before: tuple[date, date], after: tuple[date, date], *, 
     return _judge(evaluation, facts)
 
 
-def _incidents(con: duckdb.DuckDBPyConnection, spec: Filters, first: date, last: date) -> pd.DataFrame:
-    """Targeted incidents with a point between two days, each on the day its night began (see Filters)."""
+def _tallied(con: duckdb.DuckDBPyConnection, spec: Filters, windows: dict[str, tuple[date, date]],
+             places: dict) -> pd.DataFrame:
+    """The targeted incidents counted by place, window, month and area: columns place, window, month, area_id,
+    n and key (their cell keys summed, lagesbild.protect).
+
+    Counted in SQL by 250 m square first, so that only squares cut by a boundary bring their points into
+    Python: a square wholly inside the target, the buffer or the comparison belongs to it as a whole. Each
+    incident counts on the day its night began (Filters.day_sql), in the first window that holds that day."""
     where, params = spec.where(include_period=False)
     day, day_params = spec.day_sql()
-    frame = queries.frame(
-        con, "SELECT " + day + " AS day, i.x, i.y, i.cell_key FROM incidents i WHERE i.day BETWEEN ? AND ?"
-             " AND i.x IS NOT NULL AND " + where,
-        [*day_params, first, last + timedelta(days=1) if spec.wraps else last, *params])
-    frame["day"] = pd.to_datetime(frame["day"])
-    return frame[(frame["day"] >= pd.Timestamp(first)) & (frame["day"] <= pd.Timestamp(last))].reset_index(drop=True)
-
-
-def _place_of(incidents: pd.DataFrame, places: dict) -> np.ndarray:
-    x, y = incidents["x"].to_numpy(float), incidents["y"].to_numpy(float)
-    where = np.full(len(incidents), "", dtype=object)
-    for name in PLACES:  # in this order: a point belongs to the first that holds it
+    first, last = min(w[0] for w in windows.values()), max(w[1] for w in windows.values())
+    which = "CASE " + " ".join("WHEN d BETWEEN ? AND ? THEN ?" for _ in windows) + " END"
+    which_params = [value for name, (low, high) in windows.items() for value in (low, high, name)]
+    inner = ("SELECT " + day + " AS d, i.cell_250, i.area_id, i.cell_key, i.x, i.y FROM incidents i"
+             " WHERE i.day BETWEEN ? AND ? AND i.x IS NOT NULL AND " + where)
+    inner_params = [*day_params, first, last + timedelta(days=1) if spec.wraps else last, *params]
+    windowed = "SELECT *, " + which + " AS w FROM (" + inner + ") WHERE d BETWEEN ? AND ?"
+    windowed_params = [*which_params, *inner_params, first, last]
+    squares = queries.frame(
+        con, "SELECT cell_250 AS cell, w AS window, date_trunc('month', d) AS month, area_id, count(*) AS n,"
+             " CAST(sum(cell_key) % " + str(KEY_SPACE) + " AS BIGINT) AS key FROM (" + windowed + ")"
+             " WHERE w IS NOT NULL GROUP BY ALL", windowed_params)
+    columns = ["place", "window", "month", "area_id", "n", "key"]
+    if squares.empty:
+        return pd.DataFrame(columns=columns)
+    cells = squares["cell"].unique()
+    east, north = geo.cell_corner(cells)
+    boxes = shapely.box(east, north, east + 250, north + 250)
+    whole = np.full(len(cells), "", dtype=object)
+    for name in PLACES:
         geometry = places[name]
-        if geometry.is_empty or not len(x):
-            continue
-        shapely.prepare(geometry)
-        where[(where == "") & shapely.contains_xy(geometry, x, y)] = name
-    return where
+        if not geometry.is_empty:
+            shapely.prepare(geometry)
+            whole[(whole == "") & shapely.contains(geometry, boxes)] = name
+    place_of = dict(zip(cells.tolist(), whole.tolist(), strict=True))
+    squares["place"] = squares["cell"].map(place_of)
+    cut = [int(c) for c, p in place_of.items() if p == ""]
+    parts = [squares[squares["place"] != ""]]
+    if cut:   # squares cut by a boundary (or outside every place): their points, one by one
+        points = queries.frame(con, "SELECT w AS window, date_trunc('month', d) AS month, area_id, cell_key, x, y"
+                                    " FROM (" + windowed + ") WHERE w IS NOT NULL AND list_contains(?, cell_250)",
+                               [*windowed_params, cut])
+        x, y = points["x"].to_numpy(float), points["y"].to_numpy(float)
+        place = np.full(len(points), "", dtype=object)
+        for name in PLACES:  # in this order: a point belongs to the first that holds it
+            if not places[name].is_empty and len(x):
+                place[(place == "") & shapely.contains_xy(places[name], x, y)] = name
+        points = points.assign(place=place, n=1, key=points["cell_key"].astype(np.int64))
+        parts.append(points[points["place"] != ""])
+    found = pd.concat([p[columns] for p in parts], ignore_index=True)
+    found["month"] = pd.to_datetime(found["month"])
+    return found
 
 
-def _chart_months(cells: pd.DataFrame, before: tuple[date, date], after: tuple[date, date]):
+def _chart_months(groups: pd.DataFrame, before: tuple[date, date], after: tuple[date, date]):
     """Per month of "before" and "after" and place: counts and cell keys; months between the two periods are
     NaN, so the lines break there instead of joining a summer to the next summer."""
-    if cells.empty:
+    if groups.empty:
         return pd.DataFrame(), pd.DataFrame()
-    grouped = cells.groupby(["month", "place"])
-    counts = grouped.size().unstack(fill_value=0)
+    grouped = groups.groupby(["month", "place"])
+    counts = grouped["n"].sum().unstack(fill_value=0)
     keys = (grouped["key"].sum() % KEY_SPACE).unstack(fill_value=0)
     months = pd.date_range(pd.Timestamp(before[0]).to_period("M").to_timestamp(),
                            pd.Timestamp(after[1]).to_period("M").to_timestamp(), freq="MS")
@@ -350,14 +371,14 @@ def _chart_months(cells: pd.DataFrame, before: tuple[date, date], after: tuple[d
     return (counts.rename_axis("month").reset_index(), keys.rename_axis("month").reset_index())
 
 
-def _month_table(cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _month_table(groups: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per month of "before" and "after": target and comparison counts (and their cell keys)."""
     columns = ["month", "after", "target", "comparison"]
-    if cells.empty:
+    if groups.empty:
         return pd.DataFrame(columns=columns), pd.DataFrame(columns=columns)
-    cells = cells.assign(after=cells["window"] == "after")
-    grouped = cells.groupby(["month", "after", "place"])
-    counts = grouped.size().unstack(fill_value=0).reindex(columns=["target", "comparison"], fill_value=0)
+    groups = groups.assign(after=groups["window"] == "after")
+    grouped = groups.groupby(["month", "after", "place"])
+    counts = grouped["n"].sum().unstack(fill_value=0).reindex(columns=["target", "comparison"], fill_value=0)
     keys = (grouped["key"].sum() % KEY_SPACE).unstack(fill_value=0).reindex(columns=["target", "comparison"],
                                                                              fill_value=0)
     return counts.reset_index()[columns], keys.reset_index()[columns]

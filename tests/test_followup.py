@@ -103,3 +103,36 @@ def test_record_and_table_for_reports(demo_con):
                                     "Insatsområdet mot jämförelseområdet"]
     assert "säker minskning" in table["Förändring"].iloc[-1]  # the row the verdict rests on says the verdict
     assert len(followup.chart(result).data) >= 2
+
+
+def test_counting_by_square_first_gives_the_same_counts_as_point_by_point(demo_con):
+    """The follow-up counts whole 250 m squares in SQL and only the points of squares a boundary cuts; every
+    demo intervention's counts equal a plain point-in-polygon count of every targeted point."""
+    import pandas as pd
+    import shapely
+
+    ids = [i for (i,) in demo_con.execute("SELECT id FROM interventions ORDER BY id").fetchall()]
+    for number in ids:
+        result = followup.evaluate(demo_con, number)
+        item = demo_con.execute(
+            "SELECT iv.*, coalesce((SELECT list(a.code) FROM intervention_areas ia JOIN areas a ON a.id = ia.area_id"
+            " WHERE ia.intervention_id = iv.id), []) AS area_codes FROM interventions iv WHERE iv.id = ?",
+            [number]).df().iloc[0].to_dict()
+        item["area_codes"] = list(item["area_codes"])
+        places = followup._places(demo_con, item, followup.Options())
+        spec, _ = followup._targeted(demo_con, item)
+        where, params = spec.where(include_period=False)
+        day, day_params = spec.day_sql()
+        points = demo_con.execute("SELECT " + day + " AS d, x, y FROM incidents i WHERE x IS NOT NULL AND " + where,
+                                  [*day_params, *params]).df()
+        points["d"] = pd.to_datetime(points["d"])
+        x, y = points["x"].to_numpy(), points["y"].to_numpy()
+        place = np.full(len(points), "", dtype=object)
+        for name in followup.PLACES:
+            if not places[name].is_empty:
+                place[(place == "") & shapely.contains_xy(places[name], x, y)] = name
+        for name in followup.PLACES:
+            expected = tuple(int(((place == name) & (points["d"] >= pd.Timestamp(low))
+                                  & (points["d"] <= pd.Timestamp(high))).sum())
+                             for low, high in (result.before, result.after))
+            assert result.counts[name] == expected, (result.name, name)
