@@ -180,7 +180,10 @@ def _places(con: duckdb.DuckDBPyConnection, item: dict, options: Options):
     names = dict(queries.rows(con, "SELECT code, name FROM areas"))
     each = {names[c]: int(code_to_id[c]) for c in options.comparison if c in code_to_id} if len(
         options.comparison) > 1 else {}
-    return {"target": target, "buffer": buffer, "comparison": comparison, "each": each}
+    comparison_ids = ([code_to_id[c] for c in options.comparison if c in code_to_id] if options.comparison
+                      else list(code_to_id.values()))
+    return {"target": target, "buffer": buffer, "comparison": comparison, "each": each,
+            "area_ids": {int(i) for i in code_to_id.values()}, "comparison_ids": {int(i) for i in comparison_ids}}
 
 
 def _targeted(con: duckdb.DuckDBPyConnection, item: dict) -> tuple[Filters, str]:
@@ -259,9 +262,13 @@ def evaluate(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Opti
     windows = {"before": before, "after": after} | {f"earlier{k}": w for k, w in enumerate(earlier)}
     groups = _tallied(con, spec, windows, places)
 
+    totals = groups.groupby(["place", "window"])[["n", "key"]].sum()
+
     def tally(place: str, name: str) -> tuple[int, int]:
-        chosen = groups[(groups["place"] == place) & (groups["window"] == name)]
-        return int(chosen["n"].sum()), combine_keys(chosen["key"])
+        if (place, name) not in totals.index:
+            return 0, 0
+        found = totals.loc[(place, name)]
+        return int(found["n"]), combine_keys([found["key"]])
 
     counts = {p: (tally(p, "before")[0], tally(p, "after")[0]) for p in PLACES}
     count_keys = {p: (tally(p, "before")[1], tally(p, "after")[1]) for p in PLACES}
@@ -326,17 +333,28 @@ def _tallied(con: duckdb.DuckDBPyConnection, spec: Filters, windows: dict[str, t
     cells = squares["cell"].unique()
     east, north = geo.cell_corner(cells)
     boxes = shapely.box(east, north, east + 250, north + 250)
-    whole = np.full(len(cells), "", dtype=object)
-    for name in PLACES:
-        geometry = places[name]
-        if not geometry.is_empty:
-            shapely.prepare(geometry)
-            whole[(whole == "") & shapely.contains(geometry, boxes)] = name
-    place_of = dict(zip(cells.tolist(), whole.tolist(), strict=True))
-    squares["place"] = squares["cell"].map(place_of)
-    cut = [int(c) for c, p in place_of.items() if p == ""]
-    parts = [squares[squares["place"] != ""]]
-    if cut:   # squares cut by a boundary (or outside every place): their points, one by one
+    # A square wholly inside the target or the buffer belongs to it; one that does not touch either belongs to
+    # the comparison exactly when its incidents' area (point in area, fixed at import) is a comparison area.
+    # Only squares a target or buffer boundary cuts — and incidents whose area is not one of this division's —
+    # bring their points into Python.
+    state = np.full(len(cells), "cut", dtype=object)
+    near = shapely.union(places["target"], places["buffer"])
+    shapely.prepare(near)
+    state[~shapely.intersects(near, boxes)] = "away"
+    for name in ("target", "buffer"):
+        if not places[name].is_empty:
+            shapely.prepare(places[name])
+            state[(state == "cut") & shapely.contains(places[name], boxes)] = name
+    squares["state"] = squares["cell"].map(dict(zip(cells.tolist(), state.tolist(), strict=True)))
+    area = squares["area_id"]
+    known = area.isin(list(places["area_ids"]))
+    squares["place"] = np.where(squares["state"].isin(["target", "buffer"]), squares["state"],
+                                np.where((squares["state"] == "away") & area.isin(list(places["comparison_ids"])),
+                                         "comparison", ""))
+    pointwise = (squares["state"] == "cut") | ((squares["state"] == "away") & ~known)
+    cut = sorted({int(c) for c in squares.loc[pointwise, "cell"]})
+    parts = [squares[(squares["place"] != "") & ~pointwise]]
+    if cut:
         points = queries.frame(con, "SELECT w AS window, date_trunc('month', d) AS month, area_id, cell_key, x, y"
                                     " FROM (" + windowed + ") WHERE w IS NOT NULL AND list_contains(?, cell_250)",
                                [*windowed_params, cut])
