@@ -99,3 +99,29 @@ def shown_text(markdown: str) -> str:
     from lagesbild.formatting import ZERO_WIDTH
 
     return re.sub(r"\\(.)", r"\1", markdown).replace(ZERO_WIDTH, "")
+
+
+def test_a_dry_run_is_read_once_per_file_options_and_data_version(app_env, demo_db, monkeypatch):
+    """Every widget change reruns the upload page; the dry run (which reads the whole file) is not repeated
+    unless the file, the choices or the data change."""
+    import streamlit as st
+
+    from lagesbild.ingest import ImportOptions
+    from lagesbild.ui import upload
+
+    app_env(demo_db)
+    calls = []
+    real = upload.import_bytes
+    monkeypatch.setattr(upload, "import_bytes", lambda *a, **k: calls.append(a[2]) or real(*a, **k))
+    st.cache_data.clear()
+    data = csv_bytes(LINES)
+    options = ImportOptions(imported_by="anna", dry_run=True)
+    first = upload.run_import(data, "mjallby.csv", options)
+    again = upload.run_import(data, "mjallby.csv", options)
+    assert (first.status, again.rows_stored, len(calls)) == ("dry-run", 2, 1)
+    upload.run_import(data, "mjallby.csv", ImportOptions(imported_by="anna", dry_run=True, on_error="reject"))
+    assert len(calls) == 2                                   # other choices: read again
+    stored = upload.run_import(data, "mjallby.csv", ImportOptions(imported_by="anna"))
+    assert stored.status == "stored" and len(calls) == 3     # an import is never taken from the cache
+    after = upload.run_import(data, "mjallby.csv", options)  # new data version: the dry run is read again
+    assert len(calls) == 4 and after.rows_duplicate == 2 and after.rows_stored == 0

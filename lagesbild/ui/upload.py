@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 
 import streamlit as st
@@ -20,7 +21,7 @@ from lagesbild.ingest import (
 )
 from lagesbild.ingest.columns import FIELD_LABELS, INCIDENT_FIELDS
 from lagesbild.ui.signin import signed_in_name
-from lagesbild.ui.state import connection, flash, settings, show_flash
+from lagesbild.ui.state import connection, data_version, flash, settings, show_flash
 
 NO_COLUMN = "— ingen —"
 # "auto", not None: a selectbox whose chosen option is None shows Streamlit's English "Choose an option".
@@ -86,9 +87,17 @@ def crs_choice() -> str | None:
 
 
 def run_import(data: bytes, file_name: str, options: ImportOptions) -> ImportResult:
-    """Import (or dry-run) the uploaded bytes."""
+    """Import (or dry-run) the uploaded bytes. A dry run is remembered per file, options and data version, so a
+    widget that changes nothing about the import costs nothing (a dry run reads the whole file)."""
     options = replace(options, store_free_text=settings().store_free_text)
+    if options.dry_run:
+        return _preview(hashlib.sha256(data).hexdigest(), file_name, options, data_version(), data)
     return import_bytes(connection(), data, file_name, options)
+
+
+@st.cache_data(max_entries=8, show_spinner="Läser filen …")
+def _preview(digest: str, file_name: str, options: ImportOptions, version: int, _data: bytes) -> ImportResult:
+    return import_bytes(connection(), _data, file_name, options)
 
 
 def show_result(result: ImportResult, data: bytes, file_name: str) -> None:
