@@ -30,8 +30,17 @@ KEEP = 3                 # published snapshots kept besides the current one's pr
 LOCK_WAIT_SECONDS = 120  # how long a writer waits for another write to finish before giving up
 
 
-class BusyError(RuntimeError):
-    """Another write held the lock for longer than the writer was willing to wait."""
+class BusyError(db.WriteError):
+    """Another write held the lock for longer than the writer was willing to wait (`reason` in Swedish for the
+    coordinator, `en` for the CLI and logs)."""
+
+    def __init__(self, en: str) -> None:
+        super().__init__("En annan import eller ändring sparas just nu och tar längre tid än väntat; inget "
+                         "sparades. Försök igen om en stund.")
+        self.en = en
+
+    def __str__(self) -> str:
+        return self.en
 
 
 def folder(master: Path) -> Path:
@@ -43,8 +52,10 @@ def lock_path(master: Path) -> Path:
 
 
 @contextlib.contextmanager
-def locked(master: Path, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
-    """Hold the master's write lock (across processes), waiting up to `wait` seconds for it."""
+def locked(master: Path, wait: float | None = None) -> Iterator[None]:
+    """Hold the master's write lock (across processes), waiting up to `wait` seconds (LOCK_WAIT_SECONDS)."""
+    wait = LOCK_WAIT_SECONDS if wait is None else wait
+    master = Path(master)
     master.parent.mkdir(parents=True, exist_ok=True)
     handle = os.open(lock_path(master), os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -63,7 +74,7 @@ def locked(master: Path, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def writing(master: Path | str, wait: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
+def writing(master: Path | str, wait: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """The master database opened for writing under the lock; published when the block changed the data."""
     master = Path(master)
     with locked(master, wait):
@@ -85,7 +96,7 @@ def _version(con: duckdb.DuckDBPyConnection) -> tuple:
     return (db.get_meta(con, "data_version", "0"), db.schema_version(con))
 
 
-def publish(master: Path | str, wait: float = LOCK_WAIT_SECONDS) -> Path:
+def publish(master: Path | str, wait: float | None = None) -> Path:
     """Publish the master as it is now (taking the lock); returns the new snapshot's path."""
     master = Path(master)
     with locked(master, wait):

@@ -246,3 +246,26 @@ def test_action_plan_pages_atgardsplan(app_env, demo_db):
     assert not at.exception
     assert at.title[0].value == "Åtgärdsplan"
     assert len(at.dataframe) >= 5
+
+
+def test_a_save_while_another_write_holds_the_lock_is_said_in_swedish(app_env, demo_db, monkeypatch):
+    """A nightly import holding the write lock too long: the coordinator's save is refused in plain Swedish,
+    nothing is saved, and the page shows no error box."""
+    from lagesbild import snapshots
+
+    app_env(demo_db)
+    monkeypatch.setattr(snapshots, "LOCK_WAIT_SECONDS", 0.3)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["inloggning"] = COORDINATOR
+    at.run()
+    at.switch_page("pages/insatser.py")
+    at.run()
+    at.selectbox(key="insats_val").set_value(2).run()
+    at.text_input[0].set_value("Trygghetsvärdar i centrum, utökat")
+    with snapshots.locked(demo_db):
+        at.button[0].click().run()  # Spara
+    assert not at.exception
+    assert any("En annan import eller ändring sparas just nu" in e.value for e in at.error)
+    reader, _ = snapshots.reader(demo_db)
+    assert reader.execute("SELECT name FROM interventions WHERE id = 2").fetchall()[0][0] == (
+        "Trygghetsvärdar i centrum fredag och lördag kväll")

@@ -8,7 +8,7 @@ import streamlit as st
 
 from lagesbild import formatting
 from lagesbild.ui.signin import require_role, signed_in_name
-from lagesbild.ui.state import connection, flash, labels
+from lagesbild.ui.state import connection, flash, labels, write_guard
 
 
 def interventions_listing():
@@ -74,10 +74,12 @@ def save_intervention(number: int | None, item) -> bool:
             st.error(formatting.plain(error))
         return False
     if number is None:
-        number = register.create(con, item, signed_in_name())
+        with write_guard():
+            number = register.create(con, item, signed_in_name())
         flash(f"Insatsen ”{item.name}” är sparad.")
     else:
-        changed = register.update(con, number, item, signed_in_name())
+        with write_guard():
+            changed = register.update(con, number, item, signed_in_name())
         flash("Ändringarna är sparade." if changed else "Inget ändrades.")
     return True
 
@@ -91,13 +93,15 @@ def end_or_delete(number: int, name: str) -> None:
     with left:
         on = st.date_input("Avsluta per", date.today(), format="YYYY-MM-DD", key="insats_avsluta_datum")
         if st.button("Avsluta insatsen", key="insats_avsluta"):
-            register.end(connection(), number, on, signed_in_name())
+            with write_guard():
+                register.end(connection(), number, on, signed_in_name())
             flash(f"”{name}” är avslutad.")
             st.rerun()
     with right:
         sure = st.checkbox("Ja, ta bort insatsen helt", key="insats_ta_bort_bekrafta")
         if st.button("Ta bort", disabled=not sure, key="insats_ta_bort"):
-            register.delete(connection(), number, signed_in_name())
+            with write_guard():
+                register.delete(connection(), number, signed_in_name())
             flash(f"”{name}” är borttagen. Ändringsloggen behåller vad den var.")
             st.rerun()
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from datetime import date
 
 import duckdb
@@ -54,6 +56,17 @@ def _reader(snapshot: str) -> duckdb.DuckDBPyConnection:
             return con
         con.close()
     return snapshots.reader(master)[0]
+
+
+@contextlib.contextmanager
+def write_guard() -> Iterator[None]:
+    """Around a write from the UI: a write the database did not accept (another import holding the write lock
+    too long, a constraint) is said in Swedish and the page stops there — never Streamlit's error box."""
+    try:
+        yield
+    except db.WriteError as exc:
+        st.error(formatting.plain(exc.reason))
+        st.stop()
 
 
 def data_version() -> int:

@@ -21,7 +21,7 @@ from lagesbild.ingest import (
 )
 from lagesbild.ingest.columns import FIELD_LABELS, INCIDENT_FIELDS
 from lagesbild.ui.signin import signed_in_name
-from lagesbild.ui.state import connection, data_version, flash, settings, show_flash
+from lagesbild.ui.state import connection, data_version, flash, settings, show_flash, write_guard
 
 NO_COLUMN = "— ingen —"
 # "auto", not None: a selectbox whose chosen option is None shows Streamlit's English "Choose an option".
@@ -90,9 +90,10 @@ def run_import(data: bytes, file_name: str, options: ImportOptions) -> ImportRes
     """Import (or dry-run) the uploaded bytes. A dry run is remembered per file, options and data version, so a
     widget that changes nothing about the import costs nothing (a dry run reads the whole file)."""
     options = replace(options, store_free_text=settings().store_free_text)
-    if options.dry_run:
-        return _preview(hashlib.sha256(data).hexdigest(), file_name, options, data_version(), data)
-    return import_bytes(connection(), data, file_name, options)
+    with write_guard():  # a dry run takes the write lock too (it writes and rolls back)
+        if options.dry_run:
+            return _preview(hashlib.sha256(data).hexdigest(), file_name, options, data_version(), data)
+        return import_bytes(connection(), data, file_name, options)
 
 
 @st.cache_data(max_entries=8, show_spinner="Läser filen …")
@@ -179,7 +180,8 @@ def import_history() -> None:
         confirmed = st.checkbox("Ja, ta bort allt som den importen sparade", key=f"upload_angra_bekrafta_{chosen}")
         if st.button("Ångra import", disabled=not confirmed, key="upload_angra") and confirmed:
             try:
-                removed = undo_import(con, chosen, undone_by=signed_in_name())
+                with write_guard():
+                    removed = undo_import(con, chosen, undone_by=signed_in_name())
             except UndoRefusedError as exc:
                 st.error(formatting.plain(exc.sv))
                 return
@@ -191,7 +193,8 @@ def import_history() -> None:
                               key=_key("upload_aterstall_nr"), format_func=lambda n: f"{n}: {files[n]}")
         if st.button("Återställ import", disabled=chosen is None, key="upload_aterstall") and chosen is not None:
             try:
-                restored = restore_import(con, int(chosen), restored_by=signed_in_name())
+                with write_guard():
+                    restored = restore_import(con, int(chosen), restored_by=signed_in_name())
             except UndoRefusedError as exc:
                 st.error(formatting.plain(exc.sv))
                 return
