@@ -197,16 +197,22 @@ def test_register_pages_insatser_is_read_only_for_viewers(app_env, demo_db):
     assert not at.text_input  # no form
 
 
-def test_register_coordinator_edits_an_intervention(app_env, demo_db):
-    app_env(demo_db)
+def editing_intervention_2() -> AppTest:
+    """The coordinator on Insatser with intervention 2 chosen and its name changed, not yet saved."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.session_state["inloggning"] = COORDINATOR
     at.run()
     at.switch_page("pages/insatser.py")
     at.run()
     at.selectbox(key="insats_val").set_value(2).run()
-    assert not at.exception
     at.text_input[0].set_value("Trygghetsvärdar i centrum, utökat")
+    return at
+
+
+def test_register_coordinator_edits_an_intervention(app_env, demo_db):
+    app_env(demo_db)
+    at = editing_intervention_2()
+    assert not at.exception
     at.button[0].click().run()  # Spara
     assert not at.exception
     import duckdb
@@ -255,13 +261,7 @@ def test_a_save_while_another_write_holds_the_lock_is_said_in_swedish(app_env, d
 
     app_env(demo_db)
     monkeypatch.setattr(snapshots, "LOCK_WAIT_SECONDS", 0.3)
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.session_state["inloggning"] = COORDINATOR
-    at.run()
-    at.switch_page("pages/insatser.py")
-    at.run()
-    at.selectbox(key="insats_val").set_value(2).run()
-    at.text_input[0].set_value("Trygghetsvärdar i centrum, utökat")
+    at = editing_intervention_2()
     with snapshots.locked(demo_db):
         at.button[0].click().run()  # Spara
     assert not at.exception
