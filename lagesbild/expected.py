@@ -162,9 +162,11 @@ def caption(band: pd.DataFrame) -> str:
     return BAND_CAPTION if not band.empty else NO_BAND_CAPTION
 
 
-def covered_months(con: duckdb.DuckDBPyConnection, sources: tuple[str, ...] = ()) -> set[pd.Timestamp]:
-    """The months in which every selected source (all sources when none is chosen) was delivering."""
-    table = coverage.monthly(con)
+def covered_months(con: duckdb.DuckDBPyConnection, sources: tuple[str, ...] = (),
+                   table: pd.DataFrame | None = None) -> set[pd.Timestamp]:
+    """The months in which every selected source (all sources when none is chosen) was delivering (`table`:
+    `coverage.monthly(con)` when the caller has it)."""
+    table = coverage.monthly(con) if table is None else table
     if table.empty:
         return set()
     if sources:
@@ -173,7 +175,8 @@ def covered_months(con: duckdb.DuckDBPyConnection, sources: tuple[str, ...] = ()
     return set(present.index[present])
 
 
-def earlier_counts(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclosure) -> pd.DataFrame:
+def earlier_counts(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclosure,
+                   coverage_table: pd.DataFrame | None = None) -> pd.DataFrame:
     """For every month of the period, the shown count of the same days in each of the YEARS_BACK earlier years:
     columns month, year, count (NaN: not covered or hidden), hidden (bool). Counts are moved by their own cell
     keys for viewers, exactly as they would be if shown."""
@@ -184,7 +187,7 @@ def earlier_counts(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disc
     counts = daily.set_index(pd.to_datetime(daily["day"]))["count"].reindex(days, fill_value=0).to_numpy(np.int64)
     keys = daily.set_index(pd.to_datetime(daily["day"]))["ckey"].reindex(days, fill_value=0).to_numpy(np.int64)
     count_sum, key_sum = np.concatenate([[0], counts.cumsum()]), np.concatenate([[0], keys.cumsum()])
-    covered = covered_months(con, filters.sources)
+    covered = covered_months(con, filters.sources, coverage_table)
     rows = []
     for month, start, end in spans:
         if month not in covered:
@@ -201,7 +204,7 @@ def earlier_counts(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disc
 
 
 def for_period(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclosure, *,
-               shown_parts: int = 1) -> pd.DataFrame:
+               shown_parts: int = 1, coverage_table: pd.DataFrame | None = None) -> pd.DataFrame:
     """The expected band for every month of the period under the filters, as `shown` allows (see `bands`).
 
     For viewers the band is for the value they see: `shown_parts` is how many separately moved counts make it up
@@ -209,7 +212,7 @@ def for_period(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclosu
     "<5" gaps, so there is nothing to hold a band against and none is drawn."""
     partial = frozenset(m for m, a, b in windows(filters.start, filters.end)
                         if a.day != 1 or (b + timedelta(days=1)).day != 1)
-    found = bands(earlier_counts(con, filters, shown), partial=partial,
+    found = bands(earlier_counts(con, filters, shown, coverage_table), partial=partial,
                   noise_parts=shown_parts if shown.viewer else 0, threshold=shown.threshold if shown.viewer else 0)
     if shown.viewer:
         found = found[found["expected"] >= shown.threshold].reset_index(drop=True)

@@ -190,7 +190,8 @@ def build(con: duckdb.DuckDBPyConnection, filters: Filters, *, today: date, show
     """Everything the overview page shows (`coverage_table`: `coverage.monthly`, computed here when not given)."""
     table = _table(con, coverage_table)
     monthly = monthly_by_group(con, filters, shown)
-    band = expected.for_period(con, filters, shown, shown_parts=max(1, monthly["category_group"].nunique()))
+    band = expected.for_period(con, filters, shown, shown_parts=max(1, monthly["category_group"].nunique()),
+                               coverage_table=table)
     states = coverage.month_states(table, filters.start, filters.end, filters.sources)
     gap = comparison_gap(con, filters, table)
     notes = ["Staplar med färre än 5 händelser i en grupp och månad visas inte." if monthly["count"].isna().any()

@@ -81,7 +81,7 @@ def build(con: duckdb.DuckDBPyConnection, filters: Filters, area_code: str, *, t
         trend.add_scatter(x=monthly["month"], y=monthly["count"], mode="lines+markers",
                           name=formatting.plain_html(row["name"]),
                           hovertemplate="%{x|%b %Y}: %{y}<extra></extra>")
-    band = expected.for_period(con, area_filters, shown)
+    band = expected.for_period(con, area_filters, shown, coverage_table=table)
     charts.expected_band_by_month(trend, band)
     trend.update_layout(height=260, margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis_title="Händelser per månad",
                         separators=", ")
