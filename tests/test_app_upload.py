@@ -30,7 +30,7 @@ def upload_page() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.session_state["inloggning"] = COORDINATOR
     at.run()
-    at.switch_page("pages/ladda_upp.py")
+    at.switch_page("app_pages/ladda_upp.py")
     at.run()
     assert not at.exception
     return at
