@@ -30,7 +30,7 @@ import pandas as pd
 import shapely
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
-from scipy.stats import binom
+from scipy.stats import binom, false_discovery_control
 from shapely.ops import unary_union
 
 from lagesbild import geo, queries
@@ -145,20 +145,6 @@ def gi_star(counts: np.ndarray, w) -> np.ndarray:
     return np.nan_to_num(np.asarray(result.Zs, float))
 
 
-def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
-    """False-discovery-rate adjusted p-values (q-values), in the original order."""
-    p = np.asarray(p, float)
-    n = len(p)
-    if n == 0:
-        return p
-    order = np.argsort(p)
-    ranked = p[order] * n / np.arange(1, n + 1)
-    adjusted = np.minimum.accumulate(ranked[::-1])[::-1]
-    result = np.empty(n)
-    result[order] = np.minimum(adjusted, 1.0)
-    return result
-
-
 def tarone(smallest: np.ndarray, alpha: float) -> np.ndarray:
     """Which tests can reach significance at all: Tarone's rule (the smallest K with at most K tests whose
     smallest attainable p-value is ≤ alpha/K). Tests that could never be significant only dilute the others."""
@@ -205,8 +191,8 @@ def window_tests(counts: np.ndarray, window: sparse.csr_matrix) -> WindowTests:
         cold_tested = np.zeros(m, bool)
     p_cold = np.where(cold_tested, p_cold, 1.0)
     q_hot, q_cold = np.ones(m), np.ones(m)
-    q_hot[hot_tested] = benjamini_hochberg(p_hot[hot_tested])
-    q_cold[cold_tested] = benjamini_hochberg(p_cold[cold_tested])
+    q_hot[hot_tested] = false_discovery_control(p_hot[hot_tested])
+    q_cold[cold_tested] = false_discovery_control(p_cold[cold_tested])
     return WindowTests(p_hot, q_hot, hot_tested, p_cold, q_cold, cold_tested)
 
 

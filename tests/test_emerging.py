@@ -68,11 +68,6 @@ def test_slices_are_described_in_swedish():
     assert "de första 2 dagarna" in emerging.describe_slices(unit, slices, date(2026, 1, 2))
 
 
-def test_benjamini_hochberg_matches_the_textbook_example():
-    p = np.array([0.01, 0.04, 0.03, 0.005])
-    assert np.allclose(emerging.benjamini_hochberg(p), [0.02, 0.04, 0.04, 0.02])
-
-
 def test_the_window_holds_the_square_and_its_eight_neighbours():
     window = grid(5)
     sizes = np.asarray(window.sum(axis=1)).ravel()
