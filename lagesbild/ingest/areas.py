@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import duckdb
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import shapely
 
 from lagesbild import formatting, geo
@@ -55,30 +56,40 @@ class PreparedAreas:
     ignored: dict[str, int] = field(default_factory=dict)
 
 
+LAYER_SUFFIXES = (".shp", ".gpkg", ".geojson")
+
+
 def _read_layers(data: bytes, file_name: str) -> list[gpd.GeoDataFrame]:
+    """The layers of a boundary file. A zip's shapefiles, GeoPackages and GeoJSON files are read by GDAL inside
+    the archive (nothing is unpacked to disk), once `archives.members` has checked the whole archive."""
     suffix = Path(file_name).suffix.lower()
+    chains = sorted(archives.members(data, file_name)) if suffix == ".zip" else []
+    present = set(chains)
+    wanted = [chain for kind in LAYER_SUFFIXES for chain in chains if chain[-1].lower().endswith(kind)]
+    if suffix == ".zip" and not wanted:
+        raise FileRefusedError(Problem(file_name, None, None, None, "unknown_format",
+                                       "zip-filen innehåller ingen shapefil, GeoPackage eller GeoJSON"))
     with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        if suffix == ".zip":
-            archives.extract(data, root, file_name)
-            paths = sorted(root.rglob("*.shp")) + sorted(root.rglob("*.gpkg")) + sorted(root.rglob("*.geojson"))
-            if not paths:
-                raise FileRefusedError(Problem(file_name, None, None, None, "unknown_format",
-                                          "zip-filen innehåller ingen shapefil, GeoPackage eller GeoJSON"))
-        else:
-            path = root / ("upload" + suffix)
-            path.write_bytes(data)
-            paths = [path]
+        upload = Path(folder) / ("upload" + suffix)  # the file as it came: GDAL knows a GeoPackage by its suffix
+        upload.write_bytes(data)
+        if suffix != ".zip":
+            return [_read_layer(str(upload), file_name)]
         layers = []
-        for path in paths:
-            options = {}
-            if path.suffix.lower() == ".shp" and not path.with_suffix(".cpg").exists():
-                options["encoding"] = "cp1252"  # Swedish DBFs without a .cpg are Windows-1252
-            try:
-                layers.append(gpd.read_file(path, **options))
-            except Exception as exc:  # pyogrio raises many kinds; all mean "cannot read"
-                raise FileRefusedError(Problem(file_name, None, None, None, "damaged", str(exc)[:200])) from None
+        for chain in wanted:
+            codepage = (*chain[:-1], str(PurePosixPath(chain[-1]).with_suffix(".cpg")))
+            # Swedish DBFs without a .cpg are Windows-1252
+            encoding = "cp1252" if chain[-1].lower().endswith(".shp") and codepage not in present else None
+            layers.append(_read_layer(archives.vsi_path(upload, chain), file_name, encoding))
         return layers
+
+
+def _read_layer(path: str, file_name: str, encoding: str | None = None) -> gpd.GeoDataFrame:
+    """One layer read by pyogrio; anything it cannot read refuses the file."""
+    try:
+        frame: gpd.GeoDataFrame = pyogrio.read_dataframe(path, encoding=encoding)
+    except Exception as exc:  # pyogrio raises many kinds; all mean "cannot read"
+        raise FileRefusedError(Problem(file_name, None, None, None, "damaged", str(exc)[:200])) from None
+    return frame
 
 
 def detect_crs(frame: gpd.GeoDataFrame) -> str | None:
