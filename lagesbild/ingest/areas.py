@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -110,7 +111,7 @@ def _column(frame: pd.DataFrame, candidates: tuple[str, ...]) -> str | None:
     return next((keys[header_key(c)] for c in candidates if header_key(c) in keys), None)
 
 
-def _feature_number(index: pd.Index, label) -> int:
+def _feature_number(index: pd.Index, label: Hashable) -> int:
     """The 1-based position of a feature in its layer, as the coordinator would count them."""
     return int(index.get_loc(label)) + 1
 
@@ -239,7 +240,7 @@ def store_areas(con: duckdb.DuckDBPyConnection, prepared: PreparedAreas, *, sha2
         for offset, index in enumerate(fresh):
             geometry = shapely.set_precision(frame.geometry.iloc[index], 1e-6)
             point = metric.geometry.iloc[index].representative_point()
-            lon, lat = geo.to_wgs84([point.x], [point.y])
+            lon, lat = geo.to_wgs84(np.array([point.x]), np.array([point.y]))
             population = frame["population"].iloc[index]
             population = None if pd.isna(population) else int(population)
             cur.execute(
@@ -285,9 +286,10 @@ def _year_columns(headers: list[str]) -> dict[str, int]:
     for header in headers:
         key = header_key(header)
         match = _YEAR.search(key)
-        if match and any(word in key for word in ("antal", "folkmängd", "befolkning", "population", "invånare")) \
-                or re.fullmatch(r"(19|20)\d{2}", key):
-            found[header] = int((match or re.search(r"\d{4}", key)).group(1 if match else 0))
+        if match and any(word in key for word in ("antal", "folkmängd", "befolkning", "population", "invånare")):
+            found[header] = int(match.group(1))
+        elif re.fullmatch(r"(19|20)\d{2}", key):
+            found[header] = int(key)
     return found
 
 
@@ -295,30 +297,34 @@ def prepare_population(table: Table, ctx: Context, year: int | None = None) -> P
     """Population per area and year from a table; rows of other municipalities are left out."""
     name = table.file_name
     mapping = guess_mapping(table.headers, POPULATION_FIELDS)
-    if not mapping.get("area"):
+    area_column, population_column = mapping.get("area"), mapping.get("population")
+    if not area_column:
         raise FileRefusedError(Problem(name, None, None, None, "missing_column", "område (kod eller namn)"))
-    guard.check(table, skip_name_check={mapping["area"]}, known_headers={h for h in mapping.values() if h})
+    guard.check(table, skip_name_check={area_column}, known_headers={h for h in mapping.values() if h})
     years = _year_columns(table.headers)
     if not years:
-        if not mapping.get("population"):
+        if not population_column:
             raise FileRefusedError(Problem(name, None, None, None, "missing_column", "befolkning"))
-        years = {mapping["population"]: year or ctx.today.year}
+        years = {population_column: year or ctx.today.year}
     frame = pd.DataFrame(table.rows, columns=table.headers, dtype="string").fillna("")
     numbers = np.asarray(table.row_numbers)
     keep = np.ones(len(frame), bool)
     for header in table.headers:  # keep the "totalt" rows of breakdown columns (sex, country of birth, …)
-        if header in years or header == mapping["area"]:
+        if header in years or header == area_column:
             continue
         values = frame[header].str.strip().str.lower()
         if values.isin(TOTAL_WORDS).any():
             keep &= values.isin(TOTAL_WORDS).to_numpy()
     lookup = ctx.area_lookup()
-    problems, rejected, ignored, records = [], set(), {}, []
+    problems: list[Problem] = []
+    rejected: set[int] = set()
+    ignored: dict[str, int] = {}
+    records: list[tuple[int, int, int, int]] = []
     for number, found in table.long_rows or []:
         problems.append(Problem(name, number, None, None, "long_row", str(found)))
         rejected.add(number)
     for index in np.flatnonzero(keep):
-        raw = frame[mapping["area"]].iloc[index].strip()
+        raw = frame[area_column].iloc[index].strip()
         municipality, area = _split_region(raw)
         code_like = re.fullmatch(r"\d{4}[A-Z]?\d*", raw)
         other = (code_like and not raw.startswith(ctx.municipality_code)) or (
@@ -328,7 +334,7 @@ def prepare_population(table: Table, ctx: Context, year: int | None = None) -> P
             continue
         area_id = lookup.get(normalise(area))
         if area_id is None:
-            problems.append(Problem(name, int(numbers[index]), mapping["area"], raw, "unknown_area"))
+            problems.append(Problem(name, int(numbers[index]), area_column, raw, "unknown_area"))
             rejected.add(int(numbers[index]))
             continue
         for header, when in years.items():
