@@ -25,10 +25,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 log = logging.getLogger(__name__)
 
 ROLES = ("viewer", "staff", "coordinator")
+# Streamlit's secrets (or any mapping like them): TOML tables and values, nested as the file nests them.
+Secrets = Mapping[str, Any]
 ROLE_LABELS = {"viewer": "Läsare", "staff": "Personal", "coordinator": "Samordnare"}
 MIN_ITERATIONS = 600_000  # OWASP's floor for PBKDF2-HMAC-SHA256 (2023)
 ITERATIONS = MIN_ITERATIONS
@@ -103,7 +106,7 @@ class Account:
     password_hash: str
 
 
-def accounts_from(config: Mapping) -> dict[str, Account]:
+def accounts_from(config: Secrets) -> dict[str, Account]:
     """Local accounts from the `[accounts.<name>]` tables of secrets; unknown roles are refused."""
     found = {}
     for username, entry in dict(config.get("accounts", {})).items():
@@ -134,7 +137,7 @@ def authenticate(accounts: Mapping[str, Account], username: str, password: str) 
     return account if account and ok else None
 
 
-def role_for_email(config: Mapping, email: str | None) -> str:
+def role_for_email(config: Secrets, email: str | None) -> str:
     """A role for an OIDC-signed-in user: listed in `[roles]` coordinators/staff, else `[roles] default`."""
     roles = dict(config.get("roles", {}))
     address = (email or "").strip().lower()
@@ -146,7 +149,7 @@ def role_for_email(config: Mapping, email: str | None) -> str:
     return default if default in ROLES else "viewer"
 
 
-def session_key(config: Mapping) -> bytes | None:
+def session_key(config: Secrets) -> bytes | None:
     """The key that signs local-account cookies: from `[local] cookie_secret`, else derived from `[auth]`'s.
 
     None (sign-in then lasts only until a reload) when neither is set or the secret is shorter than
@@ -196,7 +199,7 @@ def issue_session(key: bytes, account: Account, *, now: float | None = None,
     return f"{body}.{_sign(key, body)}"
 
 
-def read_session(key: bytes, token: str, accounts: Mapping[str, Account], *, now: float | None = None,
+def read_session(key: bytes, token: object, accounts: Mapping[str, Account], *, now: float | None = None,
                  revoked: Revocations | None = None) -> Session | None:
     """The session in `token` if its signature, expiry, account and password fingerprint hold, else None."""
     now = time.time() if now is None else now

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -27,7 +29,8 @@ BAND_FILL = "rgba(120, 120, 120, 0.22)"
 BAND_LINE = "#444444"
 
 
-def expected_band(figure: go.Figure, band: pd.DataFrame, x: list, x0: list, x1: list) -> None:
+def expected_band(figure: go.Figure, band: pd.DataFrame, x: Sequence[object], x0: Sequence[object],
+                  x1: Sequence[object]) -> None:
     """Draw an expected band (from `expected.bands`) behind a figure's data: a shaded box from low to high and a
     dotted line at the expected value for each month, and the Swedish hover text on an invisible marker.
 
@@ -119,9 +122,9 @@ def monthly_trend(monthly: pd.DataFrame, band: pd.DataFrame | None = None, *,
     return figure
 
 
-def _missing_bands(figure: go.Figure, missing) -> None:
+def _missing_bands(figure: go.Figure, missing: Iterable[bool]) -> None:
     """A grey band "saknar data" over each run of months without data (category positions on the x axis)."""
-    start = None
+    start: int | None = None
     for index, gone in enumerate([*missing, False]):
         if gone and start is None:
             start = index

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -83,10 +84,11 @@ def chance(incidents: int, squares: int) -> tuple[float, float, float]:
     rng = np.random.default_rng([SEED, incidents, squares])
     spread = rng.multinomial(incidents, np.full(squares, 1.0 / squares), size=SIMULATIONS)
     found = np.array([measure(row[row > 0], squares) for row in spread])
-    return tuple(float(v) for v in found.mean(axis=0))
+    top1, top5, half = (float(v) for v in found.mean(axis=0))
+    return top1, top5, half
 
 
-def _tops(counts: np.ndarray, keys: np.ndarray, squares: int) -> dict:
+def _tops(counts: np.ndarray, keys: np.ndarray, squares: int) -> dict[str, int]:
     """The incidents in the top 1 % and 5 % of squares with their cell keys, so viewers get moved shares."""
     order = np.argsort(-counts, kind="stable")
     found = {}
@@ -127,7 +129,7 @@ def analyse(con: duckdb.DuckDBPyConnection, filters: Filters) -> Concentration:
     return Concentration(table, squares, int(count), int(key))
 
 
-def _as_shown(row, shown: Disclosure, squares: int) -> tuple[float, list[float] | None]:
+def _as_shown(row: Any, shown: Disclosure, squares: int) -> tuple[float, list[float] | None]:
     """A row's shown count and its shares (top 1 %, top 5 %, chance at 5 %, squares with half, chance of that),
     or None where a viewer may not see them. For viewers the shares come from moved counts and the chance from
     the moved total: an exact share or an exact chance expectation would pin the exact count down."""
@@ -179,7 +181,7 @@ _RECORD_NAMES = {"top1": "share_at_top_1pct", "top5": "share_at_top_5pct", "chan
                  "chance5": "chance_at_top_5pct", "half": "squares_share_with_half", "chance_half": "chance_squares_share_with_half"}
 
 
-def export_records(found: Concentration) -> list[dict]:
+def export_records(found: Concentration) -> list[dict[str, object]]:
     """Exact records for staff (the CLI's JSON and CSV): shares as fractions, code None for all categories."""
     records = []
     for row in found.table.itertuples():

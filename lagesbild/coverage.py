@@ -98,7 +98,7 @@ def _gap_runs(counts: np.ndarray, inside: np.ndarray, rate: float) -> np.ndarray
     return gap
 
 
-def missing(table: pd.DataFrame, start: date, end: date, sources: tuple[str, ...] = ()) -> dict[str, list]:
+def missing(table: pd.DataFrame, start: date, end: date, sources: tuple[str, ...] = ()) -> dict[str, list[pd.Timestamp]]:
     """Source label -> the months (Timestamps) between `start` and `end` for which that source has no data.
 
     Only sources that deliver anything at all are asked (and only `sources`, codes, when given). Months before
@@ -107,7 +107,7 @@ def missing(table: pd.DataFrame, start: date, end: date, sources: tuple[str, ...
         return {}
     months = pd.date_range(pd.Timestamp(start).to_period("M").to_timestamp(),
                            pd.Timestamp(end).to_period("M").to_timestamp(), freq="MS")
-    result: dict[str, list] = {}
+    result: dict[str, list[pd.Timestamp]] = {}
     for (source, label), rows in table.groupby(["source", "label"], sort=False):
         if sources and source not in sources:
             continue
@@ -122,9 +122,9 @@ def _short(month: pd.Timestamp) -> str:
     return f"{formatting.MONTHS_SHORT[month.month - 1]} {month.year}"
 
 
-def month_ranges(months: list) -> str:
+def month_ranges(months: list[pd.Timestamp]) -> str:
     """'jan–jul 2026', 'nov 2025–feb 2026', 'mar 2024 och jan–feb 2026' from a list of month Timestamps."""
-    runs: list[list] = []
+    runs: list[list[pd.Timestamp]] = []
     for month in sorted(months):
         if runs and (month.year * 12 + month.month) - (runs[-1][-1].year * 12 + runs[-1][-1].month) == 1:
             runs[-1].append(month)
@@ -146,24 +146,24 @@ def _join(texts: list[str]) -> str:
     return texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " och " + texts[-1]
 
 
-def describe(absent: dict[str, list], every_source: int = 0) -> str:
+def describe(absent: dict[str, list[pd.Timestamp]], every_source: int = 0) -> str:
     """One Swedish phrase: 'saknar data för feb–jul 2026 (Polisen)'; '' when nothing is missing. Sources
     missing the same months are named together ("alla källor" when they are all the `every_source` there are)."""
     if not absent:
         return ""
-    by_months: dict[tuple, list[str]] = {}
+    by_months: dict[tuple[pd.Timestamp, ...], list[str]] = {}
     for label, months in absent.items():
         by_months.setdefault(tuple(sorted(months)), []).append(label)
     parts = []
-    for months, labels in by_months.items():
+    for shared, labels in by_months.items():
         who = "alla källor" if every_source > 1 and len(labels) == every_source else _join(labels)
-        parts.append(f"{month_ranges(list(months))} ({who})")
+        parts.append(f"{month_ranges(list(shared))} ({who})")
     return "saknar data för " + _join(parts)
 
 
 def comparison_gap(table: pd.DataFrame, periods: list[tuple[date, date]], sources: tuple[str, ...] = ()) -> str:
     """'' when every source has data in every period, else what is missing (to show instead of a verdict)."""
-    absent: dict[str, list] = {}
+    absent: dict[str, list[pd.Timestamp]] = {}
     for start, end in periods:
         for label, months in missing(table, start, end, sources).items():
             absent.setdefault(label, []).extend(months)
@@ -220,8 +220,8 @@ def police_sample(con: duckdb.DuckDBPyConnection, sources: tuple[str, ...] = ())
     sources `sources` (codes) when given."""
     chosen, params = (" AND i.source_id IN (SELECT id FROM sources WHERE list_contains(?, code))",
                       [list(sources)]) if sources else ("", [])
-    return queries.rows(con, "SELECT EXISTS (SELECT 1 FROM incidents i JOIN imports m ON m.id = i.import_id"
-                             " WHERE m.source_key = 'polisen-json'" + chosen + ")", params)[0][0]
+    return bool(queries.rows(con, "SELECT EXISTS (SELECT 1 FROM incidents i JOIN imports m ON m.id = i.import_id"
+                                  " WHERE m.source_key = 'polisen-json'" + chosen + ")", params)[0][0])
 
 
 # Said wherever police events are counted: they are a sample of what the police publish, not crime.

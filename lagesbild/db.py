@@ -61,7 +61,7 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
         ).fetchall()[0][0]
         if not exists:
             return 0
-        return cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
+        return int(cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0])
     finally:
         cur.close()
 
@@ -160,7 +160,7 @@ class Rollback(Exception):  # noqa: N818 - a signal, not an error
 
 _WRITE_LOCK = threading.RLock()  # one writer at a time within the process (across processes: the file lock)
 _open_writes = threading.local()  # id(connection) -> [cursor, keep] of this thread's write in progress
-_READERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # snapshot connection -> its master
+_READERS: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, Path] = weakref.WeakKeyDictionary()  # snapshot connection -> its master
 
 
 def register_reader(con: duckdb.DuckDBPyConnection, master: Path) -> None:

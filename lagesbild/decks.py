@@ -13,7 +13,7 @@ import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
 
-class Deck(pdk.Deck):
+class Deck(pdk.Deck):  # type: ignore[misc]  # pydeck ships no type information: its Deck is Any
     """`pydeck.Deck` whose JSON has no indentation or spaces after separators (the same keys, sorted)."""
 
     def to_json(self) -> str:

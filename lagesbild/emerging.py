@@ -22,11 +22,11 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 from scipy import sparse
-from scipy.stats import binom, kendalltau
+from scipy.stats import binom, false_discovery_control, kendalltau
 
 from lagesbild import decks, formatting, geo, queries
 from lagesbild.filters import Filters
-from lagesbild.hotspots import benjamini_hochberg, grid, neighbours
+from lagesbild.hotspots import grid, neighbours
 from lagesbild.hotspots import windows as window_sums
 from lagesbild.protect import Disclosure, combine_keys
 from lagesbild.view import DEFAULT_CENTRE
@@ -145,8 +145,8 @@ def hot_and_cold(counts: np.ndarray, window: sparse.csr_matrix, tested: np.ndarr
         w, k = windows[chosen, t], share[chosen]
         upper = binom.sf(w - 1, total, k)      # P(X >= w)
         lower = binom.cdf(w, total, k)         # P(X <= w)
-        hot[chosen, t] = benjamini_hochberg(upper) <= alpha
-        cold[chosen, t] = benjamini_hochberg(lower) <= alpha
+        hot[chosen, t] = false_discovery_control(upper) <= alpha
+        cold[chosen, t] = false_discovery_control(lower) <= alpha
     return hot, cold
 
 

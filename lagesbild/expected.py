@@ -37,6 +37,7 @@ from datetime import date, timedelta
 import duckdb
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from lagesbild import coverage, queries
@@ -93,7 +94,7 @@ def _noise_pmf(parts: int) -> np.ndarray:
     return pmf
 
 
-def interval(total, n, phi: float, noise_parts: int = 0, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
+def interval(total: ArrayLike, n: ArrayLike, phi: float, noise_parts: int = 0, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
     """The prediction interval for a new count given the sum `total` of n earlier counts (see the module);
     `total` and `n` may be arrays. With `noise_parts` > 0 the interval is for the value a viewer sees: a count
     above zero moved by that many cell-key amounts (a zero stays zero, nothing goes below zero)."""
@@ -124,7 +125,7 @@ def _years_text(years: list[int]) -> str:
     return ", ".join(str(y) for y in years[:-1]) + " och " + str(years[-1])
 
 
-def bands(earlier: pd.DataFrame, *, partial: frozenset = frozenset(), noise_parts: int = 0, threshold: int = 0,
+def bands(earlier: pd.DataFrame, *, partial: frozenset[pd.Timestamp] = frozenset(), noise_parts: int = 0, threshold: int = 0,
           level: float = LEVEL) -> pd.DataFrame:
     """Expected value and band per month from the earlier years' counts.
 

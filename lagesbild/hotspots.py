@@ -23,19 +23,28 @@ from __future__ import annotations
 import hashlib
 import warnings
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import NDArray
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
-from scipy.stats import binom
+from scipy.stats import binom, false_discovery_control
 from shapely.ops import unary_union
 
 from lagesbild import geo, queries
 from lagesbild.filters import Filters
 from lagesbild.protect import combine_keys
+
+if TYPE_CHECKING:
+    from libpysal.weights import W
+
+# A cluster as GeoJSON-like data for pydeck and JSON: its squares, level, trend, number and outline (values of
+# several kinds, the outline nested lists).
+Cluster = dict[str, Any]
 
 LEVELS = (0.99, 0.95, 0.90)
 MIN_INCIDENTS = 30        # below this many located incidents no hot-spot analysis is attempted
@@ -52,14 +61,14 @@ class HotSpots:
     message: str               # '' or a Swedish explanation why there is no analysis
     incidents: int
     key: int = 0               # the cell key of those incidents (lagesbild.protect)
-    clusters: list[dict] = field(default_factory=list)  # touching hot squares: squares, level, trend, geometry
+    clusters: list[Cluster] = field(default_factory=list)  # touching hot squares: squares, level, trend, geometry
     baseline: str = BASELINE   # what "hot" is measured against, in Swedish
 
     @property
     def hot(self) -> pd.DataFrame:
         return self.cells[self.cells["kind"] == "hot"]
 
-    def cluster_geojson(self) -> dict:
+    def cluster_geojson(self) -> dict[str, Any]:
         """The cluster outlines as a GeoJSON FeatureCollection (lon/lat)."""
         return {"type": "FeatureCollection", "features": [
             {"type": "Feature", "geometry": c["geometry"], "properties": {k: v for k, v in c.items()
@@ -72,7 +81,7 @@ class Grid:
     """The squares of one size over the municipality, with their Gi* weights and 3 × 3 windows."""
 
     cells: pd.DataFrame
-    weights: object
+    weights: W | None
     windows: sparse.csr_matrix
 
 
@@ -107,14 +116,13 @@ def universe(con: duckdb.DuckDBPyConnection, size: int, shapes: pd.DataFrame | N
     minx, miny, maxx, maxy = outline.bounds
     xs = np.arange(np.floor(minx / size) * size, maxx, size) + size / 2
     ys = np.arange(np.floor(miny / size) * size, maxy, size) + size / 2
-    gx, gy = np.meshgrid(xs, ys)
-    gx, gy = gx.ravel(), gy.ravel()
+    gx, gy = (axis.ravel() for axis in np.meshgrid(xs, ys))
     shapely.prepare(outline)
     inside = shapely.contains_xy(outline, gx, gy)
     return pd.DataFrame({"cell": geo.cell_id(gx[inside], gy[inside], size), "x": gx[inside], "y": gy[inside]})
 
 
-def neighbours(x: np.ndarray, y: np.ndarray, size: int):
+def neighbours(x: np.ndarray, y: np.ndarray, size: int) -> W:
     """Binary weights: each square and its (up to) eight touching neighbours, itself included (Gi*)."""
     from libpysal.weights import W
 
@@ -128,38 +136,24 @@ def neighbours(x: np.ndarray, y: np.ndarray, size: int):
         return W(found, id_order=list(range(len(found))), silence_warnings=True)
 
 
-def windows(w) -> sparse.csr_matrix:
+def windows(w: W) -> sparse.csr_matrix:
     """The 3 × 3 windows as a sparse 0/1 matrix: row i marks square i and its neighbours."""
     matrix = w.sparse.tocsr().astype(float)
     matrix.data[:] = 1.0
     return (matrix + sparse.identity(matrix.shape[0], format="csr")).tocsr()
 
 
-def gi_star(counts: np.ndarray, w) -> np.ndarray:
+def gi_star(counts: np.ndarray, w: W) -> NDArray[np.float64]:
     """Gi* z-scores (Getis and Ord 1995, binary weights including the square itself), via PySAL's esda."""
     from esda import G_Local
 
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         result = G_Local(counts.astype(float), w, transform="B", star=True, permutations=0)
-    return np.nan_to_num(np.asarray(result.Zs, float))
+    return np.nan_to_num(np.asarray(result.Zs, dtype=np.float64))
 
 
-def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
-    """False-discovery-rate adjusted p-values (q-values), in the original order."""
-    p = np.asarray(p, float)
-    n = len(p)
-    if n == 0:
-        return p
-    order = np.argsort(p)
-    ranked = p[order] * n / np.arange(1, n + 1)
-    adjusted = np.minimum.accumulate(ranked[::-1])[::-1]
-    result = np.empty(n)
-    result[order] = np.minimum(adjusted, 1.0)
-    return result
-
-
-def tarone(smallest: np.ndarray, alpha: float) -> np.ndarray:
+def tarone(smallest: NDArray[np.float64], alpha: float) -> NDArray[np.bool_]:
     """Which tests can reach significance at all: Tarone's rule (the smallest K with at most K tests whose
     smallest attainable p-value is ≤ alpha/K). Tests that could never be significant only dilute the others."""
     ordered = np.sort(smallest)
@@ -168,7 +162,7 @@ def tarone(smallest: np.ndarray, alpha: float) -> np.ndarray:
     fits = np.flatnonzero(reachable <= k)
     if not len(fits):
         return np.zeros(len(smallest), bool)
-    return smallest <= alpha / k[fits[0]]
+    return smallest <= alpha / int(k[fits[0]])
 
 
 @dataclass
@@ -205,8 +199,8 @@ def window_tests(counts: np.ndarray, window: sparse.csr_matrix) -> WindowTests:
         cold_tested = np.zeros(m, bool)
     p_cold = np.where(cold_tested, p_cold, 1.0)
     q_hot, q_cold = np.ones(m), np.ones(m)
-    q_hot[hot_tested] = benjamini_hochberg(p_hot[hot_tested])
-    q_cold[cold_tested] = benjamini_hochberg(p_cold[cold_tested])
+    q_hot[hot_tested] = false_discovery_control(p_hot[hot_tested])
+    q_cold[cold_tested] = false_discovery_control(p_cold[cold_tested])
     return WindowTests(p_hot, q_hot, hot_tested, p_cold, q_cold, cold_tested)
 
 
@@ -249,7 +243,7 @@ def score(cells: pd.DataFrame, counts: pd.DataFrame, size: int, describe: bool =
     return frame
 
 
-def clusters_of(frame: pd.DataFrame, size: int) -> list[dict]:
+def clusters_of(frame: pd.DataFrame, size: int) -> list[Cluster]:
     """Touching hot squares (edge or corner) merged into one outline each, in WGS84 lon/lat, biggest first."""
     hot = frame[frame["kind"] == "hot"]
     if hot.empty:
@@ -276,9 +270,9 @@ def clusters_of(frame: pd.DataFrame, size: int) -> list[dict]:
     return [_as_lists(c) for c in found]
 
 
-def _as_lists(cluster: dict) -> dict:
+def _as_lists(cluster: Cluster) -> Cluster:
     """GeoJSON with lists (not tuples), so the outline goes to JSON and pydeck as it is."""
-    def listed(value):
+    def listed(value: object) -> object:
         return [listed(v) for v in value] if isinstance(value, list | tuple) else value
     geometry = cluster["geometry"]
     return {**cluster, "geometry": {"type": geometry["type"], "coordinates": listed(geometry["coordinates"])}}
@@ -310,7 +304,7 @@ def analyse(con: duckdb.DuckDBPyConnection, filters: Filters, size: int | None =
     return HotSpots(chosen, frame, "", total, key, clusters_of(frame, chosen))
 
 
-def simulate_null(density: float, runs: int, seed: int, side: int = 50, size: int = 250) -> dict:
+def simulate_null(density: float, runs: int, seed: int, side: int = 50, size: int = 250) -> dict[str, float]:
     """How often pattern-free maps show hot or cold squares: `runs` maps of side × side squares with
     round(density · side²) incidents placed uniformly at random (seeded). Returns the share of maps with at least
     one square hot at 95 % (nominal: at most 0.05), the mean number of such squares, and the same for cold."""

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike, NDArray
 
 from lagesbild import formatting
 from lagesbild.stats import Change, compare_counts
@@ -46,12 +47,12 @@ def key_sql(condition: str = "", alias: str = "i") -> str:
     return "CAST(coalesce(sum(" + alias + ".cell_key)" + only + ", 0) % " + str(KEY_SPACE) + " AS INTEGER)"
 
 
-def combine_keys(keys) -> int:
+def combine_keys(keys: ArrayLike) -> int:
     """The cell key of a union of disjoint sets: the sum of their keys modulo KEY_SPACE."""
     return int(np.sum(np.asarray(keys, dtype=np.int64)) % KEY_SPACE)
 
 
-def seeded_keys(ids, seed: int) -> np.ndarray:
+def seeded_keys(ids: ArrayLike, seed: int) -> NDArray[np.int32]:
     """Record keys that follow from ids and a seed (splitmix64): for the reproducible demo and for tests.
     Real imports draw theirs at random when stored (the column's default)."""
     with np.errstate(over="ignore"):
@@ -62,7 +63,7 @@ def seeded_keys(ids, seed: int) -> np.ndarray:
     return (x % np.uint64(KEY_SPACE)).astype(np.int32)
 
 
-def noise(keys) -> np.ndarray:
+def noise(keys: ArrayLike) -> NDArray[np.int64]:
     """The amount each count is moved by, fixed by its cell key."""
     position = (np.asarray(keys, dtype=np.int64) % KEY_SPACE + 0.5) / KEY_SPACE
     return NOISE[np.searchsorted(_UPPER, position, side="right")]
@@ -79,7 +80,7 @@ class Disclosure:
     def hidden_label(self) -> str:
         return f"<{self.threshold}"
 
-    def counts(self, counts, keys) -> np.ndarray:
+    def counts(self, counts: ArrayLike, keys: ArrayLike) -> NDArray[np.float64]:
         """Counts as a viewer may see them: moved by their cell keys, NaN where hidden ("<5"); exact for staff."""
         exact = np.asarray(counts, dtype=float)
         if not self.viewer:
@@ -87,7 +88,7 @@ class Disclosure:
         moved = exact + noise(np.asarray(keys, dtype=np.int64))
         return np.where(exact <= 0, 0.0, np.where(moved < self.threshold, np.nan, moved))
 
-    def moved(self, counts, keys) -> np.ndarray:
+    def moved(self, counts: ArrayLike, keys: ArrayLike) -> NDArray[np.float64]:
         """Counts moved by their cell keys but not hidden: for judging a verdict on, never for showing."""
         exact = np.asarray(counts, dtype=float)
         if not self.viewer:
@@ -98,16 +99,16 @@ class Disclosure:
         """One count as a viewer may see it (NaN when hidden)."""
         return float(self.counts([count], [key])[0])
 
-    def harm(self, harm, counts, shown, keys) -> np.ndarray:
+    def harm(self, harm: ArrayLike, counts: ArrayLike, shown: ArrayLike, keys: ArrayLike) -> NDArray[np.float64]:
         """Harm-weighted sums as a viewer may see them: the set's mean weight times its shown count moved once
         more by a second amount from the same cell key. Without that second move, shown harm over shown count
         would be the exact mean weight, and the mean weight of a small set can give its categories away."""
-        harm, counts, shown = (np.asarray(a, dtype=float) for a in (harm, counts, shown))
+        total, count, seen = (np.asarray(a, dtype=np.float64) for a in (harm, counts, shown))
         if not self.viewer:
-            return harm
-        mean = np.divide(harm, counts, out=np.zeros_like(harm), where=counts > 0)
+            return total
+        mean = np.divide(total, count, out=np.zeros_like(total), where=count > 0)
         second = noise((np.asarray(keys, dtype=np.int64) * 40503 + 12345) % KEY_SPACE)
-        return np.round(mean * np.maximum(shown + second, 0))
+        return np.round(mean * np.maximum(seen + second, 0))
 
     def change(self, current: float, previous: float, *, exposure_ratio: float = 1.0) -> Change | None:
         """The change between two shown counts, or None when either is hidden."""

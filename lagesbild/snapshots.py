@@ -91,7 +91,7 @@ def writing(master: Path | str, wait: float | None = None) -> Iterator[duckdb.Du
             publish_locked(master)
 
 
-def _version(con: duckdb.DuckDBPyConnection) -> tuple:
+def _version(con: duckdb.DuckDBPyConnection) -> tuple[str | None, int]:
     """What tells a write happened: the data version, and the schema version (a migration is a change too)."""
     return (db.get_meta(con, "data_version", "0"), db.schema_version(con))
 

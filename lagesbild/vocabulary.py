@@ -11,7 +11,8 @@ each onto a category or left out of the situation picture with a Swedish reason.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import NamedTuple, TypeVar
 
 import duckdb
 
@@ -109,7 +110,10 @@ def install(cur: duckdb.DuckDBPyConnection) -> None:
     cur.executemany("INSERT OR IGNORE INTO risk_factors VALUES (?, ?, ?, ?)", [list(r) for r in RISK_FACTORS])
 
 
-def by_code(items: tuple) -> dict:
+Vocable = TypeVar("Vocable", Category, RiskFactor)
+
+
+def by_code(items: Sequence[Vocable]) -> dict[str, Vocable]:
     """Index a vocabulary by its code."""
     return {item.code: item for item in items}
 
@@ -239,7 +243,7 @@ OTHER_ALIASES: dict[str, str] = {
 # How event types and variants map onto the categories. None: known, and deliberately outside the situation
 # picture; such rows are counted and reported as left out with their reason, never stored, never silently dropped.
 STANDARD_CATEGORY_ALIASES: dict[str, str | None] = (
-    {kind.lower(): entry.category for kind, entry in POLICE_TYPES.items()} | OTHER_ALIASES
+    {**{kind.lower(): entry.category for kind, entry in POLICE_TYPES.items()}, **OTHER_ALIASES}
 )
 
 # Words in a "Brand" event's name or summary that say the fire was set on purpose, as the police write them

@@ -13,6 +13,7 @@ from lagesbild import db
 from lagesbild.demo import build_demo
 
 DEMO_END = date(2026, 10, 31)
+SBG_INCIDENTS = 400
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REALDATA = SHARED / "realdata"
 
@@ -44,6 +45,31 @@ def demo_db(demo_db_master, tmp_path) -> Path:
 @pytest.fixture
 def demo_con(demo_db):
     con = db.connect(demo_db)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="session")
+def sbg_db_master(tmp_path_factory) -> Path:
+    """Sölvesborg's demo areas, vocabularies and interventions with only a few hundred incidents, built once per
+    session: for tests about importing, guarding, undoing and the register, where five years of incidents are
+    not the point and only make every fingerprint of the database slower (read it through `sbg_con`)."""
+    path = tmp_path_factory.mktemp("sbg") / "sbg.duckdb"
+    build_demo(path, end=DEMO_END, incidents=SBG_INCIDENTS)
+    return path
+
+
+@pytest.fixture
+def sbg_db(sbg_db_master, tmp_path) -> Path:
+    """A private copy of the small Sölvesborg database for one test."""
+    path = tmp_path / "sbg.duckdb"
+    shutil.copy(sbg_db_master, path)
+    return path
+
+
+@pytest.fixture
+def sbg_con(sbg_db):
+    con = db.connect(sbg_db)
     yield con
     con.close()
 

@@ -211,9 +211,9 @@ def small_con(tmp_path):
 
 
 @pytest.mark.parametrize("case", CORPUS, ids=[case.id for case in CORPUS])
-def test_corpus(demo_con, case: Case):
-    before = fingerprint(demo_con)
-    result = import_bytes(demo_con, case.make(), case.name, ImportOptions(on_error="reject"))
+def test_corpus(sbg_con, case: Case):
+    before = fingerprint(sbg_con)
+    result = import_bytes(sbg_con, case.make(), case.name, ImportOptions(on_error="reject"))
     for problem in result.problems:
         assert problem.message("sv").startswith(case.name) and problem.message("en").startswith(case.name)
     if case.outcome == "stored":
@@ -221,7 +221,7 @@ def test_corpus(demo_con, case: Case):
         assert case.check(result), result.summary()
         return
     assert result.status == "refused", result.summary()
-    assert fingerprint(demo_con) == before, "a refused import changed the database"
+    assert fingerprint(sbg_con) == before, "a refused import changed the database"
     if case.outcome == "refused":
         found = result.refusal
     else:
@@ -236,27 +236,27 @@ def test_corpus(demo_con, case: Case):
     assert len(result.summary("sv")) < 2000 and len(result.summary("en")) < 2000  # never a whole huge cell
 
 
-def test_rows_rejected_one_by_one_leave_the_good_rows(demo_con):
+def test_rows_rejected_one_by_one_leave_the_good_rows(sbg_con):
     data = table(ROW, ROW.replace("2026-03-05", "1900-01-01"), ROW + ";extra", ROW.replace("21:40", "22:40"))
-    result = import_bytes(demo_con, data, "blandat.csv")
+    result = import_bytes(sbg_con, data, "blandat.csv")
     assert result.status == "stored" and result.rows_stored == 2 and result.rows_rejected == 2
     assert {(p.row, p.code) for p in result.problems} == {(3, "date_too_early"), (4, "long_row")}
 
 
-def test_daylight_saving_rule(demo_con):
+def test_daylight_saving_rule(sbg_con):
     data = table(ROW.replace("2026-03-05;21:40", "2024-03-31;02:30"), ROW.replace("2026-03-05;21:40", "2024-10-27;02:30"))
-    result = import_bytes(demo_con, data, "sommartid.csv")
+    result = import_bytes(sbg_con, data, "sommartid.csv")
     assert result.times_adjusted == 2
     assert "2 " in result.summary("sv") and "sommartid" in result.summary("sv")
     assert "daylight saving" in result.summary("en")
-    stored = demo_con.execute(
+    stored = sbg_con.execute(
         "SELECT strftime(local_time, '%Y-%m-%d %H:%M'), strftime(occurred_at AT TIME ZONE 'UTC', '%H:%M')"
         " FROM incidents WHERE import_id = ? ORDER BY local_time", [result.import_id]).fetchall()
     # The missing 02:30 becomes 03:30 summer time; the doubled 02:30 is the first one, summer time (00:30 UTC).
     assert stored == [("2024-03-31 03:30", "01:30"), ("2024-10-27 02:30", "00:30")]
 
 
-def test_zip_bomb_in_an_xlsx_is_refused(demo_con):
+def test_zip_bomb_in_an_xlsx_is_refused(sbg_con):
     buffer = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(xlsx_bytes([XLSX_HEADER, XLSX_ROW]))) as source, \
             zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
@@ -265,10 +265,10 @@ def test_zip_bomb_in_an_xlsx_is_refused(demo_con):
         with target.open("xl/media/padding.bin", "w") as member:
             for _ in range(MAX_UNCOMPRESSED_BYTES // (1 << 20) + 2):
                 member.write(b"\0" * (1 << 20))
-    before = fingerprint(demo_con)
-    result = import_bytes(demo_con, buffer.getvalue(), "bomb.xlsx")
+    before = fingerprint(sbg_con)
+    result = import_bytes(sbg_con, buffer.getvalue(), "bomb.xlsx")
     assert result.status == "refused" and result.refusal.code == "archive_too_large"
-    assert fingerprint(demo_con) == before
+    assert fingerprint(sbg_con) == before
 
 
 def test_far_areas_are_refused_by_municipality_code_without_stored_areas(small_con):
@@ -277,8 +277,8 @@ def test_far_areas_are_refused_by_municipality_code_without_stored_areas(small_c
     assert result.status == "refused" and fingerprint(small_con) == before
 
 
-def test_areas_inside_the_municipality_pass(demo_con):
-    result = import_bytes(demo_con, square_geojson("1083A0009", 14.56, 56.04), "nara.geojson", ImportOptions(
+def test_areas_inside_the_municipality_pass(sbg_con):
+    result = import_bytes(sbg_con, square_geojson("1083A0009", 14.56, 56.04), "nara.geojson", ImportOptions(
         division="Test"))
     assert result.status == "stored", result.summary()
 
@@ -296,11 +296,11 @@ print(result.status, result.refusal.code if result.refusal else '', (after - bef
 """
 
 
-def test_a_huge_excel_cell_is_refused_in_bounded_memory(demo_db, tmp_path):
+def test_a_huge_excel_cell_is_refused_in_bounded_memory(sbg_db, tmp_path):
     path = tmp_path / "stor_cell.xlsx"
     path.write_bytes(huge_cell_xlsx(200 << 20))
     assert path.stat().st_size < 400_000
-    done = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, str(demo_db), str(path)], capture_output=True,
+    done = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, str(sbg_db), str(path)], capture_output=True,
                           text=True, cwd=Path(__file__).resolve().parents[1], timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     status, code, grown_mb = done.stdout.split()
@@ -312,56 +312,56 @@ def test_a_huge_excel_cell_is_refused_in_bounded_memory(demo_db, tmp_path):
     (["Id;" + HEADER, "ABC-17;" + ROW], ["Id;" + HEADER, " abc-17 ;" + ROW]),
     (["Id;" + HEADER, "ABC 17;" + ROW], ["Id;" + HEADER, "abc17;" + ROW.replace("21:40", "21:41")]),
 ])
-def test_the_same_event_with_a_differently_written_id_is_a_duplicate(demo_con, first, second):
-    assert import_bytes(demo_con, csv_bytes(first), "a.csv").rows_stored == 1
-    again = import_bytes(demo_con, csv_bytes(second), "b.csv")
+def test_the_same_event_with_a_differently_written_id_is_a_duplicate(sbg_con, first, second):
+    assert import_bytes(sbg_con, csv_bytes(first), "a.csv").rows_stored == 1
+    again = import_bytes(sbg_con, csv_bytes(second), "b.csv")
     assert (again.rows_stored, again.rows_duplicate) == (0, 1), again.summary()
 
 
-def test_the_same_event_in_wgs84_is_a_duplicate_of_sweref(demo_con):
+def test_the_same_event_in_wgs84_is_a_duplicate_of_sweref(sbg_con):
     lines = [HEADER] + [f"2026-03-{d:02d};21:{m:02d};Skadegörelse;{6212000 + 7 * d};{474300 + 5 * m};polisen"
                         for d in range(1, 8) for m in (0, 1, 5, 9)]
-    assert import_bytes(demo_con, csv_bytes(lines), "sweref.csv").rows_stored == len(lines) - 1
+    assert import_bytes(sbg_con, csv_bytes(lines), "sweref.csv").rows_stored == len(lines) - 1
     wgs = ["Datum;Tid;Brottstyp;Lat;Lon;Källa"]
     for line in lines[1:]:
         day, clock, kind, north, east, source = line.split(";")
         lon, lat = geo.to_wgs84([float(east)], [float(north)])
         wgs.append(f"{day};{clock};{kind};{lat[0]:.6f};{lon[0]:.6f};{source}".replace(".", ","))
-    again = import_bytes(demo_con, csv_bytes(wgs), "wgs84.csv")
+    again = import_bytes(sbg_con, csv_bytes(wgs), "wgs84.csv")
     assert (again.rows_stored, again.rows_duplicate) == (0, len(lines) - 1), again.summary()
 
 
-def test_events_a_few_metres_apart_at_the_same_minute_are_one_event_but_not_other_minutes(demo_con):
-    assert import_bytes(demo_con, table(ROW), "a.csv").rows_stored == 1
-    near = import_bytes(demo_con, table(ROW.replace("474300", "474304").replace("21:40", "21:40:30")), "b.csv")
+def test_events_a_few_metres_apart_at_the_same_minute_are_one_event_but_not_other_minutes(sbg_con):
+    assert import_bytes(sbg_con, table(ROW), "a.csv").rows_stored == 1
+    near = import_bytes(sbg_con, table(ROW.replace("474300", "474304").replace("21:40", "21:40:30")), "b.csv")
     assert near.rows_duplicate == 1
-    later = import_bytes(demo_con, table(ROW.replace("21:40", "21:52")), "c.csv")
+    later = import_bytes(sbg_con, table(ROW.replace("21:40", "21:52")), "c.csv")
     assert later.rows_stored == 1
-    elsewhere = import_bytes(demo_con, table(ROW.replace("474300", "474350")), "d.csv")
+    elsewhere = import_bytes(sbg_con, table(ROW.replace("474300", "474350")), "d.csv")
     assert elsewhere.rows_stored == 1
 
 
-def test_police_ids_are_compared_as_text(demo_con):
-    assert import_bytes(demo_con, police(id=501), "p.json").rows_stored == 1
-    again = import_bytes(demo_con, police(id="501 "), "p2.json")
+def test_police_ids_are_compared_as_text(sbg_con):
+    assert import_bytes(sbg_con, police(id=501), "p.json").rows_stored == 1
+    again = import_bytes(sbg_con, police(id="501 "), "p2.json")
     assert again.rows_duplicate == 1
 
 
-def test_migration_0006_gives_stored_rows_the_keys_an_import_gives(demo_con):
+def test_migration_0006_gives_stored_rows_the_keys_an_import_gives(sbg_con):
     lines = ["Id;" + HEADER, "ABC 17;" + ROW, ";" + ROW.replace("474300", "474305"),
              ";" + ROW.replace("2026-03-05;21:40", "2024-03-31;02:30")]
-    result = import_bytes(demo_con, csv_bytes(lines), "a.csv")
-    areas = import_bytes(demo_con, csv_bytes(["Datum;Tid;Brottstyp;Område;Källa",
+    result = import_bytes(sbg_con, csv_bytes(lines), "a.csv")
+    areas = import_bytes(sbg_con, csv_bytes(["Datum;Tid;Brottstyp;Område;Källa",
                                               "2026-03-06;22:10;Skadegörelse;Mjällby;polisen"]), "b.csv")
     assert result.rows_stored == 3 and areas.rows_stored == 1
     imports = [result.import_id, areas.import_id]
     query = "SELECT id, natural_key FROM incidents WHERE import_id IN (?, ?) ORDER BY id"
-    keys = demo_con.execute(query, imports).fetchall()
-    demo_con.execute("UPDATE incidents SET natural_key = CASE WHEN external_id IS NULL THEN 'h:' || id"
+    keys = sbg_con.execute(query, imports).fetchall()
+    sbg_con.execute("UPDATE incidents SET natural_key = CASE WHEN external_id IS NULL THEN 'h:' || id"
                      " ELSE 's' || source_id || ':' || external_id END WHERE import_id IN (?, ?)", imports)
     sql = (Path(__file__).resolve().parents[1] / "lagesbild" / "migrations" / "0006_event_keys.sql").read_text()
-    demo_con.execute(sql)
-    assert demo_con.execute(query, imports).fetchall() == keys
+    sbg_con.execute(sql)
+    assert sbg_con.execute(query, imports).fetchall() == keys
 
 
 def test_the_readme_lists_every_import_limit():

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from lagesbild import emerging
 from lagesbild.filters import Filters
 from lagesbild.protect import Disclosure
+from tests import synthetic
 
 SIZE = 250
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -66,11 +67,6 @@ def test_slices_are_described_in_swedish():
     unit, slices = emerging.time_slices(date(2026, 1, 2), date(2026, 10, 31))
     assert "43 veckor" in emerging.describe_slices(unit, slices, date(2026, 1, 2))
     assert "de första 2 dagarna" in emerging.describe_slices(unit, slices, date(2026, 1, 2))
-
-
-def test_benjamini_hochberg_matches_the_textbook_example():
-    p = np.array([0.01, 0.04, 0.03, 0.005])
-    assert np.allclose(emerging.benjamini_hochberg(p), [0.02, 0.04, 0.04, 0.02])
 
 
 def test_the_window_holds_the_square_and_its_eight_neighbours():
@@ -186,21 +182,33 @@ def test_viewers_get_patterns_and_positions_but_no_counts(demo_con):
     assert "Händelser" not in emerging.deck(found).to_json()
 
 
-def test_a_short_period_gets_a_swedish_message(demo_con):
-    found = emerging.analyse(demo_con, Filters(start=date(2026, 9, 1), end=date(2026, 10, 31)))
+@pytest.fixture
+def spread(tmp_path):
+    """The synthetic municipality with 3 000 incidents spread evenly over two years: enough for an analysis."""
+    con = synthetic.make(tmp_path / "e.duckdb")
+    rng = np.random.default_rng(8)
+    synthetic.add(con, *synthetic.uniform(rng, 3000), synthetic.random_days(rng, 3000, date(2024, 11, 1),
+                                                                             date(2026, 10, 31)))
+    yield con
+    con.close()
+
+
+def test_a_short_period_gets_a_swedish_message(spread):
+    found = emerging.analyse(spread, Filters(start=date(2026, 9, 1), end=date(2026, 10, 31)))
     assert found.message.startswith("Perioden är för kort")
     assert found.cells.empty and found.slices == ""
 
 
-def test_weeks_when_the_period_is_shorter_than_ten_months(demo_con):
-    found = emerging.analyse(demo_con, Filters(start=date(2026, 6, 1), end=date(2026, 10, 31)))
+def test_weeks_when_the_period_is_shorter_than_ten_months(spread):
+    found = emerging.analyse(spread, Filters(start=date(2026, 6, 1), end=date(2026, 10, 31)))
     assert found.message == "" and found.slices.startswith("21 veckor")
 
 
-def test_too_few_incidents_get_a_swedish_message(demo_con):
-    found = emerging.analyse(demo_con, Filters(start=date(2024, 11, 1), end=date(2026, 10, 31),
-                                               categories=("finns_inte",)))
+def test_too_few_incidents_get_a_swedish_message(spread):
+    found = emerging.analyse(spread, Filters(start=date(2024, 11, 1), end=date(2026, 10, 31),
+                                             categories=("klotter",)))
     assert found.message == emerging.TOO_FEW
+    assert emerging.analyse(spread, Filters(start=date(2024, 11, 1), end=date(2026, 10, 31))).message == ""
 
 
 @pytest.mark.parametrize("role", [None, {"username": "anna", "role": "staff"}])

@@ -48,27 +48,27 @@ def plan(**changes: str) -> bytes:
 
 # Interventions, areas and police JSON had no guard -------------------------------------------------------------
 
-def test_interventions_file_with_a_personal_id_in_the_problem_is_refused(demo_con):
-    problem = refused(demo_con, plan(Problem=f"Gärningsman {PNR} bor här"), "plan.csv")
+def test_interventions_file_with_a_personal_id_in_the_problem_is_refused(sbg_con):
+    problem = refused(sbg_con, plan(Problem=f"Gärningsman {PNR} bor här"), "plan.csv")
     assert (problem.code, problem.row, problem.column) == ("personal_id", 2, "Problem")
     assert problem.message("sv").startswith("plan.csv, rad 2, kolumn 'Problem': ")
     assert "personnummer" in problem.message("sv") and "identity number" in problem.message("en")
     never_echoed(problem)
 
 
-def test_interventions_file_with_a_name_is_refused(demo_con):
-    problem = refused(demo_con, plan(Ansvariga="kommun, Anna Svensson"), "plan.csv")
+def test_interventions_file_with_a_name_is_refused(sbg_con):
+    problem = refused(sbg_con, plan(Ansvariga="kommun, Anna Svensson"), "plan.csv")
     assert (problem.code, problem.row, problem.column) == ("personal_name", 2, "Ansvariga")
 
 
-def test_interventions_excel_with_a_personal_id_is_refused(demo_con):
+def test_interventions_excel_with_a_personal_id_is_refused(sbg_con):
     rows = [PLAN_HEADER.split(";"), PLAN_ROW[:-1] + [f"Kontakt {PNR}"]]
-    problem = refused(demo_con, xlsx_bytes(rows), "plan.xlsx")
+    problem = refused(sbg_con, xlsx_bytes(rows), "plan.xlsx")
     assert (problem.code, problem.column) == ("personal_id", "Problem")
 
 
-def test_a_clean_interventions_file_still_imports(demo_con):
-    result = import_bytes(demo_con, plan(), "plan.csv")
+def test_a_clean_interventions_file_still_imports(sbg_con):
+    result = import_bytes(sbg_con, plan(), "plan.csv")
     assert result.status == "stored" and result.rows_stored == 2, result.summary()
 
 
@@ -81,30 +81,30 @@ def boundary(name: str, code: str = "1083X02") -> bytes:
          "geometry": json.loads(shapely.to_geojson(polygon))}]}).encode()
 
 
-def test_area_named_with_a_personal_id_is_refused(demo_con):
-    problem = refused(demo_con, boundary(f"Anna Svensson {PNR}"), "områden.geojson", division="Test")
+def test_area_named_with_a_personal_id_is_refused(sbg_con):
+    problem = refused(sbg_con, boundary(f"Anna Svensson {PNR}"), "områden.geojson", division="Test")
     assert (problem.code, problem.row, problem.column) == ("personal_id", 1, "namn")
     never_echoed(problem)
 
 
-def test_area_named_after_a_person_is_refused(demo_con):
-    problem = refused(demo_con, boundary("Anna Svensson"), "områden.geojson", division="Test")
+def test_area_named_after_a_person_is_refused(sbg_con):
+    problem = refused(sbg_con, boundary("Anna Svensson"), "områden.geojson", division="Test")
     assert (problem.code, problem.column) == ("personal_name", "namn")
 
 
-def test_area_code_holding_a_personal_id_is_refused(demo_con):
-    problem = refused(demo_con, boundary("Testområde", code=f"1083-{PNR}"), "områden.geojson", division="Test")
+def test_area_code_holding_a_personal_id_is_refused(sbg_con):
+    problem = refused(sbg_con, boundary("Testområde", code=f"1083-{PNR}"), "områden.geojson", division="Test")
     assert (problem.code, problem.column) == ("personal_id", "kod")
 
 
-def test_a_clean_boundary_still_imports(demo_con):
-    result = import_bytes(demo_con, boundary("Testområde"), "områden.geojson", ImportOptions(division="Test"))
+def test_a_clean_boundary_still_imports(sbg_con):
+    result = import_bytes(sbg_con, boundary("Testområde"), "områden.geojson", ImportOptions(division="Test"))
     assert result.status == "stored" and result.rows_stored == 1, result.summary()
 
 
-def test_population_table_with_a_personal_id_as_area_is_refused(demo_con):
+def test_population_table_with_a_personal_id_as_area_is_refused(sbg_con):
     lines = ["Område;Befolkning", "Mjällby;2400", f"{PNR};3"]
-    problem = refused(demo_con, csv_bytes(lines), "befolkning.csv", kind="population")
+    problem = refused(sbg_con, csv_bytes(lines), "befolkning.csv", kind="population")
     assert (problem.code, problem.row, problem.column) == ("personal_id", 3, "Område")
     never_echoed(problem)
 
@@ -128,14 +128,14 @@ def police(*events: dict) -> bytes:
     ({"name": f"5 mars 06.20, Stöld {PNR}, Sölvesborg"}, "name", "personal_id"),
     ({"location": {"name": f"Sölvesborg {PNR}", "gps": "56.050,14.585"}}, "location", "personal_id"),
 ])
-def test_police_json_with_personal_data_is_refused(demo_con, changes, column, code):
-    problem = refused(demo_con, police(event(612340), event(**changes)), "händelser.json")
+def test_police_json_with_personal_data_is_refused(sbg_con, changes, column, code):
+    problem = refused(sbg_con, police(event(612340), event(**changes)), "händelser.json")
     assert (problem.code, problem.row, problem.column) == (code, 2, column)
     never_echoed(problem)
 
 
-def test_police_json_with_plain_integer_ids_still_imports(demo_con):
-    result = import_bytes(demo_con, police(event(612345), event(612346, summary="Larm 112 kl. 21.40, 3 000 kr.")),
+def test_police_json_with_plain_integer_ids_still_imports(sbg_con):
+    result = import_bytes(sbg_con, police(event(612345), event(612346, summary="Larm 112 kl. 21.40, 3 000 kr.")),
                           "händelser.json")
     assert result.status == "stored" and result.rows_stored == 2, result.summary()
 
@@ -144,49 +144,49 @@ def test_police_json_with_plain_integer_ids_still_imports(demo_con):
 
 @pytest.mark.parametrize("value", [f"Anm-{PNR}", f"19{PNR}-2", "811218\u20139876", "811218\u00a09876",
                                    "81 12 18-98 76", "811218\u20119876", "811218 - 9876", "811278-9873"])
-def test_personal_id_forms(demo_con, value):
+def test_personal_id_forms(sbg_con, value):
     assert guard.personal_ids_in(value)
     lines = [INCIDENTS_HEADER, "2026-01-01;Stöld;Mjällby;polisen;Inget", f"2026-01-02;Stöld;Mjällby;polisen;{value}"]
-    problem = refused(demo_con, csv_bytes(lines), "pnr.csv")
+    problem = refused(sbg_con, csv_bytes(lines), "pnr.csv")
     assert (problem.code, problem.row, problem.column) == ("personal_id", 3, "Anteckning")
     never_echoed(problem)
 
 
-def test_one_name_among_ten_ids_in_a_column(demo_con):
+def test_one_name_among_ten_ids_in_a_column(sbg_con):
     lines = ["Datum;Brottstyp;Område;Källa;Ärende"]
     lines += [f"2026-01-{day:02d};Stöld;Mjällby;polisen;K-2026-{day:04d}" for day in range(1, 11)]
     lines.insert(6, "2026-01-20;Stöld;Mjällby;polisen;Anna Svensson")
-    problem = refused(demo_con, csv_bytes(lines), "ärenden.csv")
+    problem = refused(sbg_con, csv_bytes(lines), "ärenden.csv")
     assert (problem.code, problem.row, problem.column) == ("personal_name", 7, "Ärende")
 
 
-def test_lower_case_names_in_a_description_column(demo_con):
+def test_lower_case_names_in_a_description_column(sbg_con):
     lines = ["Datum;Brottstyp;Område;Källa;Beskrivning",
              "2026-01-01;Stöld;Mjällby;polisen;cykel stulen vid skolan",
              "2026-01-02;Stöld;Mjällby;polisen;misstänkt är anna svensson enligt vittne",
              "2026-01-03;Stöld;Mjällby;polisen;klotter på vägg"]
-    problem = refused(demo_con, csv_bytes(lines), "beskrivning.csv")
+    problem = refused(sbg_con, csv_bytes(lines), "beskrivning.csv")
     assert (problem.code, problem.row, problem.column) == ("personal_name", 3, "Beskrivning")
 
 
-def test_a_header_holding_a_personal_id_is_refused_without_echoing_it(demo_con):
+def test_a_header_holding_a_personal_id_is_refused_without_echoing_it(sbg_con):
     lines = [f"Datum;Brottstyp;Område;Källa;Kontakt {PNR}", "2026-01-01;Stöld;Mjällby;polisen;ja"]
-    problem = refused(demo_con, csv_bytes(lines), "rubrik.csv")
+    problem = refused(sbg_con, csv_bytes(lines), "rubrik.csv")
     assert (problem.code, problem.column) == ("personal_id", "nr 5")
     never_echoed(problem)
 
 
-def test_a_file_name_holding_a_personal_id_or_a_name_is_refused(demo_con):
+def test_a_file_name_holding_a_personal_id_or_a_name_is_refused(sbg_con):
     lines = [INCIDENTS_HEADER, "2026-01-01;Stöld;Mjällby;polisen;ja"]
-    problem = refused(demo_con, csv_bytes(lines), f"anmälan {PNR}.csv")
+    problem = refused(sbg_con, csv_bytes(lines), f"anmälan {PNR}.csv")
     assert problem.code == "personal_id_in_file_name" and "Filnamnet" in problem.message("sv")
     never_echoed(problem)
-    problem = refused(demo_con, csv_bytes(lines), "anna_svensson.csv")
+    problem = refused(sbg_con, csv_bytes(lines), "anna_svensson.csv")
     assert problem.code == "personal_name_in_file_name" and "svensson" not in problem.message("sv").lower()
 
 
-def test_a_division_named_after_a_person_is_refused(demo_con):
-    problem = refused(demo_con, boundary("Testområde"), "områden.geojson", division="Anna Svenssons områden 811218-9876")
+def test_a_division_named_after_a_person_is_refused(sbg_con):
+    problem = refused(sbg_con, boundary("Testområde"), "områden.geojson", division="Anna Svenssons områden 811218-9876")
     assert (problem.code, problem.column) == ("personal_id", "indelning")
     never_echoed(problem)
 
@@ -202,10 +202,10 @@ def test_compact_timestamps_are_not_taken_for_personal_ids():
 
 # The rejected-rows export ------------------------------------------------------------------------------------------
 
-def test_rejected_rows_of_a_file_refused_for_a_personal_id_are_masked(demo_con):
+def test_rejected_rows_of_a_file_refused_for_a_personal_id_are_masked(sbg_con):
     lines = [INCIDENTS_HEADER + ";Kontakt", f"2026-01-02;Stöld;Mjällby;polisen;Anm-{PNR};tel 19{DIGITS}"]
     data = csv_bytes(lines)
-    result = import_bytes(demo_con, data, "pnr.csv")
+    result = import_bytes(sbg_con, data, "pnr.csv")
     assert result.status == "refused"
     rows = [p for p in result.problems if p.row is not None]  # as the upload page does
     for language in ("sv", "en"):
@@ -236,29 +236,29 @@ def test_rejected_rows_mask_identity_numbers_in_any_cell():
     ("responsible", ["kommun", "anna svensson"], "namn"),
     ("responsible", ["kommun", PNR], "personnummer"),
 ])
-def test_register_form_refuses_personal_data(demo_con, field, value, code):
+def test_register_form_refuses_personal_data(sbg_con, field, value, code):
     item = register.Intervention(name="Ny belysning i Mjällby", kind="Belysning", start=date(2026, 11, 1),
                                  area_codes=["MJA"])
-    assert register.problems(demo_con, item) == []
+    assert register.problems(sbg_con, item) == []
     setattr(item, field, value)
-    found = register.problems(demo_con, item)
+    found = register.problems(sbg_con, item)
     assert any(code in message for message in found), found
     assert not any("9876" in message for message in found)
-    before = fingerprint(demo_con)
+    before = fingerprint(sbg_con)
     with pytest.raises(ValueError):
-        register.create(demo_con, item, "anna")
-    assert fingerprint(demo_con) == before
+        register.create(sbg_con, item, "anna")
+    assert fingerprint(sbg_con) == before
 
 
 @pytest.mark.parametrize("value", [PNR, "Gärningsman 811218\u00a09876", "Anna Svensson"])
-def test_aliases_and_categories_refuse_personal_data(demo_con, value):
-    before = fingerprint(demo_con)
+def test_aliases_and_categories_refuse_personal_data(sbg_con, value):
+    before = fingerprint(sbg_con)
     with pytest.raises(ValueError) as raised:
-        add_alias(demo_con, "category", value, "skadegorelse", "anna")
+        add_alias(sbg_con, "category", value, "skadegorelse", "anna")
     assert "9876" not in str(raised.value)
     with pytest.raises(ValueError):
-        add_category(demo_con, value, "anna")
-    assert fingerprint(demo_con) == before
+        add_category(sbg_con, value, "anna")
+    assert fingerprint(sbg_con) == before
 
 
 # False positives: legitimate data still pass ---------------------------------------------------------------------

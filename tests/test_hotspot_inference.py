@@ -12,6 +12,7 @@ import pytest
 from lagesbild import formatting, geo, hotspots, maps
 from lagesbild.filters import Filters
 from lagesbild.protect import STAFF
+from tests import synthetic
 
 RUNS = 200
 MARGIN = 2 * np.sqrt(0.05 * 0.95 / RUNS)  # Monte-Carlo margin on a nominal 5 %
@@ -158,14 +159,15 @@ def test_cold_squares_are_shown_only_when_asked_for(demo_con):
     assert maps.cold_note(found).startswith(f"{formatting.number(cold)} rutor är kalla")
 
 
-def test_the_squares_and_their_weights_are_built_once_per_set_of_areas(demo_con):
-    from lagesbild import hotspots
-
-    first = hotspots.grid(demo_con, 250)
-    assert hotspots.grid(demo_con, 250) is first                     # cached: the same outlines, the same size
-    assert hotspots.grid(demo_con, 1000) is not first
+def test_the_squares_and_their_weights_are_built_once_per_set_of_areas(tmp_path):
+    con = synthetic.make(tmp_path / "g.duckdb")  # four 5 km areas: 1 600 squares of 250 m
+    first = hotspots.grid(con, 250)
+    assert hotspots.grid(con, 250) is first                     # cached: the same outlines, the same size
+    assert hotspots.grid(con, 1000) is not first
     assert first.windows.shape == (len(first.cells), len(first.cells))
-    assert first.cells.equals(hotspots.universe(demo_con, 250))      # what the cache holds is what is built
-    demo_con.execute("UPDATE areas SET geojson = (SELECT geojson FROM areas ORDER BY id LIMIT 1)"
-                     " WHERE id = (SELECT max(id) FROM areas)")
-    assert hotspots.grid(demo_con, 250) is not first                 # other outlines, other squares
+    assert first.cells.equals(hotspots.universe(con, 250))      # what the cache holds is what is built
+    assert len(first.cells) == 1600
+    con.execute("UPDATE areas SET geojson = (SELECT geojson FROM areas ORDER BY id LIMIT 1)"
+                " WHERE id = (SELECT max(id) FROM areas)")
+    assert hotspots.grid(con, 250) is not first                 # other outlines, other squares
+    con.close()

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -130,24 +129,49 @@ def test_random_bytes_never_crash_and_never_change_the_database(small_con, data,
     assert fingerprint(small_con) == before
 
 
+# Runs the CLI import, but stops it at the last moment before COMMIT (every row inserted in the open
+# transaction) and says how many incidents that transaction holds, so the kill always lands mid-import.
+PAUSED_BEFORE_COMMIT = """
+import sys, time
+from lagesbild import db
+from lagesbild.cli import main
+
+bump = db.bump_data_version
+
+def paused(cur):
+    bump(cur)
+    print(cur.execute("SELECT count(*) FROM incidents").fetchall()[0][0], flush=True)
+    time.sleep(600)
+
+db.bump_data_version = paused
+sys.exit(main(["import", "--db", sys.argv[1], sys.argv[2]]))
+"""
+
+
 def test_killing_the_process_mid_import_leaves_the_database_consistent(demo_db, tmp_path):
     rows = [GOOD[0]] + [f"2025-{1 + i % 12:02d}-{1 + i % 28:02d};{i % 24:02d}:{i % 60:02d};Stöld;"
-                        f"{6211000 + i % 1999};{473500 + (i * 7) % 2003};polisen" for i in range(300_000)]
+                        f"{6211000 + i % 1999};{473500 + (i * 7) % 2003};polisen" for i in range(3_000)]
     big = tmp_path / "stor.csv"
     big.write_bytes(csv_bytes(rows))
-    process = subprocess.Popen([sys.executable, "-m", "lagesbild", "import", "--db", str(demo_db), str(big)],
+    con = db.connect(demo_db)
+    before = con.execute("SELECT count(*) FROM incidents").fetchall()[0][0]
+    con.close()
+    process = subprocess.Popen([sys.executable, "-c", PAUSED_BEFORE_COMMIT, str(demo_db), str(big)],
                                cwd=Path(__file__).resolve().parents[1], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
-    time.sleep(4.0)  # inside reading, checking or writing: the whole import takes longer than this
-    assert process.poll() is None, "the import finished before it could be killed; make the file larger"
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        inside = process.stdout.readline().strip()
+        assert inside == str(before + 3_000), process.stderr.read() if process.poll() is not None else inside
+    finally:
+        os.kill(process.pid, signal.SIGKILL)  # with every row written and the commit not yet made
+        process.wait()
     con = db.connect(demo_db)
     try:
         stored = con.execute("SELECT coalesce(sum(rows_stored), 0) FROM imports WHERE status = 'stored'").fetchall()
         incidents = con.execute("SELECT count(*) FROM incidents").fetchall()
         assert stored == incidents  # either the whole import committed, or none of it
-        assert con.execute("SELECT count(*) FROM imports").fetchall()[0][0] == 1  # here: none of it
+        assert incidents == [(before,)]  # here: none of it
+        assert con.execute("SELECT count(*) FROM imports").fetchall()[0][0] == 1
         orphans = con.execute("SELECT count(*) FROM incident_risk_factors l LEFT JOIN incidents i"
                               " ON i.id = l.incident_id WHERE i.id IS NULL").fetchall()[0][0]
         assert orphans == 0

@@ -10,6 +10,7 @@ import pandas as pd
 
 from lagesbild import queries
 from lagesbild.filters import Filters
+from tests import synthetic
 
 YEAR = Filters(start=date(2025, 11, 1), end=date(2026, 10, 31))
 VIOLENCE = ("misshandel", "ran", "olaga_hot")
@@ -60,13 +61,26 @@ def test_an_early_hour_belongs_to_the_night_before(demo_con):
     assert all(YEAR.start <= (d if h >= 22 else d - timedelta(days=1)) <= YEAR.end for _, h, d in found)
 
 
-def test_hours_that_do_not_wrap_keep_the_calendar_day(demo_con):
-    afternoons = Filters(start=YEAR.start, end=YEAR.end, weekdays=(5,), hour_from=12, hour_to=17)
-    assert afternoons.day_sql() == ("i.day", [])
+def test_hours_that_do_not_wrap_keep_the_calendar_day(tmp_path):
+    """Friday 12–17 from a Friday: that Friday's noon and 17:00 count, on their own day (not the day before, which
+    lies outside the period); 18:00, the Saturday and the Friday before the period do not."""
+    con = synthetic.make(tmp_path / "n.duckdb")
+    friday = date(2026, 3, 6)
+    x, y = synthetic.ORIGIN[0] + 100, synthetic.ORIGIN[1] + 100
+    for day, hour in ((friday, 12), (friday, 17), (friday, 18), (friday + timedelta(days=1), 13),
+                      (friday - timedelta(days=7), 12)):
+        synthetic.add(con, [x], [y], day, hour=hour)
+    afternoons = Filters(start=friday, end=friday + timedelta(days=6), weekdays=(5,), hour_from=12, hour_to=17)
     where, params = afternoons.where()
-    weekdays = {w for (w,) in demo_con.execute("SELECT DISTINCT weekday FROM incidents i WHERE " + where,
-                                                params).fetchall()}
-    assert weekdays == {5}
+    found = con.execute("SELECT weekday, hour, day FROM incidents i WHERE " + where, params).fetchall()
+    assert sorted(found) == [(5, 12, friday), (5, 17, friday)]
+    assert queries.totals(con, afternoons).count == 2
+    # the queries that place each incident on the day it counts on (day_sql) place these on their own Friday
+    assert queries.area_rates(con, afternoons).set_index("code")["count"].to_dict() == {"SW": 2, "SE": 0, "NW": 0,
+                                                                                         "NE": 0}
+    daily = queries.daily_counts(con, afternoons, afternoons.start, afternoons.end)
+    assert list(zip(pd.to_datetime(daily["day"]).dt.date, daily["count"], strict=True)) == [(friday, 2)]
+    con.close()
 
 
 def test_the_heat_map_can_begin_the_day_at_six(tmp_path):

@@ -119,9 +119,9 @@ FIRES = {
 }
 
 
-def test_real_fires_are_fires_unless_their_text_says_arson(demo_con):
+def test_real_fires_are_fires_unless_their_text_says_arson(sbg_con):
     by_id = {event["id"]: event for event in json.loads(realdata(NATIONAL).read_text(encoding="utf-8"))}
-    codes, prepared = _prepare_here(demo_con, [by_id[i] for i in FIRES])
+    codes, prepared = _prepare_here(sbg_con, [by_id[i] for i in FIRES])
     assert prepared.problems == [] and prepared.ignored == {}
     assert dict(zip(FIRES, codes, strict=True)) == FIRES
 
@@ -132,16 +132,16 @@ def _event(kind: str, summary: str = "", place: str = "Sölvesborg", location: s
             "location": {"name": location, "gps": "56.278384,15.018006"}}
 
 
-def test_killings_weapons_and_drink_driving_have_their_own_categories(demo_con):
+def test_killings_weapons_and_drink_driving_have_their_own_categories(sbg_con):
     kinds = ["Mord/dråp", "Mord/dråp, försök", "Vapenlagen", "Knivlagen", "Rattfylleri", "Alkohollagen",
              "Narkotikabrott", "Våldtäkt", "Brand", "Mordbrand"]
-    codes, prepared = _prepare_here(demo_con, [_event(kind) for kind in kinds])
+    codes, prepared = _prepare_here(sbg_con, [_event(kind) for kind in kinds])
     assert codes == ["mord_drap", "mord_drap", "vapenbrott", "vapenbrott", "rattfylleri", "alkohol",
                      "narkotika", "sexualbrott", "brand_ovrig", "brand"]
 
 
-def test_summaries_are_left_out_with_their_reason(demo_con):
-    ctx = load_context(demo_con, today=DEMO_END)
+def test_summaries_are_left_out_with_their_reason(sbg_con):
+    ctx = load_context(sbg_con, today=DEMO_END)
     events = [_event("Sammanfattning natt", "Lugn natt."),
               _event("Sammanfattning natt", place="Blekinge län", location="Blekinge län"),
               _event("Sammanfattning kväll och natt", place="Skåne län", location="Skåne län"),
@@ -159,9 +159,9 @@ def test_summaries_are_left_out_with_their_reason(demo_con):
     assert len(prepared.frame) == 0 and prepared.problems == []
 
 
-def test_real_solvesborg_events_by_category(demo_con):
-    result = import_path(demo_con, realdata(SOLVESBORG_UNION))
-    found = dict(demo_con.execute(
+def test_real_solvesborg_events_by_category(sbg_con):
+    result = import_path(sbg_con, realdata(SOLVESBORG_UNION))
+    found = dict(sbg_con.execute(
         "SELECT c.code, count(*) FROM incidents i JOIN categories c ON c.id = i.category_id"
         " WHERE i.import_id = ? GROUP BY c.code", [result.import_id]).fetchall())
     # Counted by hand from the file: 23 Brand of which one "Misstänkt anlagd brand, Kaninholmen" (529778),
@@ -218,23 +218,23 @@ def test_migration_leaves_a_new_database_to_the_vocabulary(empty_con):
     assert empty_con.execute("SELECT count(*) FROM categories").fetchall() == [(0,)]
 
 
-def test_undo_and_import_again_categorises_anew(demo_con):
-    first = import_path(demo_con, realdata(SOLVESBORG_UNION))
+def test_undo_and_import_again_categorises_anew(sbg_con):
+    first = import_path(sbg_con, realdata(SOLVESBORG_UNION))
     # As a release before the review stored them: every fire as arson.
-    demo_con.execute("UPDATE incidents SET category_id = 10 WHERE import_id = ? AND category_id = 16",
+    sbg_con.execute("UPDATE incidents SET category_id = 10 WHERE import_id = ? AND category_id = 16",
                      [first.import_id])
-    undo_import(demo_con, first.import_id, undone_by="test")
-    again = import_path(demo_con, realdata(SOLVESBORG_UNION))
+    undo_import(sbg_con, first.import_id, undone_by="test")
+    again = import_path(sbg_con, realdata(SOLVESBORG_UNION))
     assert again.rows_stored == first.rows_stored
-    assert demo_con.execute("SELECT count(*) FROM incidents WHERE import_id = ? AND category_id = 16",
+    assert sbg_con.execute("SELECT count(*) FROM incidents WHERE import_id = ? AND category_id = 16",
                             [again.import_id]).fetchall() == [(22,)]
 
 
-def test_a_table_file_with_police_types_reports_the_reason_too(demo_con, tmp_path):
+def test_a_table_file_with_police_types_reports_the_reason_too(sbg_con, tmp_path):
     path = tmp_path / "polisen.csv"
     path.write_text("datum;brottstyp;område;källa\n2026-04-01 22:30;Trafikolycka;SOL;Polisen\n"
                     "2026-04-01 22:30;Knivlagen;SOL;Polisen\n", encoding="utf-8")
-    result = import_path(demo_con, path)
+    result = import_path(sbg_con, path)
     assert result.ignored == {"Trafikolycka (utanför lägesbilden): trafiksäkerhet, inte brott eller ordning": 1}
-    assert demo_con.execute("SELECT c.code FROM incidents i JOIN categories c ON c.id = i.category_id"
+    assert sbg_con.execute("SELECT c.code FROM incidents i JOIN categories c ON c.id = i.category_id"
                             " WHERE i.import_id = ?", [result.import_id]).fetchall() == [("vapenbrott",)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import duckdb
 import numpy as np
 import pytest
 
@@ -84,9 +85,20 @@ def test_harm_does_not_give_the_mean_weight_away():
     assert exact_mean.mean() < 0.5
 
 
-def test_key_sql_is_constant_text():
-    assert protect.key_sql() == "CAST(coalesce(sum(i.cell_key), 0) % 65536 AS INTEGER)"
-    assert "FILTER (WHERE a.code = ?)" in protect.key_sql("a.code = ?")
+def test_key_sql_gives_in_sql_the_key_combine_keys_gives_in_python():
+    """The aggregate over all rows, over the rows a condition picks (its value bound) and over no rows at all."""
+    rng = np.random.default_rng(4)
+    keys = rng.integers(0, KEY_SPACE, 3000)
+    codes = rng.choice(["A", "B", "C"], keys.size)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE incidents (cell_key INTEGER, code VARCHAR)")
+    con.executemany("INSERT INTO incidents VALUES (?, ?)", list(zip(keys.tolist(), codes.tolist(), strict=True)))
+    everything, only_b = con.execute("SELECT " + protect.key_sql("", "a") + ", " + protect.key_sql("a.code = ?", "a")
+                                     + " FROM incidents a", ["B"]).fetchall()[0]
+    assert only_b == protect.combine_keys(keys[codes == "B"]) and only_b != everything
+    assert con.execute("SELECT " + protect.key_sql() + " FROM incidents i").fetchall()[0][0] == everything
+    assert everything == protect.combine_keys(keys) and isinstance(everything, int)
+    assert con.execute("SELECT " + protect.key_sql() + " FROM incidents i WHERE false").fetchall() == [(0,)]
 
 
 def test_stored_incidents_get_a_key(demo_con):

@@ -61,49 +61,49 @@ def real_con(tmp_path):
     con.close()
 
 
-def test_undo_then_restore_brings_back_exactly_the_same_rows(demo_con):
-    result = import_bytes(demo_con, csv_bytes([HEADER, *ROWS]), "a.csv")
-    before = snapshot(demo_con, result.import_id)
+def test_undo_then_restore_brings_back_exactly_the_same_rows(sbg_con):
+    result = import_bytes(sbg_con, csv_bytes([HEADER, *ROWS]), "a.csv")
+    before = snapshot(sbg_con, result.import_id)
     assert len(before[0]) == 3 and before[1]
 
-    assert undo_import(demo_con, result.import_id, undone_by="anna") == {"incident_risk_factors": 3, "incidents": 3}
-    assert snapshot(demo_con, result.import_id) == ([], [])
-    restored = restore_import(demo_con, result.import_id, restored_by="anna")
+    assert undo_import(sbg_con, result.import_id, undone_by="anna") == {"incident_risk_factors": 3, "incidents": 3}
+    assert snapshot(sbg_con, result.import_id) == ([], [])
+    restored = restore_import(sbg_con, result.import_id, restored_by="anna")
 
     assert restored == {"incident_risk_factors": 3, "incidents": 3}
-    assert snapshot(demo_con, result.import_id) == before  # same ids, natural keys, cell keys: every column
-    assert demo_con.execute("SELECT status, restored_by FROM imports WHERE id = ?",
+    assert snapshot(sbg_con, result.import_id) == before  # same ids, natural keys, cell keys: every column
+    assert sbg_con.execute("SELECT status, restored_by FROM imports WHERE id = ?",
                             [result.import_id]).fetchall() == [("stored", "anna")]
-    assert demo_con.execute("SELECT count(*) FROM undone_incidents").fetchall()[0][0] == 0
+    assert sbg_con.execute("SELECT count(*) FROM undone_incidents").fetchall()[0][0] == 0
 
 
-def test_a_later_import_never_takes_the_ids_an_undone_import_holds(demo_con):
-    first = import_bytes(demo_con, csv_bytes([HEADER, *ROWS]), "a.csv")
-    held_ids = {row[0] for row in snapshot(demo_con, first.import_id)[0]}
-    undo_import(demo_con, first.import_id, undone_by="anna")
-    other = import_bytes(demo_con, csv_bytes([HEADER, ROWS[0].replace("2026-03-05", "2026-04-01")]), "b.csv")
-    assert {row[0] for row in snapshot(demo_con, other.import_id)[0]}.isdisjoint(held_ids)
-    restore_import(demo_con, first.import_id, restored_by="anna")
-    assert {row[0] for row in snapshot(demo_con, first.import_id)[0]} == held_ids
+def test_a_later_import_never_takes_the_ids_an_undone_import_holds(sbg_con):
+    first = import_bytes(sbg_con, csv_bytes([HEADER, *ROWS]), "a.csv")
+    held_ids = {row[0] for row in snapshot(sbg_con, first.import_id)[0]}
+    undo_import(sbg_con, first.import_id, undone_by="anna")
+    other = import_bytes(sbg_con, csv_bytes([HEADER, ROWS[0].replace("2026-03-05", "2026-04-01")]), "b.csv")
+    assert {row[0] for row in snapshot(sbg_con, other.import_id)[0]}.isdisjoint(held_ids)
+    restore_import(sbg_con, first.import_id, restored_by="anna")
+    assert {row[0] for row in snapshot(sbg_con, first.import_id)[0]} == held_ids
 
 
-def test_restore_is_refused_when_the_rows_were_stored_again(demo_con):
-    first = import_bytes(demo_con, csv_bytes([HEADER, *ROWS]), "a.csv")
-    undo_import(demo_con, first.import_id, undone_by="anna")
-    again = import_bytes(demo_con, csv_bytes([HEADER, *ROWS]), "a.csv")
+def test_restore_is_refused_when_the_rows_were_stored_again(sbg_con):
+    first = import_bytes(sbg_con, csv_bytes([HEADER, *ROWS]), "a.csv")
+    undo_import(sbg_con, first.import_id, undone_by="anna")
+    again = import_bytes(sbg_con, csv_bytes([HEADER, *ROWS]), "a.csv")
     assert again.rows_stored == 3
-    before = fingerprint(demo_con)
+    before = fingerprint(sbg_con)
     with pytest.raises(UndoRefusedError, match=f"3 of its incidents are stored again \\(import {again.import_id}\\)"):
-        restore_import(demo_con, first.import_id, restored_by="anna")
-    assert fingerprint(demo_con) == before
+        restore_import(sbg_con, first.import_id, restored_by="anna")
+    assert fingerprint(sbg_con) == before
 
 
-def test_undo_and_restore_refuse_the_wrong_status(demo_con):
+def test_undo_and_restore_refuse_the_wrong_status(sbg_con):
     with pytest.raises(UndoRefusedError, match="not undone"):
-        restore_import(demo_con, 1, restored_by="anna")
-    undo_import(demo_con, 1, undone_by="anna")
+        restore_import(sbg_con, 1, restored_by="anna")
+    undo_import(sbg_con, 1, undone_by="anna")
     with pytest.raises(UndoRefusedError) as refused:
-        undo_import(demo_con, 1, undone_by="anna")
+        undo_import(sbg_con, 1, undone_by="anna")
     assert "kan inte ångras: den är ångrad" in refused.value.sv
 
 
@@ -127,86 +127,86 @@ def test_undoing_areas_says_which_incidents_lose_their_area_and_restore_gives_it
     assert real_con.execute("SELECT count(*) FROM areas").fetchall()[0][0] == 18
 
 
-def test_thousands_in_the_warning_are_grouped_the_swedish_way(demo_con):
+def test_thousands_in_the_warning_are_grouped_the_swedish_way(sbg_con):
     lines = ["Datum;Tid;Brottstyp;Område;Källa"] + [
         f"2026-0{1 + n // 600}-{1 + n % 28:02d};{n % 24:02d}:{n % 60:02d};Klotter;Mjällby;polisen"
         for n in range(1234)]
-    stored = import_bytes(demo_con, csv_bytes(lines), "m.csv")
+    stored = import_bytes(sbg_con, csv_bytes(lines), "m.csv")
     assert stored.rows_stored == 1234
-    texts = [c.sv for c in consequences(demo_con, 1)]
+    texts = [c.sv for c in consequences(sbg_con, 1)]
     assert any(t.startswith("1\u00a0234 händelser i 1 område förlorar sitt område") for t in texts), texts
 
 
-def test_undoing_a_population_import_warns_and_restore_brings_the_figures_back(demo_con):
-    population = dict(demo_con.execute("SELECT name, population FROM areas").fetchall())
-    result = import_bytes(demo_con, csv_bytes(["Område;Befolkning", "Mjällby;2400", "Hällevik;999"]), "bef.csv",
+def test_undoing_a_population_import_warns_and_restore_brings_the_figures_back(sbg_con):
+    population = dict(sbg_con.execute("SELECT name, population FROM areas").fetchall())
+    result = import_bytes(sbg_con, csv_bytes(["Område;Befolkning", "Mjällby;2400", "Hällevik;999"]), "bef.csv",
                           ImportOptions(year=2026))
     assert result.rows_stored == 2
-    [warning] = consequences(demo_con, result.import_id)
+    [warning] = consequences(sbg_con, result.import_id)
     assert warning.sv.startswith("befolkningen i 2 områden går tillbaka")
-    undo_import(demo_con, result.import_id, undone_by="anna")
-    assert dict(demo_con.execute("SELECT name, population FROM areas").fetchall()) == population
-    restore_import(demo_con, result.import_id, restored_by="anna")
-    assert demo_con.execute("SELECT population FROM areas WHERE name = 'Hällevik'").fetchall() == [(999,)]
+    undo_import(sbg_con, result.import_id, undone_by="anna")
+    assert dict(sbg_con.execute("SELECT name, population FROM areas").fetchall()) == population
+    restore_import(sbg_con, result.import_id, restored_by="anna")
+    assert sbg_con.execute("SELECT population FROM areas WHERE name = 'Hällevik'").fetchall() == [(999,)]
 
 
-def test_undoing_edited_interventions_warns(demo_con):
-    number = demo_con.execute("SELECT min(id) FROM interventions").fetchall()[0][0]
-    register.end(demo_con, number, date(2026, 10, 1), "anna")
-    assert any("1 insats har ändrats efter importen" in c.sv for c in consequences(demo_con, 1))
+def test_undoing_edited_interventions_warns(sbg_con):
+    number = sbg_con.execute("SELECT min(id) FROM interventions").fetchall()[0][0]
+    register.end(sbg_con, number, date(2026, 10, 1), "anna")
+    assert any("1 insats har ändrats efter importen" in c.sv for c in consequences(sbg_con, 1))
 
 
-def test_a_refused_import_keeps_no_category_alias_or_mapping(demo_con):
+def test_a_refused_import_keeps_no_category_alias_or_mapping(sbg_con):
     lines = ["Datum;Brottstyp;Område;Källa", "2026-01-01;Mopedbuskörning;Mjällby;polisen",
              "2026-02-30;Klotter;Mjällby;polisen"]
-    before, version = fingerprint(demo_con), queries.data_version(demo_con)
+    before, version = fingerprint(sbg_con), queries.data_version(sbg_con)
     options = ImportOptions(on_error="reject", mapping={"date": "Datum", "category": "Brottstyp", "area": "Område"},
                             choices={"category": {"Mopedbuskörning": NEW_CATEGORY, "Sprayning": "klotter"}})
-    assert import_bytes(demo_con, csv_bytes(lines), "t.csv", options).status == "refused"
-    assert fingerprint(demo_con) == before
-    assert queries.data_version(demo_con) == version
+    assert import_bytes(sbg_con, csv_bytes(lines), "t.csv", options).status == "refused"
+    assert fingerprint(sbg_con) == before
+    assert queries.data_version(sbg_con) == version
 
 
-def test_a_dry_run_keeps_no_choice_but_shows_its_effect(demo_con):
+def test_a_dry_run_keeps_no_choice_but_shows_its_effect(sbg_con):
     lines = ["Datum;Brottstyp;Område;Källa", "2026-01-01;Mopedbuskörning;Mjällby;polisen",
              "2026-01-02;Sprayning;Mjällby;polisen", "2026-01-03;Trams;Mjällby;polisen"]
-    before, version = fingerprint(demo_con), queries.data_version(demo_con)
+    before, version = fingerprint(sbg_con), queries.data_version(sbg_con)
     choices = {"category": {"Mopedbuskörning": NEW_CATEGORY, "Sprayning": "klotter", "Trams": None}}
-    dry = import_bytes(demo_con, csv_bytes(lines), "t.csv", ImportOptions(dry_run=True, choices=choices))
+    dry = import_bytes(sbg_con, csv_bytes(lines), "t.csv", ImportOptions(dry_run=True, choices=choices))
     assert (dry.rows_stored, dry.unknown, dry.new_categories) == (2, {}, {"Mopedbuskörning": "mopedbuskorning"})
-    assert fingerprint(demo_con) == before and queries.data_version(demo_con) == version
+    assert fingerprint(sbg_con) == before and queries.data_version(sbg_con) == version
 
-    stored = import_bytes(demo_con, csv_bytes(lines), "t.csv", ImportOptions(choices=choices))
+    stored = import_bytes(sbg_con, csv_bytes(lines), "t.csv", ImportOptions(choices=choices))
     assert stored.rows_stored == 2
-    assert demo_con.execute("SELECT c.code FROM incidents i JOIN categories c ON c.id = i.category_id"
+    assert sbg_con.execute("SELECT c.code FROM incidents i JOIN categories c ON c.id = i.category_id"
                             " WHERE import_id = ? ORDER BY i.day", [stored.import_id]).fetchall() == [
         ("mopedbuskorning",), ("klotter",)]
-    assert demo_con.execute("SELECT alias, target_code FROM value_aliases ORDER BY alias").fetchall() == [
+    assert sbg_con.execute("SELECT alias, target_code FROM value_aliases ORDER BY alias").fetchall() == [
         ("mopedbuskörning", "mopedbuskorning"), ("sprayning", "klotter"), ("trams", None)]
 
 
-def test_a_choice_naming_no_category_is_refused_and_keeps_nothing(demo_con):
-    before = fingerprint(demo_con)
+def test_a_choice_naming_no_category_is_refused_and_keeps_nothing(sbg_con):
+    before = fingerprint(sbg_con)
     with pytest.raises(ValueError, match="no category with code 'finns_inte'"):
-        import_bytes(demo_con, csv_bytes(["Datum;Brottstyp;Område;Källa", "2026-01-01;X;Mjällby;polisen"]), "t.csv",
+        import_bytes(sbg_con, csv_bytes(["Datum;Brottstyp;Område;Källa", "2026-01-01;X;Mjällby;polisen"]), "t.csv",
                      ImportOptions(choices={"category": {"Y": NEW_CATEGORY, "X": "finns_inte"}}))
-    assert fingerprint(demo_con) == before
+    assert fingerprint(sbg_con) == before
 
 
-def test_cli_refused_import_with_a_new_category_adds_nothing(demo_db):
-    path = demo_db.with_name("refused.csv")
+def test_cli_refused_import_with_a_new_category_adds_nothing(sbg_db):
+    path = sbg_db.with_name("refused.csv")
     path.write_bytes(csv_bytes(["Datum;Brottstyp;Område;Källa", "2026-01-01;Mopedbuskörning;Mjällby;polisen",
                                 "2026-02-30;Klotter;Mjällby;polisen"]))
-    con = db.connect(demo_db)
+    con = db.connect(sbg_db)
     before = fingerprint(con)
     con.close()
-    ran = subprocess.run([sys.executable, "-m", "lagesbild", "import", str(path), "--db", str(demo_db),
+    ran = subprocess.run([sys.executable, "-m", "lagesbild", "import", str(path), "--db", str(sbg_db),
                           "--on-error", "reject", "--map-category", "Mopedbuskörning=+",
                           "--map-category", "Sprayning=klotter"], capture_output=True, text=True, cwd=ROOT,
                          timeout=300)
     assert ran.returncode == 1, ran.stdout + ran.stderr
     assert "new category" not in ran.stdout
-    con = db.connect(demo_db)
+    con = db.connect(sbg_db)
     assert fingerprint(con) == before
     con.close()
 
@@ -235,59 +235,59 @@ def test_cli_undo_warns_asks_for_yes_and_restore_brings_it_back(real_con, tmp_pa
     assert "is not undone" in capsys.readouterr().err
 
 
-def test_every_write_moves_the_data_version(demo_con):
-    seen = [queries.data_version(demo_con)]
+def test_every_write_moves_the_data_version(sbg_con):
+    seen = [queries.data_version(sbg_con)]
 
     def moved() -> bool:
-        seen.append(queries.data_version(demo_con))
+        seen.append(queries.data_version(sbg_con))
         return seen[-1] > seen[-2]
 
-    result = import_bytes(demo_con, csv_bytes([HEADER, *ROWS]), "a.csv")
+    result = import_bytes(sbg_con, csv_bytes([HEADER, *ROWS]), "a.csv")
     assert moved()
-    import_bytes(demo_con, csv_bytes([HEADER, ROWS[0].replace("03-05", "03-09")]), "a.csv",
+    import_bytes(sbg_con, csv_bytes([HEADER, ROWS[0].replace("03-05", "03-09")]), "a.csv",
                  ImportOptions(dry_run=True))
     assert not moved()
-    undo_import(demo_con, result.import_id, undone_by="anna")
+    undo_import(sbg_con, result.import_id, undone_by="anna")
     assert moved()
-    restore_import(demo_con, result.import_id, restored_by="anna")
+    restore_import(sbg_con, result.import_id, restored_by="anna")
     assert moved()
-    add_alias(demo_con, "category", "Sprayning", "klotter", "anna")
+    add_alias(sbg_con, "category", "Sprayning", "klotter", "anna")
     assert moved()
-    add_category(demo_con, "Mopedbuskörning", "anna")
+    add_category(sbg_con, "Mopedbuskörning", "anna")
     assert moved()
-    remember_mapping(demo_con, "nyckel", "incidents", {"date": "Datum"}, "anna")
+    remember_mapping(sbg_con, "nyckel", "incidents", {"date": "Datum"}, "anna")
     assert moved()
-    item = register.load(demo_con, 1)
-    number = register.create(demo_con, register.Intervention(**{**item.__dict__, "name": "Ny insats"}), "anna")
+    item = register.load(sbg_con, 1)
+    number = register.create(sbg_con, register.Intervention(**{**item.__dict__, "name": "Ny insats"}), "anna")
     assert moved()
     item.problem = "Ändrat problem"
-    register.update(demo_con, number, item, "anna")
+    register.update(sbg_con, number, item, "anna")
     assert moved()
-    register.end(demo_con, number, date(2026, 10, 1), "anna")
+    register.end(sbg_con, number, date(2026, 10, 1), "anna")
     assert moved()
-    register.delete(demo_con, number, "anna")
+    register.delete(sbg_con, number, "anna")
     assert moved()
 
 
-def test_the_write_helper_rolls_back_errors_rollback_and_dry_runs_and_joins_nested_writes(demo_con):
-    before, version = fingerprint(demo_con), queries.data_version(demo_con)
-    with pytest.raises(RuntimeError), db.write(demo_con) as cur:
+def test_the_write_helper_rolls_back_errors_rollback_and_dry_runs_and_joins_nested_writes(sbg_con):
+    before, version = fingerprint(sbg_con), queries.data_version(sbg_con)
+    with pytest.raises(RuntimeError), db.write(sbg_con) as cur:
         cur.execute("INSERT INTO meta VALUES ('x', '1')")
         raise RuntimeError("boom")
-    with db.write(demo_con) as cur:
+    with db.write(sbg_con) as cur:
         cur.execute("INSERT INTO meta VALUES ('x', '1')")
         raise db.Rollback
-    with db.write(demo_con, dry_run=True) as cur:
+    with db.write(sbg_con, dry_run=True) as cur:
         cur.execute("INSERT INTO meta VALUES ('x', '1')")
-    with db.write(demo_con) as cur:
+    with db.write(sbg_con) as cur:
         cur.execute("INSERT INTO meta VALUES ('x', '1')")
-        with db.write(demo_con, dry_run=True) as inner:
+        with db.write(sbg_con, dry_run=True) as inner:
             assert inner is cur  # nested writes join the outer one; a nested dry run keeps nothing of it
-    assert fingerprint(demo_con) == before and queries.data_version(demo_con) == version
-    with db.write(demo_con) as cur:
+    assert fingerprint(sbg_con) == before and queries.data_version(sbg_con) == version
+    with db.write(sbg_con) as cur:
         cur.execute("INSERT INTO meta VALUES ('x', '1')")
-        add_alias(demo_con, "category", "Sprayning", "klotter", "anna")
-    assert queries.data_version(demo_con) == version + 1  # one write, one move, however many joined it
+        add_alias(sbg_con, "category", "Sprayning", "klotter", "anna")
+    assert queries.data_version(sbg_con) == version + 1  # one write, one move, however many joined it
 
 
 def test_holding_tables_have_every_column_of_their_live_tables(empty_con):

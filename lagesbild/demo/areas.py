@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import shapely
 from shapely.geometry import MultiPoint, Point, Polygon
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
 from lagesbild import geo
@@ -13,17 +15,17 @@ from lagesbild.demo import places
 
 def outline_sweref() -> Polygon:
     """The municipality outline in SWEREF 99 TM."""
-    lon, lat = zip(*places.OUTLINE, strict=True)
+    lon, lat = np.asarray(places.OUTLINE, dtype=np.float64).T
     x, y = geo.to_sweref(lon, lat)
     return Polygon(zip(x, y, strict=True))
 
 
 def _point(lon: float, lat: float) -> Point:
-    x, y = geo.to_sweref([lon], [lat])
+    x, y = geo.to_sweref(np.array([lon]), np.array([lat]))
     return Point(float(x[0]), float(y[0]))
 
 
-def _split_by_seeds(region, seeds: list[Point]) -> list:
+def _split_by_seeds(region: BaseGeometry, seeds: list[Point]) -> list[BaseGeometry]:
     """Split `region` between seeds: each seed gets the part nearest to it (a clipped Voronoi cell)."""
     cells = shapely.voronoi_polygons(MultiPoint(seeds), extend_to=region.buffer(5000))
     parts = []

@@ -10,7 +10,7 @@ picture without changing its shape.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import ArrayLike, NDArray
 
 from lagesbild import geo
 from lagesbild.demo import places
@@ -49,7 +50,7 @@ class Process:
 
     code: str
     intensity: Intensity
-    categories: dict[str, float]
+    categories: Mapping[str, float]
     hours: np.ndarray
     centre: tuple[float, float] | None = None  # SWEREF 99 TM; None means uniform over `area_code`
     sigma_m: float = 300.0
@@ -60,13 +61,13 @@ class Process:
 
 
 def _sweref(lon: float, lat: float) -> tuple[float, float]:
-    x, y = geo.to_sweref([lon], [lat])
+    x, y = geo.to_sweref(np.array([lon]), np.array([lat]))
     return float(x[0]), float(y[0])
 
 
-def _normalised(weights: np.ndarray) -> np.ndarray:
-    weights = np.asarray(weights, float)
-    return weights / weights.mean()
+def _normalised(weights: ArrayLike) -> NDArray[np.float64]:
+    values = np.asarray(weights, dtype=np.float64)
+    return values / float(values.mean())
 
 
 def seasonal(
@@ -84,7 +85,7 @@ def seasonal(
     def intensity(days: pd.DatetimeIndex) -> np.ndarray:
         years = (days - pd.Timestamp(start)).days.to_numpy() / 365.25
         rate = per_year / 365.25 * month_w[days.month - 1] * weekday_w[days.day_of_week] * (1 + trend) ** years
-        return rate * (extra(days) if extra else 1.0)
+        return np.asarray(rate * (extra(days) if extra else 1.0), dtype=np.float64)
 
     return intensity
 
@@ -112,7 +113,7 @@ def school_days(days: pd.DatetimeIndex) -> np.ndarray:
     summer = (doy >= 163) & (doy <= 230)
     christmas = (doy >= 355) | (doy <= 7)
     breaks = np.isin(week, [8, 15, 44])
-    return ((days.day_of_week < 5) & ~summer & ~christmas & ~breaks).astype(float)
+    return np.asarray((days.day_of_week < 5) & ~summer & ~christmas & ~breaks, dtype=np.float64)
 
 
 def processes(areas: gpd.GeoDataFrame, start: date, end: date) -> list[Process]:
@@ -284,7 +285,7 @@ def processes(areas: gpd.GeoDataFrame, start: date, end: date) -> list[Process]:
     return found
 
 
-def _pick(rng: np.random.Generator, weights: dict[str, float], n: int) -> np.ndarray:
+def _pick(rng: np.random.Generator, weights: Mapping[str, float], n: int) -> np.ndarray:
     keys = list(weights)
     p = np.array([weights[k] for k in keys], float)
     return np.array(keys, dtype=object)[rng.choice(len(keys), size=n, p=p / p.sum())]

@@ -7,7 +7,7 @@ year the demo is built in. Status follows from the dates and the demo's last day
 from __future__ import annotations
 
 from datetime import date
-from typing import NamedTuple
+from typing import NamedTuple, overload
 
 from lagesbild.demo import places
 
@@ -117,6 +117,12 @@ INTERVENTIONS = (
 )
 
 
+@overload
+def dated(offset: tuple[int, int, int], last_year: int) -> date: ...
+@overload
+def dated(offset: None, last_year: int) -> None: ...
+@overload
+def dated(offset: tuple[int, int, int] | None, last_year: int) -> date | None: ...
 def dated(offset: tuple[int, int, int] | None, last_year: int) -> date | None:
     """A (years back, month, day) offset as a date, counted from `last_year`."""
     if offset is None:

@@ -1,8 +1,10 @@
 """Opening zip archives (zipped boundary files, Excel workbooks) without letting them take the machine.
 
-Every archive is checked before anything is unpacked: how many files, how much they unpack to, how deeply
-archives nest. Unpacking streams with a byte counter, so a member that unpacks to more than it declares is
-stopped too. An Excel workbook's XML is scanned in chunks for one over-long text run (a cell of millions of
+Every archive is checked before anything in it is read: how many files, how much they unpack to, how deeply
+archives nest. Then every member is unpacked once through a byte counter (and its checksum), writing nothing,
+so a member that unpacks to more than it declares is stopped too: GDAL, which reads boundary files inside the
+archive afterwards (`vsi_path`), trusts neither the declared size nor stops at it. Members whose names climb
+out of the archive (`../x`, `/x`) are left out. An Excel workbook's XML is scanned in chunks for one over-long text run (a cell of millions of
 characters) before openpyxl, which would hold the whole string and its parse tree in memory, ever sees it.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from functools import partial
 from pathlib import Path
 
 from lagesbild.ingest.limits import (
@@ -25,6 +28,7 @@ CHUNK = 1 << 20
 # An XML text run this long holds more than MAX_CELL_CHARS characters whatever its escapes (`&#x10FFFF;` is the
 # longest spelling of one character, ten bytes).
 MAX_TEXT_RUN_BYTES = 10 * MAX_CELL_CHARS
+_SEPARATORS = re.compile(r"[\\/]")
 _CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"')
 
 
@@ -71,30 +75,39 @@ def open_zip(data: bytes, file_name: str) -> zipfile.ZipFile:
     return archive
 
 
-def extract(data: bytes, folder: Path, file_name: str) -> None:
-    """Unpack a zip (and zips inside it, to MAX_ARCHIVE_DEPTH) into `folder`, never writing outside it."""
-    _extract(data, folder, _Budget(file_name), depth=1)
+def members(data: bytes, file_name: str) -> list[tuple[str, ...]]:
+    """Every file in a zip and in the zips inside it (to MAX_ARCHIVE_DEPTH), each as the chain of member names
+    leading to it, once all of them have passed the checks (FileRefusedError otherwise)."""
+    found: list[tuple[str, ...]] = []
+    _walk(data, (), _Budget(file_name), 1, found)
+    return found
 
 
-def _extract(data: bytes, folder: Path, budget: _Budget, depth: int) -> None:
+def vsi_path(archive: Path, chain: tuple[str, ...]) -> str:
+    """GDAL's path to a member of the zip file `archive`, through the zips inside it: `/vsizip/{/vsizip/a/b.zip}/c`."""
+    path = str(archive)
+    for inner in chain[:-1]:
+        path = "{/vsizip/" + path + "/" + inner + "}"
+    return "/vsizip/" + path + "/" + chain[-1]
+
+
+def _walk(data: bytes, chain: tuple[str, ...], budget: _Budget, depth: int, found: list[tuple[str, ...]]) -> None:
     if depth > MAX_ARCHIVE_DEPTH:
         raise budget.refuse("archive_too_deep", str(MAX_ARCHIVE_DEPTH))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             budget.declare(archive)
-            root = folder.resolve()
             for member in archive.infolist():
-                target = (folder / member.filename).resolve()
-                if member.is_dir() or not target.is_relative_to(root) or target == root:
-                    continue  # never write outside the folder
-                target.parent.mkdir(parents=True, exist_ok=True)
+                parts = [part for part in _SEPARATORS.split(member.filename) if part not in ("", ".")]
+                if member.is_dir() or not parts or ".." in parts or member.filename.startswith(("/", "\\")):
+                    continue  # a name that would climb out of the archive (or name it) is never read
                 if member.filename.lower().endswith(".zip"):
-                    _extract(_read(archive, member, budget), target.with_suffix(""), budget, depth + 1)
+                    _walk(_read(archive, member, budget), (*chain, member.filename), budget, depth + 1, found)
                     continue
-                with archive.open(member) as source, target.open("wb") as sink:
-                    for chunk in iter(lambda source=source: source.read(CHUNK), b""):
+                with archive.open(member) as source:  # through the counter and the checksum, kept nowhere
+                    for chunk in iter(partial(source.read, CHUNK), b""):
                         budget.take(len(chunk))
-                        sink.write(chunk)
+                found.append((*chain, member.filename))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError) as exc:
         raise budget.refuse("damaged", f"zip: {exc}") from None
 
@@ -102,7 +115,7 @@ def _extract(data: bytes, folder: Path, budget: _Budget, depth: int) -> None:
 def _read(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: _Budget) -> bytes:
     parts = []
     with archive.open(member) as source:
-        for chunk in iter(lambda: source.read(CHUNK), b""):
+        for chunk in iter(partial(source.read, CHUNK), b""):
             budget.take(len(chunk))
             parts.append(chunk)
     return b"".join(parts)

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Hashable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import duckdb
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import shapely
 
 from lagesbild import formatting, geo
@@ -55,30 +57,40 @@ class PreparedAreas:
     ignored: dict[str, int] = field(default_factory=dict)
 
 
+LAYER_SUFFIXES = (".shp", ".gpkg", ".geojson")
+
+
 def _read_layers(data: bytes, file_name: str) -> list[gpd.GeoDataFrame]:
+    """The layers of a boundary file. A zip's shapefiles, GeoPackages and GeoJSON files are read by GDAL inside
+    the archive (nothing is unpacked to disk), once `archives.members` has checked the whole archive."""
     suffix = Path(file_name).suffix.lower()
+    chains = sorted(archives.members(data, file_name)) if suffix == ".zip" else []
+    present = set(chains)
+    wanted = [chain for kind in LAYER_SUFFIXES for chain in chains if chain[-1].lower().endswith(kind)]
+    if suffix == ".zip" and not wanted:
+        raise FileRefusedError(Problem(file_name, None, None, None, "unknown_format",
+                                       "zip-filen innehåller ingen shapefil, GeoPackage eller GeoJSON"))
     with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        if suffix == ".zip":
-            archives.extract(data, root, file_name)
-            paths = sorted(root.rglob("*.shp")) + sorted(root.rglob("*.gpkg")) + sorted(root.rglob("*.geojson"))
-            if not paths:
-                raise FileRefusedError(Problem(file_name, None, None, None, "unknown_format",
-                                          "zip-filen innehåller ingen shapefil, GeoPackage eller GeoJSON"))
-        else:
-            path = root / ("upload" + suffix)
-            path.write_bytes(data)
-            paths = [path]
+        upload = Path(folder) / ("upload" + suffix)  # the file as it came: GDAL knows a GeoPackage by its suffix
+        upload.write_bytes(data)
+        if suffix != ".zip":
+            return [_read_layer(str(upload), file_name)]
         layers = []
-        for path in paths:
-            options = {}
-            if path.suffix.lower() == ".shp" and not path.with_suffix(".cpg").exists():
-                options["encoding"] = "cp1252"  # Swedish DBFs without a .cpg are Windows-1252
-            try:
-                layers.append(gpd.read_file(path, **options))
-            except Exception as exc:  # pyogrio raises many kinds; all mean "cannot read"
-                raise FileRefusedError(Problem(file_name, None, None, None, "damaged", str(exc)[:200])) from None
+        for chain in wanted:
+            codepage = (*chain[:-1], str(PurePosixPath(chain[-1]).with_suffix(".cpg")))
+            # Swedish DBFs without a .cpg are Windows-1252
+            encoding = "cp1252" if chain[-1].lower().endswith(".shp") and codepage not in present else None
+            layers.append(_read_layer(archives.vsi_path(upload, chain), file_name, encoding))
         return layers
+
+
+def _read_layer(path: str, file_name: str, encoding: str | None = None) -> gpd.GeoDataFrame:
+    """One layer read by pyogrio; anything it cannot read refuses the file."""
+    try:
+        frame: gpd.GeoDataFrame = pyogrio.read_dataframe(path, encoding=encoding)
+    except Exception as exc:  # pyogrio raises many kinds; all mean "cannot read"
+        raise FileRefusedError(Problem(file_name, None, None, None, "damaged", str(exc)[:200])) from None
+    return frame
 
 
 def detect_crs(frame: gpd.GeoDataFrame) -> str | None:
@@ -99,7 +111,7 @@ def _column(frame: pd.DataFrame, candidates: tuple[str, ...]) -> str | None:
     return next((keys[header_key(c)] for c in candidates if header_key(c) in keys), None)
 
 
-def _feature_number(index: pd.Index, label) -> int:
+def _feature_number(index: pd.Index, label: Hashable) -> int:
     """The 1-based position of a feature in its layer, as the coordinator would count them."""
     return int(index.get_loc(label)) + 1
 
@@ -228,7 +240,7 @@ def store_areas(con: duckdb.DuckDBPyConnection, prepared: PreparedAreas, *, sha2
         for offset, index in enumerate(fresh):
             geometry = shapely.set_precision(frame.geometry.iloc[index], 1e-6)
             point = metric.geometry.iloc[index].representative_point()
-            lon, lat = geo.to_wgs84([point.x], [point.y])
+            lon, lat = geo.to_wgs84(np.array([point.x]), np.array([point.y]))
             population = frame["population"].iloc[index]
             population = None if pd.isna(population) else int(population)
             cur.execute(
@@ -274,9 +286,10 @@ def _year_columns(headers: list[str]) -> dict[str, int]:
     for header in headers:
         key = header_key(header)
         match = _YEAR.search(key)
-        if match and any(word in key for word in ("antal", "folkmängd", "befolkning", "population", "invånare")) \
-                or re.fullmatch(r"(19|20)\d{2}", key):
-            found[header] = int((match or re.search(r"\d{4}", key)).group(1 if match else 0))
+        if match and any(word in key for word in ("antal", "folkmängd", "befolkning", "population", "invånare")):
+            found[header] = int(match.group(1))
+        elif re.fullmatch(r"(19|20)\d{2}", key):
+            found[header] = int(key)
     return found
 
 
@@ -284,30 +297,34 @@ def prepare_population(table: Table, ctx: Context, year: int | None = None) -> P
     """Population per area and year from a table; rows of other municipalities are left out."""
     name = table.file_name
     mapping = guess_mapping(table.headers, POPULATION_FIELDS)
-    if not mapping.get("area"):
+    area_column, population_column = mapping.get("area"), mapping.get("population")
+    if not area_column:
         raise FileRefusedError(Problem(name, None, None, None, "missing_column", "område (kod eller namn)"))
-    guard.check(table, skip_name_check={mapping["area"]}, known_headers={h for h in mapping.values() if h})
+    guard.check(table, skip_name_check={area_column}, known_headers={h for h in mapping.values() if h})
     years = _year_columns(table.headers)
     if not years:
-        if not mapping.get("population"):
+        if not population_column:
             raise FileRefusedError(Problem(name, None, None, None, "missing_column", "befolkning"))
-        years = {mapping["population"]: year or ctx.today.year}
+        years = {population_column: year or ctx.today.year}
     frame = pd.DataFrame(table.rows, columns=table.headers, dtype="string").fillna("")
     numbers = np.asarray(table.row_numbers)
     keep = np.ones(len(frame), bool)
     for header in table.headers:  # keep the "totalt" rows of breakdown columns (sex, country of birth, …)
-        if header in years or header == mapping["area"]:
+        if header in years or header == area_column:
             continue
         values = frame[header].str.strip().str.lower()
         if values.isin(TOTAL_WORDS).any():
             keep &= values.isin(TOTAL_WORDS).to_numpy()
     lookup = ctx.area_lookup()
-    problems, rejected, ignored, records = [], set(), {}, []
+    problems: list[Problem] = []
+    rejected: set[int] = set()
+    ignored: dict[str, int] = {}
+    records: list[tuple[int, int, int, int]] = []
     for number, found in table.long_rows or []:
         problems.append(Problem(name, number, None, None, "long_row", str(found)))
         rejected.add(number)
     for index in np.flatnonzero(keep):
-        raw = frame[mapping["area"]].iloc[index].strip()
+        raw = frame[area_column].iloc[index].strip()
         municipality, area = _split_region(raw)
         code_like = re.fullmatch(r"\d{4}[A-Z]?\d*", raw)
         other = (code_like and not raw.startswith(ctx.municipality_code)) or (
@@ -317,7 +334,7 @@ def prepare_population(table: Table, ctx: Context, year: int | None = None) -> P
             continue
         area_id = lookup.get(normalise(area))
         if area_id is None:
-            problems.append(Problem(name, int(numbers[index]), mapping["area"], raw, "unknown_area"))
+            problems.append(Problem(name, int(numbers[index]), area_column, raw, "unknown_area"))
             rejected.add(int(numbers[index]))
             continue
         for header, when in years.items():
