@@ -169,9 +169,13 @@ FILTER_OPTIONS = ("period", "fran", "till", "kategori", "riskfaktor", "matchning
 
 def _filter_options(parser: argparse.ArgumentParser) -> None:
     """The link's filter parameters as options: --kategori misshandel,ran --timmar 22-4 …"""
+    from lagesbild.view import PARAMETERS
+
     group = parser.add_argument_group("filters (as in a shared link; see the README)")
     for name in FILTER_OPTIONS:
-        group.add_argument(f"--{name}", metavar="VALUE")
+        parameter = PARAMETERS[name]
+        group.add_argument(f"--{name}", metavar="VALUE",
+                           help=f"{parameter.meaning}, e.g. {parameter.example}".replace("`", "").replace("%", "%%"))
 
 
 def _filters(args: argparse.Namespace, con: duckdb.DuckDBPyConnection):
