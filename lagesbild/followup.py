@@ -160,8 +160,7 @@ def _sweref(geometry):
 
 def _places(con: duckdb.DuckDBPyConnection, item: dict, options: Options):
     """Target, buffer and comparison as SWEREF geometries, plus the area ids they consist of."""
-    areas = queries.frame(con, "SELECT id, code, geojson FROM areas WHERE division = coalesce((SELECT value FROM"
-                               " meta WHERE key = 'division'), division)")
+    areas = queries.frame(con, "SELECT id, code, geojson FROM active_areas")
     shapes = {row.id: _sweref(shapely.from_geojson(row.geojson)) for row in areas.itertuples()}
     code_to_id = dict(zip(areas["code"], areas["id"], strict=True))
     own = item["geojson"] if isinstance(item["geojson"], str) and item["geojson"] else None
@@ -234,8 +233,8 @@ def evaluate(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Opti
     found = queries.frame(
         con,
         "SELECT iv.id, iv.name, iv.start_date, iv.end_date, iv.geojson, iv.weekdays, iv.hour_from, iv.hour_to,"
-        " coalesce((SELECT list(a.code) FROM intervention_areas ia JOIN areas a ON a.id = ia.area_id"
-        "  WHERE ia.intervention_id = iv.id), []) AS area_codes FROM interventions iv WHERE iv.id = ?",
+        " t.area_codes FROM interventions iv JOIN intervention_targets t ON t.intervention_id = iv.id"
+        " WHERE iv.id = ?",
         [intervention_id])
     if found.empty:
         raise KeyError(f"no intervention with id {intervention_id}")
@@ -630,19 +629,12 @@ def _contamination(con: duckdb.DuckDBPyConnection, item: dict, spec: Filters, pl
     buffer or comparison and whose period meets "before" or "after": 'Namn (jämförelseområdet, efter)'."""
     others = queries.frame(
         con,
-        "SELECT iv.id, iv.name, iv.start_date, iv.end_date, iv.geojson,"
-        " coalesce((SELECT list(a.geojson) FROM intervention_areas ia JOIN areas a ON a.id = ia.area_id"
-        "  WHERE ia.intervention_id = iv.id), []) AS shapes,"
-        " coalesce((SELECT list(c.code) FROM intervention_categories ic JOIN categories c ON c.id = ic.category_id"
-        "  WHERE ic.intervention_id = iv.id), []) AS categories,"
-        " coalesce((SELECT list(r.code) FROM intervention_risk_factors ir JOIN risk_factors r"
-        "  ON r.id = ir.risk_factor_id WHERE ir.intervention_id = iv.id), []) AS risk_factors"
-        " FROM interventions iv WHERE iv.id <> ? AND iv.start_date <= ? AND coalesce(iv.end_date, ?) >= ?"
+        "SELECT iv.id, iv.name, iv.start_date, iv.end_date, iv.geojson, t.area_shapes AS shapes,"
+        " t.category_codes AS categories, t.risk_factor_codes AS risk_factors"
+        " FROM interventions iv JOIN intervention_targets t ON t.intervention_id = iv.id WHERE iv.id <> ? AND iv.start_date <= ? AND coalesce(iv.end_date, ?) >= ?"
         " ORDER BY iv.start_date, iv.name", [item["id"], after[1], after[1], before[0]])
-    own = queries.rows(con, "SELECT coalesce((SELECT list(c.code) FROM intervention_categories ic JOIN categories c"
-                            " ON c.id = ic.category_id WHERE ic.intervention_id = ?), []), coalesce((SELECT"
-                            " list(r.code) FROM intervention_risk_factors ir JOIN risk_factors r ON r.id ="
-                            " ir.risk_factor_id WHERE ir.intervention_id = ?), [])", [item["id"], item["id"]])[0]
+    own = queries.rows(con, "SELECT category_codes, risk_factor_codes FROM intervention_targets"
+                            " WHERE intervention_id = ?", [item["id"]])[0]
     found: dict[str, list[str]] = {p: [] for p in PLACES}
     for other in others.itertuples():
         same = set(other.categories) & set(own[0]) or set(other.risk_factors) & set(own[1])

@@ -183,13 +183,8 @@ def _coverage(con: duckdb.DuckDBPyConnection, filters: Filters, all_areas: int) 
     running = running[running["status"] == "pågående"]
     targets = queries.frame(
         con,
-        "SELECT iv.id, iv.dose_value, iv.dose_unit,"
-        " list(DISTINCT r.code) FILTER (WHERE r.code IS NOT NULL) AS factors,"
-        " list(DISTINCT c.code) FILTER (WHERE c.code IS NOT NULL) AS categories FROM interventions iv"
-        " LEFT JOIN intervention_risk_factors ir ON ir.intervention_id = iv.id"
-        " LEFT JOIN risk_factors r ON r.id = ir.risk_factor_id"
-        " LEFT JOIN intervention_categories ic ON ic.intervention_id = iv.id"
-        " LEFT JOIN categories c ON c.id = ic.category_id GROUP BY 1, 2, 3",
+        "SELECT iv.id, iv.dose_value, iv.dose_unit, t.risk_factor_codes AS factors, t.category_codes AS categories"
+        " FROM interventions iv JOIN intervention_targets t ON t.intervention_id = iv.id",
     ).set_index("id")
     covered: dict[str, list[tuple[str, float]]] = {}
     for item in running.itertuples():

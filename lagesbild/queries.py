@@ -63,8 +63,7 @@ def population(con: duckdb.DuckDBPyConnection) -> int:
     """Inhabitants in the active division (the one named in meta, else all areas)."""
     return rows(
         con,
-        "SELECT coalesce(sum(population), 0) FROM areas"
-        " WHERE division = coalesce((SELECT value FROM meta WHERE key = 'division'), division)",
+        "SELECT coalesce(sum(population), 0) FROM active_areas",
     )[0][0]
 
 
@@ -121,10 +120,9 @@ def area_rates(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame
         " coalesce(sum(c.harm_weight) FILTER (WHERE i.day BETWEEN ? AND ?), 0) AS harm,"
         " count(i.id) FILTER (WHERE i.day BETWEEN ? AND ?) AS previous,"
         " " + key_sql("i.day BETWEEN ? AND ?") + " AS ckey, " + key_sql("i.day BETWEEN ? AND ?") + " AS previous_key"
-        " FROM areas a LEFT JOIN (SELECT i.id, " + day + " AS day, i.area_id, i.category_id, i.cell_key"
+        " FROM active_areas a LEFT JOIN (SELECT i.id, " + day + " AS day, i.area_id, i.category_id, i.cell_key"
         "  FROM incidents i WHERE i.day BETWEEN ? AND ? AND " + where + ") i ON i.area_id = a.id"
         " LEFT JOIN categories c ON c.id = i.category_id"
-        " WHERE a.division = coalesce((SELECT value FROM meta WHERE key = 'division'), a.division)"
         " GROUP BY a.code, a.name, a.population, a.area_km2 ORDER BY a.name COLLATE sv",
         [filters.start, filters.end, filters.start, filters.end, before.start, before.end,
          filters.start, filters.end, before.start, before.end, *day_params, min(before.start, filters.start),
@@ -139,15 +137,11 @@ def running_interventions(con: duckdb.DuckDBPyConnection, on: date) -> pd.DataFr
     return frame(
         con,
         "SELECT iv.id, iv.name, iv.kind,"
-        " (SELECT CASE WHEN count(*) = (SELECT count(*) FROM areas) AND count(*) > 1 THEN 'Hela kommunen'"
-        "  ELSE string_agg(a.name, ', ' ORDER BY a.name COLLATE sv) END"
-        "  FROM intervention_areas ia JOIN areas a ON a.id = ia.area_id WHERE ia.intervention_id = iv.id)"
-        "  AS areas,"
+        " CASE WHEN len(t.area_codes) = (SELECT count(*) FROM areas) AND len(t.area_codes) > 1 THEN 'Hela kommunen'"
+        "  ELSE nullif(array_to_string(t.area_names, ', '), '') END AS areas,"
         " iv.start_date, iv.end_date, array_to_string(iv.responsible, ', ') AS responsible,"
-        " iv.dose_value, iv.dose_unit,"
-        " (SELECT string_agg(r.label, ', ' ORDER BY r.label COLLATE sv) FROM intervention_risk_factors ir"
-        "  JOIN risk_factors r ON r.id = ir.risk_factor_id WHERE ir.intervention_id = iv.id) AS risk_factors"
-        " FROM interventions iv"
+        " iv.dose_value, iv.dose_unit, nullif(array_to_string(t.risk_factor_labels, ', '), '') AS risk_factors"
+        " FROM interventions iv JOIN intervention_targets t ON t.intervention_id = iv.id"
         " WHERE iv.status = 'pågående' AND iv.start_date <= ? AND (iv.end_date IS NULL OR iv.end_date >= ?)"
         " ORDER BY iv.start_date, iv.name COLLATE sv",
         [on, on],
@@ -235,8 +229,7 @@ def area_shapes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The active division's areas with their geometry: code, name, population, area_km2, geojson, centroid."""
     return frame(
         con,
-        "SELECT code, name, population, area_km2, geojson, centroid_lon, centroid_lat FROM areas"
-        " WHERE division = coalesce((SELECT value FROM meta WHERE key = 'division'), division)"
+        "SELECT code, name, population, area_km2, geojson, centroid_lon, centroid_lat FROM active_areas"
         " ORDER BY name COLLATE sv",
     )
 
@@ -246,13 +239,9 @@ def interventions_in(con: duckdb.DuckDBPyConnection, start: date, end: date) -> 
     return frame(
         con,
         "SELECT iv.id, iv.name, iv.kind, iv.status::VARCHAR AS status, iv.start_date, iv.end_date, iv.geojson,"
-        " (SELECT list(a.code) FROM intervention_areas ia JOIN areas a ON a.id = ia.area_id"
-        "  WHERE ia.intervention_id = iv.id) AS area_codes,"
-        " (SELECT string_agg(r.label, ', ' ORDER BY r.label) FROM intervention_risk_factors ir"
-        "  JOIN risk_factors r ON r.id = ir.risk_factor_id WHERE ir.intervention_id = iv.id) AS risk_factors,"
-        " (SELECT string_agg(c.label, ', ' ORDER BY c.label) FROM intervention_categories ic"
-        "  JOIN categories c ON c.id = ic.category_id WHERE ic.intervention_id = iv.id) AS categories"
-        " FROM interventions iv WHERE iv.start_date <= ? AND (iv.end_date IS NULL OR iv.end_date >= ?)"
+        " t.area_codes, nullif(array_to_string(t.risk_factor_labels, ', '), '') AS risk_factors,"
+        " nullif(array_to_string(t.category_labels, ', '), '') AS categories"
+        " FROM interventions iv JOIN intervention_targets t ON t.intervention_id = iv.id WHERE iv.start_date <= ? AND (iv.end_date IS NULL OR iv.end_date >= ?)"
         " ORDER BY iv.start_date",
         [end, start],
     )

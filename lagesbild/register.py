@@ -109,17 +109,12 @@ def problems(con: duckdb.DuckDBPyConnection, item: Intervention) -> list[str]:
 
 def load(con: duckdb.DuckDBPyConnection, intervention_id: int) -> Intervention:
     """The intervention as the form shows it."""
-    row = queries.frame(con, "SELECT * FROM interventions WHERE id = ?", [intervention_id])
+    row = queries.frame(con, "SELECT iv.*, t.area_codes, t.risk_factor_codes, t.category_codes FROM interventions iv"
+                             " JOIN intervention_targets t ON t.intervention_id = iv.id WHERE iv.id = ?",
+                        [intervention_id])
     if row.empty:
         raise KeyError(f"no intervention with id {intervention_id}")
     r = row.iloc[0]
-
-    def codes(table: str, column: str) -> list[str]:
-        return [c for (c,) in queries.rows(con, "SELECT t.code FROM " + table + " l JOIN "
-                                           + {"intervention_areas": "areas", "intervention_risk_factors":
-                                              "risk_factors", "intervention_categories": "categories"}[table]
-                                           + " t ON t.id = l." + column + " WHERE l.intervention_id = ?"
-                                           " ORDER BY t.code", [intervention_id])]
 
     def optional(value):
         if pd.isna(value):
@@ -129,9 +124,8 @@ def load(con: duckdb.DuckDBPyConnection, intervention_id: int) -> Intervention:
     return Intervention(
         name=r["name"], kind=r["kind"], start=pd.Timestamp(r["start_date"]).date(),
         end=None if pd.isna(r["end_date"]) else pd.Timestamp(r["end_date"]).date(),
-        area_codes=codes("intervention_areas", "area_id"), responsible=list(r["responsible"]),
-        risk_factors=codes("intervention_risk_factors", "risk_factor_id"),
-        categories=codes("intervention_categories", "category_id"), status=str(r["status"]),
+        area_codes=list(r["area_codes"]), responsible=list(r["responsible"]),
+        risk_factors=list(r["risk_factor_codes"]), categories=list(r["category_codes"]), status=str(r["status"]),
         dose_value=optional(r["dose_value"]), dose_unit=optional(r["dose_unit"]), cost_sek=optional(r["cost_sek"]),
         problem=optional(r["problem"]), geojson=optional(r["geojson"]),
         weekdays=[int(d) for d in (r["weekdays"] if r["weekdays"] is not None else [])],
@@ -143,8 +137,7 @@ def load(con: duckdb.DuckDBPyConnection, intervention_id: int) -> Intervention:
 def _write_links(cur: duckdb.DuckDBPyConnection, number: int, item: Intervention) -> None:
     for table in ("intervention_areas", "intervention_risk_factors", "intervention_categories"):
         cur.execute("DELETE FROM " + table + " WHERE intervention_id = ?", [number])  # allow-listed names
-    cur.execute("INSERT INTO intervention_areas SELECT ?, id FROM areas WHERE list_contains(?, code)"
-                " AND division = coalesce((SELECT value FROM meta WHERE key = 'division'), division)",
+    cur.execute("INSERT INTO intervention_areas SELECT ?, id FROM active_areas WHERE list_contains(?, code)",
                 [number, item.area_codes])
     cur.execute("INSERT INTO intervention_risk_factors SELECT ?, id FROM risk_factors WHERE list_contains(?, code)",
                 [number, item.risk_factors])
@@ -241,15 +234,11 @@ def listing(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         con,
         "SELECT iv.id, iv.name, iv.kind, iv.status::VARCHAR AS status, iv.start_date, iv.end_date, iv.problem,"
         " array_to_string(iv.responsible, ', ') AS responsible,"
-        " coalesce((SELECT string_agg(a.name, ', ' ORDER BY a.name) FROM intervention_areas ia JOIN areas a"
-        "  ON a.id = ia.area_id WHERE ia.intervention_id = iv.id), '') AS areas,"
-        " coalesce((SELECT list(a.code) FROM intervention_areas ia JOIN areas a ON a.id = ia.area_id"
-        "  WHERE ia.intervention_id = iv.id), []) AS area_codes,"
-        " coalesce((SELECT string_agg(r.label, ', ' ORDER BY r.label) FROM intervention_risk_factors ir"
-        "  JOIN risk_factors r ON r.id = ir.risk_factor_id WHERE ir.intervention_id = iv.id), '') AS risk_factors,"
-        " coalesce((SELECT string_agg(c.label, ', ' ORDER BY c.label) FROM intervention_categories ic"
-        "  JOIN categories c ON c.id = ic.category_id WHERE ic.intervention_id = iv.id), '') AS categories,"
-        " iv.weekdays, iv.hour_from, iv.hour_to FROM interventions iv ORDER BY iv.start_date, iv.name",
+        " array_to_string(t.area_names, ', ') AS areas, t.area_codes,"
+        " array_to_string(t.risk_factor_labels, ', ') AS risk_factors,"
+        " array_to_string(t.category_labels, ', ') AS categories, iv.weekdays, iv.hour_from, iv.hour_to"
+        " FROM interventions iv JOIN intervention_targets t ON t.intervention_id = iv.id"
+        " ORDER BY iv.start_date, iv.name",
     )
     found["timing"] = [timing(d, None if pd.isna(f) else f, None if pd.isna(t) else t)
                        for d, f, t in zip(found["weekdays"], found["hour_from"], found["hour_to"], strict=True)]

@@ -157,8 +157,7 @@ def labels() -> dict[str, dict[str, str]]:
         "risk_factors": dict(queries.rows(con, "SELECT code, label FROM risk_factors ORDER BY label COLLATE sv")),
         "sources": dict(queries.rows(con, "SELECT code, label FROM sources ORDER BY label COLLATE sv")),
         "areas": dict(queries.rows(
-            con, "SELECT code, name FROM areas WHERE division = coalesce((SELECT value FROM meta"
-                 " WHERE key = 'division'), division) ORDER BY name COLLATE sv")),
+            con, "SELECT code, name FROM active_areas ORDER BY name COLLATE sv")),
     }
 
 
