@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from lagesbild.vocabulary import RISK_BIT_SQL
+
 RISK_MATCHES = ("any", "all")
 _ALIASES = {"i": "i.", "": ""}  # the only table prefixes `where` writes into SQL
 
@@ -125,7 +127,7 @@ class Filters:
             clauses.append(f"{col}area_id IN (SELECT id FROM areas WHERE list_contains(?, code))")
             params.append(list(self.areas))
         if self.risk_factors:
-            mask = ("(SELECT coalesce(bit_or(CAST(1 AS UBIGINT) << (id - 1)), CAST(0 AS UBIGINT))"
+            mask = ("(SELECT coalesce(bit_or(" + RISK_BIT_SQL + "), CAST(0 AS UBIGINT))"
                     " FROM risk_factors WHERE list_contains(?, code))")
             if self.risk_match == "all":
                 # A code unknown to this database can never be matched by every incident.

@@ -138,7 +138,7 @@ def _write_incidents(cur, frame: pd.DataFrame) -> None:
     masks = frame["risk_mask"].to_numpy(np.uint64)
     links = []
     for factor in vocabulary.RISK_FACTORS:
-        tagged = ids[(masks & np.uint64(1 << (factor.id - 1))) != 0]
+        tagged = ids[vocabulary.has_risk(masks, factor.id)]
         links.append(pd.DataFrame({"incident_id": tagged, "risk_factor_id": np.int16(factor.id)}))
     link_frame = pd.concat(links, ignore_index=True).sort_values(["incident_id", "risk_factor_id"])
     cur.register("staged_links", link_frame)

@@ -21,7 +21,7 @@ import shapely
 
 from lagesbild import geo
 from lagesbild.demo import places
-from lagesbild.vocabulary import CATEGORIES, RISK_FACTORS, SOURCES
+from lagesbild.vocabulary import CATEGORIES, RISK_FACTORS, SOURCES, risk_bit
 
 Intensity = Callable[[pd.DatetimeIndex], np.ndarray]
 
@@ -353,7 +353,7 @@ def generate(areas: gpd.GeoDataFrame, outline: shapely.Polygon, start: date, end
         mask = np.zeros(n, np.uint64)
         for risk, probability in process.risks.items():
             tagged = rng.random(n) < probability
-            mask[tagged] |= np.uint64(1 << (_RISK_ID[risk] - 1))
+            mask[tagged] |= risk_bit(_RISK_ID[risk])
         parts.append(pd.DataFrame({
             "local_time": local, "x": x, "y": y, "category": category, "source": source,
             "risk_mask": mask, "process": process.code,
