@@ -501,15 +501,11 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
     else:
         from lagesbild import geo
 
-        features = []
-        for record in records:
-            east, north = geo.cell_corner(np.array([int(record["cell"])]))
-            xs = [east[0], east[0] + found.size, east[0] + found.size, east[0], east[0]]
-            ys = [north[0], north[0], north[0] + found.size, north[0] + found.size, north[0]]
-            lon, lat = geo.to_wgs84(xs, ys)
-            ring = [[round(float(a), 6), round(float(b), 6)] for a, b in zip(lon, lat, strict=True)]
-            features.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
-                             "properties": {k: v for k, v in record.items() if k not in ("lon", "lat")}})
+        squares = geo.squares(np.array([int(r["cell"]) for r in records], np.int64), found.size)
+        features = [{"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [
+                         [[round(float(a), 6), round(float(b), 6)] for a, b in polygon.exterior.coords]]},
+                     "properties": {k: v for k, v in record.items() if k not in ("lon", "lat")}}
+                    for record, polygon in zip(records, squares.geometry, strict=True)]
         print(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False))
     return EXIT_OK
 

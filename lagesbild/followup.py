@@ -154,18 +154,14 @@ def _round(value: float | None, digits: int = 3) -> float | None:
     return None if value is None or not math.isfinite(value) else round(float(value), digits)
 
 
-def _sweref(geometry):
-    return shapely.transform(geometry, lambda xy: np.column_stack(geo.to_sweref(xy[:, 0], xy[:, 1])))
-
-
 def _places(con: duckdb.DuckDBPyConnection, item: dict, options: Options):
     """Target, buffer and comparison as SWEREF geometries, plus the area ids they consist of."""
-    areas = queries.frame(con, "SELECT id, code, geojson FROM active_areas")
-    shapes = {row.id: _sweref(shapely.from_geojson(row.geojson)) for row in areas.itertuples()}
+    areas = geo.area_frame(queries.frame(con, "SELECT id, code, geojson FROM active_areas"))
+    shapes = dict(zip(areas["id"], areas.geometry, strict=True))
     code_to_id = dict(zip(areas["code"], areas["id"], strict=True))
     own = item["geojson"] if isinstance(item["geojson"], str) and item["geojson"] else None
     target_ids = [code_to_id[c] for c in item["area_codes"] if c in code_to_id]
-    target = _sweref(shapely.from_geojson(own)) if own else unary_union([shapes[i] for i in target_ids])
+    target = geo.shapes([own]).iloc[0] if own else unary_union([shapes[i] for i in target_ids])
     if options.buffer == "adjacent" and not own:
         near = [i for i, shape in shapes.items() if i not in target_ids and shape.buffer(1).intersects(target)]
         buffer = unary_union([shapes[i] for i in near]) if near else shapely.Polygon()
@@ -641,9 +637,9 @@ def _contamination(con: duckdb.DuckDBPyConnection, item: dict, spec: Filters, pl
         if not same:
             continue
         if isinstance(other.geojson, str) and other.geojson:
-            shape = _sweref(shapely.from_geojson(other.geojson))
+            shape = geo.shapes([other.geojson]).iloc[0]
         elif len(other.shapes):
-            shape = unary_union([_sweref(shapely.from_geojson(g)) for g in other.shapes])
+            shape = unary_union(geo.shapes(other.shapes).to_list())
         else:
             continue
         first, last = pd.Timestamp(other.start_date).date(), (

@@ -3,11 +3,17 @@
 SCB's 250 m and 1 km squares are aligned to SWEREF 99 TM. A square is named here by its lower-left corner,
 packed into one integer: easting * 10**7 + northing (e.g. 478000 * 10**7 + 6210000), which is the same digit
 string as SCB's `Rutid` for the square.
+
+Geometry leaves this module as GeoSeries/GeoDataFrames that carry their CRS (`shapes`, `area_frame`,
+`squares`); geopandas is imported only when one is asked for, so modules that never draw or measure a shape
+(the register, the exports) do not load it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
+from typing import Any
 
 import numpy as np
 from pyproj import Transformer
@@ -73,3 +79,34 @@ def assign_to_polygons(polygons: list, x: np.ndarray, y: np.ndarray) -> np.ndarr
             hit = shapely.contains_xy(geometry, x[candidates], y[candidates])
             result[candidates[hit]] = position
     return result
+
+
+def shapes(geojson: Iterable[str], crs: str = SWEREF99TM, index: Any = None) -> Any:
+    """Stored GeoJSON texts (WGS84 lon/lat, as the database keeps them) as a GeoSeries in `crs` (default
+    SWEREF 99 TM, in metres, for areas, buffers and distances)."""
+    import geopandas as gpd
+    import shapely
+
+    return gpd.GeoSeries(shapely.from_geojson(list(geojson)), crs=WGS84, index=index).to_crs(crs)
+
+
+def area_frame(frame: Any, crs: str = SWEREF99TM) -> Any:
+    """A frame with a `geojson` column (as stored) as a GeoDataFrame in `crs`, the text column dropped."""
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame(frame.drop(columns="geojson"), geometry=shapes(frame["geojson"], crs, frame.index),
+                            crs=crs)
+
+
+def squares(cells: np.ndarray, size: int, crs: str = WGS84) -> Any:
+    """SCB squares of `size` metres as a GeoDataFrame (column `cell`) in `crs`; each ring starts at the
+    lower-left corner and runs counter-clockwise."""
+    import geopandas as gpd
+    import shapely
+
+    cells = np.asarray(cells, np.int64)
+    east, north = cell_corner(cells)
+    rings = np.stack([np.stack([east, east + size, east + size, east, east], axis=1),
+                      np.stack([north, north, north + size, north + size, north], axis=1)], axis=2)
+    polygons = shapely.polygons(rings.astype(float)) if len(cells) else []
+    return gpd.GeoDataFrame({"cell": cells}, geometry=gpd.GeoSeries(polygons, crs=SWEREF99TM)).to_crs(crs)
