@@ -15,6 +15,7 @@ import pandas as pd
 
 from lagesbild.filters import Filters
 from lagesbild.protect import combine_keys, key_sql
+from lagesbild.settings import TIME_ZONE
 
 KEY = key_sql()
 
@@ -189,7 +190,7 @@ def imports_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         "Fil": found["file_name"],
         "Innehåll": found["kind"].map(lambda k: KIND_LABELS.get(k, k)),
         "Av": found["imported_by"],
-        "När": pd.to_datetime(found["imported_at"]).dt.tz_convert("Europe/Stockholm").dt.strftime("%Y-%m-%d %H:%M"),
+        "När": pd.to_datetime(found["imported_at"]).dt.tz_convert(TIME_ZONE).dt.strftime("%Y-%m-%d %H:%M"),
         "Lästa": found["rows_read"], "Sparade": found["rows_stored"], "Fanns redan": found["rows_duplicate"],
         "Med fel": found["rows_rejected"], "Utanför": found["rows_ignored"].fillna(0).astype(int),
         "Status": found["status"].map(lambda s: STATUS_LABELS.get(s, s)),

@@ -16,6 +16,7 @@ import pandas as pd
 from lagesbild import db, formatting, queries
 from lagesbild.ingest import guard
 from lagesbild.ingest.store import next_free_id
+from lagesbild.settings import TIME_ZONE
 
 STATUSES = ("planerad", "pågående", "avslutad")
 ACTORS = ("kommun", "polis", "skola", "socialtjänst", "fritid", "fastighetsägare", "föreningar")
@@ -222,7 +223,7 @@ def history(con: duckdb.DuckDBPyConnection, number: int | None = None) -> pd.Dat
                                " ON iv.id = l.intervention_id WHERE ? IS NULL OR l.intervention_id = ?"
                                " ORDER BY l.id DESC", [number, number])
     return pd.DataFrame({
-        "När": pd.to_datetime(found["changed_at"]).dt.tz_convert("Europe/Stockholm").dt.strftime("%Y-%m-%d %H:%M"),
+        "När": pd.to_datetime(found["changed_at"]).dt.tz_convert(TIME_ZONE).dt.strftime("%Y-%m-%d %H:%M"),
         "Vem": found["changed_by"], "Vad": found["action"], "Insats": found["name"],
         "Ändringar": [", ".join(json.loads(c)) for c in found["changes"]],
     })

@@ -21,6 +21,7 @@ import shapely
 
 from lagesbild import geo
 from lagesbild.demo import places
+from lagesbild.settings import TIME_ZONE
 from lagesbild.vocabulary import CATEGORIES, RISK_FACTORS, SOURCES, risk_bit
 
 Intensity = Callable[[pd.DatetimeIndex], np.ndarray]
@@ -367,7 +368,7 @@ def _finish(frame: pd.DataFrame, areas: gpd.GeoDataFrame, rng: np.random.Generat
     """Add the stored columns: time zone, calendar fields, coordinates, grid cells, area, precision."""
     n = len(frame)
     local = pd.DatetimeIndex(frame["local_time"])
-    aware = local.tz_localize("Europe/Stockholm", ambiguous=np.zeros(n, bool), nonexistent="shift_forward")
+    aware = local.tz_localize(TIME_ZONE, ambiguous=np.zeros(n, bool), nonexistent="shift_forward")
     wall = aware.tz_localize(None)
     position = geo.assign_to_polygons(list(areas.geometry), frame["x"].to_numpy(), frame["y"].to_numpy())
     area_ids = areas["id"].to_numpy()
