@@ -12,12 +12,16 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
 
 from lagesbild import __version__, coverage, db, queries
 from lagesbild.settings import Settings
+
+if TYPE_CHECKING:
+    from lagesbild.filters import Filters
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DATABASE, EXIT_PARTIAL = 0, 1, 2, 3, 4
 SHOWN_PROBLEMS = 20
@@ -191,7 +195,7 @@ def _filter_options(parser: argparse.ArgumentParser) -> None:
                            help=f"{parameter.meaning}, e.g. {parameter.example}".replace("`", "").replace("%", "%%"))
 
 
-def _filters(args: argparse.Namespace, con: duckdb.DuckDBPyConnection):
+def _filters(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> Filters:
     from lagesbild import view
 
     params = {name: getattr(args, name) for name in FILTER_OPTIONS if getattr(args, name) is not None}
@@ -250,7 +254,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         latest = queries.latest_import(con)
         gaps = coverage.gaps_by_source(coverage.monthly(con))
         sample = coverage.police_sample(con)
-        info = {
+        info: dict[str, Any] = {
             "database": str(path),
             "schema_version": db.schema_version(con),
             "municipality": queries.municipality_name(con),
@@ -454,7 +458,7 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _print_records(output: str, envelope: dict, records: list[dict], empty_header: str) -> None:
+def _print_records(output: str, envelope: dict[str, Any], records: list[dict[str, Any]], empty_header: str) -> None:
     """Records as one JSON object (`envelope` plus the records under its last key) or as CSV (lists joined)."""
     import csv
 

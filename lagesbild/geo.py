@@ -64,7 +64,7 @@ def transform(x: np.ndarray, y: np.ndarray, source: str, target: str) -> tuple[n
     return np.asarray(tx), np.asarray(ty)
 
 
-def assign_to_polygons(polygons: list, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def assign_to_polygons(polygons: list[Any], x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Position in `polygons` of the first polygon holding each point (same CRS as x/y); -1 where none does."""
     import shapely
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -20,7 +21,7 @@ from lagesbild.settings import TIME_ZONE
 KEY = key_sql()
 
 
-def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
+def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
     """Run one query on a fresh cursor and return all of its rows."""
     cur = con.cursor()
     try:
@@ -29,7 +30,7 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
         cur.close()
 
 
-def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[tuple]:
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
     """Run one query on a fresh cursor and return all rows as tuples."""
     cur = con.cursor()
     try:
@@ -40,7 +41,7 @@ def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:
     """The write counter in `meta`: `db.write` moves it with every commit, and every UI cache key holds it."""
-    return rows(con, "SELECT coalesce((SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'data_version'), 0)")[0][0]
+    return int(rows(con, "SELECT coalesce((SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'data_version'), 0)")[0][0])
 
 
 def data_range(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
@@ -51,7 +52,7 @@ def data_range(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
 
 def is_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
     """True while the database holds data from the synthetic demo."""
-    return rows(con, "SELECT count(*) FROM imports WHERE kind = 'demo' AND status = 'stored'")[0][0] > 0
+    return bool(rows(con, "SELECT count(*) FROM imports WHERE kind = 'demo' AND status = 'stored'")[0][0] > 0)
 
 
 def municipality_name(con: duckdb.DuckDBPyConnection) -> str:
@@ -62,10 +63,7 @@ def municipality_name(con: duckdb.DuckDBPyConnection) -> str:
 
 def population(con: duckdb.DuckDBPyConnection) -> int:
     """Inhabitants in the active division (the one named in meta, else all areas)."""
-    return rows(
-        con,
-        "SELECT coalesce(sum(population), 0) FROM active_areas",
-    )[0][0]
+    return int(rows(con, "SELECT coalesce(sum(population), 0) FROM active_areas")[0][0])
 
 
 @dataclass(frozen=True)
@@ -159,7 +157,7 @@ def sources_overview(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     )
 
 
-def latest_import(con: duckdb.DuckDBPyConnection) -> dict | None:
+def latest_import(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
     """The most recent import as a dict, or None."""
     found = frame(con, "SELECT * FROM imports ORDER BY imported_at DESC, id DESC LIMIT 1")
     return None if found.empty else found.iloc[0].to_dict()

@@ -11,7 +11,7 @@ each onto a category or left out of the situation picture with a Swedish reason.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import duckdb
 import numpy as np
@@ -31,7 +31,8 @@ def risk_bit(risk_factor_id: int) -> np.uint64:
 
 def has_risk(masks: np.ndarray, risk_factor_id: int) -> np.ndarray:
     """Which of the risk masks carry the risk factor (a boolean array)."""
-    return (np.asarray(masks, np.uint64) & risk_bit(risk_factor_id)) != 0
+    found: np.ndarray = (np.asarray(masks, np.uint64) & risk_bit(risk_factor_id)) != 0
+    return found
 
 
 class Source(NamedTuple):
@@ -127,7 +128,7 @@ def install(cur: duckdb.DuckDBPyConnection) -> None:
     cur.executemany("INSERT OR IGNORE INTO risk_factors VALUES (?, ?, ?, ?)", [list(r) for r in RISK_FACTORS])
 
 
-def by_code(items: tuple) -> dict:
+def by_code(items: tuple[Any, ...]) -> dict[str, Any]:
     """Index a vocabulary by its code."""
     return {item.code: item for item in items}
 
@@ -257,7 +258,7 @@ OTHER_ALIASES: dict[str, str] = {
 # How event types and variants map onto the categories. None: known, and deliberately outside the situation
 # picture; such rows are counted and reported as left out with their reason, never stored, never silently dropped.
 STANDARD_CATEGORY_ALIASES: dict[str, str | None] = (
-    {kind.lower(): entry.category for kind, entry in POLICE_TYPES.items()} | OTHER_ALIASES
+    {**{kind.lower(): entry.category for kind, entry in POLICE_TYPES.items()}, **OTHER_ALIASES}
 )
 
 # Words in a "Brand" event's name or summary that say the fire was set on purpose, as the police write them
