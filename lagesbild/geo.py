@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from pyproj import Transformer
 
 WGS84 = "EPSG:4326"
@@ -28,26 +29,26 @@ def _transformer(source: str, target: str) -> Transformer:
     return Transformer.from_crs(source, target, always_xy=True)
 
 
-def to_sweref(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def to_sweref(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """WGS84 lon/lat in degrees to SWEREF 99 TM easting/northing in metres."""
     x, y = _transformer(WGS84, SWEREF99TM).transform(np.asarray(lon, float), np.asarray(lat, float))
     return np.asarray(x), np.asarray(y)
 
 
-def to_wgs84(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def to_wgs84(x: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """SWEREF 99 TM easting/northing in metres to WGS84 lon/lat in degrees."""
     lon, lat = _transformer(SWEREF99TM, WGS84).transform(np.asarray(x, float), np.asarray(y, float))
     return np.asarray(lon), np.asarray(lat)
 
 
-def cell_id(x: np.ndarray, y: np.ndarray, size: int) -> np.ndarray:
+def cell_id(x: ArrayLike, y: ArrayLike, size: int) -> np.ndarray:
     """Id of the SCB square of `size` metres (250 or 1000) that holds each SWEREF 99 TM point."""
     east = np.floor(np.asarray(x, float) / size).astype(np.int64) * size
     north = np.floor(np.asarray(y, float) / size).astype(np.int64) * size
     return east * CELL_FACTOR + north
 
 
-def cell_corner(cell: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def cell_corner(cell: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Lower-left SWEREF 99 TM corner of each square id."""
     cell = np.asarray(cell, np.int64)
     return cell // CELL_FACTOR, cell % CELL_FACTOR
@@ -56,7 +57,7 @@ RT90 = "EPSG:3021"  # RT 90 2.5 gon V, the older national grid
 SYSTEMS = {"wgs84": WGS84, "sweref": SWEREF99TM, "rt90": RT90}
 
 
-def transform(x: np.ndarray, y: np.ndarray, source: str, target: str) -> tuple[np.ndarray, np.ndarray]:
+def transform(x: ArrayLike, y: ArrayLike, source: str, target: str) -> tuple[np.ndarray, np.ndarray]:
     """Transform coordinates between any two CRSs given as 'EPSG:nnnn' (x = easting/longitude first)."""
     if source == target:
         return np.asarray(x, float), np.asarray(y, float)
@@ -64,7 +65,7 @@ def transform(x: np.ndarray, y: np.ndarray, source: str, target: str) -> tuple[n
     return np.asarray(tx), np.asarray(ty)
 
 
-def assign_to_polygons(polygons: list[Any], x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def assign_to_polygons(polygons: list[Any], x: ArrayLike, y: ArrayLike) -> np.ndarray:
     """Position in `polygons` of the first polygon holding each point (same CRS as x/y); -1 where none does."""
     import shapely
 
@@ -98,7 +99,7 @@ def area_frame(frame: Any, crs: str = SWEREF99TM) -> Any:
                             crs=crs)
 
 
-def squares(cells: np.ndarray, size: int, crs: str = WGS84) -> Any:
+def squares(cells: ArrayLike, size: int, crs: str = WGS84) -> Any:
     """SCB squares of `size` metres as a GeoDataFrame (column `cell`) in `crs`; each ring starts at the
     lower-left corner and runs counter-clockwise."""
     import geopandas as gpd

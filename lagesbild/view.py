@@ -12,7 +12,7 @@ nearest sensible view instead of an error.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -216,7 +216,7 @@ def to_query(view: View) -> dict[str, str]:
     return {p.name: text for p in PARAMETERS.values() if (text := p.write(view)) is not None}
 
 
-def from_query(params: dict[str, str | list[str]], vocabulary: Vocabulary, anchor: date) -> View:
+def from_query(params: Mapping[str, str | list[str]], vocabulary: Vocabulary, anchor: date) -> View:
     """A view from a link's parameters; unknown parameters and values are ignored and listed in `notices`."""
     notices: list[str] = []
     values = {k: (v[-1] if isinstance(v, list) else v) for k, v in params.items()}

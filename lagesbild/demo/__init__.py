@@ -11,7 +11,9 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 import shapely
@@ -106,7 +108,7 @@ def build_demo(
     return DemoSummary(path, seed, start, end, len(area_frame), len(incident_frame), count)
 
 
-def _write_areas(cur, area_frame) -> None:
+def _write_areas(cur: duckdb.DuckDBPyConnection, area_frame: Any) -> None:
     wgs = area_frame.to_crs(geo.WGS84)
     centroids = area_frame.geometry.representative_point()
     lon, lat = geo.to_wgs84(centroids.x.to_numpy(), centroids.y.to_numpy())
@@ -123,7 +125,7 @@ def _write_areas(cur, area_frame) -> None:
     )
 
 
-def _write_incidents(cur, frame: pd.DataFrame) -> None:
+def _write_incidents(cur: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
     staged = frame.drop(columns=["process"])
     staged["cell_key"] = seeded_keys(staged["id"], 2023)  # reproducible, like the rest of the demo
     cur.register("staged_incidents", staged)
@@ -146,13 +148,15 @@ def _write_incidents(cur, frame: pd.DataFrame) -> None:
     cur.unregister("staged_links")
 
 
-def _write_interventions(cur, area_frame, end: date) -> int:
+def _write_interventions(cur: duckdb.DuckDBPyConnection, area_frame: Any, end: date) -> int:
     area_id = dict(zip(area_frame["code"], area_frame["id"], strict=True))
     category_id = {c.code: c.id for c in vocabulary.CATEGORIES}
     risk_id = {r.code: r.id for r in vocabulary.RISK_FACTORS}
     for number, item in enumerate(demo_interventions.INTERVENTIONS, start=1):
         start = demo_interventions.dated(item.start, end.year)
         stop = demo_interventions.dated(item.end, end.year)
+        if start is None:
+            raise ValueError(f"demo intervention {item.name!r} has no start")
         geojson = None
         if item.spot is not None:
             x, y = geo.to_sweref([item.spot.lon], [item.spot.lat])

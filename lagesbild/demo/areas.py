@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import shapely
 from shapely.geometry import MultiPoint, Point, Polygon
@@ -23,7 +25,7 @@ def _point(lon: float, lat: float) -> Point:
     return Point(float(x[0]), float(y[0]))
 
 
-def _split_by_seeds(region, seeds: list[Point]) -> list:
+def _split_by_seeds(region: Any, seeds: list[Point]) -> list[Any]:
     """Split `region` between seeds: each seed gets the part nearest to it (a clipped Voronoi cell)."""
     cells = shapely.voronoi_polygons(MultiPoint(seeds), extend_to=region.buffer(5000))
     parts = []

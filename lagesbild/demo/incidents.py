@@ -10,7 +10,7 @@ picture without changing its shape.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import ArrayLike
 
 from lagesbild import geo
 from lagesbild.demo import places
@@ -50,7 +51,7 @@ class Process:
 
     code: str
     intensity: Intensity
-    categories: dict[str, float]
+    categories: Mapping[str, float]
     hours: np.ndarray
     centre: tuple[float, float] | None = None  # SWEREF 99 TM; None means uniform over `area_code`
     sigma_m: float = 300.0
@@ -65,9 +66,10 @@ def _sweref(lon: float, lat: float) -> tuple[float, float]:
     return float(x[0]), float(y[0])
 
 
-def _normalised(weights: np.ndarray) -> np.ndarray:
-    weights = np.asarray(weights, float)
-    return weights / weights.mean()
+def _normalised(weights: ArrayLike) -> np.ndarray:
+    found = np.asarray(weights, float)
+    normalised: np.ndarray = found / found.mean()
+    return normalised
 
 
 def seasonal(
@@ -85,7 +87,8 @@ def seasonal(
     def intensity(days: pd.DatetimeIndex) -> np.ndarray:
         years = (days - pd.Timestamp(start)).days.to_numpy() / 365.25
         rate = per_year / 365.25 * month_w[days.month - 1] * weekday_w[days.day_of_week] * (1 + trend) ** years
-        return rate * (extra(days) if extra else 1.0)
+        shaped: np.ndarray = rate * (extra(days) if extra else 1.0)
+        return shaped
 
     return intensity
 
@@ -113,7 +116,8 @@ def school_days(days: pd.DatetimeIndex) -> np.ndarray:
     summer = (doy >= 163) & (doy <= 230)
     christmas = (doy >= 355) | (doy <= 7)
     breaks = np.isin(week, [8, 15, 44])
-    return ((days.day_of_week < 5) & ~summer & ~christmas & ~breaks).astype(float)
+    school: np.ndarray = ((days.day_of_week < 5) & ~summer & ~christmas & ~breaks).astype(float)
+    return school
 
 
 def processes(areas: gpd.GeoDataFrame, start: date, end: date) -> list[Process]:
@@ -285,7 +289,7 @@ def processes(areas: gpd.GeoDataFrame, start: date, end: date) -> list[Process]:
     return found
 
 
-def _pick(rng: np.random.Generator, weights: dict[str, float], n: int) -> np.ndarray:
+def _pick(rng: np.random.Generator, weights: Mapping[str, float], n: int) -> np.ndarray:
     keys = list(weights)
     p = np.array([weights[k] for k in keys], float)
     return np.array(keys, dtype=object)[rng.choice(len(keys), size=n, p=p / p.sum())]
