@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -154,7 +155,7 @@ def _round(value: float | None, digits: int = 3) -> float | None:
     return None if value is None or not math.isfinite(value) else round(float(value), digits)
 
 
-def _places(con: duckdb.DuckDBPyConnection, item: dict, options: Options):
+def _places(con: duckdb.DuckDBPyConnection, item: dict[str, Any], options: Options) -> dict[str, Any]:
     """Target, buffer and comparison as SWEREF geometries, plus the area ids they consist of."""
     areas = geo.area_frame(queries.frame(con, "SELECT id, code, geojson FROM active_areas"))
     shapes = dict(zip(areas["id"], areas.geometry, strict=True))
@@ -181,7 +182,7 @@ def _places(con: duckdb.DuckDBPyConnection, item: dict, options: Options):
             "area_ids": {int(i) for i in code_to_id.values()}, "comparison_ids": {int(i) for i in comparison_ids}}
 
 
-def _targeted(con: duckdb.DuckDBPyConnection, item: dict) -> tuple[Filters, str]:
+def _targeted(con: duckdb.DuckDBPyConnection, item: dict[str, Any]) -> tuple[Filters, str]:
     """What the intervention aims at, as filters (categories, else risk factors; weekdays; hours) and in Swedish."""
     number = item["id"]
     categories = queries.rows(con, "SELECT c.code, c.label FROM intervention_categories ic JOIN categories c"
@@ -190,9 +191,11 @@ def _targeted(con: duckdb.DuckDBPyConnection, item: dict) -> tuple[Filters, str]
     factors = [] if categories else queries.rows(
         con, "SELECT r.code, r.label FROM intervention_risk_factors ir JOIN risk_factors r"
              " ON r.id = ir.risk_factor_id WHERE ir.intervention_id = ? ORDER BY r.label", [number])
-    weekdays = tuple(sorted(int(d) for d in (item.get("weekdays") if item.get("weekdays") is not None else [])))
-    hours = (item.get("hour_from"), item.get("hour_to"))
-    hours = (0, 23) if any(h is None or h != h for h in hours) else (int(hours[0]), int(hours[1]))
+    given: Any = item.get("weekdays")  # a list or an array from the row: never tested for truth
+    weekdays = tuple(sorted(int(d) for d in (given if given is not None else [])))
+    first: Any = item.get("hour_from")
+    last: Any = item.get("hour_to")
+    hours = (0, 23) if any(h is None or h != h for h in (first, last)) else (int(first), int(last))
     spec = Filters(start=date(2000, 1, 1), end=date(2000, 1, 1), categories=tuple(c for c, _ in categories),
                    risk_factors=tuple(r for r, _ in factors), weekdays=weekdays, hour_from=hours[0],
                    hour_to=hours[1])
@@ -619,7 +622,7 @@ def _against_earlier(facts: Facts, scale: float) -> tuple[Effect, float, float] 
     return (against, earlier_t / years, z) if against else None
 
 
-def _contamination(con: duckdb.DuckDBPyConnection, item: dict, spec: Filters, places: dict,
+def _contamination(con: duckdb.DuckDBPyConnection, item: dict[str, Any], spec: Filters, places: dict[str, Any],
                    before: tuple[date, date], after: tuple[date, date]) -> list[str]:
     """Other interventions on the same problem (a shared category or risk factor) whose place meets the target,
     buffer or comparison and whose period meets "before" or "after": 'Namn (jämförelseområdet, efter)'."""
