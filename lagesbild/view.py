@@ -182,7 +182,7 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in (
     Parameter("timmar", "`22-4`",
               "hours from–to, inclusive; wraps past midnight, and then an early hour counts on the night before",
               lambda v: None if (v.filters.hour_from, v.filters.hour_to) == (0, 23)
-              else f"{v.filters.hour_from}-{v.filters.hour_to}", _read_hours, label="Klockslag",
+              else f"{v.filters.hour_from}-{v.filters.hour_to}", _read_hours,
               help="Natten räknas till dagen den började: fredag 22–04 är fredag kl. 22 till lördag kl. 04, "
                    "både för veckodag och period.", why="ange t.ex. 22-4"),
     Parameter("matt", "`antal` (default), `per1000`, `skadeviktat`", "the measure",
@@ -199,7 +199,9 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in (
     Parameter("dygn", "`06`",
               "the time patterns' heat map begins each day at 06 (default: `00`), so a night lies on one row",
               lambda v: DAY_STARTS[v.day_start] if v.day_start else None,
-              _one_of({text: hour for hour, text in DAY_STARTS.items()}), why="ange 06 eller 00"),
+              _one_of({text: hour for hour, text in DAY_STARTS.items()}), label="Dygnet börjar kl. 06",
+              help="Timmarna 00–05 räknas till kvällen före, så att en natt ligger i en följd på en rad: "
+                   "fredag kl. 22–04 på fredagens rad.", why="ange 06 eller 00"),
 )}
 STREAMLIT_PARAMETERS = ("embed", "embed_options")  # Streamlit's own: not ours to report
 
