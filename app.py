@@ -9,19 +9,19 @@ st.set_page_config(page_title="Lägesbild", page_icon=":material/map:", layout="
 ui.ensure_database()
 ui.load_link_once()
 pages = {
-    "oversikt": st.Page("pages/oversikt.py", title="Översikt", icon=":material/dashboard:", url_path="oversikt",
+    "oversikt": st.Page("app_pages/oversikt.py", title="Översikt", icon=":material/dashboard:", url_path="oversikt",
                         default=True),
-    "karta": st.Page("pages/karta.py", title="Karta", icon=":material/map:", url_path="karta"),
-    "tid": st.Page("pages/tidsmonster.py", title="Tidsmönster", icon=":material/schedule:", url_path="tid"),
-    "prio": st.Page("pages/prioritering.py", title="Prioritering", icon=":material/target:", url_path="prioritering"),
-    "insatser": st.Page("pages/insatser.py", title="Insatser", icon=":material/event_note:", url_path="insatser"),
-    "uppfoljning": st.Page("pages/uppfoljning.py", title="Uppföljning", icon=":material/query_stats:",
+    "karta": st.Page("app_pages/karta.py", title="Karta", icon=":material/map:", url_path="karta"),
+    "tid": st.Page("app_pages/tidsmonster.py", title="Tidsmönster", icon=":material/schedule:", url_path="tid"),
+    "prio": st.Page("app_pages/prioritering.py", title="Prioritering", icon=":material/target:", url_path="prioritering"),
+    "insatser": st.Page("app_pages/insatser.py", title="Insatser", icon=":material/event_note:", url_path="insatser"),
+    "uppfoljning": st.Page("app_pages/uppfoljning.py", title="Uppföljning", icon=":material/query_stats:",
                            url_path="uppfoljning"),
-    "atgardsplan": st.Page("pages/atgardsplan.py", title="Åtgärdsplan", icon=":material/checklist:",
+    "atgardsplan": st.Page("app_pages/atgardsplan.py", title="Åtgärdsplan", icon=":material/checklist:",
                            url_path="atgardsplan"),
 }
 if ui.current_role() == "coordinator":
-    pages["ladda_upp"] = st.Page("pages/ladda_upp.py", title="Ladda upp data", icon=":material/upload_file:",
+    pages["ladda_upp"] = st.Page("app_pages/ladda_upp.py", title="Ladda upp data", icon=":material/upload_file:",
                                  url_path="ladda-upp")
 # Widgets must come after st.navigation: drawn before it, they lose their value on every rerun.
 page = st.navigation(list(pages.values()))

@@ -65,13 +65,29 @@ def transform(x: ArrayLike, y: ArrayLike, source: str, target: str) -> tuple[np.
     return np.asarray(tx), np.asarray(ty)
 
 
-def assign_to_polygons(polygons: list[Any], x: ArrayLike, y: ArrayLike) -> np.ndarray:
-    """Position in `polygons` of the first polygon holding each point (same CRS as x/y); -1 where none does."""
+# Below this many polygons a bounding-box sweep with `shapely.contains_xy` beats an STRtree, whose cost is
+# dominated by making a Point object per incident. Measured on 1M points (2 shared cores, one run each):
+# 18 polygons 0.21 s vs 1.77 s, 64: 0.52 vs 2.66, 300: 1.34 vs 2.10, 1 300 (Stockholm's DeSO): 7.01 vs 2.34.
+TREE_FROM = 400
+
+
+def assign_to_polygons(polygons: list[Any], x: ArrayLike, y: ArrayLike, *, tree_from: int = TREE_FROM) -> np.ndarray:
+    """Position in `polygons` of the first polygon holding each point (same CRS as x/y); -1 where none does.
+
+    A point on a boundary belongs to no polygon (`contains`), the same in both strategies.
+    """
     import shapely
 
     x = np.asarray(x, float)
     y = np.asarray(y, float)
     result = np.full(len(x), -1, np.int64)
+    if len(polygons) >= tree_from:
+        points, held_by = shapely.STRtree(polygons).query(shapely.points(x, y), predicate="within")
+        order = np.lexsort((held_by, points))  # per point, the lowest polygon position first
+        points, held_by = points[order], held_by[order]
+        first = np.r_[True, points[1:] != points[:-1]] if len(points) else np.zeros(0, bool)
+        result[points[first]] = held_by[first]
+        return result
     for position, geometry in enumerate(polygons):
         minx, miny, maxx, maxy = geometry.bounds
         candidates = np.flatnonzero((result < 0) & (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy))

@@ -29,7 +29,7 @@ def start(page: str | None = None) -> AppTest:
 
 def test_overview_pages_oversikt(app_env, demo_db):
     app_env(demo_db)
-    at = start()  # pages/oversikt.py is the default page
+    at = start()  # app_pages/oversikt.py is the default page
     assert not at.exception
     assert at.title[0].value == "Lägesbild – översikt"
     labels = [m.label for m in at.metric]
@@ -84,7 +84,7 @@ def test_upload_page_pages_ladda_upp_for_the_coordinator(app_env, demo_db):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.session_state["inloggning"] = COORDINATOR
     at.run()
-    at.switch_page("pages/ladda_upp.py")
+    at.switch_page("app_pages/ladda_upp.py")
     at.run()
     assert not at.exception
     assert at.title[0].value == "Ladda upp data"
@@ -96,7 +96,7 @@ def test_upload_page_pages_ladda_upp_for_the_coordinator(app_env, demo_db):
 
 def test_upload_page_refuses_viewers_even_when_opened_directly(app_env, demo_db):
     app_env(demo_db)
-    at = AppTest.from_file(str(ROOT / "pages" / "ladda_upp.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "app_pages" / "ladda_upp.py"), default_timeout=TIMEOUT)
     at.run()
     assert not at.exception
     assert "kräver att du är inloggad som samordnare" in at.error[0].value
@@ -107,7 +107,7 @@ def test_viewers_do_not_get_the_upload_page_in_the_menu(app_env, demo_db):
     app_env(demo_db)
     at = start()
     with pytest.raises(Exception):  # noqa: B017 - AppTest raises when the page is not registered
-        at.switch_page("pages/ladda_upp.py")
+        at.switch_page("app_pages/ladda_upp.py")
         at.run()
         assert at.title[0].value != "Ladda upp data"
 
@@ -127,7 +127,7 @@ def test_sign_in_form_when_accounts_are_configured(app_env, demo_db):
 
 def test_map_page_pages_karta(app_env, demo_db):
     app_env(demo_db)
-    at = start("pages/karta.py")
+    at = start("app_pages/karta.py")
     assert not at.exception
     assert at.title[0].value == "Karta"
     assert at.multiselect(key="karta_lager").value == ["rutor", "omraden", "insatser"]
@@ -141,7 +141,7 @@ def test_map_page_pages_karta(app_env, demo_db):
 
 def test_time_patterns_page_pages_tidsmonster(app_env, demo_db):
     app_env(demo_db)
-    at = start("pages/tidsmonster.py")
+    at = start("app_pages/tidsmonster.py")
     assert not at.exception
     assert at.title[0].value == "Tidsmönster"
     assert [s.value for s in at.subheader] == ["Veckodag och klockslag", "Månad för månad, mot samma månader året "
@@ -177,7 +177,7 @@ def test_a_link_opens_its_view(app_env, demo_db):
 
 def test_priorities_page_pages_prioritering(app_env, demo_db):
     app_env(demo_db)
-    at = start("pages/prioritering.py")
+    at = start("app_pages/prioritering.py")
     assert not at.exception
     assert at.title[0].value == "Prioritering"
     ranking = at.dataframe[0].value
@@ -190,7 +190,7 @@ def test_priorities_page_pages_prioritering(app_env, demo_db):
 
 def test_register_pages_insatser_is_read_only_for_viewers(app_env, demo_db):
     app_env(demo_db)
-    at = start("pages/insatser.py")
+    at = start("app_pages/insatser.py")
     assert not at.exception
     assert at.title[0].value == "Insatser"
     assert any("läggs in och ändras av samordnaren" in i.value for i in at.info)
@@ -202,7 +202,7 @@ def editing_intervention_2() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.session_state["inloggning"] = COORDINATOR
     at.run()
-    at.switch_page("pages/insatser.py")
+    at.switch_page("app_pages/insatser.py")
     at.run()
     at.selectbox(key="insats_val").set_value(2).run()
     at.text_input[0].set_value("Trygghetsvärdar i centrum, utökat")
@@ -229,7 +229,7 @@ def test_register_coordinator_edits_an_intervention(app_env, demo_db):
 
 def test_follow_up_pages_uppfoljning(app_env, demo_db):
     app_env(demo_db)
-    at = start("pages/uppfoljning.py")
+    at = start("app_pages/uppfoljning.py")
     assert not at.exception
     at.selectbox(key="uppf_insats").set_value(1).run()  # the lighting on the dark path
     assert not at.exception
@@ -248,7 +248,7 @@ def test_follow_up_pages_uppfoljning(app_env, demo_db):
 
 def test_action_plan_pages_atgardsplan(app_env, demo_db):
     app_env(demo_db)
-    at = start("pages/atgardsplan.py")
+    at = start("app_pages/atgardsplan.py")
     assert not at.exception
     assert at.title[0].value == "Åtgärdsplan"
     assert len(at.dataframe) >= 5

@@ -30,7 +30,7 @@ def upload_page() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.session_state["inloggning"] = COORDINATOR
     at.run()
-    at.switch_page("pages/ladda_upp.py")
+    at.switch_page("app_pages/ladda_upp.py")
     at.run()
     assert not at.exception
     return at
@@ -125,3 +125,10 @@ def test_a_dry_run_is_read_once_per_file_options_and_data_version(app_env, demo_
     assert stored.status == "stored" and len(calls) == 3     # an import is never taken from the cache
     after = upload.run_import(data, "mjallby.csv", options)  # new data version: the dry run is read again
     assert len(calls) == 4 and after.rows_duplicate == 2 and after.rows_stored == 0
+
+
+def test_the_page_states_the_size_limit_and_where_larger_files_go(app_env, demo_db):
+    at = upload_page()
+    captions = " ".join(c.value for c in at.caption)
+    assert "Högst 50 MB per fil" in captions  # the value in .streamlit/config.toml, read at run time
+    assert "python -m lagesbild import" in captions

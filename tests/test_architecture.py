@@ -34,7 +34,7 @@ def test_core_does_not_import_streamlit_outside_the_ui_glue():
 def test_no_sql_formatted_with_values():
     pattern = re.compile(r"""(execute|executemany|sql|query|frame|rows)\(\s*f["']|(SELECT|INSERT|UPDATE|DELETE|WHERE).*\.format\(""")
     offenders = []
-    for path in [*python_files(ROOT / "lagesbild"), *python_files(ROOT / "pages"), ROOT / "app.py"]:
+    for path in [*python_files(ROOT / "lagesbild"), *python_files(ROOT / "app_pages"), ROOT / "app.py"]:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if pattern.search(line):
                 offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
@@ -42,7 +42,7 @@ def test_no_sql_formatted_with_values():
 
 
 def test_pages_stay_thin_and_hold_no_sql():
-    for page in (ROOT / "pages").glob("*.py"):
+    for page in (ROOT / "app_pages").glob("*.py"):
         text = page.read_text(encoding="utf-8")
         assert not re.search(r"\b(SELECT|INSERT|UPDATE|DELETE)\b", text), page.name
         assert "duckdb" not in imported_modules(page), page.name
@@ -50,8 +50,8 @@ def test_pages_stay_thin_and_hold_no_sql():
 
 
 def test_every_page_is_routed_and_has_an_apptest():
-    routed = set(re.findall(r'st\.Page\(\s*"(pages/[a-z_]+\.py)"', (ROOT / "app.py").read_text(encoding="utf-8")))
-    on_disk = {f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py")}
+    routed = set(re.findall(r'st\.Page\(\s*"(app_pages/[a-z_]+\.py)"', (ROOT / "app.py").read_text(encoding="utf-8")))
+    on_disk = {f"app_pages/{p.name}" for p in (ROOT / "app_pages").glob("*.py")}
     assert routed == on_disk
     tested = (ROOT / "tests" / "test_app.py").read_text(encoding="utf-8")
     assert all(page in tested for page in routed), "every page needs an AppTest in tests/test_app.py"

@@ -211,7 +211,7 @@ def test_the_map_page_calls_police_events_a_sample(app_env, tmp_path):
     app_env(path)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()
-    at.switch_page("pages/karta.py")
+    at.switch_page("app_pages/karta.py")
     at.run()
     assert not at.exception
     assert any(coverage.POLICE_SAMPLE_NOTE in c.value for c in at.caption)
@@ -236,7 +236,7 @@ def test_the_time_patterns_page_says_what_is_missing(app_env, tmp_path):
     app_env(path)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()
-    at.switch_page("pages/tidsmonster.py")
+    at.switch_page("app_pages/tidsmonster.py")
     at.run()
     assert not at.exception
     assert any(GAP in c.value and c.value.startswith("Avbrott i linjerna") for c in at.caption)

@@ -205,13 +205,13 @@ def test_too_few_incidents_get_a_swedish_message(demo_con):
 
 @pytest.mark.parametrize("role", [None, {"username": "anna", "role": "staff"}])
 def test_the_priorities_page_shows_emerging_hot_spots(app_env, demo_db, role):
-    """AppTest: pages/prioritering.py still runs, with the section; viewers see no per-square counts."""
+    """AppTest: app_pages/prioritering.py still runs, with the section; viewers see no per-square counts."""
     app_env(demo_db)
     at = AppTest.from_file(APP, default_timeout=60)
     if role:
         at.session_state["inloggning"] = role
     at.run()
-    at.switch_page("pages/prioritering.py")
+    at.switch_page("app_pages/prioritering.py")
     at.run()
     assert not at.exception
     assert "Framväxande hot spots" in [h.value for h in at.subheader]

@@ -23,8 +23,8 @@ HTML_LINK = '<a href="http://example.org">klicka</a>'
 LIVE_MARKDOWN = re.compile(r"(?<!\\)\[[^\]]*(?<!\\)\]\(|(?i:https?\\?:|www\\?\.)")
 MARKDOWN_ELEMENTS = ("markdown", "caption", "info", "warning", "success", "error", "title", "header", "subheader")
 LABELLED = ("selectbox", "multiselect", "radio", "checkbox", "button", "text_input", "expander", "metric", "toggle")
-PAGES = ["pages/oversikt.py", "pages/karta.py", "pages/tidsmonster.py", "pages/prioritering.py",
-         "pages/insatser.py", "pages/uppfoljning.py", "pages/atgardsplan.py"]
+PAGES = ["app_pages/oversikt.py", "app_pages/karta.py", "app_pages/tidsmonster.py", "app_pages/prioritering.py",
+         "app_pages/insatser.py", "app_pages/uppfoljning.py", "app_pages/atgardsplan.py"]
 
 
 def plant(path: Path) -> None:
@@ -59,13 +59,13 @@ def live(at: AppTest) -> list[str]:
 def walk(at: AppTest) -> list[str]:
     problems = []
     for page in PAGES:
-        if page != "pages/oversikt.py":
+        if page != "app_pages/oversikt.py":
             at.switch_page(page)
             at.run()
         assert not at.exception, (page, at.exception)
-        if page == "pages/karta.py":
+        if page == "app_pages/karta.py":
             at.selectbox(key="karta_profil").set_value("SOL").run()
-        if page == "pages/uppfoljning.py":
+        if page == "app_pages/uppfoljning.py":
             at.selectbox(key="uppf_insats").set_value(1).run()
         problems += [f"{page}: {text}" for text in live(at)]
     return problems

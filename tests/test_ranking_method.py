@@ -230,7 +230,7 @@ def test_the_change_is_against_the_same_period_a_year_earlier(town):
 def test_the_score_is_explained(town):
     """(j) 'Poäng' was never explained."""
     assert "Poäng" in priorities.SCORE_HELP and "täckning" in priorities.SCORE_HELP
-    page = (ROOT / "pages" / "prioritering.py").read_text(encoding="utf-8")
+    page = (ROOT / "app_pages" / "prioritering.py").read_text(encoding="utf-8")
     assert "help=priorities.SCORE_HELP" in page and "st.caption(priorities.SCORE_HELP)" in page
 
 

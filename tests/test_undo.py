@@ -302,7 +302,7 @@ def test_no_transaction_is_begun_or_committed_outside_the_write_helper():
     statement = re.compile(r"""["']\s*(BEGIN|COMMIT|ROLLBACK|ABORT|START\s+TRANSACTION|END\s+TRANSACTION)\b"""
                            r"""|\.(begin|commit|rollback)\(\)""")
     offenders = []
-    for path in [*(ROOT / "lagesbild").rglob("*.py"), *(ROOT / "pages").glob("*.py"), ROOT / "app.py"]:
+    for path in [*(ROOT / "lagesbild").rglob("*.py"), *(ROOT / "app_pages").glob("*.py"), ROOT / "app.py"]:
         if path == ROOT / "lagesbild" / "db.py":  # the write helper (and the migrations, before `meta` exists)
             continue
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):

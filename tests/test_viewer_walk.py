@@ -26,8 +26,8 @@ LINKS = [
     {"omrade": "GAM", "kategori": "olaga_hot", "fran": "2021-01-01", "till": "2021-12-31"},
     {"omrade": "SOL", "kategori": "misshandel,ran,olaga_hot", "fran": "2026-01-25"},
 ]
-PAGES = ["pages/oversikt.py", "pages/karta.py", "pages/tidsmonster.py", "pages/prioritering.py",
-         "pages/insatser.py", "pages/uppfoljning.py", "pages/atgardsplan.py"]
+PAGES = ["app_pages/oversikt.py", "app_pages/karta.py", "app_pages/tidsmonster.py", "app_pages/prioritering.py",
+         "app_pages/insatser.py", "app_pages/uppfoljning.py", "app_pages/atgardsplan.py"]
 
 
 def _values(field) -> np.ndarray:
@@ -107,14 +107,14 @@ def test_a_viewer_reads_no_small_count_on_any_page(app_env, demo_db, query, monk
     at = open_link({**query, "lager": "rutor,omraden,insatser,punkter"})
     problems = []
     for page in PAGES:
-        if page != "pages/oversikt.py":
+        if page != "app_pages/oversikt.py":
             at.switch_page(page)
             at.run()
         assert not at.exception, (page, at.exception)
-        if page == "pages/karta.py":
+        if page == "app_pages/karta.py":
             at.selectbox(key="karta_profil").set_value(query["omrade"]).run()
         problems += [f"{page}: {leak}" for leak in leaks(at)]
-        if page == "pages/uppfoljning.py":  # every intervention's follow-up
+        if page == "app_pages/uppfoljning.py":  # every intervention's follow-up
             for number in ids:
                 at.selectbox(key="uppf_insats").set_value(number).run()
                 problems += [f"{page} #{number}: {leak}" for leak in leaks(at)]
@@ -138,9 +138,9 @@ def test_the_walk_sees_a_leak_when_there_is_one(app_env, demo_db):
 def test_every_viewer_page_says_small_numbers_are_adjusted(app_env, demo_db):
     app_env(demo_db)
     at = open_link(LINKS[1])
-    for page in ("pages/oversikt.py", "pages/karta.py", "pages/tidsmonster.py", "pages/prioritering.py",
-                 "pages/uppfoljning.py"):
-        if page != "pages/oversikt.py":
+    for page in ("app_pages/oversikt.py", "app_pages/karta.py", "app_pages/tidsmonster.py", "app_pages/prioritering.py",
+                 "app_pages/uppfoljning.py"):
+        if page != "app_pages/oversikt.py":
             at.switch_page(page)
             at.run()
         assert any("Små tal är justerade" in c.value for c in at.caption), page

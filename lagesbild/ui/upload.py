@@ -130,6 +130,11 @@ TABLE_LABELS = {"incidents": "händelser", "incident_risk_factors": "kopplingar 
                 "areas": "områden", "area_population": "befolkningsuppgifter", "interventions": "insatser",
                 "intervention_areas": "insatsers områden", "intervention_risk_factors": "insatsers riskfaktorer",
                 "intervention_categories": "insatsers kategorier"}
+def upload_limit_mb() -> int:
+    """The largest file the browser may send (`server.maxUploadSize` in .streamlit/config.toml), in MB."""
+    return int(st.get_option("server.maxUploadSize"))
+
+
 UNDO_KEYS = ("upload_angra", "upload_aterstall")  # every widget key of the undo and restore panels starts so
 ROUND = "upload_historik_varv"  # counts undos and restores in this session: the selectors' keys change with it
 

@@ -12,6 +12,8 @@ st.title("Ladda upp data")
 st.caption("CSV, TXT eller Excel med händelser eller befolkning, Polisens händelser (JSON), områdesgränser "
            "(GeoJSON, GeoPackage eller zippad shapefil). Inget sparas förrän du trycker på Importera, och en "
            "import kan alltid ångras.")
+st.caption(f"Högst {ui.upload_limit_mb()} MB per fil. En större fil (till exempel en miljon rader) läses in på "
+           "servern med `python -m lagesbild import FIL` – det går medan appen används, och importen syns här.")
 
 upload = st.file_uploader("Välj fil", type=["csv", "txt", "tsv", "xlsx", "json", "geojson", "gpkg", "zip"],
                           key="upload_fil")
