@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lagesbild import ui
+from lagesbild import ui, view
 
 st.title("Tidsmönster")
 ui.share_button("tid")
@@ -12,9 +12,7 @@ ui.protection_notice()
 for note in [text for text in (hidden, *notes) if text]:
     st.caption(note)
 st.subheader("Veckodag och klockslag")
-night = st.toggle("Dygnet börjar kl. 06", key="tid_dygn",
-                  help="Timmarna 00–05 räknas till kvällen före, så att en natt ligger i en följd på en rad: "
-                       "fredag kl. 22–04 på fredagens rad.")
+night = st.toggle(view.PARAMETERS["dygn"].label, key="tid_dygn", help=view.PARAMETERS["dygn"].help)
 st.caption("Händelser med okänt klockslag ingår inte." + (" Timmarna 00–05 står på raden för kvällen innan."
                                                           if night else ""))
 st.plotly_chart(heat, key="tid_vecka")

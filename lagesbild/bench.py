@@ -160,7 +160,7 @@ def import_csv_path(rows: int) -> Path:
         return path
     from lagesbild.demo import areas as demo_areas
     from lagesbild.demo import incidents as demo_incidents
-    from lagesbild.vocabulary import CATEGORIES, RISK_FACTORS, SOURCES
+    from lagesbild.vocabulary import CATEGORIES, RISK_FACTORS, SOURCES, risk_bit
 
     shapes = demo_areas.build_areas()
     shapes["id"] = np.arange(1, len(shapes) + 1)
@@ -171,7 +171,7 @@ def import_csv_path(rows: int) -> Path:
     area_code = dict(zip(shapes["id"], shapes["code"], strict=True))
     label = {c.id: c.label for c in CATEGORIES}
     source = {s.id: s.label for s in SOURCES}
-    first_risk = {0: ""} | {1 << (r.id - 1): r.label for r in RISK_FACTORS}
+    first_risk = {0: ""} | {int(risk_bit(r.id)): r.label for r in RISK_FACTORS}
     masks = frame["risk_mask"].to_numpy(np.uint64)
     lowest = (masks & (~masks + np.uint64(1))).astype(np.int64)  # one tag per row keeps the file simple
     table = pd.DataFrame({

@@ -12,12 +12,16 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
 
 from lagesbild import __version__, coverage, db, queries
 from lagesbild.settings import Settings
+
+if TYPE_CHECKING:
+    from lagesbild.filters import Filters
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DATABASE, EXIT_PARTIAL = 0, 1, 2, 3, 4
 SHOWN_PROBLEMS = 20
@@ -60,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="build the synthetic Sölvesborg demo database")
     _db_option(demo)
+    demo.set_defaults(func=cmd_demo)
     demo.add_argument("--seed", type=int, default=1083, help="random seed (default 1083)")
     demo.add_argument("--incidents", type=_positive, metavar="N",
                       help="exactly N incidents (for benchmarks, up to 10,000,000); default about 4,000 a year")
@@ -69,15 +74,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     info = commands.add_parser("info", help="schema version, row counts, date range, latest import")
     _db_option(info)
+    info.set_defaults(func=cmd_info)
     info.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 
     init = commands.add_parser("init", help="create an empty database for a municipality")
     _db_option(init)
+    init.set_defaults(func=cmd_init)
     init.add_argument("--municipality-code", required=True, metavar="KOD", help="SCB code, e.g. 1083")
     init.add_argument("--municipality-name", required=True, metavar="NAMN", help="e.g. Sölvesborg")
 
     imp = commands.add_parser("import", help="import a CSV/TXT/Excel/police JSON/boundary/population file")
     _db_option(imp)
+    imp.set_defaults(func=cmd_import)
     imp.add_argument("file", type=Path, metavar="FILE")
     imp.add_argument("--kind", choices=["incidents", "interventions", "areas", "population"],
                      help="what the file holds (default: detected)")
@@ -100,10 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("imports", help="list the imports")
     _db_option(listing)
+    listing.set_defaults(func=cmd_imports)
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
 
     undo = commands.add_parser("undo", help="remove exactly what one import stored (kept, so it can be restored)")
     _db_option(undo)
+    undo.set_defaults(func=cmd_undo)
     undo.add_argument("import_id", type=int, metavar="IMPORT_ID")
     undo.add_argument("--by", default=None, help="who undoes (default: the user name)")
     undo.add_argument("--yes", action="store_true",
@@ -112,11 +122,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     restore = commands.add_parser("restore", help="bring an undone import back exactly as it was stored")
     _db_option(restore)
+    restore.set_defaults(func=cmd_restore)
     restore.add_argument("import_id", type=int, metavar="IMPORT_ID")
     restore.add_argument("--by", default=None, help="who restores (default: the user name)")
 
     bench = commands.add_parser("bench", help="time the core queries against naive pandas; prints one JSON line")
     _db_option(bench)
+    bench.set_defaults(func=cmd_bench)
     bench.add_argument("--incidents", type=_positive, default=1_000_000, metavar="N",
                        help="incidents in the scaled database (default 1,000,000)")
     bench.add_argument("--repeat", type=_positive, default=5, help="timed runs per query (default 5)")
@@ -128,12 +140,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     prio = commands.add_parser("priorities", help="rank the areas: need against coverage, with reasons")
     _db_option(prio)
+    prio.set_defaults(func=cmd_priorities)
     _filter_options(prio)
     prio.add_argument("--format", choices=["json", "csv"], default="json")
 
     repeat = commands.add_parser("concentration", help="repeat places: share of incidents at the top 1 %% and "
                                                       "5 %% of squares, against chance")
     _db_option(repeat)
+    repeat.set_defaults(func=cmd_concentration)
     _filter_options(repeat)
     repeat.add_argument("--format", choices=["json", "csv"], default="json")
 
@@ -141,12 +155,14 @@ def build_parser() -> argparse.ArgumentParser:
                               " 3x3 window against an even spread, Benjamini-Hochberg corrected; hot neighbourhoods"
                               " as cluster outlines")
     _db_option(hot)
+    hot.set_defaults(func=cmd_hotspots)
     _filter_options(hot)
     hot.add_argument("--format", choices=["json", "geojson"], default="json")
     hot.add_argument("--size", type=int, choices=[250, 1000], help="square size (default: 250 m, 1 km if sparse)")
 
     evaluate = commands.add_parser("evaluate", help="follow up interventions against comparison areas")
     _db_option(evaluate)
+    evaluate.set_defaults(func=cmd_evaluate)
     evaluate.add_argument("--intervention", type=int, metavar="ID", help="one intervention (default: all started)")
     evaluate.add_argument("--days", type=_positive, default=None,
                           help="days after the start to follow up (default: the intervention's own period, from its"
@@ -159,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     hasher = commands.add_parser("hash-password", help="print a salted PBKDF2 hash (600 000 iterations) for a "
                                                        "local account in secrets.toml")
+    hasher.set_defaults(func=cmd_hash_password)
     hasher.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     return parser
 
@@ -169,12 +186,16 @@ FILTER_OPTIONS = ("period", "fran", "till", "kategori", "riskfaktor", "matchning
 
 def _filter_options(parser: argparse.ArgumentParser) -> None:
     """The link's filter parameters as options: --kategori misshandel,ran --timmar 22-4 …"""
+    from lagesbild.view import PARAMETERS
+
     group = parser.add_argument_group("filters (as in a shared link; see the README)")
     for name in FILTER_OPTIONS:
-        group.add_argument(f"--{name}", metavar="VALUE")
+        parameter = PARAMETERS[name]
+        group.add_argument(f"--{name}", metavar="VALUE",
+                           help=f"{parameter.meaning}, e.g. {parameter.example}".replace("`", "").replace("%", "%%"))
 
 
-def _filters(args: argparse.Namespace, con: duckdb.DuckDBPyConnection):
+def _filters(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> Filters:
     from lagesbild import view
 
     params = {name: getattr(args, name) for name in FILTER_OPTIONS if getattr(args, name) is not None}
@@ -189,7 +210,7 @@ def _filters(args: argparse.Namespace, con: duckdb.DuckDBPyConnection):
 
 
 def _db_path(args: argparse.Namespace) -> Path:
-    return getattr(args, "db", None) or Settings.from_env().db_path
+    return getattr(args, "db", None) or _settings().db_path
 
 
 def _open(path: Path) -> duckdb.DuckDBPyConnection:
@@ -233,7 +254,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         latest = queries.latest_import(con)
         gaps = coverage.gaps_by_source(coverage.monthly(con))
         sample = coverage.police_sample(con)
-        info = {
+        info: dict[str, Any] = {
             "database": str(path),
             "schema_version": db.schema_version(con),
             "municipality": queries.municipality_name(con),
@@ -336,7 +357,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         options = ImportOptions(kind=args.kind, source=args.source, mapping=_pairs(args.map, "--map") or None,
                                 on_error=args.on_error, dry_run=args.dry_run, imported_by=by, crs=args.crs,
                                 division=args.division, year=args.year,
-                                store_free_text=Settings.from_env().store_free_text, choices=choices or None)
+                                store_free_text=_settings().store_free_text, choices=choices or None)
         result = import_bytes(con, args.file.read_bytes(), args.file.name, options)
     finally:
         con.close()
@@ -437,7 +458,7 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _print_records(output: str, envelope: dict, records: list[dict], empty_header: str) -> None:
+def _print_records(output: str, envelope: dict[str, Any], records: list[dict[str, Any]], empty_header: str) -> None:
     """Records as one JSON object (`envelope` plus the records under its last key) or as CSV (lists joined)."""
     import csv
 
@@ -497,15 +518,11 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
     else:
         from lagesbild import geo
 
-        features = []
-        for record in records:
-            east, north = geo.cell_corner(np.array([int(record["cell"])]))
-            xs = [east[0], east[0] + found.size, east[0] + found.size, east[0], east[0]]
-            ys = [north[0], north[0], north[0] + found.size, north[0] + found.size, north[0]]
-            lon, lat = geo.to_wgs84(xs, ys)
-            ring = [[round(float(a), 6), round(float(b), 6)] for a, b in zip(lon, lat, strict=True)]
-            features.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
-                             "properties": {k: v for k, v in record.items() if k not in ("lon", "lat")}})
+        squares = geo.squares(np.array([int(r["cell"]) for r in records], np.int64), found.size)
+        features = [{"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [
+                         [[round(float(a), 6), round(float(b), 6)] for a, b in polygon.exterior.coords]]},
+                     "properties": {k: v for k, v in record.items() if k not in ("lon", "lat")}}
+                    for record, polygon in zip(records, squares.geometry, strict=True)]
         print(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False))
     return EXIT_OK
 
@@ -537,17 +554,21 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"concentration": cmd_concentration, "evaluate": cmd_evaluate, "priorities": cmd_priorities, "hotspots": cmd_hotspots, "hash-password": cmd_hash_password, "demo": cmd_demo, "info": cmd_info, "bench": cmd_bench, "init": cmd_init, "import": cmd_import,
-            "imports": cmd_imports, "undo": cmd_undo, "restore": cmd_restore}
+def _settings() -> Settings:
+    """The settings from the environment; a bad value there is the caller's to fix (exit 2), not a crash."""
+    try:
+        return Settings.from_env()
+    except ValueError as exc:
+        raise CliError(f"bad setting in the environment: {exc}", EXIT_USAGE) from exc
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit code. Only argparse (exit 2) and `CliError` say what went wrong in one
+    line: any other exception is a bug and keeps its traceback, never dressed up as wrong usage."""
     args = build_parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        code: int = args.func(args)
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.code
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    return code

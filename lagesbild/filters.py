@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import Any
+
+from lagesbild.vocabulary import RISK_BIT_SQL
 
 RISK_MATCHES = ("any", "all")
 _ALIASES = {"i": "i.", "": ""}  # the only table prefixes `where` writes into SQL
@@ -86,7 +89,7 @@ class Filters:
         """Whether the hours run past midnight (22–04): then an early hour belongs to the night before."""
         return self.hour_from > self.hour_to
 
-    def day_sql(self, alias: str = "i") -> tuple[str, list]:
+    def day_sql(self, alias: str = "i") -> tuple[str, list[Any]]:
         """The day an incident counts on: its calendar day, or — when the hours wrap past midnight — the day its
         night began (Friday 22–04 is Friday 22:00 to Saturday 04:00, so Saturday 02:00 counts on Friday)."""
         col = _ALIASES[alias]
@@ -94,19 +97,19 @@ class Filters:
             return f"{col}day", []
         return f"(CASE WHEN {col}hour <= ? THEN {col}day - 1 ELSE {col}day END)", [self.hour_to]
 
-    def weekday_sql(self, alias: str = "i") -> tuple[str, list]:
+    def weekday_sql(self, alias: str = "i") -> tuple[str, list[Any]]:
         """The ISO weekday an incident counts on, by the same rule as `day_sql`."""
         col = _ALIASES[alias]
         if not self.wraps:
             return f"{col}weekday", []
         return f"(CASE WHEN {col}hour <= ? THEN ({col}weekday + 5) % 7 + 1 ELSE {col}weekday END)", [self.hour_to]
 
-    def where(self, *, alias: str = "i", include_period: bool = True) -> tuple[str, list]:
+    def where(self, *, alias: str = "i", include_period: bool = True) -> tuple[str, list[Any]]:
         """A SQL condition on the incidents table (aliased `alias`) and its bound parameters."""
         if alias not in _ALIASES:
             raise ValueError(f"alias must be one of {_ALIASES}")
         clauses: list[str] = []
-        params: list = []
+        params: list[Any] = []
         col = _ALIASES[alias]
         if include_period:
             clauses.append(f"{col}day BETWEEN ? AND ?")  # the calendar day first: cheap, and prunes by zone maps
@@ -125,7 +128,7 @@ class Filters:
             clauses.append(f"{col}area_id IN (SELECT id FROM areas WHERE list_contains(?, code))")
             params.append(list(self.areas))
         if self.risk_factors:
-            mask = ("(SELECT coalesce(bit_or(CAST(1 AS UBIGINT) << (id - 1)), CAST(0 AS UBIGINT))"
+            mask = ("(SELECT coalesce(bit_or(" + RISK_BIT_SQL + "), CAST(0 AS UBIGINT))"
                     " FROM risk_factors WHERE list_contains(?, code))")
             if self.risk_match == "all":
                 # A code unknown to this database can never be matched by every incident.

@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -154,19 +155,14 @@ def _round(value: float | None, digits: int = 3) -> float | None:
     return None if value is None or not math.isfinite(value) else round(float(value), digits)
 
 
-def _sweref(geometry):
-    return shapely.transform(geometry, lambda xy: np.column_stack(geo.to_sweref(xy[:, 0], xy[:, 1])))
-
-
-def _places(con: duckdb.DuckDBPyConnection, item: dict, options: Options):
+def _places(con: duckdb.DuckDBPyConnection, item: dict[str, Any], options: Options) -> dict[str, Any]:
     """Target, buffer and comparison as SWEREF geometries, plus the area ids they consist of."""
-    areas = queries.frame(con, "SELECT id, code, geojson FROM areas WHERE division = coalesce((SELECT value FROM"
-                               " meta WHERE key = 'division'), division)")
-    shapes = {row.id: _sweref(shapely.from_geojson(row.geojson)) for row in areas.itertuples()}
+    areas = geo.area_frame(queries.frame(con, "SELECT id, code, geojson FROM active_areas"))
+    shapes = dict(zip(areas["id"], areas.geometry, strict=True))
     code_to_id = dict(zip(areas["code"], areas["id"], strict=True))
     own = item["geojson"] if isinstance(item["geojson"], str) and item["geojson"] else None
     target_ids = [code_to_id[c] for c in item["area_codes"] if c in code_to_id]
-    target = _sweref(shapely.from_geojson(own)) if own else unary_union([shapes[i] for i in target_ids])
+    target = geo.shapes([own]).iloc[0] if own else unary_union([shapes[i] for i in target_ids])
     if options.buffer == "adjacent" and not own:
         near = [i for i, shape in shapes.items() if i not in target_ids and shape.buffer(1).intersects(target)]
         buffer = unary_union([shapes[i] for i in near]) if near else shapely.Polygon()
@@ -186,7 +182,7 @@ def _places(con: duckdb.DuckDBPyConnection, item: dict, options: Options):
             "area_ids": {int(i) for i in code_to_id.values()}, "comparison_ids": {int(i) for i in comparison_ids}}
 
 
-def _targeted(con: duckdb.DuckDBPyConnection, item: dict) -> tuple[Filters, str]:
+def _targeted(con: duckdb.DuckDBPyConnection, item: dict[str, Any]) -> tuple[Filters, str]:
     """What the intervention aims at, as filters (categories, else risk factors; weekdays; hours) and in Swedish."""
     number = item["id"]
     categories = queries.rows(con, "SELECT c.code, c.label FROM intervention_categories ic JOIN categories c"
@@ -195,9 +191,11 @@ def _targeted(con: duckdb.DuckDBPyConnection, item: dict) -> tuple[Filters, str]
     factors = [] if categories else queries.rows(
         con, "SELECT r.code, r.label FROM intervention_risk_factors ir JOIN risk_factors r"
              " ON r.id = ir.risk_factor_id WHERE ir.intervention_id = ? ORDER BY r.label", [number])
-    weekdays = tuple(sorted(int(d) for d in (item.get("weekdays") if item.get("weekdays") is not None else [])))
-    hours = (item.get("hour_from"), item.get("hour_to"))
-    hours = (0, 23) if any(h is None or h != h for h in hours) else (int(hours[0]), int(hours[1]))
+    given: Any = item.get("weekdays")  # a list or an array from the row: never tested for truth
+    weekdays = tuple(sorted(int(d) for d in (given if given is not None else [])))
+    first: Any = item.get("hour_from")
+    last: Any = item.get("hour_to")
+    hours = (0, 23) if any(h is None or h != h for h in (first, last)) else (int(first), int(last))
     spec = Filters(start=date(2000, 1, 1), end=date(2000, 1, 1), categories=tuple(c for c, _ in categories),
                    risk_factors=tuple(r for r, _ in factors), weekdays=weekdays, hour_from=hours[0],
                    hour_to=hours[1])
@@ -234,8 +232,8 @@ def evaluate(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Opti
     found = queries.frame(
         con,
         "SELECT iv.id, iv.name, iv.start_date, iv.end_date, iv.geojson, iv.weekdays, iv.hour_from, iv.hour_to,"
-        " coalesce((SELECT list(a.code) FROM intervention_areas ia JOIN areas a ON a.id = ia.area_id"
-        "  WHERE ia.intervention_id = iv.id), []) AS area_codes FROM interventions iv WHERE iv.id = ?",
+        " t.area_codes FROM interventions iv JOIN intervention_targets t ON t.intervention_id = iv.id"
+        " WHERE iv.id = ?",
         [intervention_id])
     if found.empty:
         raise KeyError(f"no intervention with id {intervention_id}")
@@ -624,34 +622,27 @@ def _against_earlier(facts: Facts, scale: float) -> tuple[Effect, float, float] 
     return (against, earlier_t / years, z) if against else None
 
 
-def _contamination(con: duckdb.DuckDBPyConnection, item: dict, spec: Filters, places: dict,
+def _contamination(con: duckdb.DuckDBPyConnection, item: dict[str, Any], spec: Filters, places: dict[str, Any],
                    before: tuple[date, date], after: tuple[date, date]) -> list[str]:
     """Other interventions on the same problem (a shared category or risk factor) whose place meets the target,
     buffer or comparison and whose period meets "before" or "after": 'Namn (jämförelseområdet, efter)'."""
     others = queries.frame(
         con,
-        "SELECT iv.id, iv.name, iv.start_date, iv.end_date, iv.geojson,"
-        " coalesce((SELECT list(a.geojson) FROM intervention_areas ia JOIN areas a ON a.id = ia.area_id"
-        "  WHERE ia.intervention_id = iv.id), []) AS shapes,"
-        " coalesce((SELECT list(c.code) FROM intervention_categories ic JOIN categories c ON c.id = ic.category_id"
-        "  WHERE ic.intervention_id = iv.id), []) AS categories,"
-        " coalesce((SELECT list(r.code) FROM intervention_risk_factors ir JOIN risk_factors r"
-        "  ON r.id = ir.risk_factor_id WHERE ir.intervention_id = iv.id), []) AS risk_factors"
-        " FROM interventions iv WHERE iv.id <> ? AND iv.start_date <= ? AND coalesce(iv.end_date, ?) >= ?"
+        "SELECT iv.id, iv.name, iv.start_date, iv.end_date, iv.geojson, t.area_shapes AS shapes,"
+        " t.category_codes AS categories, t.risk_factor_codes AS risk_factors"
+        " FROM interventions iv JOIN intervention_targets t ON t.intervention_id = iv.id WHERE iv.id <> ? AND iv.start_date <= ? AND coalesce(iv.end_date, ?) >= ?"
         " ORDER BY iv.start_date, iv.name", [item["id"], after[1], after[1], before[0]])
-    own = queries.rows(con, "SELECT coalesce((SELECT list(c.code) FROM intervention_categories ic JOIN categories c"
-                            " ON c.id = ic.category_id WHERE ic.intervention_id = ?), []), coalesce((SELECT"
-                            " list(r.code) FROM intervention_risk_factors ir JOIN risk_factors r ON r.id ="
-                            " ir.risk_factor_id WHERE ir.intervention_id = ?), [])", [item["id"], item["id"]])[0]
+    own = queries.rows(con, "SELECT category_codes, risk_factor_codes FROM intervention_targets"
+                            " WHERE intervention_id = ?", [item["id"]])[0]
     found: dict[str, list[str]] = {p: [] for p in PLACES}
     for other in others.itertuples():
         same = set(other.categories) & set(own[0]) or set(other.risk_factors) & set(own[1])
         if not same:
             continue
         if isinstance(other.geojson, str) and other.geojson:
-            shape = _sweref(shapely.from_geojson(other.geojson))
+            shape = geo.shapes([other.geojson]).iloc[0]
         elif len(other.shapes):
-            shape = unary_union([_sweref(shapely.from_geojson(g)) for g in other.shapes])
+            shape = unary_union(geo.shapes(other.shapes).to_list())
         else:
             continue
         first, last = pd.Timestamp(other.start_date).date(), (

@@ -3,14 +3,20 @@
 SCB's 250 m and 1 km squares are aligned to SWEREF 99 TM. A square is named here by its lower-left corner,
 packed into one integer: easting * 10**7 + northing (e.g. 478000 * 10**7 + 6210000), which is the same digit
 string as SCB's `Rutid` for the square.
+
+Geometry leaves this module as GeoSeries/GeoDataFrames that carry their CRS (`shapes`, `area_frame`,
+`squares`); geopandas is imported only when one is asked for, so modules that never draw or measure a shape
+(the register, the exports) do not load it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from pyproj import Transformer
 
 WGS84 = "EPSG:4326"
@@ -23,26 +29,26 @@ def _transformer(source: str, target: str) -> Transformer:
     return Transformer.from_crs(source, target, always_xy=True)
 
 
-def to_sweref(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def to_sweref(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """WGS84 lon/lat in degrees to SWEREF 99 TM easting/northing in metres."""
     x, y = _transformer(WGS84, SWEREF99TM).transform(np.asarray(lon, float), np.asarray(lat, float))
     return np.asarray(x), np.asarray(y)
 
 
-def to_wgs84(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def to_wgs84(x: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """SWEREF 99 TM easting/northing in metres to WGS84 lon/lat in degrees."""
     lon, lat = _transformer(SWEREF99TM, WGS84).transform(np.asarray(x, float), np.asarray(y, float))
     return np.asarray(lon), np.asarray(lat)
 
 
-def cell_id(x: np.ndarray, y: np.ndarray, size: int) -> np.ndarray:
+def cell_id(x: ArrayLike, y: ArrayLike, size: int) -> np.ndarray:
     """Id of the SCB square of `size` metres (250 or 1000) that holds each SWEREF 99 TM point."""
     east = np.floor(np.asarray(x, float) / size).astype(np.int64) * size
     north = np.floor(np.asarray(y, float) / size).astype(np.int64) * size
     return east * CELL_FACTOR + north
 
 
-def cell_corner(cell: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def cell_corner(cell: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Lower-left SWEREF 99 TM corner of each square id."""
     cell = np.asarray(cell, np.int64)
     return cell // CELL_FACTOR, cell % CELL_FACTOR
@@ -51,7 +57,7 @@ RT90 = "EPSG:3021"  # RT 90 2.5 gon V, the older national grid
 SYSTEMS = {"wgs84": WGS84, "sweref": SWEREF99TM, "rt90": RT90}
 
 
-def transform(x: np.ndarray, y: np.ndarray, source: str, target: str) -> tuple[np.ndarray, np.ndarray]:
+def transform(x: ArrayLike, y: ArrayLike, source: str, target: str) -> tuple[np.ndarray, np.ndarray]:
     """Transform coordinates between any two CRSs given as 'EPSG:nnnn' (x = easting/longitude first)."""
     if source == target:
         return np.asarray(x, float), np.asarray(y, float)
@@ -65,7 +71,7 @@ def transform(x: np.ndarray, y: np.ndarray, source: str, target: str) -> tuple[n
 TREE_FROM = 400
 
 
-def assign_to_polygons(polygons: list[Any], x: np.ndarray, y: np.ndarray, *, tree_from: int = TREE_FROM) -> np.ndarray:
+def assign_to_polygons(polygons: list[Any], x: ArrayLike, y: ArrayLike, *, tree_from: int = TREE_FROM) -> np.ndarray:
     """Position in `polygons` of the first polygon holding each point (same CRS as x/y); -1 where none does.
 
     A point on a boundary belongs to no polygon (`contains`), the same in both strategies.
@@ -90,3 +96,34 @@ def assign_to_polygons(polygons: list[Any], x: np.ndarray, y: np.ndarray, *, tre
             hit = shapely.contains_xy(geometry, x[candidates], y[candidates])
             result[candidates[hit]] = position
     return result
+
+
+def shapes(geojson: Iterable[str], crs: str = SWEREF99TM, index: Any = None) -> Any:
+    """Stored GeoJSON texts (WGS84 lon/lat, as the database keeps them) as a GeoSeries in `crs` (default
+    SWEREF 99 TM, in metres, for areas, buffers and distances)."""
+    import geopandas as gpd
+    import shapely
+
+    return gpd.GeoSeries(shapely.from_geojson(list(geojson)), crs=WGS84, index=index).to_crs(crs)
+
+
+def area_frame(frame: Any, crs: str = SWEREF99TM) -> Any:
+    """A frame with a `geojson` column (as stored) as a GeoDataFrame in `crs`, the text column dropped."""
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame(frame.drop(columns="geojson"), geometry=shapes(frame["geojson"], crs, frame.index),
+                            crs=crs)
+
+
+def squares(cells: ArrayLike, size: int, crs: str = WGS84) -> Any:
+    """SCB squares of `size` metres as a GeoDataFrame (column `cell`) in `crs`; each ring starts at the
+    lower-left corner and runs counter-clockwise."""
+    import geopandas as gpd
+    import shapely
+
+    cells = np.asarray(cells, np.int64)
+    east, north = cell_corner(cells)
+    rings = np.stack([np.stack([east, east + size, east + size, east, east], axis=1),
+                      np.stack([north, north, north + size, north + size, north], axis=1)], axis=2)
+    polygons = shapely.polygons(rings.astype(float)) if len(cells) else []
+    return gpd.GeoDataFrame({"cell": cells}, geometry=gpd.GeoSeries(polygons, crs=SWEREF99TM)).to_crs(crs)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
@@ -20,6 +21,9 @@ import shapely
 from lagesbild import coverage, decks, formatting, geo, queries
 from lagesbild.protect import Disclosure
 from lagesbild.view import DEFAULT_CENTRE, View
+
+if TYPE_CHECKING:
+    from lagesbild.hotspots import HotSpots
 
 POINT_LIMIT = 2000
 # A sequential palette (light yellow to dark red), readable on a blank background too.
@@ -72,7 +76,8 @@ def _cell_corners(cells: pd.Series) -> list[list[float]]:
     """WGS84 lower-left corner of each SCB square (to a metre)."""
     east, north = geo.cell_corner(cells.to_numpy(np.int64))
     lon, lat = geo.to_wgs84(east, north)
-    return np.round(np.stack([lon, lat], axis=1), 5).tolist()
+    corners: list[list[float]] = np.round(np.stack([lon, lat], axis=1), 5).tolist()
+    return corners
 
 
 def _rings(geojson: str) -> list[list[list[float]]]:
@@ -205,10 +210,11 @@ def build(con: duckdb.DuckDBPyConnection, view: View, shown: Disclosure) -> MapD
     )
 
 
-def _intervention_layer(con: duckdb.DuckDBPyConnection, view: View, areas: pd.DataFrame) -> tuple[list, pd.DataFrame]:
+def _intervention_layer(con: duckdb.DuckDBPyConnection, view: View, areas: pd.DataFrame) -> tuple[list[pdk.Layer], pd.DataFrame]:
     active = queries.interventions_in(con, view.filters.start, view.filters.end)
     geometry = dict(zip(areas["code"], areas["geojson"], strict=True))
-    rows, listed = [], []
+    rows: list[dict[str, Any]] = []
+    listed: list[dict[str, str]] = []
     for item in active.itertuples():
         codes = list(item.area_codes) if item.area_codes is not None and not isinstance(item.area_codes, float) else []
         if view.filters.areas and not set(codes) & set(view.filters.areas):
@@ -231,13 +237,13 @@ def _intervention_layer(con: duckdb.DuckDBPyConnection, view: View, areas: pd.Da
     return ([layer] if rows else []), pd.DataFrame(listed, columns=["Insats", "Status", "Period", "Mot"])
 
 
-def _text(value) -> str:
+def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
 def area_table(areas: pd.DataFrame, hidden: pd.Series, label: str, measure: str) -> pd.DataFrame:
     """The map's areas as a table (the fallback without WebGL, and the export)."""
-    def show(value, decimals, is_hidden):
+    def show(value: Any, decimals: int, is_hidden: bool) -> str:
         if is_hidden:
             return label if decimals == 0 else "–"
         return formatting.number(value, decimals) if value is not None and not (
@@ -255,7 +261,7 @@ def area_table(areas: pd.DataFrame, hidden: pd.Series, label: str, measure: str)
 
 def cell_table(cells: pd.DataFrame, hidden: pd.Series, label: str, size: int) -> pd.DataFrame:
     """The grid squares as a table (for export): SCB square id, corner coordinates, count."""
-    east, north = geo.cell_corner(cells["cell"].to_numpy(np.int64)) if len(cells) else ([], [])
+    east, north = geo.cell_corner(cells["cell"].to_numpy(np.int64))  # empty arrays for no squares
     return pd.DataFrame({
         "Ruta (SCB)": [str(c) for c in cells["cell"]],
         "Storlek (m)": size,
@@ -271,9 +277,9 @@ KIND_LABELS = {"hot": "het", "cold": "kall"}
 CLUSTER_LINE = [103, 0, 13, 255]  # dark red
 
 
-def _cluster_rows(clusters: list[dict]) -> list[dict]:
+def _cluster_rows(clusters: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """PolygonLayer rows for the hot-spot clusters (outer ring and holes, lon/lat), one per polygon part."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for cluster in clusters:
         geometry = cluster["geometry"]
         parts = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
@@ -284,7 +290,7 @@ def _cluster_rows(clusters: list[dict]) -> list[dict]:
     return rows
 
 
-def _marked(found, cold: bool) -> pd.DataFrame:
+def _marked(found: HotSpots, cold: bool) -> pd.DataFrame:
     """The squares to draw: hot ones, and cold ones only when asked for (against an even spread over the
     municipality's squares, most of the countryside is cold simply because few people live there)."""
     if found.cells.empty:
@@ -292,7 +298,7 @@ def _marked(found, cold: bool) -> pd.DataFrame:
     return found.cells[(found.cells["kind"] == "hot") | ((found.cells["kind"] == "cold") & cold)]
 
 
-def cold_note(found) -> str:
+def cold_note(found: HotSpots) -> str:
     """How many cold squares there are, and what 'cold' means here, in Swedish ('' when there are none)."""
     cold = 0 if found.cells.empty else int((found.cells["kind"] == "cold").sum())
     if not cold:
@@ -301,7 +307,7 @@ def cold_note(found) -> str:
             "oftast för att få bor där. De visas bara om du väljer det.")
 
 
-def hotspot_deck(found, shapes: pd.DataFrame, ranking: pd.DataFrame | None = None, *, cold: bool = False) -> pdk.Deck:
+def hotspot_deck(found: HotSpots, shapes: pd.DataFrame, ranking: pd.DataFrame | None = None, *, cold: bool = False) -> pdk.Deck:
     """Hot squares (and cold ones when asked for) at 90/95/99 %, over the areas shaded by their place in the
     ranking, with each hot neighbourhood outlined."""
     significant = _marked(found, cold)
@@ -314,7 +320,7 @@ def hotspot_deck(found, shapes: pd.DataFrame, ranking: pd.DataFrame | None = Non
                                              significant["trend"], strict=True)]
     place = {} if ranking is None else dict(zip(ranking["code"], ranking["rank"], strict=True))
     count = max(len(place), 1)
-    outlines = []
+    outlines: list[dict[str, Any]] = []
     for code, name, text in zip(shapes["code"], shapes["name"], shapes["geojson"], strict=True):
         rank = place.get(code) or 0  # 0: not ranked (too few incidents to show)
         shade = [106, 81, 163, int(150 * (1 - (rank - 1) / count))] if rank else [0, 0, 0, 0]
@@ -337,7 +343,7 @@ def hotspot_deck(found, shapes: pd.DataFrame, ranking: pd.DataFrame | None = Non
                     map_provider="carto", map_style="light", tooltip={"html": "{tooltip}"})
 
 
-def hotspot_table(found, shown: Disclosure, *, cold: bool = False) -> pd.DataFrame:
+def hotspot_table(found: HotSpots, shown: Disclosure, *, cold: bool = False) -> pd.DataFrame:
     """Hot squares (and cold ones when asked for), strongest first. Viewers get the class, not the z score: z is
     computed from exact counts, and a precise score next to the grid would let a small count be worked back."""
     significant = _marked(found, cold).sort_values(["level", "z"], ascending=False)

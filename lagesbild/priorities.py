@@ -21,15 +21,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy.stats import beta
 
 from lagesbild import coverage, formatting, hotspots, queries
 from lagesbild.filters import Filters
 from lagesbild.protect import KEY_SPACE, STAFF, Disclosure, key_sql
+from lagesbild.stats import Change
 
 MIN_LIFT_COUNT = 3       # a lift needs at least this many tagged incidents in the area
 MIN_HOT_INCIDENTS = 10   # below this many located incidents in an area its hot-spot share is not counted
@@ -67,7 +70,7 @@ LIFT_KEYS = {"area_tagged": "tagged_key", "area_total": "total_key", "rest_tagge
              "rest_total": "rest_total_key"}
 
 
-def rate_ratio_interval(a, n1, c, n2, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def rate_ratio_interval(a: ArrayLike, n1: ArrayLike, c: ArrayLike, n2: ArrayLike, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Exact interval for (a / n1) / (c / n2): Clopper–Pearson on a given a + c.
 
     Conditional on a + c tagged incidents, a is binomial with p = θ·n1 / (θ·n1 + n2) when θ is the ratio of
@@ -148,14 +151,14 @@ TABLE_COLUMNS = ["code", "name", "population", "area_km2", "count", "harm", "pre
 _GRID = {250: "cell_250", 1000: "cell_1k"}  # the only grid columns the hot-spot query may name
 
 
-def _as_set(value) -> set[str]:
+def _as_set(value: Any) -> set[str]:
     if value is None or value is pd.NA or isinstance(value, float | str):
         return set()
     return {str(v) for v in value}
 
 
 def coverage_fit(filters: Filters, factors: set[str], categories: set[str], areas: int, all_areas: int,
-                 own_place: bool, dose_value, dose_unit) -> float:
+                 own_place: bool, dose_value: Any, dose_unit: Any) -> float:
     """How much of an area's need one running intervention takes away (0–1): what × where × dose.
 
     What: 1 when it targets a chosen risk factor, or a chosen category when no risk factor is chosen;
@@ -183,13 +186,8 @@ def _coverage(con: duckdb.DuckDBPyConnection, filters: Filters, all_areas: int) 
     running = running[running["status"] == "pågående"]
     targets = queries.frame(
         con,
-        "SELECT iv.id, iv.dose_value, iv.dose_unit,"
-        " list(DISTINCT r.code) FILTER (WHERE r.code IS NOT NULL) AS factors,"
-        " list(DISTINCT c.code) FILTER (WHERE c.code IS NOT NULL) AS categories FROM interventions iv"
-        " LEFT JOIN intervention_risk_factors ir ON ir.intervention_id = iv.id"
-        " LEFT JOIN risk_factors r ON r.id = ir.risk_factor_id"
-        " LEFT JOIN intervention_categories ic ON ic.intervention_id = iv.id"
-        " LEFT JOIN categories c ON c.id = ic.category_id GROUP BY 1, 2, 3",
+        "SELECT iv.id, iv.dose_value, iv.dose_unit, t.risk_factor_codes AS factors, t.category_codes AS categories"
+        " FROM interventions iv JOIN intervention_targets t ON t.intervention_id = iv.id",
     ).set_index("id")
     covered: dict[str, list[tuple[str, float]]] = {}
     for item in running.itertuples():
@@ -206,7 +204,7 @@ def _coverage(con: duckdb.DuckDBPyConnection, filters: Filters, all_areas: int) 
     return covered
 
 
-def shrink(harm, exposure, dispersion: float = 1.0) -> np.ndarray:
+def shrink(harm: ArrayLike, exposure: ArrayLike, dispersion: float = 1.0) -> np.ndarray:
     """Empirical-Bayes rates harm / exposure, shrunk toward the overall rate (Marshall's global estimator).
 
     m = Σharm / Σexposure; the between-area variance s² = Σ e (r − m)² / Σe − φ·m / ē (at least 0); each rate
@@ -384,7 +382,7 @@ def _ordinal(position: int) -> str:
     return f"{position}:{'a' if position in (1, 2) else 'e'}"
 
 
-def _reasons(row, frame: pd.DataFrame, shown: Disclosure) -> str:
+def _reasons(row: Any, frame: pd.DataFrame, shown: Disclosure) -> str:
     """The components behind a rank, in plain Swedish."""
     if row.count != row.count:
         return (f"För få händelser för att visas ({shown.hidden_label}); området rangordnas bara för inloggad "
@@ -419,7 +417,7 @@ def _reasons(row, frame: pd.DataFrame, shown: Disclosure) -> str:
     return text[:1].upper() + text[1:] + "."
 
 
-def _change_text(change) -> str:
+def _change_text(change: Change | None) -> str:
     return "–" if change is None or (change.percent is None and change.verdict != "ökning") \
         else formatting.change(change)
 
@@ -444,11 +442,11 @@ def display_table(ranking: Ranking, shown: Disclosure) -> pd.DataFrame:
     })
 
 
-def _number(value, digits: int):
+def _number(value: Any, digits: int) -> float | None:
     return None if value is None or not math.isfinite(float(value)) else round(float(value), digits)
 
 
-def export_records(ranking: Ranking) -> list[dict]:
+def export_records(ranking: Ranking) -> list[dict[str, Any]]:
     """The ranking as plain records (for the CLI's JSON and CSV)."""
     records = []
     for row in ranking.table.itertuples():

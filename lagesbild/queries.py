@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import duckdb
 import pandas as pd
 
 from lagesbild.filters import Filters
 from lagesbild.protect import combine_keys, key_sql
+from lagesbild.settings import TIME_ZONE
 
 KEY = key_sql()
 
 
-def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
+def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
     """Run one query on a fresh cursor and return all of its rows."""
     cur = con.cursor()
     try:
@@ -28,7 +30,7 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
         cur.close()
 
 
-def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[tuple]:
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
     """Run one query on a fresh cursor and return all rows as tuples."""
     cur = con.cursor()
     try:
@@ -39,7 +41,7 @@ def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:
     """The write counter in `meta`: `db.write` moves it with every commit, and every UI cache key holds it."""
-    return rows(con, "SELECT coalesce((SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'data_version'), 0)")[0][0]
+    return int(rows(con, "SELECT coalesce((SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'data_version'), 0)")[0][0])
 
 
 def data_range(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
@@ -50,7 +52,7 @@ def data_range(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
 
 def is_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
     """True while the database holds data from the synthetic demo."""
-    return rows(con, "SELECT count(*) FROM imports WHERE kind = 'demo' AND status = 'stored'")[0][0] > 0
+    return bool(rows(con, "SELECT count(*) FROM imports WHERE kind = 'demo' AND status = 'stored'")[0][0] > 0)
 
 
 def municipality_name(con: duckdb.DuckDBPyConnection) -> str:
@@ -61,11 +63,7 @@ def municipality_name(con: duckdb.DuckDBPyConnection) -> str:
 
 def population(con: duckdb.DuckDBPyConnection) -> int:
     """Inhabitants in the active division (the one named in meta, else all areas)."""
-    return rows(
-        con,
-        "SELECT coalesce(sum(population), 0) FROM areas"
-        " WHERE division = coalesce((SELECT value FROM meta WHERE key = 'division'), division)",
-    )[0][0]
+    return int(rows(con, "SELECT coalesce(sum(population), 0) FROM active_areas")[0][0])
 
 
 @dataclass(frozen=True)
@@ -121,10 +119,9 @@ def area_rates(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame
         " coalesce(sum(c.harm_weight) FILTER (WHERE i.day BETWEEN ? AND ?), 0) AS harm,"
         " count(i.id) FILTER (WHERE i.day BETWEEN ? AND ?) AS previous,"
         " " + key_sql("i.day BETWEEN ? AND ?") + " AS ckey, " + key_sql("i.day BETWEEN ? AND ?") + " AS previous_key"
-        " FROM areas a LEFT JOIN (SELECT i.id, " + day + " AS day, i.area_id, i.category_id, i.cell_key"
+        " FROM active_areas a LEFT JOIN (SELECT i.id, " + day + " AS day, i.area_id, i.category_id, i.cell_key"
         "  FROM incidents i WHERE i.day BETWEEN ? AND ? AND " + where + ") i ON i.area_id = a.id"
         " LEFT JOIN categories c ON c.id = i.category_id"
-        " WHERE a.division = coalesce((SELECT value FROM meta WHERE key = 'division'), a.division)"
         " GROUP BY a.code, a.name, a.population, a.area_km2 ORDER BY a.name COLLATE sv",
         [filters.start, filters.end, filters.start, filters.end, before.start, before.end,
          filters.start, filters.end, before.start, before.end, *day_params, min(before.start, filters.start),
@@ -139,15 +136,11 @@ def running_interventions(con: duckdb.DuckDBPyConnection, on: date) -> pd.DataFr
     return frame(
         con,
         "SELECT iv.id, iv.name, iv.kind,"
-        " (SELECT CASE WHEN count(*) = (SELECT count(*) FROM areas) AND count(*) > 1 THEN 'Hela kommunen'"
-        "  ELSE string_agg(a.name, ', ' ORDER BY a.name COLLATE sv) END"
-        "  FROM intervention_areas ia JOIN areas a ON a.id = ia.area_id WHERE ia.intervention_id = iv.id)"
-        "  AS areas,"
+        " CASE WHEN len(t.area_codes) = (SELECT count(*) FROM areas) AND len(t.area_codes) > 1 THEN 'Hela kommunen'"
+        "  ELSE nullif(array_to_string(t.area_names, ', '), '') END AS areas,"
         " iv.start_date, iv.end_date, array_to_string(iv.responsible, ', ') AS responsible,"
-        " iv.dose_value, iv.dose_unit,"
-        " (SELECT string_agg(r.label, ', ' ORDER BY r.label COLLATE sv) FROM intervention_risk_factors ir"
-        "  JOIN risk_factors r ON r.id = ir.risk_factor_id WHERE ir.intervention_id = iv.id) AS risk_factors"
-        " FROM interventions iv"
+        " iv.dose_value, iv.dose_unit, nullif(array_to_string(t.risk_factor_labels, ', '), '') AS risk_factors"
+        " FROM interventions iv JOIN intervention_targets t ON t.intervention_id = iv.id"
         " WHERE iv.status = 'pågående' AND iv.start_date <= ? AND (iv.end_date IS NULL OR iv.end_date >= ?)"
         " ORDER BY iv.start_date, iv.name COLLATE sv",
         [on, on],
@@ -164,7 +157,7 @@ def sources_overview(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     )
 
 
-def latest_import(con: duckdb.DuckDBPyConnection) -> dict | None:
+def latest_import(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
     """The most recent import as a dict, or None."""
     found = frame(con, "SELECT * FROM imports ORDER BY imported_at DESC, id DESC LIMIT 1")
     return None if found.empty else found.iloc[0].to_dict()
@@ -195,7 +188,7 @@ def imports_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         "Fil": found["file_name"],
         "Innehåll": found["kind"].map(lambda k: KIND_LABELS.get(k, k)),
         "Av": found["imported_by"],
-        "När": pd.to_datetime(found["imported_at"]).dt.tz_convert("Europe/Stockholm").dt.strftime("%Y-%m-%d %H:%M"),
+        "När": pd.to_datetime(found["imported_at"]).dt.tz_convert(TIME_ZONE).dt.strftime("%Y-%m-%d %H:%M"),
         "Lästa": found["rows_read"], "Sparade": found["rows_stored"], "Fanns redan": found["rows_duplicate"],
         "Med fel": found["rows_rejected"], "Utanför": found["rows_ignored"].fillna(0).astype(int),
         "Status": found["status"].map(lambda s: STATUS_LABELS.get(s, s)),
@@ -235,8 +228,7 @@ def area_shapes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The active division's areas with their geometry: code, name, population, area_km2, geojson, centroid."""
     return frame(
         con,
-        "SELECT code, name, population, area_km2, geojson, centroid_lon, centroid_lat FROM areas"
-        " WHERE division = coalesce((SELECT value FROM meta WHERE key = 'division'), division)"
+        "SELECT code, name, population, area_km2, geojson, centroid_lon, centroid_lat FROM active_areas"
         " ORDER BY name COLLATE sv",
     )
 
@@ -246,13 +238,9 @@ def interventions_in(con: duckdb.DuckDBPyConnection, start: date, end: date) -> 
     return frame(
         con,
         "SELECT iv.id, iv.name, iv.kind, iv.status::VARCHAR AS status, iv.start_date, iv.end_date, iv.geojson,"
-        " (SELECT list(a.code) FROM intervention_areas ia JOIN areas a ON a.id = ia.area_id"
-        "  WHERE ia.intervention_id = iv.id) AS area_codes,"
-        " (SELECT string_agg(r.label, ', ' ORDER BY r.label) FROM intervention_risk_factors ir"
-        "  JOIN risk_factors r ON r.id = ir.risk_factor_id WHERE ir.intervention_id = iv.id) AS risk_factors,"
-        " (SELECT string_agg(c.label, ', ' ORDER BY c.label) FROM intervention_categories ic"
-        "  JOIN categories c ON c.id = ic.category_id WHERE ic.intervention_id = iv.id) AS categories"
-        " FROM interventions iv WHERE iv.start_date <= ? AND (iv.end_date IS NULL OR iv.end_date >= ?)"
+        " t.area_codes, nullif(array_to_string(t.risk_factor_labels, ', '), '') AS risk_factors,"
+        " nullif(array_to_string(t.category_labels, ', '), '') AS categories"
+        " FROM interventions iv JOIN intervention_targets t ON t.intervention_id = iv.id WHERE iv.start_date <= ? AND (iv.end_date IS NULL OR iv.end_date >= ?)"
         " ORDER BY iv.start_date",
         [end, start],
     )

@@ -7,8 +7,10 @@ change is one transaction that also writes its log row and marks the data as cha
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -16,6 +18,7 @@ import pandas as pd
 from lagesbild import db, formatting, queries
 from lagesbild.ingest import guard
 from lagesbild.ingest.store import next_free_id
+from lagesbild.settings import TIME_ZONE
 
 STATUSES = ("planerad", "pågående", "avslutad")
 ACTORS = ("kommun", "polis", "skola", "socialtjänst", "fritid", "fastighetsägare", "föreningar")
@@ -52,7 +55,7 @@ def status_on(start: date, end: date | None, today: date | None = None) -> str:
     return "avslutad" if end is not None and end < today else "pågående"
 
 
-def timing(weekdays, hour_from: int | None, hour_to: int | None) -> str:
+def timing(weekdays: Sequence[int] | None, hour_from: int | None, hour_to: int | None) -> str:
     """'fredag och lördag kl. 21–04' — when an intervention works ('' for every day, the whole day)."""
     parts = []
     if weekdays is not None and 0 < len(weekdays) < 7:
@@ -97,7 +100,8 @@ def problems(con: duckdb.DuckDBPyConnection, item: Intervention) -> list[str]:
         found.append("Veckodagar anges som 1 (måndag) till 7 (söndag).")
     if (item.hour_from is None) != (item.hour_to is None):
         found.append("Ange både första och sista timmen, eller ingen av dem.")
-    elif item.hour_from is not None and not (0 <= item.hour_from <= 23 and 0 <= item.hour_to <= 23):
+    elif item.hour_from is not None and item.hour_to is not None and not (
+            0 <= item.hour_from <= 23 and 0 <= item.hour_to <= 23):
         found.append("Timmarna ska ligga mellan 0 och 23.")
     for number, text in ((item.dose_value, "Omfattningen"), (item.cost_sek, "Kostnaden")):
         if number is not None and number < 0:
@@ -109,19 +113,14 @@ def problems(con: duckdb.DuckDBPyConnection, item: Intervention) -> list[str]:
 
 def load(con: duckdb.DuckDBPyConnection, intervention_id: int) -> Intervention:
     """The intervention as the form shows it."""
-    row = queries.frame(con, "SELECT * FROM interventions WHERE id = ?", [intervention_id])
+    row = queries.frame(con, "SELECT iv.*, t.area_codes, t.risk_factor_codes, t.category_codes FROM interventions iv"
+                             " JOIN intervention_targets t ON t.intervention_id = iv.id WHERE iv.id = ?",
+                        [intervention_id])
     if row.empty:
         raise KeyError(f"no intervention with id {intervention_id}")
     r = row.iloc[0]
 
-    def codes(table: str, column: str) -> list[str]:
-        return [c for (c,) in queries.rows(con, "SELECT t.code FROM " + table + " l JOIN "
-                                           + {"intervention_areas": "areas", "intervention_risk_factors":
-                                              "risk_factors", "intervention_categories": "categories"}[table]
-                                           + " t ON t.id = l." + column + " WHERE l.intervention_id = ?"
-                                           " ORDER BY t.code", [intervention_id])]
-
-    def optional(value):
+    def optional(value: Any) -> Any:
         if pd.isna(value):
             return None
         return float(value) if isinstance(value, int | float) else value
@@ -129,9 +128,8 @@ def load(con: duckdb.DuckDBPyConnection, intervention_id: int) -> Intervention:
     return Intervention(
         name=r["name"], kind=r["kind"], start=pd.Timestamp(r["start_date"]).date(),
         end=None if pd.isna(r["end_date"]) else pd.Timestamp(r["end_date"]).date(),
-        area_codes=codes("intervention_areas", "area_id"), responsible=list(r["responsible"]),
-        risk_factors=codes("intervention_risk_factors", "risk_factor_id"),
-        categories=codes("intervention_categories", "category_id"), status=str(r["status"]),
+        area_codes=list(r["area_codes"]), responsible=list(r["responsible"]),
+        risk_factors=list(r["risk_factor_codes"]), categories=list(r["category_codes"]), status=str(r["status"]),
         dose_value=optional(r["dose_value"]), dose_unit=optional(r["dose_unit"]), cost_sek=optional(r["cost_sek"]),
         problem=optional(r["problem"]), geojson=optional(r["geojson"]),
         weekdays=[int(d) for d in (r["weekdays"] if r["weekdays"] is not None else [])],
@@ -143,8 +141,7 @@ def load(con: duckdb.DuckDBPyConnection, intervention_id: int) -> Intervention:
 def _write_links(cur: duckdb.DuckDBPyConnection, number: int, item: Intervention) -> None:
     for table in ("intervention_areas", "intervention_risk_factors", "intervention_categories"):
         cur.execute("DELETE FROM " + table + " WHERE intervention_id = ?", [number])  # allow-listed names
-    cur.execute("INSERT INTO intervention_areas SELECT ?, id FROM areas WHERE list_contains(?, code)"
-                " AND division = coalesce((SELECT value FROM meta WHERE key = 'division'), division)",
+    cur.execute("INSERT INTO intervention_areas SELECT ?, id FROM active_areas WHERE list_contains(?, code)",
                 [number, item.area_codes])
     cur.execute("INSERT INTO intervention_risk_factors SELECT ?, id FROM risk_factors WHERE list_contains(?, code)",
                 [number, item.risk_factors])
@@ -152,13 +149,13 @@ def _write_links(cur: duckdb.DuckDBPyConnection, number: int, item: Intervention
                 [number, item.categories])
 
 
-def _log(cur: duckdb.DuckDBPyConnection, number: int, by: str, action: str, changes: dict) -> None:
+def _log(cur: duckdb.DuckDBPyConnection, number: int, by: str, action: str, changes: dict[str, Any]) -> None:
     cur.execute(
         "INSERT INTO intervention_log SELECT coalesce(max(id), 0) + 1, ?, ?, ?, ?, ? FROM intervention_log",
         [number, datetime.now(UTC), by, action, json.dumps(changes, ensure_ascii=False, default=str)])
 
 
-def _values(item: Intervention) -> list:
+def _values(item: Intervention) -> list[Any]:
     return [item.name.strip(), item.kind.strip(), item.status, item.start, item.end, list(item.responsible),
             item.dose_value, item.dose_unit, item.cost_sek, item.problem, item.geojson, list(item.weekdays),
             item.hour_from, item.hour_to]
@@ -187,7 +184,7 @@ def insert(cur: duckdb.DuckDBPyConnection, item: Intervention, by: str, import_i
     return number
 
 
-def update(con: duckdb.DuckDBPyConnection, number: int, item: Intervention, by: str) -> dict:
+def update(con: duckdb.DuckDBPyConnection, number: int, item: Intervention, by: str) -> dict[str, list[Any]]:
     """Change an intervention; returns what changed ({field: [old, new]})."""
     errors = problems(con, item)
     if errors:
@@ -205,7 +202,7 @@ def update(con: duckdb.DuckDBPyConnection, number: int, item: Intervention, by: 
     return changes
 
 
-def end(con: duckdb.DuckDBPyConnection, number: int, on: date, by: str) -> dict:
+def end(con: duckdb.DuckDBPyConnection, number: int, on: date, by: str) -> dict[str, list[Any]]:
     """End an intervention on a day (status avslutad)."""
     item = load(con, number)
     item.end, item.status = on, "avslutad"
@@ -229,7 +226,7 @@ def history(con: duckdb.DuckDBPyConnection, number: int | None = None) -> pd.Dat
                                " ON iv.id = l.intervention_id WHERE ? IS NULL OR l.intervention_id = ?"
                                " ORDER BY l.id DESC", [number, number])
     return pd.DataFrame({
-        "När": pd.to_datetime(found["changed_at"]).dt.tz_convert("Europe/Stockholm").dt.strftime("%Y-%m-%d %H:%M"),
+        "När": pd.to_datetime(found["changed_at"]).dt.tz_convert(TIME_ZONE).dt.strftime("%Y-%m-%d %H:%M"),
         "Vem": found["changed_by"], "Vad": found["action"], "Insats": found["name"],
         "Ändringar": [", ".join(json.loads(c)) for c in found["changes"]],
     })
@@ -241,15 +238,11 @@ def listing(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         con,
         "SELECT iv.id, iv.name, iv.kind, iv.status::VARCHAR AS status, iv.start_date, iv.end_date, iv.problem,"
         " array_to_string(iv.responsible, ', ') AS responsible,"
-        " coalesce((SELECT string_agg(a.name, ', ' ORDER BY a.name) FROM intervention_areas ia JOIN areas a"
-        "  ON a.id = ia.area_id WHERE ia.intervention_id = iv.id), '') AS areas,"
-        " coalesce((SELECT list(a.code) FROM intervention_areas ia JOIN areas a ON a.id = ia.area_id"
-        "  WHERE ia.intervention_id = iv.id), []) AS area_codes,"
-        " coalesce((SELECT string_agg(r.label, ', ' ORDER BY r.label) FROM intervention_risk_factors ir"
-        "  JOIN risk_factors r ON r.id = ir.risk_factor_id WHERE ir.intervention_id = iv.id), '') AS risk_factors,"
-        " coalesce((SELECT string_agg(c.label, ', ' ORDER BY c.label) FROM intervention_categories ic"
-        "  JOIN categories c ON c.id = ic.category_id WHERE ic.intervention_id = iv.id), '') AS categories,"
-        " iv.weekdays, iv.hour_from, iv.hour_to FROM interventions iv ORDER BY iv.start_date, iv.name",
+        " array_to_string(t.area_names, ', ') AS areas, t.area_codes,"
+        " array_to_string(t.risk_factor_labels, ', ') AS risk_factors,"
+        " array_to_string(t.category_labels, ', ') AS categories, iv.weekdays, iv.hour_from, iv.hour_to"
+        " FROM interventions iv JOIN intervention_targets t ON t.intervention_id = iv.id"
+        " ORDER BY iv.start_date, iv.name",
     )
     found["timing"] = [timing(d, None if pd.isna(f) else f, None if pd.isna(t) else t)
                        for d, f, t in zip(found["weekdays"], found["hour_from"], found["hour_to"], strict=True)]

@@ -1,32 +1,21 @@
 """The whole view as data, and its shareable link: filters, measure, map layers and map position.
 
-`View` is what a council member's link carries. `to_query` writes only what differs from the defaults, with
-readable Swedish parameter names; `from_query` reads a link back, ignoring (and reporting) any value it does
-not know, so an old or mistyped link opens the nearest sensible view instead of an error.
+`View` is what a council member's link carries. Its parameters are declared once, in `PARAMETERS` (name, how it
+is read and written, the README's example and meaning, the sidebar's Swedish label and help), as datasette
+declares its settings: `to_query`, `from_query`, the sidebar widgets, the CLI's filter options and the README
+table (`parameters_markdown`, checked by a test) all come from that one table.
 
-| parameter | example | meaning |
-|---|---|---|
-| `sida` | `karta`, `tid`, `prio` | which page the link opens (links always use the start page URL) |
-| `period` | `12m`, `30d`, `ar`, `forra_aret` | a period preset, counted back from the last day with data |
-| `fran`, `till` | `2026-01-01` | a fixed period instead of a preset |
-| `kategori` | `misshandel,ran` | category codes |
-| `riskfaktor` | `bristande_belysning` | risk-factor codes |
-| `matchning` | `alla` | incidents with all the risk factors (default: any of them, `nagon`) |
-| `kalla` | `polisen` | source codes |
-| `omrade` | `SBG-C` | area codes |
-| `veckodag` | `fre,lor` | weekdays: man, tis, ons, tor, fre, lor, son |
-| `timmar` | `22-4` | hours from–to, inclusive; wraps past midnight |
-| `matt` | `antal`, `per1000`, `skadeviktat` | what the colours and numbers show |
-| `lager` | `rutor,omraden,insatser` | map layers: rutor, omraden, punkter, insatser |
-| `ruta` | `250`, `1000` | grid square size in metres |
-| `karta` | `56.05,14.6,12` | map centre latitude, longitude and zoom |
-| `dygn` | `06` | the heat map's rows begin at 06, so a night (00–05) lies on the evening's weekday |
+`to_query` writes only what differs from the defaults, with readable Swedish parameter names; `from_query`
+reads a link back, ignoring (and reporting) any value it does not know, so an old or mistyped link opens the
+nearest sensible view instead of an error.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from lagesbild.filters import PERIOD_PRESETS, Filters, preset_period
 
@@ -72,46 +61,164 @@ def default_view(anchor: date) -> View:
     return View(filters=Filters(start=start, end=end))
 
 
-def _codes(values: tuple[str, ...]) -> str:
-    return ",".join(values)
+class LinkValueError(ValueError):
+    """A link value a parameter cannot use at all (the notice gives the parameter's `why`)."""
+
+
+Reader = Callable[[str, Vocabulary], tuple[Any, tuple[str, ...]]]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One link parameter, declared once."""
+
+    name: str
+    example: str                           # the README's example column
+    meaning: str                           # the README's meaning column (and the CLI option's help)
+    write: Callable[[View], str | None]    # its value in the link, None when the view has the default
+    read: Reader                           # (value, parts it did not know); raises LinkValueError when unusable
+    label: str = ""                        # the Swedish label of its widget
+    help: str | None = None                # the Swedish help of its widget
+    why: str = "okänt värde"               # said in the notice when a value is rejected
+
+
+def _one_of(options: dict[str, Any]) -> Reader:
+    """A reader for a value from a fixed list (`options` maps the link's text to the view's value)."""
+    def read(text: str, _: Vocabulary) -> tuple[Any, tuple[str, ...]]:
+        if text not in options:
+            raise LinkValueError(text)
+        return options[text], ()
+    return read
+
+
+def _known_codes(kind: str) -> Reader:
+    """A reader for comma-separated codes that must be in the database's vocabulary of `kind`."""
+    def read(text: str, vocabulary: Vocabulary) -> tuple[Any, tuple[str, ...]]:
+        known: frozenset[str] = getattr(vocabulary, kind)
+        parts = [part.strip() for part in text.split(",") if part.strip()]
+        return tuple(dict.fromkeys(p for p in parts if p in known)), tuple(p for p in parts if p not in known)
+    return read
+
+
+def _read_day(text: str, _: Vocabulary) -> tuple[Any, tuple[str, ...]]:
+    if not text:   # `fran=` alone: the period's own first day
+        return None, ()
+    try:
+        return date.fromisoformat(text), ()
+    except ValueError:
+        raise LinkValueError(text) from None
+
+
+def _read_weekdays(text: str, _: Vocabulary) -> tuple[Any, tuple[str, ...]]:
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    found = {WEEKDAY_CODES.index(p) + 1 for p in parts if p in WEEKDAY_CODES}
+    return tuple(sorted(found)), tuple(p for p in parts if p not in WEEKDAY_CODES)
+
+
+def _read_hours(text: str, _: Vocabulary) -> tuple[Any, tuple[str, ...]]:
+    try:
+        first, last = (int(p) for p in text.split("-"))
+    except ValueError:
+        raise LinkValueError(text) from None
+    if not (0 <= first <= 23 and 0 <= last <= 23):
+        raise LinkValueError(text)
+    return (first, last), ()
+
+
+def _read_layers(text: str, _: Vocabulary) -> tuple[Any, tuple[str, ...]]:
+    parts = text.split(",")
+    unknown = tuple(p for p in parts if p not in LAYERS and p not in ("", "inga"))
+    return tuple(dict.fromkeys(p for p in parts if p in LAYERS)), unknown
+
+
+def _read_centre(text: str, _: Vocabulary) -> tuple[Any, tuple[str, ...]]:
+    try:
+        lat, lon, zoom = (float(p) for p in text.split(","))
+    except ValueError:
+        raise LinkValueError(text) from None
+    if not (54 <= lat <= 70 and 10 <= lon <= 25 and 3 <= zoom <= 20):
+        raise LinkValueError(text)
+    return (lat, lon, zoom), ()
+
+
+def _fixed(view: View, day: date) -> str | None:
+    return day.isoformat() if view.preset is None else None
+
+
+def _centre(view: View) -> str | None:
+    if view.centre == DEFAULT_CENTRE:
+        return None
+    lat, lon, zoom = view.centre
+    return f"{lat:.4f},{lon:.4f},{zoom:.1f}"
+
+
+PARAMETERS: dict[str, Parameter] = {p.name: p for p in (
+    Parameter("sida", "`karta`, `tid`, `prio`, `insatser`, `uppfoljning`, `atgardsplan`",
+              "the page to open (default: the overview)",
+              lambda v: v.page if v.page != "oversikt" else None, _one_of({p: p for p in PAGES})),
+    Parameter("period", "`12m` (default), `30d`, `ar`, `forra_aret`",
+              "a period preset, counted back from the last day with data",
+              lambda v: v.preset if v.preset not in (None, "12m") else None,
+              _one_of({p: p for p in PERIOD_PRESETS}), label="Period"),
+    Parameter("fran", "`2026-01-01`", "first day of a fixed period instead of a preset",
+              lambda v: _fixed(v, v.filters.start), _read_day, why="inte en giltig period"),
+    Parameter("till", "`2026-06-30`", "last day of a fixed period (inclusive)",
+              lambda v: _fixed(v, v.filters.end), _read_day, why="inte en giltig period"),
+    Parameter("kategori", "`misshandel,ran`", "category codes",
+              lambda v: ",".join(v.filters.categories) or None, _known_codes("categories"), label="Kategori"),
+    Parameter("riskfaktor", "`bristande_belysning,alkohol_unga`", "risk-factor codes",
+              lambda v: ",".join(v.filters.risk_factors) or None, _known_codes("risk_factors"),
+              label="Riskfaktor", help="Händelser som polisen eller kommunen kopplat till riskfaktorn."),
+    Parameter("kalla", "`polisen`", "source codes",
+              lambda v: ",".join(v.filters.sources) or None, _known_codes("sources"), label="Källa"),
+    Parameter("omrade", "`SBG-C`", "area codes (one area also centres the map on it)",
+              lambda v: ",".join(v.filters.areas) or None, _known_codes("areas"), label="Område"),
+    Parameter("matchning", "`alla`", "incidents with all the chosen risk factors (default: any of them, `nagon`)",
+              lambda v: "alla" if v.filters.risk_factors and v.filters.risk_match == "all" else None,
+              _one_of({"alla": "all", "nagon": "any"}), label="Händelser med"),
+    Parameter("veckodag", "`fre,lor`", "weekdays: `man`, `tis`, `ons`, `tor`, `fre`, `lor`, `son`",
+              lambda v: ",".join(WEEKDAY_CODES[d - 1] for d in v.filters.weekdays) or None, _read_weekdays,
+              label="Veckodag"),
+    Parameter("timmar", "`22-4`",
+              "hours from–to, inclusive; wraps past midnight, and then an early hour counts on the night before",
+              lambda v: None if (v.filters.hour_from, v.filters.hour_to) == (0, 23)
+              else f"{v.filters.hour_from}-{v.filters.hour_to}", _read_hours,
+              help="Natten räknas till dagen den började: fredag 22–04 är fredag kl. 22 till lördag kl. 04, "
+                   "både för veckodag och period.", why="ange t.ex. 22-4"),
+    Parameter("matt", "`antal` (default), `per1000`, `skadeviktat`", "the measure",
+              lambda v: v.measure if v.measure != "antal" else None, _one_of({m: m for m in MEASURES}),
+              label="Visa"),
+    Parameter("lager", "`rutor,omraden,insatser` (default), `punkter`", "map layers (`inga`: none)",
+              lambda v: None if tuple(v.layers) == DEFAULT_LAYERS else ",".join(v.layers) or "inga", _read_layers,
+              label="Lager"),
+    Parameter("ruta", "`250` (default), `1000`", "grid square size in metres",
+              lambda v: str(v.grid) if v.grid != 250 else None, _one_of({str(g): g for g in GRIDS}),
+              label="Rutstorlek"),
+    Parameter("karta", "`56.0500,14.5800,13.0`", "map centre (latitude, longitude) and zoom",
+              _centre, _read_centre, why="ange latitud,longitud,zoom"),
+    Parameter("dygn", "`06`",
+              "the time patterns' heat map begins each day at 06 (default: `00`), so a night lies on one row",
+              lambda v: DAY_STARTS[v.day_start] if v.day_start else None,
+              _one_of({text: hour for hour, text in DAY_STARTS.items()}), label="Dygnet börjar kl. 06",
+              help="Timmarna 00–05 räknas till kvällen före, så att en natt ligger i en följd på en rad: "
+                   "fredag kl. 22–04 på fredagens rad.", why="ange 06 eller 00"),
+)}
+STREAMLIT_PARAMETERS = ("embed", "embed_options")  # Streamlit's own: not ours to report
+
+
+def parameters_markdown() -> str:
+    """The README's table of link parameters."""
+    lines = ["| parameter | example | meaning |", "|---|---|---|"]
+    lines += [f"| `{p.name}` | {p.example} | {p.meaning} |" for p in PARAMETERS.values()]
+    return "\n".join(lines)
 
 
 def to_query(view: View) -> dict[str, str]:
     """The link's query parameters: only what differs from a fresh view."""
-    f = view.filters
-    query: dict[str, str] = {}
-    if view.page != "oversikt":
-        query["sida"] = view.page
-    if view.preset:
-        if view.preset != "12m":
-            query["period"] = view.preset
-    else:
-        query["fran"], query["till"] = f.start.isoformat(), f.end.isoformat()
-    for key, values in (("kategori", f.categories), ("riskfaktor", f.risk_factors), ("kalla", f.sources),
-                        ("omrade", f.areas)):
-        if values:
-            query[key] = _codes(values)
-    if f.risk_factors and f.risk_match == "all":
-        query["matchning"] = "alla"
-    if f.weekdays:
-        query["veckodag"] = ",".join(WEEKDAY_CODES[d - 1] for d in f.weekdays)
-    if (f.hour_from, f.hour_to) != (0, 23):
-        query["timmar"] = f"{f.hour_from}-{f.hour_to}"
-    if view.measure != "antal":
-        query["matt"] = view.measure
-    if tuple(view.layers) != DEFAULT_LAYERS:
-        query["lager"] = ",".join(view.layers) or "inga"
-    if view.grid != 250:
-        query["ruta"] = str(view.grid)
-    if view.centre != DEFAULT_CENTRE:
-        lat, lon, zoom = view.centre
-        query["karta"] = f"{lat:.4f},{lon:.4f},{zoom:.1f}"
-    if view.day_start:
-        query["dygn"] = DAY_STARTS[view.day_start]
-    return query
+    return {p.name: text for p in PARAMETERS.values() if (text := p.write(view)) is not None}
 
 
-def from_query(params: dict[str, str | list[str]], vocabulary: Vocabulary, anchor: date) -> View:
+def from_query(params: Mapping[str, str | list[str]], vocabulary: Vocabulary, anchor: date) -> View:
     """A view from a link's parameters; unknown parameters and values are ignored and listed in `notices`."""
     notices: list[str] = []
     values = {k: (v[-1] if isinstance(v, list) else v) for k, v in params.items()}
@@ -119,107 +226,36 @@ def from_query(params: dict[str, str | list[str]], vocabulary: Vocabulary, ancho
     def note(key: str, value: str, why: str = "okänt värde") -> None:
         notices.append(f"Länkens värde ”{value}” för ”{key}” ignorerades ({why}).")
 
-    def codes(key: str, known: frozenset[str]) -> tuple[str, ...]:
-        found = []
-        for part in (values.get(key) or "").split(","):
-            part = part.strip()
-            if not part:
-                continue
-            if part in known:
-                if part not in found:
-                    found.append(part)
-            else:
-                note(key, part)
-        return tuple(found)
-
-    view = default_view(anchor)
-    preset: str | None = "12m"
-    start, end = view.filters.start, view.filters.end
-    if "period" in values:
-        if values["period"] in PERIOD_PRESETS:
-            preset = values["period"]
-            start, end = preset_period(preset, anchor)
-        else:
-            note("period", values["period"])
-    if "fran" in values or "till" in values:
+    given: dict[str, Any] = {}
+    for key, text in values.items():
+        if key not in PARAMETERS:
+            if key not in STREAMLIT_PARAMETERS:
+                notices.append(f"Länkens parameter ”{key}” känns inte igen och ignorerades.")
+            continue
         try:
-            fixed_start = date.fromisoformat(values.get("fran") or start.isoformat())
-            fixed_end = date.fromisoformat(values.get("till") or end.isoformat())
-            if fixed_end < fixed_start:
-                raise ValueError
-            start, end, preset = fixed_start, fixed_end, None
-        except ValueError:
+            given[key], unknown = PARAMETERS[key].read(text, vocabulary)
+        except LinkValueError:
+            note(key, text, PARAMETERS[key].why)
+            continue
+        for part in unknown:
+            note(key, part)
+
+    preset: str | None = given.get("period", "12m")
+    start, end = preset_period(given.get("period", "12m"), anchor)
+    asked = [key for key in ("fran", "till") if key in values]
+    if asked and all(key in given for key in asked):   # a day already rejected leaves the preset in place
+        fixed_start, fixed_end = given.get("fran") or start, given.get("till") or end
+        if fixed_end < fixed_start:
             note("fran/till", f"{values.get('fran', '')}–{values.get('till', '')}", "inte en giltig period")
-
-    match = "any"
-    if "matchning" in values:
-        if values["matchning"] in ("alla", "nagon"):
-            match = "all" if values["matchning"] == "alla" else "any"
         else:
-            note("matchning", values["matchning"])
-    weekdays = []
-    for part in (values.get("veckodag") or "").split(","):
-        if part.strip():
-            if part.strip() in WEEKDAY_CODES:
-                weekdays.append(WEEKDAY_CODES.index(part.strip()) + 1)
-            else:
-                note("veckodag", part)
-    hours = (0, 23)
-    if "timmar" in values:
-        try:
-            first, last = (int(p) for p in values["timmar"].split("-"))
-            if not (0 <= first <= 23 and 0 <= last <= 23):
-                raise ValueError
-            hours = (first, last)
-        except ValueError:
-            note("timmar", values["timmar"], "ange t.ex. 22-4")
-
-    filters = Filters(start=start, end=end, categories=codes("kategori", vocabulary.categories),
-                      risk_factors=codes("riskfaktor", vocabulary.risk_factors), risk_match=match,
-                      sources=codes("kalla", vocabulary.sources), areas=codes("omrade", vocabulary.areas),
-                      weekdays=tuple(sorted(set(weekdays))), hour_from=hours[0], hour_to=hours[1])
-    view = replace(view, filters=filters, preset=preset)
-
-    if "matt" in values:
-        if values["matt"] in MEASURES:
-            view = replace(view, measure=values["matt"])
-        else:
-            note("matt", values["matt"])
-    if "lager" in values:
-        chosen = []
-        for part in values["lager"].split(","):
-            if part in LAYERS:
-                chosen.append(part)
-            elif part not in ("", "inga"):
-                note("lager", part)
-        view = replace(view, layers=tuple(dict.fromkeys(chosen)))
-    if "ruta" in values:
-        if values["ruta"] in ("250", "1000"):
-            view = replace(view, grid=int(values["ruta"]))
-        else:
-            note("ruta", values["ruta"])
-    if "karta" in values:
-        try:
-            lat, lon, zoom = (float(p) for p in values["karta"].split(","))
-            if not (54 <= lat <= 70 and 10 <= lon <= 25 and 3 <= zoom <= 20):
-                raise ValueError
-            view = replace(view, centre=(lat, lon, zoom))
-        except ValueError:
-            note("karta", values["karta"], "ange latitud,longitud,zoom")
-    if "dygn" in values:
-        starts = {text: hour for hour, text in DAY_STARTS.items()}
-        if values["dygn"] in starts:
-            view = replace(view, day_start=starts[values["dygn"]])
-        else:
-            note("dygn", values["dygn"], "ange 06 eller 00")
-    if "sida" in values:
-        if values["sida"] in PAGES:
-            view = replace(view, page=values["sida"])
-        else:
-            note("sida", values["sida"])
-    known_keys = {"sida", "period", "fran", "till", "kategori", "riskfaktor", "matchning", "kalla", "omrade",
-                  "veckodag", "timmar", "matt", "lager", "ruta", "karta", "dygn", "embed", "embed_options"}
-    for key in values:
-        if key not in known_keys:
-            notices.append(f"Länkens parameter ”{key}” känns inte igen och ignorerades.")
-    return replace(view, notices=tuple(notices))
+            start, end, preset = fixed_start, fixed_end, None
+    hour_from, hour_to = given.get("timmar", (0, 23))
+    risk_factors = given.get("riskfaktor", ())
+    filters = Filters(start=start, end=end, categories=given.get("kategori", ()), risk_factors=risk_factors,
+                      risk_match=given.get("matchning", "any"), sources=given.get("kalla", ()),
+                      areas=given.get("omrade", ()), weekdays=given.get("veckodag", ()), hour_from=hour_from,
+                      hour_to=hour_to)
+    return View(filters=filters, preset=preset, measure=given.get("matt", "antal"),
+                layers=given.get("lager", DEFAULT_LAYERS), grid=given.get("ruta", 250),
+                centre=given.get("karta", DEFAULT_CENTRE), page=given.get("sida", "oversikt"),
+                day_start=given.get("dygn", 0), notices=tuple(notices))

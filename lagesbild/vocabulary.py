@@ -15,6 +15,25 @@ from collections.abc import Sequence
 from typing import NamedTuple, TypeVar
 
 import duckdb
+import numpy as np
+
+# Risk factors are numbered 1..63 and bit (id - 1) of `incidents.risk_mask` says an incident has the factor
+# (a mirror of `incident_risk_factors` that a filter can test without a join). These are the only places that
+# know the numbering: the same bit in SQL (over `risk_factors.id`) and in Python.
+RISK_BIT_SQL = "(CAST(1 AS UBIGINT) << (id - 1))"
+
+
+def risk_bit(risk_factor_id: int) -> np.uint64:
+    """The bit of `incidents.risk_mask` that stands for a risk factor."""
+    if not 1 <= risk_factor_id <= 63:
+        raise ValueError(f"risk factor ids are 1..63, not {risk_factor_id}")
+    return np.uint64(1) << np.uint64(risk_factor_id - 1)
+
+
+def has_risk(masks: np.ndarray, risk_factor_id: int) -> np.ndarray:
+    """Which of the risk masks carry the risk factor (a boolean array)."""
+    found: np.ndarray = (np.asarray(masks, np.uint64) & risk_bit(risk_factor_id)) != 0
+    return found
 
 
 class Source(NamedTuple):

@@ -70,3 +70,16 @@ def test_requirements_are_pinned_exactly():
             line = line.strip()
             if line and not line.startswith(("#", "-r")):
                 assert re.fullmatch(r"[A-Za-z0-9_.\[\]-]+==[0-9][0-9A-Za-z.]*", line), f"{name}: {line}"
+
+
+def test_register_and_exports_load_neither_geopandas_nor_the_import_pipeline():
+    # The register and the exports are light core modules: importing them must not pull in geopandas, nor the
+    # part of ingest that imports the register back (ingest.interventions), which made a cycle.
+    import subprocess
+    import sys
+
+    code = ("import sys, lagesbild.register, lagesbild.exports; "
+            "assert 'geopandas' not in sys.modules, 'geopandas'; "
+            "assert 'lagesbild.ingest.interventions' not in sys.modules, 'ingest.interventions'")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-500:]

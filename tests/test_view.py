@@ -80,13 +80,35 @@ def test_map_position_default():
 def test_readme_documents_every_link_parameter():
     from pathlib import Path
 
+    from lagesbild.view import PARAMETERS, parameters_markdown
+
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    full = from_query({}, VOCABULARY, ANCHOR)
+    assert parameters_markdown() in readme   # the README's table is the declarations, not a copy kept by hand
     everything = View(filters=Filters(start=date(2024, 1, 1), end=date(2024, 2, 1), categories=("ran",),
                                       risk_factors=("alkohol_unga",), risk_match="all", sources=("polisen",),
                                       areas=("MJA",), weekdays=(1,), hour_from=1, hour_to=2),
                       preset=None, measure="per1000", layers=("rutor",), grid=1000, centre=(56.0, 14.0, 9.0),
                       page="karta", day_start=6)
-    assert full.notices == ()
-    for key in to_query(everything):
-        assert f"| `{key}` |" in readme or f"`{key}`, " in readme or f", `{key}` |" in readme, key
+    assert from_query({}, VOCABULARY, ANCHOR).notices == ()
+    assert set(to_query(everything)) | {"period"} == set(PARAMETERS)   # every declared parameter is written
+
+
+@pytest.mark.parametrize(("query", "notices", "preset"), [
+    ({"fran": "2024-13-01", "till": "2024-06-30"}, 1, "12m"),   # one bad day drops the whole fixed period
+    ({"fran": "", "till": "2026-10-01"}, 0, None),              # an empty day is the preset's own
+    ({"period": "30d", "till": "2026-10-30"}, 0, None),         # a fixed day counts from the preset's start
+])
+def test_a_fixed_period_is_read_as_a_whole(query, notices, preset):
+    view = from_query(query, VOCABULARY, ANCHOR)
+    assert (len(view.notices), view.preset) == (notices, preset)
+
+
+def test_every_declared_parameter_rejects_junk_with_its_own_reason():
+    from lagesbild.view import PARAMETERS
+
+    for name, parameter in PARAMETERS.items():
+        if name in ("kategori", "riskfaktor", "kalla", "omrade", "veckodag", "lager"):
+            continue  # lists keep their known parts and name each unknown one
+        view = from_query({name: "x?"}, VOCABULARY, ANCHOR)
+        assert view.notices == (f"Länkens värde ”x?” för ”{name}” ignorerades ({parameter.why}).",), name
+        assert to_query(view) == {}, name

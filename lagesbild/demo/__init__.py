@@ -140,7 +140,7 @@ def _write_incidents(cur: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> Non
     masks = frame["risk_mask"].to_numpy(np.uint64)
     links = []
     for factor in vocabulary.RISK_FACTORS:
-        tagged = ids[(masks & np.uint64(1 << (factor.id - 1))) != 0]
+        tagged = ids[vocabulary.has_risk(masks, factor.id)]
         links.append(pd.DataFrame({"incident_id": tagged, "risk_factor_id": np.int16(factor.id)}))
     link_frame = pd.concat(links, ignore_index=True).sort_values(["incident_id", "risk_factor_id"])
     cur.register("staged_links", link_frame)
@@ -155,6 +155,8 @@ def _write_interventions(cur: duckdb.DuckDBPyConnection, area_frame: gpd.GeoData
     for number, item in enumerate(demo_interventions.INTERVENTIONS, start=1):
         start = demo_interventions.dated(item.start, end.year)
         stop = demo_interventions.dated(item.end, end.year)
+        if start is None:
+            raise ValueError(f"demo intervention {item.name!r} has no start")
         geojson = None
         if item.spot is not None:
             x, y = geo.to_sweref(np.array([item.spot.lon]), np.array([item.spot.lat]))

@@ -22,7 +22,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from lagesbild import geo
 from lagesbild.demo import places
-from lagesbild.vocabulary import CATEGORIES, RISK_FACTORS, SOURCES
+from lagesbild.settings import TIME_ZONE
+from lagesbild.vocabulary import CATEGORIES, RISK_FACTORS, SOURCES, risk_bit
 
 Intensity = Callable[[pd.DatetimeIndex], np.ndarray]
 
@@ -354,7 +355,7 @@ def generate(areas: gpd.GeoDataFrame, outline: shapely.Polygon, start: date, end
         mask = np.zeros(n, np.uint64)
         for risk, probability in process.risks.items():
             tagged = rng.random(n) < probability
-            mask[tagged] |= np.uint64(1 << (_RISK_ID[risk] - 1))
+            mask[tagged] |= risk_bit(_RISK_ID[risk])
         parts.append(pd.DataFrame({
             "local_time": local, "x": x, "y": y, "category": category, "source": source,
             "risk_mask": mask, "process": process.code,
@@ -368,7 +369,7 @@ def _finish(frame: pd.DataFrame, areas: gpd.GeoDataFrame, rng: np.random.Generat
     """Add the stored columns: time zone, calendar fields, coordinates, grid cells, area, precision."""
     n = len(frame)
     local = pd.DatetimeIndex(frame["local_time"])
-    aware = local.tz_localize("Europe/Stockholm", ambiguous=np.zeros(n, bool), nonexistent="shift_forward")
+    aware = local.tz_localize(TIME_ZONE, ambiguous=np.zeros(n, bool), nonexistent="shift_forward")
     wall = aware.tz_localize(None)
     position = geo.assign_to_polygons(list(areas.geometry), frame["x"].to_numpy(), frame["y"].to_numpy())
     area_ids = areas["id"].to_numpy()

@@ -18,14 +18,7 @@ from pathlib import Path
 import duckdb
 
 from lagesbild import db, queries
-from lagesbild.ingest import guard, interventions, police
-from lagesbild.ingest.areas import (
-    looks_like_population,
-    prepare_areas,
-    prepare_population,
-    store_areas,
-    store_population,
-)
+from lagesbild.ingest import guard, police
 from lagesbild.ingest.columns import INCIDENT_FIELDS, guess_mapping, signature
 from lagesbild.ingest.context import Context, load_context
 from lagesbild.ingest.incidents import Prepared, prepare_incidents
@@ -165,6 +158,9 @@ def _save_choices(con: duckdb.DuckDBPyConnection, cur: duckdb.DuckDBPyConnection
 
 def prepare_table(table: Table, con: duckdb.DuckDBPyConnection, ctx: Context, options: ImportOptions):
     """Check a table as incidents or population (whichever it is, or what `options.kind` says)."""
+    from lagesbild.ingest import interventions  # imported on use: see import_bytes
+    from lagesbild.ingest.areas import looks_like_population, prepare_population
+
     kind = options.kind
     if kind is None:
         recognised = guess_mapping(table.headers, INCIDENT_FIELDS)
@@ -198,6 +194,11 @@ def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
     The whole import is one write: the value choices and the remembered column mapping are saved with the
     rows, and a dry run or a refused file leaves nothing of either.
     """
+    # Imported on use, so that importing a light part of this package (guard, problems, tables, store) loads
+    # neither geopandas (areas) nor the register (interventions imports it, and the register uses guard).
+    from lagesbild.ingest import interventions
+    from lagesbild.ingest.areas import prepare_areas, store_areas, store_population
+
     options = options or ImportOptions()
     if options.on_error not in ON_ERROR:
         raise ValueError(f"on_error must be one of {ON_ERROR}")

@@ -8,21 +8,16 @@ import streamlit as st
 from lagesbild import concentration, exports
 from lagesbild.filters import Filters
 from lagesbild.protect import Disclosure
-from lagesbild.ui.loaders import disclosure
-from lagesbild.ui.state import connection, data_version
+from lagesbild.ui.state import connection, versioned
 
 __all__ = ["load_concentration", "concentration_section"]
 
 
-@st.cache_data(max_entries=32, show_spinner="Räknar upprepade platser …")
-def _concentration(filters: Filters, shown: Disclosure, version: int) -> tuple[pd.DataFrame, list[str]]:
+@versioned(max_entries=32, spinner="Räknar upprepade platser …")
+def load_concentration(filters: Filters, *, shown: Disclosure) -> tuple[pd.DataFrame, list[str]]:
+    """The concentration table and its Swedish notes, as this person may see them (cached per role and data)."""
     found = concentration.analyse(connection(), filters)
     return concentration.display_table(found, shown), concentration.notes(found, shown)
-
-
-def load_concentration(filters: Filters) -> tuple[pd.DataFrame, list[str]]:
-    """The concentration table and its Swedish notes, as this person may see them (cached per role and data)."""
-    return _concentration(filters, disclosure(), data_version())
 
 
 def concentration_section(filters: Filters) -> None:

@@ -6,20 +6,15 @@ import streamlit as st
 
 from lagesbild import emerging, exports, queries
 from lagesbild.filters import Filters
-from lagesbild.ui.loaders import disclosure
-from lagesbild.ui.state import connection, data_version
+from lagesbild.ui.state import connection, disclosure, versioned
 
 __all__ = ["load_emerging", "emerging_section"]
 
 
-@st.cache_data(max_entries=16, show_spinner="Räknar framväxande hot spots …")
-def _emerging(filters: Filters, version: int) -> emerging.EmergingHotSpots:
-    return emerging.analyse(connection(), filters)
-
-
+@versioned(max_entries=16, spinner="Räknar framväxande hot spots …")
 def load_emerging(filters: Filters) -> emerging.EmergingHotSpots:
     """Emerging hot spots for the filters, cached per filters and data version (display tables are built per role)."""
-    return _emerging(filters, data_version())
+    return emerging.analyse(connection(), filters)
 
 
 def emerging_section(filters: Filters) -> None:

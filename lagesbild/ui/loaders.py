@@ -1,7 +1,9 @@
 """UI glue: cached loaders for the pages' analyses (overview, map, profile, time patterns, ranking, follow-up).
 
-Each loader takes the person's `Disclosure` (viewer or staff, and the threshold) as part of its cache key and
-hands it to the core, where `lagesbild.protect` applies it: no loader returns an unprotected number to a viewer.
+Every loader goes through `state.versioned`: cached per its arguments and the data version. A loader that shows
+numbers declares `shown` and is given the person's `Disclosure` (viewer or staff, and the threshold) as part of
+its cache key; it hands it to the core, where `lagesbild.protect` applies it: no loader returns an unprotected
+number to a viewer.
 """
 
 from __future__ import annotations
@@ -15,12 +17,7 @@ from lagesbild import view as view_module
 from lagesbild.filters import Filters
 from lagesbild.protect import VIEWER_NOTICE, Disclosure
 from lagesbild.ui.signin import is_viewer
-from lagesbild.ui.state import connection, data_version, settings
-
-
-def disclosure() -> Disclosure:
-    """What this person may see: exact numbers (staff) or protected ones (everyone else)."""
-    return Disclosure(viewer=is_viewer(), threshold=settings().suppression_threshold)
+from lagesbild.ui.state import connection, disclosure, versioned
 
 
 def protection_notice() -> None:
@@ -29,63 +26,43 @@ def protection_notice() -> None:
         st.caption(VIEWER_NOTICE)
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def _coverage(version: int):
+@versioned(max_entries=4)
+def load_coverage():
+    """Per source and month whether data are present (`coverage.monthly`), computed once per data version."""
     return coverage.monthly(connection())
 
 
-def load_coverage():
-    """Per source and month whether data are present (`coverage.monthly`), computed once per data version."""
-    return _coverage(data_version())
+@versioned(max_entries=32, spinner="Räknar …")
+def load_overview(filters: Filters, *, today: date, shown: Disclosure) -> overview.Overview:
+    """The overview for `filters`, cached per filters, day, role and data version."""
+    return overview.build(connection(), filters, today=today, shown=shown, coverage_table=load_coverage())
 
 
-@st.cache_data(max_entries=32, show_spinner="Räknar …")
-def _overview(filters: Filters, today: date, shown: Disclosure, version: int) -> overview.Overview:
-    return overview.build(connection(), filters, today=today, shown=shown, coverage_table=_coverage(version))
-
-
-def load_overview(filters: Filters) -> overview.Overview:
-    """The overview for `filters`, cached per filters, role and data version."""
-    return _overview(filters, date.today(), disclosure(), data_version())
-
-
-@st.cache_data(max_entries=32, show_spinner="Ritar kartan …")
-def _map(view: view_module.View, shown: Disclosure, version: int):
+@versioned(max_entries=32, spinner="Ritar kartan …")
+def load_map(view: view_module.View, *, shown: Disclosure):
+    """The map and its tables for a view, cached per view, role and data version."""
     from lagesbild import maps
 
     return maps.build(connection(), view, shown)
 
 
-def load_map(view: view_module.View):
-    """The map and its tables for a view, cached per view, role and data version."""
-    return _map(view, disclosure(), data_version())
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _profile(filters: Filters, code: str, today: date, shown: Disclosure, version: int):
+@versioned(max_entries=32)
+def load_profile(filters: Filters, code: str, *, today: date, shown: Disclosure):
+    """An area's profile under the filters."""
     from lagesbild import profile
 
-    return profile.build(connection(), filters, code, today=today, shown=shown, coverage_table=_coverage(version))
+    return profile.build(connection(), filters, code, today=today, shown=shown, coverage_table=load_coverage())
 
 
-def load_profile(filters: Filters, code: str):
-    """An area's profile under the filters."""
-    return _profile(filters, code, date.today(), disclosure(), data_version())
-
-
-@st.cache_data(max_entries=32, show_spinner="Räknar …")
-def _time_patterns(filters: Filters, shown: Disclosure, version: int, day_start: int = 0):
-    from lagesbild import patterns
-
-    table = _coverage(version)
-    return (*patterns.build(connection(), filters, shown, table, day_start),
-            patterns.coverage_notes(connection(), filters, table))
-
-
-def load_time_patterns(filters: Filters, day_start: int = 0):
+@versioned(max_entries=32, spinner="Räknar …")
+def load_time_patterns(filters: Filters, day_start: int = 0, *, shown: Disclosure):
     """Hour × weekday (rows beginning at `day_start`), months against last year, the yearly cycle, the
     hidden-values note and the coverage notes."""
-    return _time_patterns(filters, disclosure(), data_version(), day_start)
+    from lagesbild import patterns
+
+    table = load_coverage()
+    return (*patterns.build(connection(), filters, shown, table, day_start),
+            patterns.coverage_notes(connection(), filters, table))
 
 
 def legend(title: str, entries: list[tuple[str, tuple[int, int, int]]], hidden_label: str) -> None:
@@ -100,16 +77,12 @@ def legend(title: str, entries: list[tuple[str, tuple[int, int, int]]], hidden_l
     st.html(f'<div style="font-size:0.85rem"><b>{title}</b><br/>{swatches}{hidden}</div>')
 
 
-@st.cache_data(max_entries=16, show_spinner="Räknar hot spots och prioriteringar …")
-def _ranking(filters: Filters, weights, shown: Disclosure, version: int):
+@versioned(max_entries=16, spinner="Räknar hot spots och prioriteringar …")
+def load_ranking(filters: Filters, weights, *, shown: Disclosure):
+    """The need-versus-coverage ranking for the filters and weights (from protected counts for viewers)."""
     from lagesbild import priorities
 
-    return priorities.rank(connection(), filters, weights, shown=shown, coverage_table=_coverage(version))
-
-
-def load_ranking(filters: Filters, weights):
-    """The need-versus-coverage ranking for the filters and weights (from protected counts for viewers)."""
-    return _ranking(filters, weights, disclosure(), data_version())
+    return priorities.rank(connection(), filters, weights, shown=shown, coverage_table=load_coverage())
 
 
 def weight_sliders():
@@ -152,16 +125,10 @@ def cold_squares_toggle(found) -> bool:
     return st.toggle("Visa kalla rutor", key="prio_kalla")
 
 
-
-@st.cache_data(max_entries=64, show_spinner="Följer upp …")
-def _evaluation(number: int, options, shown: Disclosure, version: int):
+@versioned(max_entries=64, spinner="Följer upp …")
+def load_evaluation(number: int, options, *, shown: Disclosure):
+    """The follow-up of one intervention as this person may see it, cached per options, role and data version."""
     from lagesbild import followup
 
-    return followup.as_shown(followup.evaluate(connection(), number, options, coverage_table=_coverage(version)),
+    return followup.as_shown(followup.evaluate(connection(), number, options, coverage_table=load_coverage()),
                              shown)
-
-
-def load_evaluation(number: int, options):
-    """The follow-up of one intervention as this person may see it, cached per options, role and data version."""
-    return _evaluation(number, options, disclosure(), data_version())
-

@@ -13,6 +13,7 @@ from lagesbild.ui.signin import sign_in_panel
 from lagesbild.ui.state import anchor_day, header, labels, vocabulary
 
 CUSTOM_PERIOD = "eget"
+LINK = view_module.PARAMETERS  # each filter widget's label and help come from its link parameter
 
 
 def _apply_view(view: view_module.View) -> None:
@@ -61,36 +62,38 @@ def sidebar() -> None:
     st.sidebar.markdown(f"**{name or 'Lägesbild'}** · lokal lägesbild")
     options = [*PERIOD_PRESETS, CUSTOM_PERIOD]
     period_labels = {**PERIOD_PRESETS, CUSTOM_PERIOD: "Eget intervall"}
-    preset = st.sidebar.selectbox("Period", options, format_func=period_labels.get, key="period_preset")
+    preset = st.sidebar.selectbox(LINK["period"].label, options, format_func=period_labels.get, key="period_preset",
+                                  help=LINK["period"].help)
     if preset == CUSTOM_PERIOD:
         if "period_range" not in st.session_state:
             st.session_state["period_range"] = preset_period("12m", anchor_day())
         chosen = st.sidebar.date_input("Från och med – till och med", format="YYYY-MM-DD", key="period_range")
         if not (isinstance(chosen, tuple) and len(chosen) == 2):
             st.sidebar.caption("Välj både första och sista dag.")
-    st.sidebar.multiselect("Kategori", list(names["categories"]), format_func=names["categories"].get,
-                           key="filter_kategori", placeholder="Alla kategorier")
-    st.sidebar.multiselect("Riskfaktor", list(names["risk_factors"]), format_func=names["risk_factors"].get,
-                           key="filter_riskfaktor", placeholder="Alla, med eller utan riskfaktor")
+    st.sidebar.multiselect(LINK["kategori"].label, list(names["categories"]), format_func=names["categories"].get,
+                           key="filter_kategori", placeholder="Alla kategorier", help=LINK["kategori"].help)
+    st.sidebar.multiselect(LINK["riskfaktor"].label, list(names["risk_factors"]),
+                           format_func=names["risk_factors"].get, key="filter_riskfaktor",
+                           placeholder="Alla, med eller utan riskfaktor", help=LINK["riskfaktor"].help)
     if st.session_state.get("filter_riskfaktor"):
-        st.sidebar.radio("Händelser med", ["any", "all"], horizontal=True, key="filter_matchning",
-                         format_func={"any": "någon av dem", "all": "alla valda"}.get)
-    st.sidebar.radio("Visa", list(view_module.MEASURES), format_func=view_module.MEASURES.get,
-                     key="filter_matt", horizontal=False)
+        st.sidebar.radio(LINK["matchning"].label, ["any", "all"], horizontal=True, key="filter_matchning",
+                         format_func={"any": "någon av dem", "all": "alla valda"}.get, help=LINK["matchning"].help)
+    st.sidebar.radio(LINK["matt"].label, list(view_module.MEASURES), format_func=view_module.MEASURES.get,
+                     key="filter_matt", horizontal=False, help=LINK["matt"].help)
     with st.sidebar.expander("Fler filter: källa, område, veckodag, klockslag"):
-        st.multiselect("Källa", list(names["sources"]), format_func=names["sources"].get, key="filter_kalla",
-                       placeholder="Alla källor")
-        st.multiselect("Område", list(names["areas"]), format_func=names["areas"].get, key="filter_omrade",
-                       placeholder="Hela kommunen")
-        st.multiselect("Veckodag", list(range(1, 8)), format_func=lambda d: view_module.WEEKDAY_LABELS[d - 1],
-                       key="filter_veckodag", placeholder="Alla dagar")
+        st.multiselect(LINK["kalla"].label, list(names["sources"]), format_func=names["sources"].get,
+                       key="filter_kalla", placeholder="Alla källor", help=LINK["kalla"].help)
+        st.multiselect(LINK["omrade"].label, list(names["areas"]), format_func=names["areas"].get,
+                       key="filter_omrade", placeholder="Hela kommunen", help=LINK["omrade"].help)
+        st.multiselect(LINK["veckodag"].label, list(range(1, 8)),
+                       format_func=lambda d: view_module.WEEKDAY_LABELS[d - 1], key="filter_veckodag",
+                       placeholder="Alla dagar", help=LINK["veckodag"].help)
         left, right = st.columns(2)
         left.selectbox("Från kl.", list(range(24)), format_func=lambda h: f"{h:02d}", key="filter_timme_fran")
         right.selectbox("Till och med kl.", list(range(24)), format_func=lambda h: f"{h:02d}",
                         key="filter_timme_till")
         if st.session_state.get("filter_timme_fran", 0) > st.session_state.get("filter_timme_till", 23):
-            st.caption("Natten räknas till dagen den började: fredag 22–04 är fredag kl. 22 till lördag kl. 04, "
-                       "både för veckodag och period.")
+            st.caption(LINK["timmar"].help or "")
     if found:
         st.sidebar.caption(f"Data från {formatting.day(found[0])} till {formatting.day(found[1])}.")
     if synthetic:

@@ -1,11 +1,15 @@
-"""UI glue: settings, the one database connection, the data version and the cached header and labels."""
+"""UI glue: settings, the one database connection, the data version, what this person may see, the one
+versioned cache every loader goes through, and the cached header and labels."""
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
+from typing import Any, TypeVar
 
 import duckdb
 import streamlit as st
@@ -13,9 +17,12 @@ import streamlit as st
 from lagesbild import db, formatting, queries, snapshots
 from lagesbild import view as view_module
 from lagesbild.demo import build_demo
+from lagesbild.protect import Disclosure
 from lagesbild.settings import Settings
+from lagesbild.ui.signin import is_viewer
 
 _CREATE_LOCK = threading.Lock()
+R = TypeVar("R")
 
 
 @st.cache_resource
@@ -84,15 +91,53 @@ def _snapshot_version(snapshot: str) -> int:
     return queries.data_version(_reader(snapshot))
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _header(version: int) -> tuple[str, bool, tuple[date, date] | None]:
-    con = connection()
-    return queries.municipality_name(con), queries.is_synthetic(con), queries.data_range(con)
+def disclosure() -> Disclosure:
+    """What this person may see: exact numbers (staff) or protected ones (everyone else)."""
+    return Disclosure(viewer=is_viewer(), threshold=settings().suppression_threshold)
 
 
+# What `versioned` hands a loader that declares a parameter of this name (and puts in the cache key).
+_FILLED_IN: dict[str, Callable[[], object]] = {"shown": disclosure, "today": date.today}
+
+
+def versioned(*, max_entries: int, spinner: bool | str = False) -> Callable[[Callable[..., R]], Callable[..., R]]:
+    """Cache a loader per its arguments and the data version, so a write makes its entries stale at once.
+
+    No TTL: a version-keyed entry never goes wrong with age, so a TTL would only throw work away;
+    `max_entries` bounds the cache. A loader that declares a parameter `shown` is given this person's
+    `Disclosure`, one that declares `today` today's date; both are part of the key and callers never pass
+    them. As with `st.cache_data`, an argument whose name begins with `_` is passed on but not hashed.
+    """
+    def decorate(load: Callable[..., R]) -> Callable[..., R]:
+        signature = inspect.signature(load)
+        filled = [name for name in signature.parameters if name in _FILLED_IN]
+
+        def cached(version: int, keyed: tuple[tuple[str, Any], ...], _unkeyed: tuple[tuple[str, Any], ...]) -> R:
+            return load(**dict(keyed), **dict(_unkeyed))
+
+        # Streamlit keys a cache by the function's module, name and source: without its own name every loader
+        # made here would share one cache.
+        cached.__module__, cached.__name__, cached.__qualname__ = load.__module__, load.__name__, load.__qualname__
+        in_cache = st.cache_data(max_entries=max_entries, show_spinner=spinner)(cached)
+
+        @functools.wraps(load)
+        def loader(*args: Any, **kwargs: Any) -> R:
+            call = signature.bind(*args, **kwargs, **{name: _FILLED_IN[name]() for name in filled})
+            call.apply_defaults()
+            given = call.arguments.items()
+            return in_cache(data_version(), tuple((k, v) for k, v in given if not k.startswith("_")),
+                            tuple((k, v) for k, v in given if k.startswith("_")))
+
+        return loader
+
+    return decorate
+
+
+@versioned(max_entries=16)
 def header() -> tuple[str, bool, tuple[date, date] | None]:
     """Municipality name, whether the data are synthetic, and the range of days with data."""
-    return _header(data_version())
+    con = connection()
+    return queries.municipality_name(con), queries.is_synthetic(con), queries.data_range(con)
 
 
 def anchor_day() -> date:
@@ -101,9 +146,9 @@ def anchor_day() -> date:
     return min(found[1], date.today()) if found else date.today()
 
 
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _labels(version: int) -> dict[str, dict[str, str]]:
+@versioned(max_entries=8)
+def labels() -> dict[str, dict[str, str]]:
+    """Code -> Swedish label for categories (with their group), risk factors, sources and areas."""
     con = connection()
     return {
         "categories": {c: f"{g}: {lab}" for c, lab, g in queries.rows(
@@ -112,20 +157,13 @@ def _labels(version: int) -> dict[str, dict[str, str]]:
         "risk_factors": dict(queries.rows(con, "SELECT code, label FROM risk_factors ORDER BY label COLLATE sv")),
         "sources": dict(queries.rows(con, "SELECT code, label FROM sources ORDER BY label COLLATE sv")),
         "areas": dict(queries.rows(
-            con, "SELECT code, name FROM areas WHERE division = coalesce((SELECT value FROM meta"
-                 " WHERE key = 'division'), division) ORDER BY name COLLATE sv")),
+            con, "SELECT code, name FROM active_areas ORDER BY name COLLATE sv")),
     }
-
-
-def labels() -> dict[str, dict[str, str]]:
-    """Code -> Swedish label for categories (with their group), risk factors, sources and areas."""
-    return _labels(data_version())
 
 
 def vocabulary() -> view_module.Vocabulary:
     found = labels()
     return view_module.Vocabulary(*(frozenset(found[k]) for k in ("categories", "risk_factors", "sources", "areas")))
-
 
 
 def flash(text: str) -> None:

@@ -21,7 +21,7 @@ from lagesbild.ingest import (
 )
 from lagesbild.ingest.columns import FIELD_LABELS, INCIDENT_FIELDS
 from lagesbild.ui.signin import signed_in_name
-from lagesbild.ui.state import connection, data_version, flash, settings, show_flash, write_guard
+from lagesbild.ui.state import connection, flash, settings, show_flash, versioned, write_guard
 
 NO_COLUMN = "— ingen —"
 # "auto", not None: a selectbox whose chosen option is None shows Streamlit's English "Choose an option".
@@ -92,12 +92,12 @@ def run_import(data: bytes, file_name: str, options: ImportOptions) -> ImportRes
     options = replace(options, store_free_text=settings().store_free_text)
     with write_guard():  # a dry run takes the write lock too (it writes and rolls back)
         if options.dry_run:
-            return _preview(hashlib.sha256(data).hexdigest(), file_name, options, data_version(), data)
+            return _preview(hashlib.sha256(data).hexdigest(), file_name, options, data)
         return import_bytes(connection(), data, file_name, options)
 
 
-@st.cache_data(max_entries=8, show_spinner="Läser filen …")
-def _preview(digest: str, file_name: str, options: ImportOptions, version: int, _data: bytes) -> ImportResult:
+@versioned(max_entries=8, spinner="Läser filen …")
+def _preview(digest: str, file_name: str, options: ImportOptions, _data: bytes) -> ImportResult:
     return import_bytes(connection(), _data, file_name, options)
 
 
