@@ -24,7 +24,7 @@ if ui.current_role() != "coordinator":
     st.stop()
 st.subheader("Lägg till eller ändra")
 options = {0: "Ny insats", **dict(zip(everything["id"], everything["name"], strict=True))}
-chosen = st.selectbox("Insats", list(options), format_func=options.get, key="insats_val")
+chosen = st.selectbox("Insats", list(options), format_func=ui.labelled(options), key="insats_val")
 existing = register.load(ui.connection(), chosen) if chosen else None
 submitted = ui.intervention_form(existing, f"insats_form_{chosen}")
 if submitted is not None and ui.save_intervention(chosen or None, submitted):

@@ -6,7 +6,7 @@ from lagesbild import exports, formatting, ui, view
 
 st.title("Karta")
 left, middle, right = st.columns([3, 1.3, 1])
-left.multiselect(view.PARAMETERS["lager"].label, list(view.LAYERS), format_func=view.LAYERS.get,
+left.multiselect(view.PARAMETERS["lager"].label, list(view.LAYERS), format_func=ui.labelled(view.LAYERS),
                  key="karta_lager", placeholder="Välj lager")
 middle.radio(view.PARAMETERS["ruta"].label, list(view.GRIDS),
              format_func=lambda g: f"{g} m" if g < 1000 else "1 km", horizontal=True, key="karta_ruta")

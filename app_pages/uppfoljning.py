@@ -7,17 +7,17 @@ from lagesbild import followup, formatting, ui
 st.title("Uppföljning")
 listing = ui.interventions_listing()
 names = dict(zip(listing["id"], listing["name"], strict=True))
-chosen = st.selectbox("Insats", list(names), format_func=names.get, key="uppf_insats")
+chosen = st.selectbox("Insats", list(names), format_func=ui.labelled(names), key="uppf_insats")
 left, middle, right = st.columns(3)
 own = left.toggle("Insatsens egen period", True, key="uppf_egen",
                   help="Från start till slut (eller till sista dagen med data). Stäng av för att välja antal dagar, "
                        "t.ex. för att se om effekten höll i sig efter slutet.")
 days = left.slider("Dagar efter starten", 30, 1460, 365, 15, key="uppf_dagar", disabled=own)
 buffer = middle.radio("Närområde", ["ring", "adjacent"], key="uppf_buffert",
-                      format_func={"ring": "En ring runt området", "adjacent": "Angränsande områden"}.get)
+                      format_func=ui.labelled({"ring": "En ring runt området", "adjacent": "Angränsande områden"}))
 ring = right.slider("Ringens bredd (m)", 100, 2000, 500, 100, key="uppf_ring", disabled=buffer != "ring")
 areas = ui.labels()["areas"]
-comparison = st.multiselect("Jämförelseområden (tomt = resten av kommunen)", list(areas), format_func=areas.get,
+comparison = st.multiselect("Jämförelseområden (tomt = resten av kommunen)", list(areas), format_func=ui.labelled(areas),
                             key="uppf_jamforelse", placeholder="Resten av kommunen")
 if chosen:
     result = ui.load_evaluation(chosen, followup.Options(days=None if own else days, buffer=buffer,

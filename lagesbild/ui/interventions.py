@@ -8,7 +8,7 @@ import streamlit as st
 
 from lagesbild import formatting
 from lagesbild.ui.signin import require_role, signed_in_name
-from lagesbild.ui.state import connection, flash, labels, write_guard
+from lagesbild.ui.state import connection, flash, labelled, labels, write_guard
 
 
 def interventions_listing():
@@ -29,12 +29,12 @@ def intervention_form(existing, key: str):
         kind = right.text_input("Typ (t.ex. Belysning, Trygghetsvärdar)", item.kind)
         start = left.date_input("Start", item.start, format="YYYY-MM-DD")
         end = right.date_input("Slut (tomt = tills vidare)", item.end, format="YYYY-MM-DD")
-        areas = st.multiselect("Områden", list(names["areas"]), item.area_codes, format_func=names["areas"].get,
+        areas = st.multiselect("Områden", list(names["areas"]), item.area_codes, format_func=labelled(names["areas"]),
                                placeholder="Välj områden")
         risks = st.multiselect("Riskfaktorer som insatsen riktar sig mot", list(names["risk_factors"]),
-                               item.risk_factors, format_func=names["risk_factors"].get, placeholder="Välj riskfaktorer")
+                               item.risk_factors, format_func=labelled(names["risk_factors"]), placeholder="Välj riskfaktorer")
         categories = st.multiselect("Kategorier som insatsen ska minska", list(names["categories"]),
-                                    item.categories, format_func=names["categories"].get,
+                                    item.categories, format_func=labelled(names["categories"]),
                                     placeholder="Välj kategorier")
         when = st.columns(3)
         weekdays = when[0].multiselect("Veckodagar (tomt = alla)", list(range(1, 8)), item.weekdays,

@@ -10,7 +10,7 @@ from lagesbild import formatting
 from lagesbild import view as view_module
 from lagesbild.filters import PERIOD_PRESETS, Filters, preset_period
 from lagesbild.ui.signin import sign_in_panel
-from lagesbild.ui.state import anchor_day, header, labels, vocabulary
+from lagesbild.ui.state import anchor_day, header, labelled, labels, vocabulary
 
 CUSTOM_PERIOD = "eget"
 LINK = view_module.PARAMETERS  # each filter widget's label and help come from its link parameter
@@ -62,28 +62,28 @@ def sidebar() -> None:
     st.sidebar.markdown(f"**{name or 'Lägesbild'}** · lokal lägesbild")
     options = [*PERIOD_PRESETS, CUSTOM_PERIOD]
     period_labels = {**PERIOD_PRESETS, CUSTOM_PERIOD: "Eget intervall"}
-    preset = st.sidebar.selectbox(LINK["period"].label, options, format_func=period_labels.get, key="period_preset",
+    preset = st.sidebar.selectbox(LINK["period"].label, options, format_func=labelled(period_labels), key="period_preset",
                                   help=LINK["period"].help)
     if preset == CUSTOM_PERIOD:
         if "period_range" not in st.session_state:
             st.session_state["period_range"] = preset_period("12m", anchor_day())
-        chosen = st.sidebar.date_input("Från och med – till och med", format="YYYY-MM-DD", key="period_range")
+        chosen: object = st.sidebar.date_input("Från och med – till och med", format="YYYY-MM-DD", key="period_range")
         if not (isinstance(chosen, tuple) and len(chosen) == 2):
             st.sidebar.caption("Välj både första och sista dag.")
-    st.sidebar.multiselect(LINK["kategori"].label, list(names["categories"]), format_func=names["categories"].get,
+    st.sidebar.multiselect(LINK["kategori"].label, list(names["categories"]), format_func=labelled(names["categories"]),
                            key="filter_kategori", placeholder="Alla kategorier", help=LINK["kategori"].help)
     st.sidebar.multiselect(LINK["riskfaktor"].label, list(names["risk_factors"]),
-                           format_func=names["risk_factors"].get, key="filter_riskfaktor",
+                           format_func=labelled(names["risk_factors"]), key="filter_riskfaktor",
                            placeholder="Alla, med eller utan riskfaktor", help=LINK["riskfaktor"].help)
     if st.session_state.get("filter_riskfaktor"):
         st.sidebar.radio(LINK["matchning"].label, ["any", "all"], horizontal=True, key="filter_matchning",
-                         format_func={"any": "någon av dem", "all": "alla valda"}.get, help=LINK["matchning"].help)
-    st.sidebar.radio(LINK["matt"].label, list(view_module.MEASURES), format_func=view_module.MEASURES.get,
+                         format_func=labelled({"any": "någon av dem", "all": "alla valda"}), help=LINK["matchning"].help)
+    st.sidebar.radio(LINK["matt"].label, list(view_module.MEASURES), format_func=labelled(view_module.MEASURES),
                      key="filter_matt", horizontal=False, help=LINK["matt"].help)
     with st.sidebar.expander("Fler filter: källa, område, veckodag, klockslag"):
-        st.multiselect(LINK["kalla"].label, list(names["sources"]), format_func=names["sources"].get,
+        st.multiselect(LINK["kalla"].label, list(names["sources"]), format_func=labelled(names["sources"]),
                        key="filter_kalla", placeholder="Alla källor", help=LINK["kalla"].help)
-        st.multiselect(LINK["omrade"].label, list(names["areas"]), format_func=names["areas"].get,
+        st.multiselect(LINK["omrade"].label, list(names["areas"]), format_func=labelled(names["areas"]),
                        key="filter_omrade", placeholder="Hela kommunen", help=LINK["omrade"].help)
         st.multiselect(LINK["veckodag"].label, list(range(1, 8)),
                        format_func=lambda d: view_module.WEEKDAY_LABELS[d - 1], key="filter_veckodag",

@@ -80,7 +80,8 @@ def _restore_from_cookie() -> None:
 def current_role() -> str:
     """viewer, staff or coordinator for this browser session."""
     if _oidc_signed_in():
-        return auth.role_for_email(_secrets(), st.user.get("email"))
+        email = st.user.get("email")
+        return auth.role_for_email(_secrets(), email if isinstance(email, str) else None)
     _restore_from_cookie()
     signed_in = st.session_state.get(_SIGNED_IN)
     return signed_in["role"] if signed_in else "viewer"
@@ -174,7 +175,8 @@ def _try_password(accounts: dict[str, auth.Account], username: str, password: st
     if key is not None:
         token = auth.issue_session(key, account)
         session = auth.read_session(key, token, accounts)
-        st.session_state[_COOKIE] = {"token_id": session.token_id, "expires": session.expires}
+        if session is not None:  # a token just issued reads back; were it not to, no cookie is better than a wrong one
+            st.session_state[_COOKIE] = {"token_id": session.token_id, "expires": session.expires}
         st.session_state[_COOKIE_WRITE] = token
     st.rerun()
 

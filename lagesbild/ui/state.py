@@ -7,7 +7,7 @@ import contextlib
 import functools
 import inspect
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from typing import Any, TypeVar
 
@@ -175,3 +175,7 @@ def show_flash() -> None:
     if "_meddelande" in st.session_state:
         st.success(formatting.plain(st.session_state.pop("_meddelande")))
 
+
+def labelled(names: Mapping[Any, object]) -> Callable[[Any], str]:
+    """A widget's `format_func` showing each option's Swedish label (the option itself where it has none)."""
+    return lambda option: str(names.get(option, option))

@@ -21,7 +21,7 @@ from lagesbild.ingest import (
 )
 from lagesbild.ingest.columns import FIELD_LABELS, INCIDENT_FIELDS
 from lagesbild.ui.signin import signed_in_name
-from lagesbild.ui.state import connection, flash, settings, show_flash, versioned, write_guard
+from lagesbild.ui.state import connection, flash, labelled, settings, show_flash, versioned, write_guard
 
 NO_COLUMN = "— ingen —"
 # "auto", not None: a selectbox whose chosen option is None shows Streamlit's English "Choose an option".
@@ -61,7 +61,7 @@ def unknown_values_editor(result: ImportResult) -> dict[str, dict[str, str | Non
             options = ["", *vocabulary, *(["-", NEW_CATEGORY] if kind == "category" else ["-"])]
             names = {"": "Välj …", "-": "Lämna utanför lägesbilden", NEW_CATEGORY: f"Lägg till ”{value}” som ny kategori",
                      **vocabulary}
-            picked = st.selectbox(f"{formatting.plain(value)} ({count} rader)", options, format_func=names.get,
+            picked = st.selectbox(f"{formatting.plain(value)} ({count} rader)", options, format_func=labelled(names),
                                   key=f"upload_koppla_{kind}_{number}")
             if picked:
                 chosen[value] = None if picked == "-" else picked
@@ -83,7 +83,7 @@ def crs_choice() -> str | None:
     options = ["", "EPSG:3006", *LOCAL_ZONES, "EPSG:3021", "EPSG:4326"]
     names = {"": "Välj …", "EPSG:3006": "SWEREF 99 TM", "EPSG:3021": "RT 90 2,5 gon V", "EPSG:4326": "WGS84",
              **LOCAL_ZONES}
-    return st.selectbox("Koordinatsystem", options, format_func=names.get, key="upload_crs") or None
+    return st.selectbox("Koordinatsystem", options, format_func=labelled(names), key="upload_crs") or None
 
 
 def run_import(data: bytes, file_name: str, options: ImportOptions) -> ImportResult:
@@ -194,16 +194,16 @@ def import_history() -> None:
     undone = history[history["Status"] == queries.STATUS_LABELS["undone"]]["Nr"].tolist()
     _keep_valid(_key("upload_aterstall_nr"), undone, None)
     if undone:
-        chosen = st.selectbox("Återställ en ångrad import", undone, index=None, placeholder="Välj …",
-                              key=_key("upload_aterstall_nr"), format_func=lambda n: f"{n}: {files[n]}")
-        if st.button("Återställ import", disabled=chosen is None, key="upload_aterstall") and chosen is not None:
+        to_restore = st.selectbox("Återställ en ångrad import", undone, index=None, placeholder="Välj …",
+                                  key=_key("upload_aterstall_nr"), format_func=lambda n: f"{n}: {files[n]}")
+        if st.button("Återställ import", disabled=to_restore is None, key="upload_aterstall") and to_restore is not None:
             try:
                 with write_guard():
-                    restored = restore_import(con, int(chosen), restored_by=signed_in_name())
+                    restored = restore_import(con, int(to_restore), restored_by=signed_in_name())
             except UndoRefusedError as exc:
                 st.error(formatting.plain(exc.sv))
                 return
-            _done(f"Import {chosen} är återställd: {_counts(restored)} tillbaka.")
+            _done(f"Import {to_restore} är återställd: {_counts(restored)} tillbaka.")
 
 
 def source_codes() -> dict[str, str]:
