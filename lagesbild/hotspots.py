@@ -108,8 +108,7 @@ def grid(con: duckdb.DuckDBPyConnection, size: int) -> Grid:
 def universe(con: duckdb.DuckDBPyConnection, size: int, shapes: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every square of `size` metres whose centre lies in the municipality's areas: cell, x, y (centre)."""
     shapes = queries.area_shapes(con) if shapes is None else shapes
-    polygons = [shapely.transform(shapely.from_geojson(text), lambda xy: np.column_stack(
-        geo.to_sweref(xy[:, 0], xy[:, 1]))) for text in shapes["geojson"]]
+    polygons = list(geo.shapes(shapes["geojson"]))
     if not polygons:
         return pd.DataFrame(columns=["cell", "x", "y"])
     outline = unary_union(polygons)
