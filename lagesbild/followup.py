@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -227,10 +228,44 @@ def _windows(start: date, end: date, first: date) -> tuple[tuple[date, date], li
     return before, [w for w in earlier if w[0] >= first], shortened
 
 
-def evaluate(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Options | None = None,
-             today: date | None = None, coverage_table: pd.DataFrame | None = None) -> Evaluation:
-    """Follow up one intervention (`coverage_table`: `coverage.monthly(con)` when the caller has it)."""
-    options = options or Options()
+@dataclass
+class _Prepared:
+    """One intervention with everything known before its incidents are counted."""
+
+    item: dict[str, Any]
+    start: date
+    last: date
+    length: int
+    before: tuple[date, date]
+    after: tuple[date, date]
+    earlier: list[tuple[date, date]]
+    shortened: bool
+    spec: Filters
+    targeted: str
+    places: dict[str, Any]
+    gap: str
+    windows: dict[str, tuple[date, date]]
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What every follow-up of one database reads alike: the data's range, the coverage table, the sources."""
+
+    data_range: tuple[date, date] | None
+    coverage_table: pd.DataFrame
+    sources: tuple[str, ...]
+
+
+def _shared(con: duckdb.DuckDBPyConnection, coverage_table: pd.DataFrame | None) -> _Shared:
+    table = coverage.monthly(con) if coverage_table is None else coverage_table
+    sources = tuple(code for (code,) in queries.rows(
+        con, "SELECT DISTINCT s.code FROM incidents i JOIN sources s ON s.id = i.source_id WHERE i.x IS NOT NULL"))
+    return _Shared(queries.data_range(con), table, sources)
+
+
+def _prepare(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Options, today: date | None,
+             shared: _Shared) -> _Prepared:
+    """The intervention, its periods, what it targets, its places and whether a source has a gap."""
     found = queries.frame(
         con,
         "SELECT iv.id, iv.name, iv.start_date, iv.end_date, iv.geojson, iv.weekdays, iv.hour_from, iv.hour_to,"
@@ -242,7 +277,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Opti
     item = found.iloc[0].to_dict()
     item["area_codes"] = list(item["area_codes"]) if item["area_codes"] is not None else []
     start = pd.Timestamp(item["start_date"]).date()
-    first, last = queries.data_range(con) or (start, start)
+    first, last = shared.data_range or (start, start)
     last = min(last, today or last)
     end = last if pd.isna(item["end_date"]) else min(pd.Timestamp(item["end_date"]).date(), last)
     if options.days:   # a chosen number of days after the start, also past the end (did the effect last?)
@@ -253,15 +288,45 @@ def evaluate(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Opti
     spec, targeted = _targeted(con, item)
     places = _places(con, item, options)
 
-    table = coverage.monthly(con) if coverage_table is None else coverage_table
-    sources = tuple(code for (code,) in queries.rows(
-        con, "SELECT DISTINCT s.code FROM incidents i JOIN sources s ON s.id = i.source_id WHERE i.x IS NOT NULL"))
+    table, sources = shared.coverage_table, shared.sources
     gap = coverage.comparison_gap(table, [before, after], sources) if length > 0 and before[1] >= before[0] else ""
     earlier = [w for w in earlier if not coverage.comparison_gap(table, [w], sources)]
 
     windows = {"before": before, "after": after} | {f"earlier{k}": w for k, w in enumerate(earlier)}
-    groups = _tallied(con, spec, windows, places)
+    return _Prepared(item, start, last, length, after=after, before=before, earlier=earlier, shortened=shortened,
+                     spec=spec, targeted=targeted, places=places, gap=gap, windows=windows)
 
+
+def evaluate(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Options | None = None,
+             today: date | None = None, coverage_table: pd.DataFrame | None = None) -> Evaluation:
+    """Follow up one intervention (`coverage_table`: `coverage.monthly(con)` when the caller has it)."""
+    ready = _prepare(con, intervention_id, options or Options(), today, _shared(con, coverage_table))
+    return _finish(con, ready, _tallied(con, ready.spec, ready.windows, ready.places))
+
+
+def evaluate_all(con: duckdb.DuckDBPyConnection, intervention_ids: list[int], options: Options | None = None,
+                 today: date | None = None, coverage_table: pd.DataFrame | None = None) -> dict[int, Evaluation]:
+    """Follow up many interventions at once (the Åtgärdsplan): the same results as `evaluate` on each, with
+    the incidents counted in one pass shared by all of them (and a small second one for points near a
+    boundary) instead of two passes each. See `_plan_counts`."""
+    options = options or Options()
+    shared = _shared(con, coverage_table)
+    ready = {number: _prepare(con, number, options, today, shared) for number in intervention_ids}
+    if not ready:
+        return {}
+    counted = _plan_counts(con, ready)
+    if counted is None:   # incidents outside every area: counted one intervention at a time, as `evaluate` does
+        return {number: _finish(con, prepared, _tallied(con, prepared.spec, prepared.windows, prepared.places))
+                for number, prepared in ready.items()}
+    parts, points = counted
+    return {number: _finish(con, prepared, _combined(parts.get(number), points.get(number), prepared.places,
+                                                     list(prepared.windows)))
+            for number, prepared in ready.items()}
+
+
+def _finish(con: duckdb.DuckDBPyConnection, ready: _Prepared, groups: pd.DataFrame) -> Evaluation:
+    """The evaluation from the counted incidents: counts, months, per comparison area, contamination, verdict."""
+    item, before, after, earlier, places = ready.item, ready.before, ready.after, ready.earlier, ready.places
     totals = groups.groupby(["place", "window"])[["n", "key"]].sum()
 
     def tally(place: str, name: str) -> tuple[int, int]:
@@ -287,13 +352,14 @@ def evaluate(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Opti
         each[label] = (int(pairs[0]["n"].sum()), int(pairs[1]["n"].sum()))
         each_keys[label] = (combine_keys(pairs[0]["key"]), combine_keys(pairs[1]["key"]))
     facts = Facts(counts, earlier_counts, months, each)
-    evaluation = Evaluation(int(item["id"]), item["name"], start, before, after, targeted, counts, None, None, None,
-                            None, None, "", "", monthly=monthly, keys=count_keys, monthly_keys=monthly_keys,
-                            length=length, complete=not shortened, facts=facts, earlier_keys=earlier_keys,
-                            month_keys=month_keys, earlier_windows=earlier, gap=gap, each_keys=each_keys,
-                            whole_municipality=places["comparison"].area < 1.0,
-                            finished=not pd.isna(item["end_date"]) and pd.Timestamp(item["end_date"]).date() < last)
-    evaluation.contamination = _contamination(con, item, spec, places, before, after)
+    evaluation = Evaluation(int(item["id"]), item["name"], ready.start, before, after, ready.targeted, counts, None,
+                            None, None, None, None, "", "", monthly=monthly, keys=count_keys,
+                            monthly_keys=monthly_keys, length=ready.length, complete=not ready.shortened,
+                            facts=facts, earlier_keys=earlier_keys, month_keys=month_keys, earlier_windows=earlier,
+                            gap=ready.gap, each_keys=each_keys, whole_municipality=places["comparison"].area < 1.0,
+                            finished=not pd.isna(item["end_date"]) and pd.Timestamp(item["end_date"]).date()
+                            < ready.last)
+    evaluation.contamination = _contamination(con, item, ready.spec, places, before, after)
     return _judge(evaluation, facts)
 
 
@@ -305,8 +371,11 @@ def judge(facts: Facts, before: tuple[date, date], after: tuple[date, date], *, 
     return _judge(evaluation, facts)
 
 
+SQUARE_COLUMNS = ["place", "window", "month", "area_id", "n", "key"]
+
+
 def _tallied(con: duckdb.DuckDBPyConnection, spec: Filters, windows: dict[str, tuple[date, date]],
-             places: dict) -> pd.DataFrame:
+             places: dict[str, Any]) -> pd.DataFrame:
     """The targeted incidents counted by place, window, month and area: columns place, window, month, area_id,
     n and key (their cell keys summed, lagesbild.protect).
 
@@ -327,9 +396,20 @@ def _tallied(con: duckdb.DuckDBPyConnection, spec: Filters, windows: dict[str, t
         con, "SELECT cell_250 AS cell, w AS window, date_trunc('month', d) AS month, area_id, count(*) AS n,"
              " CAST(sum(cell_key) % " + str(KEY_SPACE) + " AS BIGINT) AS key FROM (" + windowed + ")"
              " WHERE w IS NOT NULL GROUP BY ALL", windowed_params)
-    columns = ["place", "window", "month", "area_id", "n", "key"]
+    parts, _, cut = _classified(squares, places)
+    points = None
+    if cut:
+        points = queries.frame(con, "SELECT w AS window, date_trunc('month', d) AS month, area_id, cell_key, x, y"
+                                    " FROM (" + windowed + ") WHERE w IS NOT NULL AND list_contains(?, cell_250)",
+                               [*windowed_params, cut])
+    return _combined(parts, points, places)
+
+
+def _classified(squares: pd.DataFrame, places: dict[str, Any]) -> tuple[pd.DataFrame | None, bool, list[int]]:
+    """Which counted squares (cell, window, month, area_id, n, key) belong wholly to a place, and which squares
+    must be placed point by point: (the squares' rows that are placed, whether any were counted, the cut cells)."""
     if squares.empty:
-        return pd.DataFrame(columns=columns)
+        return None, False, []
     cells = squares["cell"].unique()
     east, north = geo.cell_corner(cells)
     boxes = shapely.box(east, north, east + 250, north + 250)
@@ -345,7 +425,7 @@ def _tallied(con: duckdb.DuckDBPyConnection, spec: Filters, windows: dict[str, t
         if not places[name].is_empty:
             shapely.prepare(places[name])
             state[(state == "cut") & shapely.contains(places[name], boxes)] = name
-    squares["state"] = squares["cell"].map(dict(zip(cells.tolist(), state.tolist(), strict=True)))
+    squares = squares.assign(state=squares["cell"].map(dict(zip(cells.tolist(), state.tolist(), strict=True))))
     area = squares["area_id"]
     known = area.isin(list(places["area_ids"]))
     squares["place"] = np.where(squares["state"].isin(["target", "buffer"]), squares["state"],
@@ -353,21 +433,220 @@ def _tallied(con: duckdb.DuckDBPyConnection, spec: Filters, windows: dict[str, t
                                          "comparison", ""))
     pointwise = (squares["state"] == "cut") | ((squares["state"] == "away") & ~known)
     cut = sorted({int(c) for c in squares.loc[pointwise, "cell"]})
-    parts = [squares[(squares["place"] != "") & ~pointwise]]
-    if cut:
-        points = queries.frame(con, "SELECT w AS window, date_trunc('month', d) AS month, area_id, cell_key, x, y"
-                                    " FROM (" + windowed + ") WHERE w IS NOT NULL AND list_contains(?, cell_250)",
-                               [*windowed_params, cut])
+    return squares[(squares["place"] != "") & ~pointwise], True, cut
+
+
+def _combined(parts: pd.DataFrame | None, points: pd.DataFrame | None, places: dict[str, Any],
+              windows: list[str] | None = None) -> pd.DataFrame:
+    """The placed squares and the points of the cut squares (window, month, area_id, cell_key, x, y — or wi,
+    the index of the window in `windows`), each point in the first place that holds it, summed by place,
+    window, month and area (every later use sums n and key within those, so the sums are the same numbers on
+    a few thousand rows instead of one per square or point)."""
+    if parts is None:
+        return pd.DataFrame(columns=SQUARE_COLUMNS)
+    found = [parts[SQUARE_COLUMNS]]
+    if points is not None and len(points):
         x, y = points["x"].to_numpy(float), points["y"].to_numpy(float)
-        place = np.full(len(points), "", dtype=object)
-        for name in PLACES:  # in this order: a point belongs to the first that holds it
-            if not places[name].is_empty and len(x):
-                place[(place == "") & shapely.contains_xy(places[name], x, y)] = name
-        points = points.assign(place=place, n=1, key=points["cell_key"].astype(np.int64))
-        parts.append(points[points["place"] != ""])
-    found = pd.concat([p[columns] for p in parts], ignore_index=True)
-    found["month"] = pd.to_datetime(found["month"])
-    return found
+        nowhere = len(PLACES)
+        place = np.full(len(points), nowhere, dtype=np.int8)
+        for index, name in enumerate(PLACES):  # in this order: a point belongs to the first that holds it
+            open_ = np.flatnonzero(place == nowhere)
+            if not places[name].is_empty and len(open_):
+                place[open_[shapely.contains_xy(places[name], x[open_], y[open_])]] = index
+        keep = place != nowhere
+        window = "window" if windows is None else "wi"
+        chosen = pd.DataFrame({"place": place[keep], window: points[window].to_numpy()[keep],
+                               "month": points["month"].to_numpy()[keep],
+                               "area_id": points["area_id"].array[keep],
+                               "key": points["cell_key"].to_numpy(np.int64)[keep]})
+        summed = chosen.groupby(["place", window, "month", "area_id"], dropna=False, sort=False).agg(
+            n=("key", "size"), key=("key", "sum")).reset_index()
+        summed["place"] = np.asarray(PLACES, dtype=object)[summed["place"].to_numpy(int)]
+        if windows is not None:
+            summed["window"] = np.asarray(windows, dtype=object)[summed["wi"].to_numpy(int)]
+        found.append(summed.astype({"n": np.int64})[SQUARE_COLUMNS])
+    together = pd.concat(found, ignore_index=True)
+    summed = together.groupby(["place", "window", "month", "area_id"], dropna=False, sort=False)[["n", "key"]].sum()
+    summed = summed.reset_index()
+    summed["month"] = pd.to_datetime(summed["month"])
+    return summed
+
+
+TARGET, BUFFER, AWAY, CUT = 0, 1, 2, 3   # a 250 m square's state against one intervention's places
+STATE_PLACES = np.array(["target", "buffer", "", ""], dtype=object)
+
+
+def _square_states(cells: np.ndarray, places: dict[str, Any]) -> np.ndarray:
+    """Each 250 m square's state against the target and buffer, as `_classified` decides it."""
+    east, north = geo.cell_corner(cells)
+    boxes = shapely.box(east, north, east + 250, north + 250)
+    state = np.full(len(cells), CUT, dtype=np.int8)
+    near = shapely.union(places["target"], places["buffer"])
+    shapely.prepare(near)
+    state[~shapely.intersects(near, boxes)] = AWAY
+    for name, code in (("target", TARGET), ("buffer", BUFFER)):
+        if not places[name].is_empty:
+            shapely.prepare(places[name])
+            state[(state == CUT) & shapely.contains(places[name], boxes)] = code
+    return state
+
+
+def _plan_targets(con: duckdb.DuckDBPyConnection, ready: dict[int, _Prepared]) -> tuple[str, list[Any], int]:
+    """What each intervention targets and its windows as one small table (one row per intervention and
+    targeted category: every category when it targets risk factors or everything), to join the incidents
+    with: its SQL, parameters and the number of window slots."""
+    categories = dict(queries.rows(con, "SELECT code, id FROM categories"))
+    factors = dict(queries.rows(con, "SELECT code, id FROM risk_factors"))
+    slots = max(len(p.windows) for p in ready.values())
+    columns: dict[str, list[Any]] = {name: [] for name in (
+        "k", "cat", "by_risk", "risk", "wraps", "has_hours", "hour_from", "hour_to", "weekdays")}
+    bounds: list[list[date | None]] = [[] for _ in range(2 * slots)]
+    for number, prepared in ready.items():
+        spec = prepared.spec
+        chosen = [categories[c] for c in spec.categories if c in categories] if spec.categories else list(
+            categories.values())
+        risk = sum(1 << (factors[r] - 1) for r in set(spec.risk_factors) if r in factors)
+        windows = list(prepared.windows.values())
+        for category in chosen:
+            for name, value in (("k", number), ("cat", category), ("risk", risk), ("wraps", spec.wraps),
+                                ("by_risk", not spec.categories and bool(spec.risk_factors)),
+                                ("has_hours", (spec.hour_from, spec.hour_to) != (0, 23)),
+                                ("hour_from", spec.hour_from), ("hour_to", spec.hour_to),
+                                ("weekdays", sorted(spec.weekdays))):
+                columns[name].append(value)
+            for slot in range(slots):
+                low, high = windows[slot] if slot < len(windows) else (None, None)
+                bounds[2 * slot].append(low)
+                bounds[2 * slot + 1].append(high)
+    kinds = {"k": "INTEGER", "cat": "SMALLINT", "by_risk": "BOOLEAN", "risk": "UBIGINT", "wraps": "BOOLEAN",
+             "has_hours": "BOOLEAN", "hour_from": "INTEGER", "hour_to": "INTEGER", "weekdays": "INTEGER[]"}
+    sql = "SELECT " + ", ".join(
+        ["unnest(?::" + kinds[name] + "[]) AS " + name for name in columns]
+        + ["unnest(?::DATE[]) AS " + ("lo" if j % 2 == 0 else "hi") + str(j // 2) for j in range(2 * slots)])
+    return sql, [*columns.values(), *bounds], slots
+
+
+def _windowed_by(slots: int, rows: str) -> str:
+    """`rows` (an intervention's target columns from `_plan_targets` beside an incident's day, hour, weekday
+    and risk_mask) kept where the intervention targets the incident, by the rules of `Filters.where` and
+    `Filters.day_sql`, with the day it counts on (d) and the index of the first of the intervention's windows
+    that holds it (wi), as `_tallied` counts them."""
+    night = "r.wraps AND r.hour <= r.hour_to"
+    inner = ("SELECT r.*, CASE WHEN " + night + " THEN r.day - 1 ELSE r.day END AS d FROM (" + rows + ") r"
+             " WHERE (NOT r.by_risk OR (r.risk_mask & r.risk) <> 0)"
+             " AND (len(r.weekdays) = 0 OR list_contains(r.weekdays, CASE WHEN " + night
+             + " THEN (r.weekday + 5) % 7 + 1 ELSE r.weekday END))"
+             " AND (NOT r.has_hours OR CASE WHEN r.hour_from <= r.hour_to"
+             " THEN r.hour >= r.hour_from AND r.hour <= r.hour_to ELSE r.hour >= r.hour_from OR r.hour <= r.hour_to"
+             " END)")
+    which = "CASE " + " ".join("WHEN d BETWEEN lo" + str(j) + " AND hi" + str(j) + " THEN " + str(j)
+                               for j in range(slots)) + " END"
+    return "SELECT *, " + which + " AS wi FROM (" + inner + ")"
+
+
+def _segments(ready: dict[int, _Prepared]) -> tuple[date, date, list[date]] | None:
+    """The first and last day any window holds, and the days on which a stretch begins within which every
+    intervention's window and the calendar month stay the same — or None when some intervention's nights
+    wrap past midnight (then the day an incident counts on depends on its hour, and days are kept apart)."""
+    if any(p.spec.wraps for p in ready.values()):
+        return None
+    first = min(w[0] for p in ready.values() for w in p.windows.values())
+    last = max(w[1] for p in ready.values() for w in p.windows.values())
+    starts = {first} | {low for p in ready.values() for low, _ in p.windows.values()} | {
+        high + timedelta(days=1) for p in ready.values() for _, high in p.windows.values()}
+    starts |= {m.date() for m in pd.date_range(first, last, freq="MS")}
+    return first, last, sorted(d for d in starts if first <= d <= last)
+
+
+def _plan_counts(con: duckdb.DuckDBPyConnection, ready: dict[int, _Prepared]
+                 ) -> tuple[dict[int, pd.DataFrame], dict[int, pd.DataFrame]] | None:
+    """Every intervention's targeted incidents counted by place, window, month and area, as `_tallied` does.
+
+    Each 250 m square gets a state per intervention (inside the target, inside the buffer, away from both,
+    or cut by a boundary); squares with the same states for every intervention form a class (about a hundred).
+    One pass sums the incidents by category, class, area and stretch of days in which no window or month
+    changes, spreads those sums to the interventions that target them and sums them again by place, window,
+    month and area; a second pass brings the points of each intervention's cut squares into Python for
+    point-in-polygon. Per intervention: the summed rows (columns of `_tallied`) and the points (wi, month,
+    area_id, cell_key, x, y). None when some incident's area is not one of the division's: `_tallied` then
+    places its whole square point by point, which is left to `_tallied` itself."""
+    area_ids = sorted(next(iter(ready.values())).places["area_ids"])
+    found = queries.frame(con, "SELECT i.cell_250 AS cell, bool_or(a.id IS NULL) AS unknown FROM incidents i"
+                               " LEFT JOIN (SELECT unnest(?::INTEGER[]) AS id) a ON a.id = i.area_id"
+                               " WHERE i.x IS NOT NULL AND i.cell_250 IS NOT NULL GROUP BY i.cell_250", [area_ids])
+    if found["unknown"].any():
+        return None
+    numbers = list(ready)
+    cells = found["cell"].to_numpy(np.int64)
+    states = np.stack([_square_states(cells, ready[number].places) for number in numbers], axis=1)
+    kinds, of_cell = np.unique(states, axis=0, return_inverse=True)
+    of_cell = np.asarray(of_cell).ravel()
+
+    targets, target_params, slots = _plan_targets(con, ready)
+    hours = any(p.spec.wraps or (p.spec.hour_from, p.spec.hour_to) != (0, 23) for p in ready.values())
+    weekdays = any(p.spec.weekdays for p in ready.values())
+    factors = dict(queries.rows(con, "SELECT code, id FROM risk_factors"))
+    risk_bits = sum({1 << (factors[r] - 1) for p in ready.values() if not p.spec.categories
+                     for r in p.spec.risk_factors if r in factors})
+    first = min(w[0] for p in ready.values() for w in p.windows.values())
+    last = max(w[1] for p in ready.values() for w in p.windows.values()) + timedelta(days=1)
+    segments = _segments(ready)
+    if segments is None:
+        day, day_join, day_params = "i.day", "", []
+    else:
+        begins = pd.DatetimeIndex(segments[2])
+        every = pd.date_range(segments[0], segments[1], freq="D")
+        which = np.searchsorted(begins.values, every.values, side="right") - 1
+        day = "g.start"
+        day_join = " JOIN (SELECT unnest(?::DATE[]) AS day, unnest(?::DATE[]) AS start) g ON g.day = i.day"
+        day_params = [[d.date() for d in every], [begins[w].date() for w in which]]
+    # Grouped only by what some intervention's targeting asks about (hours, weekdays, risk factors).
+    grouped = ["i.category_id", "c.class", "i.area_id", day + " AS day"] + (["i.hour"] if hours else []) + (
+        ["i.weekday"] if weekdays else []) + (["(i.risk_mask & ?::UBIGINT) AS risk_mask"] if risk_bits else [])
+    constant = ([] if hours else ["NULL::TINYINT AS hour"]) + ([] if weekdays else ["NULL::TINYINT AS weekday"]) + (
+        [] if risk_bits else ["CAST(0 AS UBIGINT) AS risk_mask"])
+    base = ("SELECT *" + "".join(", " + column for column in constant) + " FROM (SELECT " + ", ".join(grouped)
+            + ", count(*) AS n, sum(i.cell_key) AS key FROM incidents i JOIN (SELECT unnest(?::BIGINT[]) AS cell,"
+            " unnest(?::INTEGER[]) AS class) c ON c.cell = i.cell_250" + day_join
+            + " WHERE i.x IS NOT NULL AND i.day BETWEEN ? AND ? GROUP BY ALL)")
+    base_params = [*([risk_bits] if risk_bits else []), cells.tolist(), of_cell.tolist(), *day_params, first, last]
+    whole_class, whole_k = np.nonzero(kinds != CUT)
+    class_states = "SELECT unnest(?::INTEGER[]) AS k, unnest(?::INTEGER[]) AS class, unnest(?::TINYINT[]) AS state"
+    class_params = [np.asarray(numbers)[whole_k].tolist(), whole_class.tolist(), kinds[whole_class, whole_k].tolist()]
+    rows = ("SELECT t.*, b.class, s.state, b.area_id, b.day, b.hour, b.weekday, b.risk_mask, b.n, b.key"
+            " FROM (" + base + ") b JOIN (" + targets + ") t ON b.category_id = t.cat"
+            " JOIN (" + class_states + ") s ON s.class = b.class AND s.k = t.k")
+    summed = queries.frame(
+        con, "SELECT k, wi, state, date_trunc('month', d) AS month, area_id, CAST(sum(n) AS BIGINT) AS n,"
+             " CAST(sum(key) % " + str(KEY_SPACE) + " AS BIGINT) AS key FROM (" + _windowed_by(slots, rows) + ")"
+             " WHERE wi IS NOT NULL GROUP BY ALL", [*base_params, *target_params, *class_params])
+    parts: dict[int, pd.DataFrame] = {number: pd.DataFrame(columns=SQUARE_COLUMNS) for number in numbers}
+    for number, part in summed.groupby("k", sort=False):
+        prepared = ready[int(number)]
+        state = part["state"].to_numpy(int)
+        comparison = part["area_id"].isin(list(prepared.places["comparison_ids"])).to_numpy()
+        place = np.where((state == AWAY) & comparison, "comparison", STATE_PLACES[state])
+        names = np.asarray(list(prepared.windows), dtype=object)
+        keep = place != ""
+        parts[int(number)] = pd.DataFrame({
+            "place": place[keep], "window": names[part["wi"].to_numpy(int)[keep]],
+            "month": part["month"].to_numpy()[keep], "area_id": part["area_id"].array[keep],
+            "n": part["n"].to_numpy(np.int64)[keep], "key": part["key"].to_numpy(np.int64)[keep]})
+
+    cut_cell, cut_k = np.nonzero(states == CUT)
+    if not len(cut_cell):
+        return parts, {}
+    cut = "SELECT unnest(?::INTEGER[]) AS k, unnest(?::BIGINT[]) AS cell"
+    point_rows = ("SELECT t.*, i.area_id, i.cell_key, i.x, i.y, i.day, i.hour, i.weekday, i.risk_mask"
+                  " FROM incidents i JOIN (" + cut + ") q ON q.cell = i.cell_250"
+                  " JOIN (" + targets + ") t ON t.k = q.k AND t.cat = i.category_id"
+                  " WHERE i.x IS NOT NULL AND i.day BETWEEN ? AND ?")
+    found = queries.frame(con, "SELECT k, wi, date_trunc('month', d) AS month, area_id, cell_key, x, y FROM ("
+                               + _windowed_by(slots, point_rows) + ") WHERE wi IS NOT NULL",
+                          [np.asarray(numbers)[cut_k].tolist(), cells[cut_cell].tolist(), *target_params,
+                           first, last])
+    points = {int(number): rows for number, rows in found.groupby("k", sort=False)}
+    return parts, points
 
 
 def _chart_months(groups: pd.DataFrame, before: tuple[date, date], after: tuple[date, date]):
