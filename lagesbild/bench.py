@@ -422,6 +422,26 @@ def whole_build(con: duckdb.DuckDBPyConnection, filters: Filters, repeat: int) -
     return result
 
 
+
+def action_plan(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """The Åtgärdsplan cold (coverage table included, as on the page's first open): every intervention's
+    follow-up counted together, against the same follow-ups one by one; the two must agree."""
+    from lagesbild import followup
+
+    numbers = [number for (number,) in queries.rows(con, "SELECT id FROM interventions ORDER BY id")]
+    began = time.perf_counter()
+    together = followup.evaluate_all(con, numbers)
+    plan_s = time.perf_counter() - began
+    began = time.perf_counter()
+    table = coverage.monthly(con)
+    alone = {number: followup.evaluate(con, number, coverage_table=table) for number in numbers}
+    alone_s = time.perf_counter() - began
+    for number in numbers:
+        if together[number].record() != alone[number].record():
+            raise AssertionError(f"bench: the Åtgärdsplan's follow-up of intervention {number} differs from its own")
+    return {"interventions": len(numbers), "plan_s": round(plan_s, 2), "one_by_one_s": round(alone_s, 2),
+            "ratio": round(alone_s / plan_s, 2) if plan_s else None, "same": True}
+
 def import_csv_path(rows: int) -> Path:
     """A Swedish-Excel-style CSV of about `rows` synthetic incidents, each with a place (made once, reused)."""
     path = PROJECT_ROOT / "data" / f"bench_import_{rows}.csv"
@@ -525,6 +545,7 @@ def run(incidents: int = 1_000_000, repeat: int = 5, path: Path | None = None, r
         hot_ms, _ = _timed(lambda: hotspots.analyse(con, year), repeat)
         rank_ms, ranked = _timed(lambda: priorities.rank(con, year), repeat)
         whole = whole_build(con, filters, repeat)
+        plan = action_plan(con)
         for name, (duck, naive) in pairs.items():
             duck_ms, duck_out = _timed(duck, repeat)
             pandas_ms, pandas_out = _timed(naive, repeat)
@@ -548,6 +569,7 @@ def run(incidents: int = 1_000_000, repeat: int = 5, path: Path | None = None, r
         "queries": results,
         "map_build_ms": round(map_ms, 2),
         "whole_build": whole,
+        "atgardsplan": plan,
         "protection": {
             "map_build_viewer_ms": round(map_ms, 2),
             "map_build_staff_ms": round(staff_map_ms, 2),

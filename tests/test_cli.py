@@ -85,6 +85,7 @@ def test_bench_prints_one_json_line(tmp_path):
     whole = report["whole_build"]
     assert whole["duckdb_ms"] > 0 and whole["pandas"]["same"] is True and whole["pandas"]["ratio"] > 0
     assert len(report["load_average_start"]) == 3
+    assert report["atgardsplan"]["same"] is True and report["atgardsplan"]["plan_s"] > 0
 
 
 def test_priorities_and_hotspots_commands(demo_db):

@@ -165,3 +165,17 @@ def load_evaluation(number: int, options):
     """The follow-up of one intervention as this person may see it, cached per options, role and data version."""
     return _evaluation(number, options, disclosure(), data_version())
 
+
+
+@st.cache_data(max_entries=8, show_spinner="Följer upp insatserna …")
+def _plan(numbers: tuple[int, ...], options, shown: Disclosure, version: int):
+    from lagesbild import followup
+
+    found = followup.evaluate_all(connection(), list(numbers), options, coverage_table=_coverage(version))
+    return {number: followup.as_shown(result, shown) for number, result in found.items()}
+
+
+def load_plan(numbers, options):
+    """The follow-ups of many interventions (the Åtgärdsplan) counted together, each as `load_evaluation`
+    gives it, cached per interventions, options, role and data version."""
+    return _plan(tuple(int(n) for n in numbers), options, disclosure(), data_version())
