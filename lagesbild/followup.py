@@ -29,9 +29,10 @@ weighted displacement quotient (Bowers & Johnson 2003) is given only when the ta
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 import numpy as np
@@ -84,10 +85,10 @@ class Facts:
     """Every count a verdict is judged on: per place (before, after), the same places in the earlier years'
     windows, and per month the target and comparison counts. Exact for staff; moved for viewers."""
 
-    counts: dict[str, tuple[float, float]]
-    earlier: dict[str, list[float]] = field(default_factory=dict)
+    counts: Mapping[str, tuple[float, float]]
+    earlier: Mapping[str, Sequence[float]] = field(default_factory=dict)
     months: pd.DataFrame = field(default_factory=pd.DataFrame)   # month, after (bool), target, comparison
-    each: dict[str, tuple[float, float]] = field(default_factory=dict)  # per chosen comparison area (before, after)
+    each: Mapping[str, tuple[float, float]] = field(default_factory=dict)  # per chosen comparison area
 
 
 @dataclass
@@ -98,7 +99,7 @@ class Evaluation:
     before: tuple[date, date]
     after: tuple[date, date]
     targeted: str                          # which incidents count, in Swedish
-    counts: dict[str, tuple[int, int]]     # place -> (before, after) for target, buffer, comparison
+    counts: Mapping[str, tuple[float, float]]  # place -> (before, after); NaN where hidden from a viewer
     rate_ratio: float | None               # target after / before
     relative: float | None                 # (target after/before) / (comparison after/before)
     relative_ci: tuple[float, float] | None
@@ -118,18 +119,18 @@ class Evaluation:
     dispersion: float = 1.0
     warnings: list[str] = field(default_factory=list)       # safeguards that fired, in Swedish
     contamination: list[str] = field(default_factory=list)  # other interventions that may have played a part
-    baseline: dict | None = None           # the multi-year baseline when "before" was unusually high
+    baseline: dict[str, Any] | None = None  # the multi-year baseline when "before" was unusually high
     facts: Facts | None = None
     earlier_keys: dict[str, list[int]] = field(default_factory=dict)
     month_keys: pd.DataFrame = field(default_factory=pd.DataFrame)
     earlier_windows: list[tuple[date, date]] = field(default_factory=list)
     gap: str = ""
     each_keys: dict[str, tuple[int, int]] = field(default_factory=dict)
-    per_comparison: list[dict] = field(default_factory=list)  # the effect against each chosen comparison area
+    per_comparison: list[dict[str, Any]] = field(default_factory=list)  # the effect against each comparison area
     finished: bool = False                 # the intervention ended before the last day with data
     whole_municipality: bool = False       # the target and buffer cover every area: nothing is left to compare
 
-    def record(self) -> dict:
+    def record(self) -> dict[str, Any]:
         """Plain values for JSON/CSV."""
         return {
             "intervention_id": self.intervention_id, "name": self.name, "start": self.start.isoformat(),
@@ -155,11 +156,11 @@ def _round(value: float | None, digits: int = 3) -> float | None:
     return None if value is None or not math.isfinite(value) else round(float(value), digits)
 
 
-def _sweref(geometry):
+def _sweref(geometry: Any) -> Any:
     return shapely.transform(geometry, lambda xy: np.column_stack(geo.to_sweref(xy[:, 0], xy[:, 1])))
 
 
-def _places(con: duckdb.DuckDBPyConnection, item: dict, options: Options):
+def _places(con: duckdb.DuckDBPyConnection, item: dict[str, Any], options: Options) -> dict[str, Any]:
     """Target, buffer and comparison as SWEREF geometries, plus the area ids they consist of."""
     areas = queries.frame(con, "SELECT id, code, geojson FROM areas WHERE division = coalesce((SELECT value FROM"
                                " meta WHERE key = 'division'), division)")
@@ -187,7 +188,7 @@ def _places(con: duckdb.DuckDBPyConnection, item: dict, options: Options):
             "area_ids": {int(i) for i in code_to_id.values()}, "comparison_ids": {int(i) for i in comparison_ids}}
 
 
-def _targeted(con: duckdb.DuckDBPyConnection, item: dict) -> tuple[Filters, str]:
+def _targeted(con: duckdb.DuckDBPyConnection, item: dict[str, Any]) -> tuple[Filters, str]:
     """What the intervention aims at, as filters (categories, else risk factors; weekdays; hours) and in Swedish."""
     number = item["id"]
     categories = queries.rows(con, "SELECT c.code, c.label FROM intervention_categories ic JOIN categories c"
@@ -196,9 +197,10 @@ def _targeted(con: duckdb.DuckDBPyConnection, item: dict) -> tuple[Filters, str]
     factors = [] if categories else queries.rows(
         con, "SELECT r.code, r.label FROM intervention_risk_factors ir JOIN risk_factors r"
              " ON r.id = ir.risk_factor_id WHERE ir.intervention_id = ? ORDER BY r.label", [number])
-    weekdays = tuple(sorted(int(d) for d in (item.get("weekdays") if item.get("weekdays") is not None else [])))
-    hours = (item.get("hour_from"), item.get("hour_to"))
-    hours = (0, 23) if any(h is None or h != h for h in hours) else (int(hours[0]), int(hours[1]))
+    chosen: Any = item.get("weekdays")
+    weekdays = tuple(sorted(int(d) for d in (chosen if chosen is not None else [])))
+    given: tuple[Any, Any] = (item.get("hour_from"), item.get("hour_to"))
+    hours = (0, 23) if any(h is None or h != h for h in given) else (int(given[0]), int(given[1]))
     spec = Filters(start=date(2000, 1, 1), end=date(2000, 1, 1), categories=tuple(c for c, _ in categories),
                    risk_factors=tuple(r for r, _ in factors), weekdays=weekdays, hour_from=hours[0],
                    hour_to=hours[1])
@@ -649,7 +651,8 @@ def _plan_counts(con: duckdb.DuckDBPyConnection, ready: dict[int, _Prepared]
     return parts, points
 
 
-def _chart_months(groups: pd.DataFrame, before: tuple[date, date], after: tuple[date, date]):
+def _chart_months(groups: pd.DataFrame, before: tuple[date, date], after: tuple[date, date]
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per month of "before" and "after" and place: counts and cell keys; months between the two periods are
     NaN, so the lines break there instead of joining a summer to the next summer."""
     if groups.empty:
@@ -730,12 +733,10 @@ def as_shown(evaluation: Evaluation, shown: Disclosure) -> Evaluation:
     if not shown.viewer or evaluation.facts is None:
         return evaluation
     facts = evaluation.facts
-    moved = {place: tuple(float(v) for v in shown.moved(facts.counts[place], evaluation.keys[place]))
-             for place in PLACES}
+    moved = {place: _floats(shown.moved(facts.counts[place], evaluation.keys[place])) for place in PLACES}
     earlier = {place: [float(v) for v in shown.moved(facts.earlier[place], evaluation.earlier_keys[place])]
                for place in PLACES}
-    each = {label: tuple(float(v) for v in shown.moved(pair, evaluation.each_keys[label]))
-            for label, pair in facts.each.items()}
+    each = {label: _floats(shown.moved(pair, evaluation.each_keys[label])) for label, pair in facts.each.items()}
     months = facts.months.copy()
     for place in ("target", "comparison"):
         if len(months):
@@ -761,6 +762,11 @@ def as_shown(evaluation: Evaluation, shown: Disclosure) -> Evaluation:
             judged.summary = (f"{_verdict_sentence(judged.verdict)} Några av talen är för små för att visas "
                               "(”<5”), därför visas ingen förändring i procent.")
     return judged
+
+
+def _floats(pair: Any) -> tuple[float, float]:
+    before, after = (float(v) for v in pair)
+    return before, after
 
 
 def _verdict_sentence(verdict: str) -> str:
@@ -819,21 +825,22 @@ def _judge(evaluation: Evaluation, facts: Facts) -> Evaluation:
     else:
         months = facts.months
         scale, df = dispersion(months["target"], months["comparison"], months["after"]) if len(months) else (1.0, 0)
-        result = effect(tb, ta, cb, ca, scale, df)
+        result = cast(Effect, effect(tb, ta, cb, ca, scale, df))   # both periods have comparison incidents here
         e.relative, e.relative_ci = result.relative, (result.low, result.high)
         e.method, e.dispersion = result.method, result.dispersion
         judged = result
+        baseline: dict[str, Any] = {}
         earlier = _against_earlier(facts, scale)
         high_before = earlier is not None and earlier[2] >= HIGH_BEFORE_Z
         disagree = earlier is not None and result.verdict != "ingen skillnad" and earlier[0].verdict != result.verdict
         if earlier is not None and (high_before or disagree):
             judged, typical, _ = earlier
             years = len(facts.earlier["target"])
-            e.baseline = {"relative": judged.relative, "low": judged.low, "high": judged.high, "years": years,
-                          "typical": typical}
+            e.baseline = baseline = {"relative": judged.relative, "low": judged.low, "high": judged.high, "years": years,
+                                     "typical": typical}
         if high_before:
             notes.append(f"Perioden före var ovanligt hög: {formatting.number(tb)} händelser mot i genomsnitt "
-                         f"{formatting.number(e.baseline['typical'], 0)} samma tid de {e.baseline['years']} åren "
+                         f"{formatting.number(baseline['typical'], 0)} samma tid de {baseline['years']} åren "
                          "innan. En minskning efteråt kan då delvis vara en återgång till det vanliga (regression "
                          "mot medelvärdet), så bedömningen görs mot snittet för de tidigare åren.")
         e.verdict = "ingen skillnad" if disagree and not high_before else judged.verdict
@@ -843,11 +850,11 @@ def _judge(evaluation: Evaluation, facts: Facts) -> Evaluation:
                          "återgång till det vanliga (regression mot medelvärdet).")
         if high_before:
             e.summary = (f"{VERDICT_LABELS[e.verdict]}: {_change(judged.relative)} mot snittet för de "
-                         f"{e.baseline['years']} tidigare åren, jämfört med jämförelseområdena ({_interval(judged)}). "
+                         f"{baseline['years']} tidigare åren, jämfört med jämförelseområdena ({_interval(judged)}). "
                          f"Mot året före: {_change(result.relative)}.")
         elif disagree:
             e.summary = (f"Ingen säker skillnad: mot perioden före {_change(result.relative)} ({_interval(result)}), "
-                         f"men mot snittet för de {e.baseline['years']} åren innan {_change(judged.relative)} "
+                         f"men mot snittet för de {baseline['years']} åren innan {_change(judged.relative)} "
                          f"({_interval(judged)}). Förändringen håller inte mot flera års nivå.")
         elif e.verdict == "minskning":
             e.summary = (f"Säker minskning: {_change(result.relative)} i insatsområdet jämfört med "
@@ -903,7 +910,7 @@ def _against_earlier(facts: Facts, scale: float) -> tuple[Effect, float, float] 
     return (against, earlier_t / years, z) if against else None
 
 
-def _contamination(con: duckdb.DuckDBPyConnection, item: dict, spec: Filters, places: dict,
+def _contamination(con: duckdb.DuckDBPyConnection, item: dict[str, Any], spec: Filters, places: dict[str, Any],
                    before: tuple[date, date], after: tuple[date, date]) -> list[str]:
     """Other interventions on the same problem (a shared category or risk factor) whose place meets the target,
     buffer or comparison and whose period meets "before" or "after": 'Namn (jämförelseområdet, efter)'."""
