@@ -160,15 +160,25 @@ def _sweref(geometry: Any) -> Any:
     return shapely.transform(geometry, lambda xy: np.column_stack(geo.to_sweref(xy[:, 0], xy[:, 1])))
 
 
-def _places(con: duckdb.DuckDBPyConnection, item: dict[str, Any], options: Options) -> dict[str, Any]:
+def _shape(geojson: str, cache: dict[str, Any] | None) -> Any:
+    """A WGS84 GeoJSON geometry in SWEREF 99 TM, transformed once per `cache` (one plan's follow-ups)."""
+    if cache is None:
+        return _sweref(shapely.from_geojson(geojson))
+    if geojson not in cache:
+        cache[geojson] = _sweref(shapely.from_geojson(geojson))
+    return cache[geojson]
+
+
+def _places(con: duckdb.DuckDBPyConnection, item: dict[str, Any], options: Options,
+            cache: dict[str, Any] | None = None) -> dict[str, Any]:
     """Target, buffer and comparison as SWEREF geometries, plus the area ids they consist of."""
     areas = queries.frame(con, "SELECT id, code, geojson FROM areas WHERE division = coalesce((SELECT value FROM"
                                " meta WHERE key = 'division'), division)")
-    shapes = {row.id: _sweref(shapely.from_geojson(row.geojson)) for row in areas.itertuples()}
+    shapes = {row.id: _shape(row.geojson, cache) for row in areas.itertuples()}
     code_to_id = dict(zip(areas["code"], areas["id"], strict=True))
     own = item["geojson"] if isinstance(item["geojson"], str) and item["geojson"] else None
     target_ids = [code_to_id[c] for c in item["area_codes"] if c in code_to_id]
-    target = _sweref(shapely.from_geojson(own)) if own else unary_union([shapes[i] for i in target_ids])
+    target = _shape(own, cache) if own else unary_union([shapes[i] for i in target_ids])
     if options.buffer == "adjacent" and not own:
         near = [i for i, shape in shapes.items() if i not in target_ids and shape.buffer(1).intersects(target)]
         buffer = unary_union([shapes[i] for i in near]) if near else shapely.Polygon()
@@ -247,6 +257,7 @@ class _Prepared:
     places: dict[str, Any]
     gap: str
     windows: dict[str, tuple[date, date]]
+    shapes: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -256,6 +267,7 @@ class _Shared:
     data_range: tuple[date, date] | None
     coverage_table: pd.DataFrame
     sources: tuple[str, ...]
+    shapes: dict[str, Any] = field(default_factory=dict)   # GeoJSON -> SWEREF geometry, transformed once
 
 
 def _shared(con: duckdb.DuckDBPyConnection, coverage_table: pd.DataFrame | None) -> _Shared:
@@ -288,7 +300,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Opti
     after = (start, end if length > 0 else start)
     before, earlier, shortened = _windows(start, after[1], first)
     spec, targeted = _targeted(con, item)
-    places = _places(con, item, options)
+    places = _places(con, item, options, shared.shapes)
 
     table, sources = shared.coverage_table, shared.sources
     gap = coverage.comparison_gap(table, [before, after], sources) if length > 0 and before[1] >= before[0] else ""
@@ -296,7 +308,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Opti
 
     windows = {"before": before, "after": after} | {f"earlier{k}": w for k, w in enumerate(earlier)}
     return _Prepared(item, start, last, length, after=after, before=before, earlier=earlier, shortened=shortened,
-                     spec=spec, targeted=targeted, places=places, gap=gap, windows=windows)
+                     spec=spec, targeted=targeted, places=places, gap=gap, windows=windows, shapes=shared.shapes)
 
 
 def evaluate(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Options | None = None,
@@ -361,7 +373,7 @@ def _finish(con: duckdb.DuckDBPyConnection, ready: _Prepared, groups: pd.DataFra
                             gap=ready.gap, each_keys=each_keys, whole_municipality=places["comparison"].area < 1.0,
                             finished=not pd.isna(item["end_date"]) and pd.Timestamp(item["end_date"]).date()
                             < ready.last)
-    evaluation.contamination = _contamination(con, item, ready.spec, places, before, after)
+    evaluation.contamination = _contamination(con, item, ready.spec, places, before, after, ready.shapes)
     return _judge(evaluation, facts)
 
 
@@ -911,7 +923,8 @@ def _against_earlier(facts: Facts, scale: float) -> tuple[Effect, float, float] 
 
 
 def _contamination(con: duckdb.DuckDBPyConnection, item: dict[str, Any], spec: Filters, places: dict[str, Any],
-                   before: tuple[date, date], after: tuple[date, date]) -> list[str]:
+                   before: tuple[date, date], after: tuple[date, date], cache: dict[str, Any] | None = None
+                   ) -> list[str]:
     """Other interventions on the same problem (a shared category or risk factor) whose place meets the target,
     buffer or comparison and whose period meets "before" or "after": 'Namn (jämförelseområdet, efter)'."""
     others = queries.frame(
@@ -935,9 +948,9 @@ def _contamination(con: duckdb.DuckDBPyConnection, item: dict[str, Any], spec: F
         if not same:
             continue
         if isinstance(other.geojson, str) and other.geojson:
-            shape = _sweref(shapely.from_geojson(other.geojson))
+            shape = _shape(other.geojson, cache)
         elif len(other.shapes):
-            shape = unary_union([_sweref(shapely.from_geojson(g)) for g in other.shapes])
+            shape = unary_union([_shape(g, cache) for g in other.shapes])
         else:
             continue
         first, last = pd.Timestamp(other.start_date).date(), (
