@@ -410,7 +410,7 @@ def _tallied(con: duckdb.DuckDBPyConnection, spec: Filters, windows: dict[str, t
         con, "SELECT cell_250 AS cell, w AS window, date_trunc('month', d) AS month, area_id, count(*) AS n,"
              " CAST(sum(cell_key) % " + str(KEY_SPACE) + " AS BIGINT) AS key FROM (" + windowed + ")"
              " WHERE w IS NOT NULL GROUP BY ALL", windowed_params)
-    parts, _, cut = _classified(squares, places)
+    parts, cut = _classified(squares, places)
     points = None
     if cut:
         points = queries.frame(con, "SELECT w AS window, date_trunc('month', d) AS month, area_id, cell_key, x, y"
@@ -419,11 +419,12 @@ def _tallied(con: duckdb.DuckDBPyConnection, spec: Filters, windows: dict[str, t
     return _combined(parts, points, places)
 
 
-def _classified(squares: pd.DataFrame, places: dict[str, Any]) -> tuple[pd.DataFrame | None, bool, list[int]]:
+def _classified(squares: pd.DataFrame, places: dict[str, Any]) -> tuple[pd.DataFrame | None, list[int]]:
     """Which counted squares (cell, window, month, area_id, n, key) belong wholly to a place, and which squares
-    must be placed point by point: (the squares' rows that are placed, whether any were counted, the cut cells)."""
+    must be placed point by point: (the squares' rows that are placed, None when none were counted; the cut
+    cells)."""
     if squares.empty:
-        return None, False, []
+        return None, []
     cells = squares["cell"].unique()
     east, north = geo.cell_corner(cells)
     boxes = shapely.box(east, north, east + 250, north + 250)
@@ -447,7 +448,7 @@ def _classified(squares: pd.DataFrame, places: dict[str, Any]) -> tuple[pd.DataF
                                          "comparison", ""))
     pointwise = (squares["state"] == "cut") | ((squares["state"] == "away") & ~known)
     cut = sorted({int(c) for c in squares.loc[pointwise, "cell"]})
-    return squares[(squares["place"] != "") & ~pointwise], True, cut
+    return squares[(squares["place"] != "") & ~pointwise], cut
 
 
 def _combined(parts: pd.DataFrame | None, points: pd.DataFrame | None, places: dict[str, Any],
