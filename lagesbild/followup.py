@@ -469,7 +469,10 @@ def _combined(parts: pd.DataFrame | None, points: pd.DataFrame | None, places: d
             if not places[name].is_empty and len(open_):
                 place[open_[shapely.contains_xy(places[name], x[open_], y[open_])]] = index
         keep = place != nowhere
-        window = "window" if windows is None else "wi"
+        if windows is not None:
+            found.append(_summed_points(points, place, keep, windows))
+            return _dated(pd.concat(found, ignore_index=True))
+        window = "window"
         chosen = pd.DataFrame({"place": place[keep], window: points[window].to_numpy()[keep],
                                "month": points["month"].to_numpy()[keep],
                                "area_id": points["area_id"].array[keep],
@@ -477,14 +480,41 @@ def _combined(parts: pd.DataFrame | None, points: pd.DataFrame | None, places: d
         summed = chosen.groupby(["place", window, "month", "area_id"], dropna=False, sort=False).agg(
             n=("key", "size"), key=("key", "sum")).reset_index()
         summed["place"] = np.asarray(PLACES, dtype=object)[summed["place"].to_numpy(int)]
-        if windows is not None:
-            summed["window"] = np.asarray(windows, dtype=object)[summed["wi"].to_numpy(int)]
         found.append(summed.astype({"n": np.int64})[SQUARE_COLUMNS])
     together = pd.concat(found, ignore_index=True)
-    summed = together.groupby(["place", "window", "month", "area_id"], dropna=False, sort=False)[["n", "key"]].sum()
-    summed = summed.reset_index()
-    summed["month"] = pd.to_datetime(summed["month"])
-    return summed
+    if windows is None:   # one row per square: summed once here rather than in every later sum
+        together = together.groupby(["place", "window", "month", "area_id"], dropna=False, sort=False)[
+            ["n", "key"]].sum().reset_index()
+    return _dated(together)
+
+
+def _dated(groups: pd.DataFrame) -> pd.DataFrame:
+    groups["month"] = pd.to_datetime(groups["month"])
+    return groups
+
+
+def _summed_points(points: pd.DataFrame, place: np.ndarray, keep: np.ndarray, windows: list[str]) -> pd.DataFrame:
+    """The placed points (wi, month, area_id, cell_key) summed by place, window, month and area, in numpy."""
+    month = points["month"].to_numpy()[keep]
+    area = points["area_id"].to_numpy(dtype=np.float64, na_value=np.nan)[keep]
+    months, month_at = np.unique(month, return_inverse=True)
+    areas, area_at = np.unique(area, return_inverse=True)   # NaN (no area) sorts last, as one value
+    code = ((place[keep].astype(np.int64) * len(windows) + points["wi"].to_numpy(np.int64)[keep]) * len(months)
+            + month_at.ravel()) * len(areas) + area_at.ravel()
+    codes, at = np.unique(code, return_inverse=True)
+    at = at.ravel()
+    rest, area_index = np.divmod(codes, len(areas))
+    rest, month_index = np.divmod(rest, len(months))
+    place_index, window_index = np.divmod(rest, len(windows))
+    keys = points["cell_key"].to_numpy(np.int64)[keep]
+    return pd.DataFrame({
+        "place": np.asarray(PLACES, dtype=object)[place_index],
+        "window": np.asarray(windows, dtype=object)[window_index],
+        "month": months[month_index],
+        "area_id": pd.array(areas[area_index], dtype="Float64").astype(points["area_id"].dtype),
+        "n": np.bincount(at, minlength=len(codes)).astype(np.int64),
+        "key": np.bincount(at, weights=keys, minlength=len(codes)).astype(np.int64),  # exact below 2**53
+    })
 
 
 TARGET, BUFFER, AWAY, CUT = 0, 1, 2, 3   # a 250 m square's state against one intervention's places
