@@ -292,9 +292,17 @@ class PolarsPeer:
             coded("category_id", categories).alias("category"), coded("source_id", sources).alias("source"),
             coded("area_id", every_area).alias("area"), pl.col("cell_250"), pl.col("cell_1k"),
             pl.col("cell_key").cast(pl.Int64), pl.col("import_id")).rechunk()
-        self.harm_weight = dict(zip(categories["code"], categories["harm_weight"], strict=True))
+        self.kinds = {"category": categories["code"].tolist(), "source": sources["code"].tolist(),
+                      "area": every_area["code"].tolist()}
+        self.harm_weight = categories["harm_weight"].astype(float).tolist()   # by position in the Enum
         police = queries.frame(con, "SELECT id FROM imports WHERE source_key = 'polisen-json'")
         self.police_imports = police["id"].tolist()
+
+    def _is_in(self, column: str, codes: tuple[str, ...]) -> Any:
+        """Enum codes compared as Enum values (no cast of the column to strings)."""
+        pl = self.pl
+        known = [c for c in codes if c in self.kinds[column]]
+        return pl.col(column).is_in(pl.lit(pl.Series(known, dtype=pl.Enum(self.kinds[column]))).implode())
 
     def _day(self, filters: Filters) -> Any:
         pl = self.pl
@@ -311,7 +319,7 @@ class PolarsPeer:
         for column, codes in (("category", filters.categories), ("source", filters.sources),
                               ("area", filters.areas)):
             if codes:
-                keep = keep & pl.col(column).cast(pl.String).is_in(list(codes))
+                keep = keep & self._is_in(column, codes)
         if (filters.hour_from, filters.hour_to) != (0, 23):
             hour = pl.col("hour")
             if filters.hour_from <= filters.hour_to:
@@ -322,7 +330,8 @@ class PolarsPeer:
 
     def _harm(self) -> Any:
         pl = self.pl
-        return pl.col("category").cast(pl.String).replace_strict(self.harm_weight, return_dtype=pl.Float64)
+        return pl.col("category").to_physical().replace_strict(
+            list(range(len(self.harm_weight))), self.harm_weight, return_dtype=pl.Float64)
 
     def grid_cells(self, filters: Filters, size: int) -> pd.DataFrame:
         _peer_filters(filters)
@@ -344,13 +353,13 @@ class PolarsPeer:
         then = day.is_between(before.start, before.end)
         counts = (self.incidents.lazy()
                   .filter(self._conditions(filters, period=False) & pl.col("area").is_not_null() & (now | then))
-                  .group_by(pl.col("area").cast(pl.String).alias("code"))
+                  .group_by("area")
                   .agg(now.sum().cast(pl.Int64).alias("count"),
                        self._harm().filter(now).sum().alias("harm"),
                        then.sum().cast(pl.Int64).alias("previous"),
                        (pl.col("cell_key").filter(now).sum() % KEY_SPACE).cast(pl.Int32).alias("ckey"),
                        (pl.col("cell_key").filter(then).sum() % KEY_SPACE).cast(pl.Int32).alias("previous_key"))
-                  .collect())
+                  .collect().with_columns(pl.col("area").cast(pl.String).alias("code")).drop("area"))
         out = self.areas.join(counts, on="code", how="left", maintain_order="left").with_columns(
             pl.col("count", "previous").fill_null(0), pl.col("harm").fill_null(0.0),
             pl.col("ckey", "previous_key").fill_null(0))
@@ -362,7 +371,7 @@ class PolarsPeer:
         pl = self.pl
         keep = pl.col("import_id").is_in(self.police_imports)
         if sources:
-            keep = keep & pl.col("source").cast(pl.String).is_in(list(sources))
+            keep = keep & self._is_in("source", sources)
         return bool(self.incidents.select(keep.any()).item())
 
 
