@@ -8,7 +8,7 @@ st.title("Åtgärdsplan")
 st.caption("Insatserna grupperade efter problem och riskfaktor, med status och senaste uppföljning – klart att "
            "visa för kommunfullmäktige.")
 listing = ui.interventions_listing()
-results = {number: ui.load_evaluation(number, followup.Options()) for number in listing["id"]}
+results = ui.load_plan(listing["id"], followup.Options())
 listing["Uppföljning"] = [followup.VERDICT_LABELS[results[n].verdict] for n in listing["id"]]
 for problem, group in listing.groupby(listing["problem"].fillna("Övrigt"), sort=True):
     st.subheader(formatting.plain(problem))

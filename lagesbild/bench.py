@@ -10,21 +10,27 @@ from __future__ import annotations
 import os
 import resource
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
+from typing import Any, TypeVar
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from lagesbild import db, queries
+from lagesbild import coverage, db, maps, queries
 from lagesbild.demo import build_demo
 from lagesbild.filters import Filters, preset_period
-from lagesbild.protect import Disclosure
+from lagesbild.maps import MapData
+from lagesbild.protect import KEY_SPACE, Disclosure
 from lagesbild.settings import PROJECT_ROOT
+from lagesbild.view import View
 
+T = TypeVar("T")
 BENCH_END = date(2026, 10, 31)  # fixed, so a benchmark database can be reused across runs and days
 BENCH_SEED = 20231
 
@@ -49,7 +55,7 @@ def ensure_database(path: Path, incidents: int, rebuild: bool = False) -> float:
     return time.perf_counter() - began
 
 
-def _timed(work: Callable[[], object], repeat: int) -> tuple[float, object]:
+def _timed(work: Callable[[], T], repeat: int) -> tuple[float, T]:
     """Median milliseconds of `repeat` runs of `work`, after one warm-up run, and its last result."""
     result = work()
     times = []
@@ -153,6 +159,296 @@ def hour_weekday_pandas(tables: dict[str, pd.DataFrame], filters: Filters) -> pd
     return out.sort_values(["weekday", "hour"]).reset_index(drop=True)
 
 
+# The fair peers for the whole map build: the incidents loaded once, as a careful pandas or Polars user would
+# hold them (codes as categoricals, days as dates, the small tables beside them), then the same aggregates that
+# `maps.build` asks DuckDB for — the grid, the area rates, the police-sample flag — and the same Python after
+# them (protection, the deck, the tables), so that the ratio is the one a page feels.
+PEER_UNSUPPORTED = "the peers implement the bench's filters (period, categories, sources, areas, hours) only"
+
+
+def _peer_filters(filters: Filters) -> None:
+    if filters.risk_factors or filters.weekdays:
+        raise NotImplementedError(PEER_UNSUPPORTED)
+
+
+class PandasPeer:
+    """The incidents in pandas with categoricals (category, area and source codes) and days preloaded."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        categories = queries.frame(con, "SELECT id, code, harm_weight FROM categories ORDER BY id")
+        sources = queries.frame(con, "SELECT id, code FROM sources ORDER BY id")
+        every_area = queries.frame(con, "SELECT id, code FROM areas ORDER BY id")
+        # The active division in the order the app shows it (Swedish collation), loaded once like the rest.
+        self.areas = queries.frame(
+            con, "SELECT code, name, population, area_km2 FROM active_areas ORDER BY name COLLATE sv")
+        raw = queries.frame(con, "SELECT day, hour, category_id, source_id, area_id, cell_250, cell_1k, cell_key,"
+                                 " import_id FROM incidents")
+
+        def coded(ids: pd.Series, table: pd.DataFrame) -> pd.Categorical:
+            position = pd.Index(table["id"]).get_indexer(ids.astype("float64").to_numpy())
+            return pd.Categorical.from_codes(position, categories=table["code"].tolist())
+
+        self.incidents = pd.DataFrame({
+            "day": raw["day"].to_numpy("datetime64[D]"),
+            "hour": raw["hour"].astype("float64").to_numpy(),   # NaN where the hour is unknown
+            "category": coded(raw["category_id"], categories),
+            "source": coded(raw["source_id"], sources),
+            "area": coded(raw["area_id"], every_area),
+            "cell_250": raw["cell_250"], "cell_1k": raw["cell_1k"],
+            "cell_key": raw["cell_key"].to_numpy(np.int64),
+            "import_id": raw["import_id"].to_numpy(np.int64),
+        })
+        self.harm_weight = categories["harm_weight"].to_numpy(float)   # by category code position
+        police = queries.frame(con, "SELECT id FROM imports WHERE source_key = 'polisen-json'")
+        self.police_imports = police["id"].to_numpy(np.int64)
+
+    def _mask(self, filters: Filters, *, period: bool = True) -> np.ndarray:
+        frame = self.incidents
+        keep = np.ones(len(frame), bool)
+        if period:
+            day = self._day(filters)
+            keep &= (day >= np.datetime64(filters.start)) & (day <= np.datetime64(filters.end))
+        for column, codes in (("category", filters.categories), ("source", filters.sources),
+                              ("area", filters.areas)):
+            if codes:
+                keep &= frame[column].isin(codes).to_numpy()
+        if (filters.hour_from, filters.hour_to) != (0, 23):
+            hour = frame["hour"].to_numpy()
+            if filters.hour_from <= filters.hour_to:
+                keep &= (hour >= filters.hour_from) & (hour <= filters.hour_to)
+            else:
+                keep &= (hour >= filters.hour_from) | (hour <= filters.hour_to)
+        return keep
+
+    def _day(self, filters: Filters) -> Any:
+        day = self.incidents["day"].to_numpy()
+        if not filters.wraps:
+            return day
+        return day - (self.incidents["hour"].to_numpy() <= filters.hour_to).astype("timedelta64[D]")
+
+    def grid_cells(self, filters: Filters, size: int) -> pd.DataFrame:
+        _peer_filters(filters)
+        column = {250: "cell_250", 1000: "cell_1k"}[size]
+        frame = self.incidents
+        chosen = frame.loc[self._mask(filters) & frame[column].notna().to_numpy(), [column, "category", "cell_key"]]
+        chosen = chosen.assign(harm=self.harm_weight[chosen["category"].cat.codes.to_numpy()])
+        out = chosen.groupby(column, sort=True).agg(count=("harm", "size"), harm=("harm", "sum"),
+                                                    ckey=("cell_key", "sum"))
+        out["ckey"] = (out["ckey"] % KEY_SPACE).astype(np.int32)
+        return out.rename_axis("cell").reset_index().astype({"cell": np.int64, "count": np.int64})
+
+    def area_rates(self, filters: Filters) -> pd.DataFrame:
+        _peer_filters(filters)
+        frame = self.incidents
+        base = self._mask(filters, period=False)
+        day = self._day(filters)
+        before = filters.previous_year()
+        now = base & (day >= np.datetime64(filters.start)) & (day <= np.datetime64(filters.end))
+        then = base & (day >= np.datetime64(before.start)) & (day <= np.datetime64(before.end))
+        harm = self.harm_weight[frame["category"].cat.codes.to_numpy()]
+        present = frame.loc[now, ["area", "cell_key"]].assign(harm=harm[now]).groupby("area", observed=False).agg(
+            count=("harm", "size"), harm=("harm", "sum"), ckey=("cell_key", "sum"))
+        past = frame.loc[then, ["area", "cell_key"]].groupby("area", observed=False).agg(
+            previous=("cell_key", "size"), previous_key=("cell_key", "sum"))
+        counts = present.join(past)
+        out = self.areas.join(counts, on="code")
+        out["ckey"] = (out["ckey"] % KEY_SPACE).astype(np.int32)
+        out["previous_key"] = (out["previous_key"] % KEY_SPACE).astype(np.int32)
+        out = out[["code", "name", "population", "area_km2", "count", "harm", "previous", "ckey", "previous_key"]]
+        out["rate"] = (out["count"] * 1000.0 / out["population"]).where(out["population"] > 0)
+        return out.reset_index(drop=True)
+
+    def police_sample(self, sources: tuple[str, ...] = ()) -> bool:
+        frame = self.incidents
+        keep = frame["import_id"].isin(self.police_imports).to_numpy().copy()
+        if sources:
+            keep &= frame["source"].isin(sources).to_numpy()
+        return bool(keep.any())
+
+
+class PolarsPeer:
+    """The same frames in Polars (Enum codes, dates), the same aggregates as Polars expressions."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, polars: Any) -> None:
+        pl = self.pl = polars
+        categories = queries.frame(con, "SELECT id, code, harm_weight FROM categories ORDER BY id")
+        sources = queries.frame(con, "SELECT id, code FROM sources ORDER BY id")
+        every_area = queries.frame(con, "SELECT id, code FROM areas ORDER BY id")
+        self.areas = pl.from_pandas(queries.frame(
+            con, "SELECT code, name, population, area_km2 FROM active_areas ORDER BY name COLLATE sv"))
+        raw = pl.from_pandas(queries.frame(
+            con, "SELECT day, hour, category_id, source_id, area_id, cell_250, cell_1k, cell_key, import_id"
+                 " FROM incidents"))
+
+        def coded(column: str, table: pd.DataFrame) -> Any:
+            kind = pl.Enum(table["code"].tolist())
+            return pl.col(column).replace_strict(table["id"].tolist(), table["code"].tolist(),
+                                                 default=None).cast(kind)
+
+        self.incidents = raw.select(
+            pl.col("day").cast(pl.Date), pl.col("hour"),
+            coded("category_id", categories).alias("category"), coded("source_id", sources).alias("source"),
+            coded("area_id", every_area).alias("area"), pl.col("cell_250"), pl.col("cell_1k"),
+            pl.col("cell_key").cast(pl.Int64), pl.col("import_id")).rechunk()
+        self.kinds = {"category": categories["code"].tolist(), "source": sources["code"].tolist(),
+                      "area": every_area["code"].tolist()}
+        self.harm_weight = categories["harm_weight"].astype(float).tolist()   # by position in the Enum
+        police = queries.frame(con, "SELECT id FROM imports WHERE source_key = 'polisen-json'")
+        self.police_imports = police["id"].tolist()
+
+    def _is_in(self, column: str, codes: tuple[str, ...]) -> Any:
+        """Enum codes compared as Enum values (no cast of the column to strings)."""
+        pl = self.pl
+        known = [c for c in codes if c in self.kinds[column]]
+        return pl.col(column).is_in(pl.lit(pl.Series(known, dtype=pl.Enum(self.kinds[column]))).implode())
+
+    def _day(self, filters: Filters) -> Any:
+        pl = self.pl
+        if not filters.wraps:
+            return pl.col("day")
+        return pl.when(pl.col("hour") <= filters.hour_to).then(pl.col("day") - pl.duration(days=1)).otherwise(
+            pl.col("day"))
+
+    def _conditions(self, filters: Filters, *, period: bool = True) -> Any:
+        pl = self.pl
+        keep = pl.lit(True)
+        if period:
+            keep = keep & self._day(filters).is_between(filters.start, filters.end)
+        for column, codes in (("category", filters.categories), ("source", filters.sources),
+                              ("area", filters.areas)):
+            if codes:
+                keep = keep & self._is_in(column, codes)
+        if (filters.hour_from, filters.hour_to) != (0, 23):
+            hour = pl.col("hour")
+            if filters.hour_from <= filters.hour_to:
+                keep = keep & hour.is_between(filters.hour_from, filters.hour_to)
+            else:
+                keep = keep & ((hour >= filters.hour_from) | (hour <= filters.hour_to))
+        return keep
+
+    def _harm(self) -> Any:
+        pl = self.pl
+        return pl.col("category").to_physical().replace_strict(
+            list(range(len(self.harm_weight))), self.harm_weight, return_dtype=pl.Float64)
+
+    def grid_cells(self, filters: Filters, size: int) -> pd.DataFrame:
+        _peer_filters(filters)
+        pl = self.pl
+        column = {250: "cell_250", 1000: "cell_1k"}[size]
+        out = (self.incidents.lazy()
+               .filter(self._conditions(filters) & pl.col(column).is_not_null())
+               .group_by(column).agg(pl.len().alias("count"), self._harm().sum().alias("harm"),
+                                     (pl.col("cell_key").sum() % KEY_SPACE).cast(pl.Int32).alias("ckey"))
+               .sort(column).rename({column: "cell"}).collect())
+        return out.to_pandas().astype({"cell": np.int64, "count": np.int64})
+
+    def area_rates(self, filters: Filters) -> pd.DataFrame:
+        _peer_filters(filters)
+        pl = self.pl
+        before = filters.previous_year()
+        day = self._day(filters)
+        now = day.is_between(filters.start, filters.end)
+        then = day.is_between(before.start, before.end)
+        counts = (self.incidents.lazy()
+                  .filter(self._conditions(filters, period=False) & pl.col("area").is_not_null() & (now | then))
+                  .group_by("area")
+                  .agg(now.sum().cast(pl.Int64).alias("count"),
+                       self._harm().filter(now).sum().alias("harm"),
+                       then.sum().cast(pl.Int64).alias("previous"),
+                       (pl.col("cell_key").filter(now).sum() % KEY_SPACE).cast(pl.Int32).alias("ckey"),
+                       (pl.col("cell_key").filter(then).sum() % KEY_SPACE).cast(pl.Int32).alias("previous_key"))
+                  .collect().with_columns(pl.col("area").cast(pl.String).alias("code")).drop("area"))
+        out = self.areas.join(counts, on="code", how="left", maintain_order="left").with_columns(
+            pl.col("count", "previous").fill_null(0), pl.col("harm").fill_null(0.0),
+            pl.col("ckey", "previous_key").fill_null(0))
+        out = out.with_columns(pl.when(pl.col("population") > 0)
+                               .then(pl.col("count") * 1000.0 / pl.col("population")).alias("rate"))
+        return out.to_pandas()
+
+    def police_sample(self, sources: tuple[str, ...] = ()) -> bool:
+        pl = self.pl
+        keep = pl.col("import_id").is_in(self.police_imports)
+        if sources:
+            keep = keep & self._is_in("source", sources)
+        return bool(self.incidents.select(keep.any()).item())
+
+
+Peer = PandasPeer | PolarsPeer
+
+
+def peer_build(peer: Peer, con: duckdb.DuckDBPyConnection, view: View, shown: Disclosure) -> MapData:
+    """`maps.build` with the incident aggregates answered by `peer` instead of DuckDB (the small tables — area
+    shapes, interventions — are still read from the database, as on our side)."""
+    from unittest import mock
+
+    with mock.patch.object(queries, "grid_cells", lambda _con, filters, size: peer.grid_cells(filters, size)), \
+            mock.patch.object(queries, "area_rates", lambda _con, filters: peer.area_rates(filters)), \
+            mock.patch.object(coverage, "police_sample", lambda _con, sources=(): peer.police_sample(sources)):
+        return maps.build(con, view, shown)
+
+
+def check_same(name: str, con: duckdb.DuckDBPyConnection, peer: Peer, view: View, ours: MapData,
+               theirs: MapData) -> None:
+    """Raise when `peer` computed other numbers than DuckDB: the aggregates and the map's tables must be equal."""
+    filters = view.filters
+    try:
+        pd.testing.assert_frame_equal(queries.grid_cells(con, filters, view.grid),
+                                      peer.grid_cells(filters, view.grid), check_dtype=False)
+        pd.testing.assert_frame_equal(queries.area_rates(con, filters), peer.area_rates(filters),
+                                      check_dtype=False)
+        assert coverage.police_sample(con, filters.sources) == peer.police_sample(filters.sources)
+        for table in ("areas", "cells"):
+            pd.testing.assert_frame_equal(getattr(ours, table), getattr(theirs, table))
+    except AssertionError as differ:
+        raise AssertionError(f"bench: the {name} peer's map build differs from ours: {differ}") from differ
+
+
+def whole_build(con: duckdb.DuckDBPyConnection, filters: Filters, repeat: int) -> dict[str, Any]:
+    """The whole map build (viewer) by DuckDB, pandas with categoricals and Polars, each peer checked equal."""
+    view = View(filters=filters)
+    shown = Disclosure(viewer=True)
+    ours_ms, ours = _timed(lambda: maps.build(con, view, shown), repeat)
+    result: dict[str, Any] = {"duckdb_ms": round(ours_ms, 1)}
+    peers: list[tuple[str, Callable[[], Peer]]] = [("pandas", lambda: PandasPeer(con))]
+    try:
+        import polars
+    except ImportError:
+        print("bench: polars is not installed; the Polars peer is skipped", file=sys.stderr)
+        result["polars"] = None
+    else:
+        peers.append(("polars", lambda: PolarsPeer(con, polars)))
+    for name, make in peers:
+        began = time.perf_counter()
+        peer = make()
+        load_ms = (time.perf_counter() - began) * 1000
+        peer_ms, theirs = _timed(partial(peer_build, peer, con, view, shown), repeat)
+        check_same(name, con, peer, view, ours, theirs)
+        result[name] = {"load_ms": round(load_ms, 1), "build_ms": round(peer_ms, 1),
+                        "ratio": round(peer_ms / ours_ms, 2) if ours_ms else None, "same": True}
+        del peer
+    return result
+
+
+
+def action_plan(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """The Åtgärdsplan cold (coverage table included, as on the page's first open): every intervention's
+    follow-up counted together, against the same follow-ups one by one; the two must agree."""
+    from lagesbild import followup
+
+    numbers = [number for (number,) in queries.rows(con, "SELECT id FROM interventions ORDER BY id")]
+    began = time.perf_counter()
+    together = followup.evaluate_all(con, numbers)
+    plan_s = time.perf_counter() - began
+    began = time.perf_counter()
+    table = coverage.monthly(con)
+    alone = {number: followup.evaluate(con, number, coverage_table=table) for number in numbers}
+    alone_s = time.perf_counter() - began
+    for number in numbers:
+        if together[number].record() != alone[number].record():
+            raise AssertionError(f"bench: the Åtgärdsplan's follow-up of intervention {number} differs from its own")
+    return {"interventions": len(numbers), "plan_s": round(plan_s, 2), "one_by_one_s": round(alone_s, 2),
+            "ratio": round(alone_s / plan_s, 2) if plan_s else None, "same": True}
+
 def import_csv_path(rows: int) -> Path:
     """A Swedish-Excel-style CSV of about `rows` synthetic incidents, each with a place (made once, reused)."""
     path = PROJECT_ROOT / "data" / f"bench_import_{rows}.csv"
@@ -188,7 +484,7 @@ def import_csv_path(rows: int) -> Path:
     return path
 
 
-def import_run(rows: int) -> dict:
+def import_run(rows: int) -> dict[str, Any]:
     """Time importing a `rows`-row CSV end to end into a copy of the demo, against plain pandas.read_csv."""
     import shutil
     import tempfile
@@ -225,8 +521,9 @@ def import_run(rows: int) -> dict:
 
 
 def run(incidents: int = 1_000_000, repeat: int = 5, path: Path | None = None, rebuild: bool = False,
-        import_rows: int = 1_000_000, readers: bool = True) -> dict:
+        import_rows: int = 1_000_000, readers: bool = True) -> dict[str, Any]:
     """Run the benchmark and return its result as one dict (the CLI prints it as one JSON line)."""
+    load_at_start = [round(x, 2) for x in os.getloadavg()]
     path = path or bench_path(incidents)
     build_s = ensure_database(path, incidents, rebuild)
     filters = bench_filters()
@@ -242,8 +539,6 @@ def run(incidents: int = 1_000_000, repeat: int = 5, path: Path | None = None, r
                              lambda: hour_weekday_pandas(tables, filters)),
         }
         results = {}
-        from lagesbild import maps
-        from lagesbild.view import View
 
         map_view = View(filters=filters)
         map_ms, shown = _timed(lambda: maps.build(con, map_view, Disclosure(viewer=True)), repeat)
@@ -256,6 +551,8 @@ def run(incidents: int = 1_000_000, repeat: int = 5, path: Path | None = None, r
         year = Filters(start=filters.start, end=filters.end)
         hot_ms, _ = _timed(lambda: hotspots.analyse(con, year), repeat)
         rank_ms, ranked = _timed(lambda: priorities.rank(con, year), repeat)
+        whole = whole_build(con, filters, repeat)
+        plan = action_plan(con)
         for name, (duck, naive) in pairs.items():
             duck_ms, duck_out = _timed(duck, repeat)
             pandas_ms, pandas_out = _timed(naive, repeat)
@@ -278,6 +575,8 @@ def run(incidents: int = 1_000_000, repeat: int = 5, path: Path | None = None, r
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "queries": results,
         "map_build_ms": round(map_ms, 2),
+        "whole_build": whole,
+        "atgardsplan": plan,
         "protection": {
             "map_build_viewer_ms": round(map_ms, 2),
             "map_build_staff_ms": round(staff_map_ms, 2),
@@ -292,11 +591,12 @@ def run(incidents: int = 1_000_000, repeat: int = 5, path: Path | None = None, r
         "ranking_areas": len(ranked.table),
         "import_csv": import_run(import_rows) if import_rows else None,
         "readers_writer": readers_writer(path, filters) if readers else None,
+        "load_average_start": load_at_start,
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 
-def _reader_loop(master: str, filters: Filters, seconds: float, queue, ready, start) -> None:
+def _reader_loop(master: str, filters: Filters, seconds: float, queue: Any, ready: Any, start: Any) -> None:
     """One reader process: the overview's totals and the map's grid on the current snapshot, again and again,
     moving to a new snapshot when one is published; reports its query latencies (ms) and snapshots seen."""
     from lagesbild import snapshots
@@ -324,7 +624,7 @@ def _reader_loop(master: str, filters: Filters, seconds: float, queue, ready, st
     queue.put({"latencies": latencies, "snapshots": len(seen), "errors": errors})
 
 
-def readers_writer(path: Path, filters: Filters, readers: int = 4, seconds: float = 6.0) -> dict:
+def readers_writer(path: Path, filters: Filters, readers: int = 4, seconds: float = 6.0) -> dict[str, Any]:
     """N reader processes on published snapshots, first alone, then while one writer writes and publishes
     again and again: reads per second, the 95th-percentile read, how long a write and its publication take."""
     import multiprocessing
@@ -334,7 +634,7 @@ def readers_writer(path: Path, filters: Filters, readers: int = 4, seconds: floa
     snapshots.publish(path)
     context = multiprocessing.get_context("spawn")
 
-    def phase(write: bool) -> dict:
+    def phase(write: bool) -> dict[str, Any]:
         queue, ready, start = context.Queue(), context.Queue(), context.Event()
         workers = [context.Process(target=_reader_loop, args=(str(path), filters, seconds, queue, ready, start))
                    for _ in range(readers)]
@@ -342,7 +642,7 @@ def readers_writer(path: Path, filters: Filters, readers: int = 4, seconds: floa
             worker.start()
         for _ in workers:   # every reader has started and opened its snapshot: all begin at once
             ready.get(timeout=300)
-        writes = []
+        writes: list[float] = []
         con, _ = snapshots.reader(path)
         start.set()
         if write:

@@ -29,9 +29,10 @@ weighted displacement quotient (Bowers & Johnson 2003) is given only when the ta
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 import numpy as np
@@ -84,10 +85,10 @@ class Facts:
     """Every count a verdict is judged on: per place (before, after), the same places in the earlier years'
     windows, and per month the target and comparison counts. Exact for staff; moved for viewers."""
 
-    counts: dict[str, tuple[float, float]]
-    earlier: dict[str, list[float]] = field(default_factory=dict)
+    counts: Mapping[str, tuple[float, float]]
+    earlier: Mapping[str, Sequence[float]] = field(default_factory=dict)
     months: pd.DataFrame = field(default_factory=pd.DataFrame)   # month, after (bool), target, comparison
-    each: dict[str, tuple[float, float]] = field(default_factory=dict)  # per chosen comparison area (before, after)
+    each: Mapping[str, tuple[float, float]] = field(default_factory=dict)  # per chosen comparison area
 
 
 @dataclass
@@ -98,7 +99,7 @@ class Evaluation:
     before: tuple[date, date]
     after: tuple[date, date]
     targeted: str                          # which incidents count, in Swedish
-    counts: dict[str, tuple[int, int]]     # place -> (before, after) for target, buffer, comparison
+    counts: Mapping[str, tuple[float, float]]  # place -> (before, after); NaN where hidden from a viewer
     rate_ratio: float | None               # target after / before
     relative: float | None                 # (target after/before) / (comparison after/before)
     relative_ci: tuple[float, float] | None
@@ -118,18 +119,18 @@ class Evaluation:
     dispersion: float = 1.0
     warnings: list[str] = field(default_factory=list)       # safeguards that fired, in Swedish
     contamination: list[str] = field(default_factory=list)  # other interventions that may have played a part
-    baseline: dict | None = None           # the multi-year baseline when "before" was unusually high
+    baseline: dict[str, Any] | None = None  # the multi-year baseline when "before" was unusually high
     facts: Facts | None = None
     earlier_keys: dict[str, list[int]] = field(default_factory=dict)
     month_keys: pd.DataFrame = field(default_factory=pd.DataFrame)
     earlier_windows: list[tuple[date, date]] = field(default_factory=list)
     gap: str = ""
     each_keys: dict[str, tuple[int, int]] = field(default_factory=dict)
-    per_comparison: list[dict] = field(default_factory=list)  # the effect against each chosen comparison area
+    per_comparison: list[dict[str, Any]] = field(default_factory=list)  # the effect against each comparison area
     finished: bool = False                 # the intervention ended before the last day with data
     whole_municipality: bool = False       # the target and buffer cover every area: nothing is left to compare
 
-    def record(self) -> dict:
+    def record(self) -> dict[str, Any]:
         """Plain values for JSON/CSV."""
         return {
             "intervention_id": self.intervention_id, "name": self.name, "start": self.start.isoformat(),
@@ -155,14 +156,24 @@ def _round(value: float | None, digits: int = 3) -> float | None:
     return None if value is None or not math.isfinite(value) else round(float(value), digits)
 
 
-def _places(con: duckdb.DuckDBPyConnection, item: dict[str, Any], options: Options) -> dict[str, Any]:
+def _shape(geojson: str, cache: dict[str, Any] | None) -> Any:
+    """A stored (WGS84) GeoJSON geometry in SWEREF 99 TM, transformed once per `cache` (one plan's follow-ups)."""
+    if cache is None:
+        return geo.shapes([geojson]).iloc[0]
+    if geojson not in cache:
+        cache[geojson] = geo.shapes([geojson]).iloc[0]
+    return cache[geojson]
+
+
+def _places(con: duckdb.DuckDBPyConnection, item: dict[str, Any], options: Options,
+            cache: dict[str, Any] | None = None) -> dict[str, Any]:
     """Target, buffer and comparison as SWEREF geometries, plus the area ids they consist of."""
-    areas = geo.area_frame(queries.frame(con, "SELECT id, code, geojson FROM active_areas"))
-    shapes = dict(zip(areas["id"], areas.geometry, strict=True))
+    areas = queries.frame(con, "SELECT id, code, geojson FROM active_areas")
+    shapes = {row.id: _shape(row.geojson, cache) for row in areas.itertuples()}
     code_to_id = dict(zip(areas["code"], areas["id"], strict=True))
     own = item["geojson"] if isinstance(item["geojson"], str) and item["geojson"] else None
     target_ids = [code_to_id[c] for c in item["area_codes"] if c in code_to_id]
-    target = geo.shapes([own]).iloc[0] if own else unary_union([shapes[i] for i in target_ids])
+    target = _shape(own, cache) if own else unary_union([shapes[i] for i in target_ids])
     if options.buffer == "adjacent" and not own:
         near = [i for i, shape in shapes.items() if i not in target_ids and shape.buffer(1).intersects(target)]
         buffer = unary_union([shapes[i] for i in near]) if near else shapely.Polygon()
@@ -225,10 +236,46 @@ def _windows(start: date, end: date, first: date) -> tuple[tuple[date, date], li
     return before, [w for w in earlier if w[0] >= first], shortened
 
 
-def evaluate(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Options | None = None,
-             today: date | None = None, coverage_table: pd.DataFrame | None = None) -> Evaluation:
-    """Follow up one intervention (`coverage_table`: `coverage.monthly(con)` when the caller has it)."""
-    options = options or Options()
+@dataclass
+class _Prepared:
+    """One intervention with everything known before its incidents are counted."""
+
+    item: dict[str, Any]
+    start: date
+    last: date
+    length: int
+    before: tuple[date, date]
+    after: tuple[date, date]
+    earlier: list[tuple[date, date]]
+    shortened: bool
+    spec: Filters
+    targeted: str
+    places: dict[str, Any]
+    gap: str
+    windows: dict[str, tuple[date, date]]
+    shapes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What every follow-up of one database reads alike: the data's range, the coverage table, the sources."""
+
+    data_range: tuple[date, date] | None
+    coverage_table: pd.DataFrame
+    sources: tuple[str, ...]
+    shapes: dict[str, Any] = field(default_factory=dict)   # GeoJSON -> SWEREF geometry, transformed once
+
+
+def _shared(con: duckdb.DuckDBPyConnection, coverage_table: pd.DataFrame | None) -> _Shared:
+    table = coverage.monthly(con) if coverage_table is None else coverage_table
+    sources = tuple(code for (code,) in queries.rows(
+        con, "SELECT DISTINCT s.code FROM incidents i JOIN sources s ON s.id = i.source_id WHERE i.x IS NOT NULL"))
+    return _Shared(queries.data_range(con), table, sources)
+
+
+def _prepare(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Options, today: date | None,
+             shared: _Shared) -> _Prepared:
+    """The intervention, its periods, what it targets, its places and whether a source has a gap."""
     found = queries.frame(
         con,
         "SELECT iv.id, iv.name, iv.start_date, iv.end_date, iv.geojson, iv.weekdays, iv.hour_from, iv.hour_to,"
@@ -240,7 +287,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Opti
     item = found.iloc[0].to_dict()
     item["area_codes"] = list(item["area_codes"]) if item["area_codes"] is not None else []
     start = pd.Timestamp(item["start_date"]).date()
-    first, last = queries.data_range(con) or (start, start)
+    first, last = shared.data_range or (start, start)
     last = min(last, today or last)
     end = last if pd.isna(item["end_date"]) else min(pd.Timestamp(item["end_date"]).date(), last)
     if options.days:   # a chosen number of days after the start, also past the end (did the effect last?)
@@ -249,17 +296,47 @@ def evaluate(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Opti
     after = (start, end if length > 0 else start)
     before, earlier, shortened = _windows(start, after[1], first)
     spec, targeted = _targeted(con, item)
-    places = _places(con, item, options)
+    places = _places(con, item, options, shared.shapes)
 
-    table = coverage.monthly(con) if coverage_table is None else coverage_table
-    sources = tuple(code for (code,) in queries.rows(
-        con, "SELECT DISTINCT s.code FROM incidents i JOIN sources s ON s.id = i.source_id WHERE i.x IS NOT NULL"))
+    table, sources = shared.coverage_table, shared.sources
     gap = coverage.comparison_gap(table, [before, after], sources) if length > 0 and before[1] >= before[0] else ""
     earlier = [w for w in earlier if not coverage.comparison_gap(table, [w], sources)]
 
     windows = {"before": before, "after": after} | {f"earlier{k}": w for k, w in enumerate(earlier)}
-    groups = _tallied(con, spec, windows, places)
+    return _Prepared(item, start, last, length, after=after, before=before, earlier=earlier, shortened=shortened,
+                     spec=spec, targeted=targeted, places=places, gap=gap, windows=windows, shapes=shared.shapes)
 
+
+def evaluate(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Options | None = None,
+             today: date | None = None, coverage_table: pd.DataFrame | None = None) -> Evaluation:
+    """Follow up one intervention (`coverage_table`: `coverage.monthly(con)` when the caller has it)."""
+    ready = _prepare(con, intervention_id, options or Options(), today, _shared(con, coverage_table))
+    return _finish(con, ready, _tallied(con, ready.spec, ready.windows, ready.places))
+
+
+def evaluate_all(con: duckdb.DuckDBPyConnection, intervention_ids: list[int], options: Options | None = None,
+                 today: date | None = None, coverage_table: pd.DataFrame | None = None) -> dict[int, Evaluation]:
+    """Follow up many interventions at once (the Åtgärdsplan): the same results as `evaluate` on each, with
+    the incidents counted in one pass shared by all of them (and a small second one for points near a
+    boundary) instead of two passes each. See `_plan_counts`."""
+    options = options or Options()
+    shared = _shared(con, coverage_table)
+    ready = {number: _prepare(con, number, options, today, shared) for number in intervention_ids}
+    if not ready:
+        return {}
+    counted = _plan_counts(con, ready)
+    if counted is None:   # incidents outside every area: counted one intervention at a time, as `evaluate` does
+        return {number: _finish(con, prepared, _tallied(con, prepared.spec, prepared.windows, prepared.places))
+                for number, prepared in ready.items()}
+    parts, points = counted
+    return {number: _finish(con, prepared, _combined(parts.get(number), points.get(number), prepared.places,
+                                                     list(prepared.windows)))
+            for number, prepared in ready.items()}
+
+
+def _finish(con: duckdb.DuckDBPyConnection, ready: _Prepared, groups: pd.DataFrame) -> Evaluation:
+    """The evaluation from the counted incidents: counts, months, per comparison area, contamination, verdict."""
+    item, before, after, earlier, places = ready.item, ready.before, ready.after, ready.earlier, ready.places
     totals = groups.groupby(["place", "window"])[["n", "key"]].sum()
 
     def tally(place: str, name: str) -> tuple[int, int]:
@@ -285,13 +362,14 @@ def evaluate(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Opti
         each[label] = (int(pairs[0]["n"].sum()), int(pairs[1]["n"].sum()))
         each_keys[label] = (combine_keys(pairs[0]["key"]), combine_keys(pairs[1]["key"]))
     facts = Facts(counts, earlier_counts, months, each)
-    evaluation = Evaluation(int(item["id"]), item["name"], start, before, after, targeted, counts, None, None, None,
-                            None, None, "", "", monthly=monthly, keys=count_keys, monthly_keys=monthly_keys,
-                            length=length, complete=not shortened, facts=facts, earlier_keys=earlier_keys,
-                            month_keys=month_keys, earlier_windows=earlier, gap=gap, each_keys=each_keys,
-                            whole_municipality=places["comparison"].area < 1.0,
-                            finished=not pd.isna(item["end_date"]) and pd.Timestamp(item["end_date"]).date() < last)
-    evaluation.contamination = _contamination(con, item, spec, places, before, after)
+    evaluation = Evaluation(int(item["id"]), item["name"], ready.start, before, after, ready.targeted, counts, None,
+                            None, None, None, None, "", "", monthly=monthly, keys=count_keys,
+                            monthly_keys=monthly_keys, length=ready.length, complete=not ready.shortened,
+                            facts=facts, earlier_keys=earlier_keys, month_keys=month_keys, earlier_windows=earlier,
+                            gap=ready.gap, each_keys=each_keys, whole_municipality=places["comparison"].area < 1.0,
+                            finished=not pd.isna(item["end_date"]) and pd.Timestamp(item["end_date"]).date()
+                            < ready.last)
+    evaluation.contamination = _contamination(con, item, ready.spec, places, before, after, ready.shapes)
     return _judge(evaluation, facts)
 
 
@@ -303,8 +381,11 @@ def judge(facts: Facts, before: tuple[date, date], after: tuple[date, date], *, 
     return _judge(evaluation, facts)
 
 
+SQUARE_COLUMNS = ["place", "window", "month", "area_id", "n", "key"]
+
+
 def _tallied(con: duckdb.DuckDBPyConnection, spec: Filters, windows: dict[str, tuple[date, date]],
-             places: dict) -> pd.DataFrame:
+             places: dict[str, Any]) -> pd.DataFrame:
     """The targeted incidents counted by place, window, month and area: columns place, window, month, area_id,
     n and key (their cell keys summed, lagesbild.protect).
 
@@ -325,9 +406,21 @@ def _tallied(con: duckdb.DuckDBPyConnection, spec: Filters, windows: dict[str, t
         con, "SELECT cell_250 AS cell, w AS window, date_trunc('month', d) AS month, area_id, count(*) AS n,"
              " CAST(sum(cell_key) % " + str(KEY_SPACE) + " AS BIGINT) AS key FROM (" + windowed + ")"
              " WHERE w IS NOT NULL GROUP BY ALL", windowed_params)
-    columns = ["place", "window", "month", "area_id", "n", "key"]
+    parts, cut = _classified(squares, places)
+    points = None
+    if cut:
+        points = queries.frame(con, "SELECT w AS window, date_trunc('month', d) AS month, area_id, cell_key, x, y"
+                                    " FROM (" + windowed + ") WHERE w IS NOT NULL AND list_contains(?, cell_250)",
+                               [*windowed_params, cut])
+    return _combined(parts, points, places)
+
+
+def _classified(squares: pd.DataFrame, places: dict[str, Any]) -> tuple[pd.DataFrame | None, list[int]]:
+    """Which counted squares (cell, window, month, area_id, n, key) belong wholly to a place, and which squares
+    must be placed point by point: (the squares' rows that are placed, None when none were counted; the cut
+    cells)."""
     if squares.empty:
-        return pd.DataFrame(columns=columns)
+        return None, []
     cells = squares["cell"].unique()
     east, north = geo.cell_corner(cells)
     boxes = shapely.box(east, north, east + 250, north + 250)
@@ -343,7 +436,7 @@ def _tallied(con: duckdb.DuckDBPyConnection, spec: Filters, windows: dict[str, t
         if not places[name].is_empty:
             shapely.prepare(places[name])
             state[(state == "cut") & shapely.contains(places[name], boxes)] = name
-    squares["state"] = squares["cell"].map(dict(zip(cells.tolist(), state.tolist(), strict=True)))
+    squares = squares.assign(state=squares["cell"].map(dict(zip(cells.tolist(), state.tolist(), strict=True))))
     area = squares["area_id"]
     known = area.isin(list(places["area_ids"]))
     squares["place"] = np.where(squares["state"].isin(["target", "buffer"]), squares["state"],
@@ -351,24 +444,254 @@ def _tallied(con: duckdb.DuckDBPyConnection, spec: Filters, windows: dict[str, t
                                          "comparison", ""))
     pointwise = (squares["state"] == "cut") | ((squares["state"] == "away") & ~known)
     cut = sorted({int(c) for c in squares.loc[pointwise, "cell"]})
-    parts = [squares[(squares["place"] != "") & ~pointwise]]
-    if cut:
-        points = queries.frame(con, "SELECT w AS window, date_trunc('month', d) AS month, area_id, cell_key, x, y"
-                                    " FROM (" + windowed + ") WHERE w IS NOT NULL AND list_contains(?, cell_250)",
-                               [*windowed_params, cut])
+    return squares[(squares["place"] != "") & ~pointwise], cut
+
+
+def _combined(parts: pd.DataFrame | None, points: pd.DataFrame | None, places: dict[str, Any],
+              windows: list[str] | None = None) -> pd.DataFrame:
+    """The placed squares and the points of the cut squares (window, month, area_id, cell_key, x, y — or wi,
+    the index of the window in `windows`), each point in the first place that holds it, summed by place,
+    window, month and area (every later use sums n and key within those, so the sums are the same numbers on
+    a few thousand rows instead of one per square or point)."""
+    if parts is None:
+        return pd.DataFrame(columns=SQUARE_COLUMNS)
+    found = [parts[SQUARE_COLUMNS]]
+    if points is not None and len(points):
         x, y = points["x"].to_numpy(float), points["y"].to_numpy(float)
-        place = np.full(len(points), "", dtype=object)
-        for name in PLACES:  # in this order: a point belongs to the first that holds it
-            if not places[name].is_empty and len(x):
-                place[(place == "") & shapely.contains_xy(places[name], x, y)] = name
-        points = points.assign(place=place, n=1, key=points["cell_key"].astype(np.int64))
-        parts.append(points[points["place"] != ""])
-    found = pd.concat([p[columns] for p in parts], ignore_index=True)
-    found["month"] = pd.to_datetime(found["month"])
-    return found
+        nowhere = len(PLACES)
+        place = np.full(len(points), nowhere, dtype=np.int8)
+        for index, name in enumerate(PLACES):  # in this order: a point belongs to the first that holds it
+            open_ = np.flatnonzero(place == nowhere)
+            if not places[name].is_empty and len(open_):
+                place[open_[shapely.contains_xy(places[name], x[open_], y[open_])]] = index
+        keep = place != nowhere
+        if windows is not None:
+            found.append(_summed_points(points, place, keep, windows))
+            return _dated(pd.concat(found, ignore_index=True))
+        window = "window"
+        chosen = pd.DataFrame({"place": place[keep], window: points[window].to_numpy()[keep],
+                               "month": points["month"].to_numpy()[keep],
+                               "area_id": points["area_id"].array[keep],
+                               "key": points["cell_key"].to_numpy(np.int64)[keep]})
+        summed = chosen.groupby(["place", window, "month", "area_id"], dropna=False, sort=False).agg(
+            n=("key", "size"), key=("key", "sum")).reset_index()
+        summed["place"] = np.asarray(PLACES, dtype=object)[summed["place"].to_numpy(int)]
+        found.append(summed.astype({"n": np.int64})[SQUARE_COLUMNS])
+    together = pd.concat(found, ignore_index=True)
+    if windows is None:   # one row per square: summed once here rather than in every later sum
+        together = together.groupby(["place", "window", "month", "area_id"], dropna=False, sort=False)[
+            ["n", "key"]].sum().reset_index()
+    return _dated(together)
 
 
-def _chart_months(groups: pd.DataFrame, before: tuple[date, date], after: tuple[date, date]):
+def _dated(groups: pd.DataFrame) -> pd.DataFrame:
+    groups["month"] = pd.to_datetime(groups["month"])
+    return groups
+
+
+def _summed_points(points: pd.DataFrame, place: np.ndarray, keep: np.ndarray, windows: list[str]) -> pd.DataFrame:
+    """The placed points (wi, month, area_id, cell_key) summed by place, window, month and area, in numpy."""
+    month = points["month"].to_numpy()[keep]
+    area = points["area_id"].to_numpy(dtype=np.float64, na_value=np.nan)[keep]
+    months, month_at = np.unique(month, return_inverse=True)
+    areas, area_at = np.unique(area, return_inverse=True)   # NaN (no area) sorts last, as one value
+    code = ((place[keep].astype(np.int64) * len(windows) + points["wi"].to_numpy(np.int64)[keep]) * len(months)
+            + month_at.ravel()) * len(areas) + area_at.ravel()
+    codes, at = np.unique(code, return_inverse=True)
+    at = at.ravel()
+    rest, area_index = np.divmod(codes, len(areas))
+    rest, month_index = np.divmod(rest, len(months))
+    place_index, window_index = np.divmod(rest, len(windows))
+    keys = points["cell_key"].to_numpy(np.int64)[keep]
+    return pd.DataFrame({
+        "place": np.asarray(PLACES, dtype=object)[place_index],
+        "window": np.asarray(windows, dtype=object)[window_index],
+        "month": months[month_index],
+        "area_id": pd.array(areas[area_index], dtype="Float64").astype(points["area_id"].dtype),
+        "n": np.bincount(at, minlength=len(codes)).astype(np.int64),
+        "key": np.bincount(at, weights=keys, minlength=len(codes)).astype(np.int64),  # exact below 2**53
+    })
+
+
+TARGET, BUFFER, AWAY, CUT = 0, 1, 2, 3   # a 250 m square's state against one intervention's places
+STATE_PLACES = np.array(["target", "buffer", "", ""], dtype=object)
+
+
+def _square_states(cells: np.ndarray, places: dict[str, Any]) -> np.ndarray:
+    """Each 250 m square's state against the target and buffer, as `_classified` decides it."""
+    east, north = geo.cell_corner(cells)
+    boxes = shapely.box(east, north, east + 250, north + 250)
+    state = np.full(len(cells), CUT, dtype=np.int8)
+    near = shapely.union(places["target"], places["buffer"])
+    shapely.prepare(near)
+    state[~shapely.intersects(near, boxes)] = AWAY
+    for name, code in (("target", TARGET), ("buffer", BUFFER)):
+        if not places[name].is_empty:
+            shapely.prepare(places[name])
+            state[(state == CUT) & shapely.contains(places[name], boxes)] = code
+    return state
+
+
+def _plan_targets(con: duckdb.DuckDBPyConnection, ready: dict[int, _Prepared]) -> tuple[str, list[Any], int]:
+    """What each intervention targets and its windows as one small table (one row per intervention and
+    targeted category: every category when it targets risk factors or everything), to join the incidents
+    with: its SQL, parameters and the number of window slots."""
+    categories = dict(queries.rows(con, "SELECT code, id FROM categories"))
+    factors = dict(queries.rows(con, "SELECT code, id FROM risk_factors"))
+    slots = max(len(p.windows) for p in ready.values())
+    columns: dict[str, list[Any]] = {name: [] for name in (
+        "k", "cat", "by_risk", "risk", "wraps", "has_hours", "hour_from", "hour_to", "weekdays")}
+    bounds: list[list[date | None]] = [[] for _ in range(2 * slots)]
+    for number, prepared in ready.items():
+        spec = prepared.spec
+        chosen = [categories[c] for c in spec.categories if c in categories] if spec.categories else list(
+            categories.values())
+        risk = sum(1 << (factors[r] - 1) for r in set(spec.risk_factors) if r in factors)
+        windows = list(prepared.windows.values())
+        for category in chosen:
+            for name, value in (("k", number), ("cat", category), ("risk", risk), ("wraps", spec.wraps),
+                                ("by_risk", not spec.categories and bool(spec.risk_factors)),
+                                ("has_hours", (spec.hour_from, spec.hour_to) != (0, 23)),
+                                ("hour_from", spec.hour_from), ("hour_to", spec.hour_to),
+                                ("weekdays", sorted(spec.weekdays))):
+                columns[name].append(value)
+            for slot in range(slots):
+                low, high = windows[slot] if slot < len(windows) else (None, None)
+                bounds[2 * slot].append(low)
+                bounds[2 * slot + 1].append(high)
+    kinds = {"k": "INTEGER", "cat": "SMALLINT", "by_risk": "BOOLEAN", "risk": "UBIGINT", "wraps": "BOOLEAN",
+             "has_hours": "BOOLEAN", "hour_from": "INTEGER", "hour_to": "INTEGER", "weekdays": "INTEGER[]"}
+    sql = "SELECT " + ", ".join(
+        ["unnest(?::" + kinds[name] + "[]) AS " + name for name in columns]
+        + ["unnest(?::DATE[]) AS " + ("lo" if j % 2 == 0 else "hi") + str(j // 2) for j in range(2 * slots)])
+    return sql, [*columns.values(), *bounds], slots
+
+
+def _windowed_by(slots: int, rows: str) -> str:
+    """`rows` (an intervention's target columns from `_plan_targets` beside an incident's day, hour, weekday
+    and risk_mask) kept where the intervention targets the incident, by the rules of `Filters.where` and
+    `Filters.day_sql`, with the day it counts on (d) and the index of the first of the intervention's windows
+    that holds it (wi), as `_tallied` counts them."""
+    night = "r.wraps AND r.hour <= r.hour_to"
+    inner = ("SELECT r.*, CASE WHEN " + night + " THEN r.day - 1 ELSE r.day END AS d FROM (" + rows + ") r"
+             " WHERE (NOT r.by_risk OR (r.risk_mask & r.risk) <> 0)"
+             " AND (len(r.weekdays) = 0 OR list_contains(r.weekdays, CASE WHEN " + night
+             + " THEN (r.weekday + 5) % 7 + 1 ELSE r.weekday END))"
+             " AND (NOT r.has_hours OR CASE WHEN r.hour_from <= r.hour_to"
+             " THEN r.hour >= r.hour_from AND r.hour <= r.hour_to ELSE r.hour >= r.hour_from OR r.hour <= r.hour_to"
+             " END)")
+    which = "CASE " + " ".join("WHEN d BETWEEN lo" + str(j) + " AND hi" + str(j) + " THEN " + str(j)
+                               for j in range(slots)) + " END"
+    return "SELECT *, " + which + " AS wi FROM (" + inner + ")"
+
+
+def _segments(ready: dict[int, _Prepared]) -> tuple[date, date, list[date]] | None:
+    """The first and last day any window holds, and the days on which a stretch begins within which every
+    intervention's window and the calendar month stay the same — or None when some intervention's nights
+    wrap past midnight (then the day an incident counts on depends on its hour, and days are kept apart)."""
+    if any(p.spec.wraps for p in ready.values()):
+        return None
+    first = min(w[0] for p in ready.values() for w in p.windows.values())
+    last = max(w[1] for p in ready.values() for w in p.windows.values())
+    starts = {first} | {low for p in ready.values() for low, _ in p.windows.values()} | {
+        high + timedelta(days=1) for p in ready.values() for _, high in p.windows.values()}
+    starts |= {m.date() for m in pd.date_range(first, last, freq="MS")}
+    return first, last, sorted(d for d in starts if first <= d <= last)
+
+
+def _plan_counts(con: duckdb.DuckDBPyConnection, ready: dict[int, _Prepared]
+                 ) -> tuple[dict[int, pd.DataFrame], dict[int, pd.DataFrame]] | None:
+    """Every intervention's targeted incidents counted by place, window, month and area, as `_tallied` does.
+
+    Each 250 m square gets a state per intervention (inside the target, inside the buffer, away from both,
+    or cut by a boundary); squares with the same states for every intervention form a class (about a hundred).
+    One pass sums the incidents by category, class, area and stretch of days in which no window or month
+    changes, spreads those sums to the interventions that target them and sums them again by place, window,
+    month and area; a second pass brings the points of each intervention's cut squares into Python for
+    point-in-polygon. Per intervention: the summed rows (columns of `_tallied`) and the points (wi, month,
+    area_id, cell_key, x, y). None when some incident's area is not one of the division's: `_tallied` then
+    places its whole square point by point, which is left to `_tallied` itself."""
+    area_ids = sorted(next(iter(ready.values())).places["area_ids"])
+    found = queries.frame(con, "SELECT i.cell_250 AS cell, bool_or(a.id IS NULL) AS unknown FROM incidents i"
+                               " LEFT JOIN (SELECT unnest(?::INTEGER[]) AS id) a ON a.id = i.area_id"
+                               " WHERE i.x IS NOT NULL AND i.cell_250 IS NOT NULL GROUP BY i.cell_250", [area_ids])
+    if found["unknown"].any():
+        return None
+    numbers = list(ready)
+    cells = found["cell"].to_numpy(np.int64)
+    states = np.stack([_square_states(cells, ready[number].places) for number in numbers], axis=1)
+    kinds, of_cell = np.unique(states, axis=0, return_inverse=True)
+    of_cell = np.asarray(of_cell).ravel()
+
+    targets, target_params, slots = _plan_targets(con, ready)
+    hours = any(p.spec.wraps or (p.spec.hour_from, p.spec.hour_to) != (0, 23) for p in ready.values())
+    weekdays = any(p.spec.weekdays for p in ready.values())
+    factors = dict(queries.rows(con, "SELECT code, id FROM risk_factors"))
+    risk_bits = sum({1 << (factors[r] - 1) for p in ready.values() if not p.spec.categories
+                     for r in p.spec.risk_factors if r in factors})
+    first = min(w[0] for p in ready.values() for w in p.windows.values())
+    last = max(w[1] for p in ready.values() for w in p.windows.values()) + timedelta(days=1)
+    segments = _segments(ready)
+    if segments is None:
+        day, day_join, day_params = "i.day", "", []
+    else:
+        begins = pd.DatetimeIndex(segments[2])
+        every = pd.date_range(segments[0], segments[1], freq="D")
+        which = np.searchsorted(begins.values, every.values, side="right") - 1
+        day = "g.start"
+        day_join = " JOIN (SELECT unnest(?::DATE[]) AS day, unnest(?::DATE[]) AS start) g ON g.day = i.day"
+        day_params = [[d.date() for d in every], [begins[w].date() for w in which]]
+    # Grouped only by what some intervention's targeting asks about (hours, weekdays, risk factors).
+    grouped = ["i.category_id", "c.class", "i.area_id", day + " AS day"] + (["i.hour"] if hours else []) + (
+        ["i.weekday"] if weekdays else []) + (["(i.risk_mask & ?::UBIGINT) AS risk_mask"] if risk_bits else [])
+    constant = ([] if hours else ["NULL::TINYINT AS hour"]) + ([] if weekdays else ["NULL::TINYINT AS weekday"]) + (
+        [] if risk_bits else ["CAST(0 AS UBIGINT) AS risk_mask"])
+    base = ("SELECT *" + "".join(", " + column for column in constant) + " FROM (SELECT " + ", ".join(grouped)
+            + ", count(*) AS n, sum(i.cell_key) AS key FROM incidents i JOIN (SELECT unnest(?::BIGINT[]) AS cell,"
+            " unnest(?::INTEGER[]) AS class) c ON c.cell = i.cell_250" + day_join
+            + " WHERE i.x IS NOT NULL AND i.day BETWEEN ? AND ? GROUP BY ALL)")
+    base_params = [*([risk_bits] if risk_bits else []), cells.tolist(), of_cell.tolist(), *day_params, first, last]
+    whole_class, whole_k = np.nonzero(kinds != CUT)
+    class_states = "SELECT unnest(?::INTEGER[]) AS k, unnest(?::INTEGER[]) AS class, unnest(?::TINYINT[]) AS state"
+    class_params = [np.asarray(numbers)[whole_k].tolist(), whole_class.tolist(), kinds[whole_class, whole_k].tolist()]
+    rows = ("SELECT t.*, b.class, s.state, b.area_id, b.day, b.hour, b.weekday, b.risk_mask, b.n, b.key"
+            " FROM (" + base + ") b JOIN (" + targets + ") t ON b.category_id = t.cat"
+            " JOIN (" + class_states + ") s ON s.class = b.class AND s.k = t.k")
+    summed = queries.frame(
+        con, "SELECT k, wi, state, date_trunc('month', d) AS month, area_id, CAST(sum(n) AS BIGINT) AS n,"
+             " CAST(sum(key) % " + str(KEY_SPACE) + " AS BIGINT) AS key FROM (" + _windowed_by(slots, rows) + ")"
+             " WHERE wi IS NOT NULL GROUP BY ALL", [*base_params, *target_params, *class_params])
+    parts: dict[int, pd.DataFrame] = {number: pd.DataFrame(columns=SQUARE_COLUMNS) for number in numbers}
+    for number, part in summed.groupby("k", sort=False):
+        prepared = ready[int(number)]
+        state = part["state"].to_numpy(int)
+        comparison = part["area_id"].isin(list(prepared.places["comparison_ids"])).to_numpy()
+        place = np.where((state == AWAY) & comparison, "comparison", STATE_PLACES[state])
+        names = np.asarray(list(prepared.windows), dtype=object)
+        keep = place != ""
+        parts[int(number)] = pd.DataFrame({
+            "place": place[keep], "window": names[part["wi"].to_numpy(int)[keep]],
+            "month": part["month"].to_numpy()[keep], "area_id": part["area_id"].array[keep],
+            "n": part["n"].to_numpy(np.int64)[keep], "key": part["key"].to_numpy(np.int64)[keep]})
+
+    cut_cell, cut_k = np.nonzero(states == CUT)
+    if not len(cut_cell):
+        return parts, {}
+    cut = "SELECT unnest(?::INTEGER[]) AS k, unnest(?::BIGINT[]) AS cell"
+    point_rows = ("SELECT t.*, i.area_id, i.cell_key, i.x, i.y, i.day, i.hour, i.weekday, i.risk_mask"
+                  " FROM incidents i JOIN (" + cut + ") q ON q.cell = i.cell_250"
+                  " JOIN (" + targets + ") t ON t.k = q.k AND t.cat = i.category_id"
+                  " WHERE i.x IS NOT NULL AND i.day BETWEEN ? AND ?")
+    found = queries.frame(con, "SELECT k, wi, date_trunc('month', d) AS month, area_id, cell_key, x, y FROM ("
+                               + _windowed_by(slots, point_rows) + ") WHERE wi IS NOT NULL",
+                          [np.asarray(numbers)[cut_k].tolist(), cells[cut_cell].tolist(), *target_params,
+                           first, last])
+    points = {int(number): rows for number, rows in found.groupby("k", sort=False)}
+    return parts, points
+
+
+def _chart_months(groups: pd.DataFrame, before: tuple[date, date], after: tuple[date, date]
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per month of "before" and "after" and place: counts and cell keys; months between the two periods are
     NaN, so the lines break there instead of joining a summer to the next summer."""
     if groups.empty:
@@ -449,12 +772,10 @@ def as_shown(evaluation: Evaluation, shown: Disclosure) -> Evaluation:
     if not shown.viewer or evaluation.facts is None:
         return evaluation
     facts = evaluation.facts
-    moved = {place: tuple(float(v) for v in shown.moved(facts.counts[place], evaluation.keys[place]))
-             for place in PLACES}
+    moved = {place: _floats(shown.moved(facts.counts[place], evaluation.keys[place])) for place in PLACES}
     earlier = {place: [float(v) for v in shown.moved(facts.earlier[place], evaluation.earlier_keys[place])]
                for place in PLACES}
-    each = {label: tuple(float(v) for v in shown.moved(pair, evaluation.each_keys[label]))
-            for label, pair in facts.each.items()}
+    each = {label: _floats(shown.moved(pair, evaluation.each_keys[label])) for label, pair in facts.each.items()}
     months = facts.months.copy()
     for place in ("target", "comparison"):
         if len(months):
@@ -480,6 +801,11 @@ def as_shown(evaluation: Evaluation, shown: Disclosure) -> Evaluation:
             judged.summary = (f"{_verdict_sentence(judged.verdict)} Några av talen är för små för att visas "
                               "(”<5”), därför visas ingen förändring i procent.")
     return judged
+
+
+def _floats(pair: Any) -> tuple[float, float]:
+    before, after = (float(v) for v in pair)
+    return before, after
 
 
 def _verdict_sentence(verdict: str) -> str:
@@ -538,21 +864,22 @@ def _judge(evaluation: Evaluation, facts: Facts) -> Evaluation:
     else:
         months = facts.months
         scale, df = dispersion(months["target"], months["comparison"], months["after"]) if len(months) else (1.0, 0)
-        result = effect(tb, ta, cb, ca, scale, df)
+        result = cast(Effect, effect(tb, ta, cb, ca, scale, df))   # both periods have comparison incidents here
         e.relative, e.relative_ci = result.relative, (result.low, result.high)
         e.method, e.dispersion = result.method, result.dispersion
         judged = result
+        baseline: dict[str, Any] = {}
         earlier = _against_earlier(facts, scale)
         high_before = earlier is not None and earlier[2] >= HIGH_BEFORE_Z
         disagree = earlier is not None and result.verdict != "ingen skillnad" and earlier[0].verdict != result.verdict
         if earlier is not None and (high_before or disagree):
             judged, typical, _ = earlier
             years = len(facts.earlier["target"])
-            e.baseline = {"relative": judged.relative, "low": judged.low, "high": judged.high, "years": years,
-                          "typical": typical}
+            e.baseline = baseline = {"relative": judged.relative, "low": judged.low, "high": judged.high, "years": years,
+                                     "typical": typical}
         if high_before:
             notes.append(f"Perioden före var ovanligt hög: {formatting.number(tb)} händelser mot i genomsnitt "
-                         f"{formatting.number(e.baseline['typical'], 0)} samma tid de {e.baseline['years']} åren "
+                         f"{formatting.number(baseline['typical'], 0)} samma tid de {baseline['years']} åren "
                          "innan. En minskning efteråt kan då delvis vara en återgång till det vanliga (regression "
                          "mot medelvärdet), så bedömningen görs mot snittet för de tidigare åren.")
         e.verdict = "ingen skillnad" if disagree and not high_before else judged.verdict
@@ -562,11 +889,11 @@ def _judge(evaluation: Evaluation, facts: Facts) -> Evaluation:
                          "återgång till det vanliga (regression mot medelvärdet).")
         if high_before:
             e.summary = (f"{VERDICT_LABELS[e.verdict]}: {_change(judged.relative)} mot snittet för de "
-                         f"{e.baseline['years']} tidigare åren, jämfört med jämförelseområdena ({_interval(judged)}). "
+                         f"{baseline['years']} tidigare åren, jämfört med jämförelseområdena ({_interval(judged)}). "
                          f"Mot året före: {_change(result.relative)}.")
         elif disagree:
             e.summary = (f"Ingen säker skillnad: mot perioden före {_change(result.relative)} ({_interval(result)}), "
-                         f"men mot snittet för de {e.baseline['years']} åren innan {_change(judged.relative)} "
+                         f"men mot snittet för de {baseline['years']} åren innan {_change(judged.relative)} "
                          f"({_interval(judged)}). Förändringen håller inte mot flera års nivå.")
         elif e.verdict == "minskning":
             e.summary = (f"Säker minskning: {_change(result.relative)} i insatsområdet jämfört med "
@@ -623,7 +950,8 @@ def _against_earlier(facts: Facts, scale: float) -> tuple[Effect, float, float] 
 
 
 def _contamination(con: duckdb.DuckDBPyConnection, item: dict[str, Any], spec: Filters, places: dict[str, Any],
-                   before: tuple[date, date], after: tuple[date, date]) -> list[str]:
+                   before: tuple[date, date], after: tuple[date, date], cache: dict[str, Any] | None = None
+                   ) -> list[str]:
     """Other interventions on the same problem (a shared category or risk factor) whose place meets the target,
     buffer or comparison and whose period meets "before" or "after": 'Namn (jämförelseområdet, efter)'."""
     others = queries.frame(
@@ -640,9 +968,9 @@ def _contamination(con: duckdb.DuckDBPyConnection, item: dict[str, Any], spec: F
         if not same:
             continue
         if isinstance(other.geojson, str) and other.geojson:
-            shape = geo.shapes([other.geojson]).iloc[0]
+            shape = _shape(other.geojson, cache)
         elif len(other.shapes):
-            shape = unary_union(geo.shapes(other.shapes).to_list())
+            shape = unary_union([_shape(g, cache) for g in other.shapes])
         else:
             continue
         first, last = pd.Timestamp(other.start_date).date(), (

@@ -81,6 +81,11 @@ def test_bench_prints_one_json_line(tmp_path):
     assert both["alone"]["read_errors"] == 0 and both["with_writer"]["read_errors"] == 0
     assert both["with_writer"]["writes"] >= 2 and both["with_writer"]["snapshots_seen_per_reader"] >= 2
     assert both["alone"]["reads_per_s"] > 0 and len(report["load_average"]) == 3
+    # The whole map build by the fair peers, each checked equal to ours before its ratio is reported.
+    whole = report["whole_build"]
+    assert whole["duckdb_ms"] > 0 and whole["pandas"]["same"] is True and whole["pandas"]["ratio"] > 0
+    assert len(report["load_average_start"]) == 3
+    assert report["atgardsplan"]["same"] is True and report["atgardsplan"]["plan_s"] > 0
 
 
 def test_priorities_and_hotspots_commands(demo_db):

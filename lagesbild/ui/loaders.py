@@ -132,3 +132,13 @@ def load_evaluation(number: int, options, *, shown: Disclosure):
 
     return followup.as_shown(followup.evaluate(connection(), number, options, coverage_table=load_coverage()),
                              shown)
+
+
+@versioned(max_entries=8, spinner="Följer upp insatserna …")
+def load_plan(numbers: tuple[int, ...], options, *, shown: Disclosure):
+    """The follow-ups of many interventions (the Åtgärdsplan) counted together, each as `load_evaluation`
+    gives it, cached per interventions, options, role and data version."""
+    from lagesbild import followup
+
+    found = followup.evaluate_all(connection(), list(numbers), options, coverage_table=load_coverage())
+    return {number: followup.as_shown(result, shown) for number, result in found.items()}
