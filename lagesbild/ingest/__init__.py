@@ -137,7 +137,7 @@ def add_category(con: duckdb.DuckDBPyConnection, label: str, by: str, group: str
         base, number = code, 2
         while code in taken:
             code, number = f"{base}_{number}", number + 1
-        cur.execute("INSERT INTO categories SELECT coalesce(max(id), 0) + 1, ?, ?, ?, ? FROM categories",
+        cur.execute("INSERT INTO categories VALUES (nextval('category_ids'), ?, ?, ?, ?)",
                     [code, label.strip(), group, harm_weight])
         add_alias(con, "category", label, code, by)
     return code
