@@ -22,7 +22,7 @@ from lagesbild.ingest.context import Context
 from lagesbild.ingest.limits import EARLIEST_DATE
 from lagesbild.ingest.problems import FileRefusedError, Problem
 from lagesbild.ingest.tables import Table
-from lagesbild.ingest.values import MISSING, classify_pairs, normalise, parse_datetime, stockholm_times
+from lagesbild.ingest.values import MISSING, classify_pairs, normalise, parse_datetime
 
 COORDINATE_PAIRS = (("lon", "lat"), ("east", "north"), ("x", "y"))
 _SPLIT = re.compile(r"\s*[,;|/]\s*")
@@ -148,11 +148,10 @@ def prepare_incidents(table: Table, ctx: Context, mapping: dict[str, str | None]
         raise FileRefusedError(Problem(name, None, None, None, "missing_column", "koordinater eller område"))
     guard.check(table, skip_name_check={h for f, h in mapping.items()
                                         if h and f in ("category", "area", "source", "risk_factors", "place")})
-    if not table.rows:
+    if not table.row_count:
         raise FileRefusedError(Problem(name, None, None, None, "no_rows"))
 
-    frame = pd.DataFrame(table.rows, columns=table.headers, dtype="string").fillna("")
-    frame = frame.loc[:, ~frame.columns.duplicated()]
+    frame = table.frame()
     rows = _Rows(table, frame)
     if table.short_rows:
         short = dict(table.short_rows)
@@ -198,7 +197,6 @@ def prepare_incidents(table: Table, ctx: Context, mapping: dict[str, str | None]
     else:
         out["description"] = None
     out = out[keep].reset_index(drop=True)
-    out["natural_key"] = natural_keys(out)
     return Prepared(
         kind="incidents", file_name=name, rows_read=len(frame), frame=out, problems=rows.problems,
         rejected_rows=set(rows.numbers[rows.bad].tolist()), ignored=ignored, unknown=unknown,
@@ -324,42 +322,3 @@ def _places(frame, mapping, ctx: Context, rows: _Rows) -> dict[str, np.ndarray]:
             located |= use & (found < 0)  # already flagged as an unknown area
     rows.flag(~located, None, None, "no_place")
     return {"lon": lon, "lat": lat, "x": x, "y": y, "area_id": area_id, "precision": precision}
-
-
-_ID_SPACE = r"[\s\u00a0\u202f\u2009]+"
-
-
-def natural_keys(frame: pd.DataFrame) -> pd.Series:
-    """What makes two rows the same event, whatever the file looked like.
-
-    With an id: `s<source>:<id>`, the id in lower case without spaces ('ABC 17' and ' abc17' are one event).
-    Without: `p:<source>:<minute>:<category>:<place>`, the minute counted from 1970 on the Stockholm wall clock
-    (after the daylight-saving rule), the place the 10 m square of the SWEREF 99 TM point, whatever system the
-    file used, or `a<area id>` for a row without a point. The squares' edges lie on half metres
-    (`floor((x + 2.5) / 10)`), so a point given in whole metres and the same point read back from WGS84 fall in
-    the same square. Migration 0006 computes the same keys in SQL for rows stored before.
-    """
-    keys = pd.Series([None] * len(frame), dtype="object")
-    if not len(frame):
-        return keys
-    source = "s" + frame["source_id"].astype("int64").astype(str)
-    external = frame["external_id"].astype("string").str.replace(_ID_SPACE, "", regex=True).str.lower()
-    with_id = (external.notna() & (external != "")).to_numpy(bool)
-    if with_id.any():
-        keys[with_id] = (source[with_id] + ":" + external[with_id].astype(str)).to_numpy()
-    rest = ~with_id
-    if rest.any():
-        part = frame.loc[rest]
-        wall = stockholm_times(part["local_time"])[0].tz_localize(None)
-        minute = wall.to_numpy().astype("datetime64[m]").astype(np.int64).astype(str)
-        pointed = (part["precision"].isin(["exact", "street"]) & part["x"].notna()).to_numpy()
-        x = np.floor((part["x"].to_numpy(float) + 2.5) / 10)
-        y = np.floor((part["y"].to_numpy(float) + 2.5) / 10)
-        index = part.index
-        squares = (pd.Series(np.nan_to_num(x).astype(np.int64), index=index).astype(str) + ":"
-                   + pd.Series(np.nan_to_num(y).astype(np.int64), index=index).astype(str))
-        areas = "a" + part["area_id"].astype("int64").astype(str)
-        place = squares.where(pointed, areas)
-        keys[rest] = ("p:" + part["source_id"].astype("int64").astype(str) + ":" + pd.Series(minute, index=index)
-                      + ":" + part["category_id"].astype("int64").astype(str) + ":" + place).to_numpy()
-    return keys

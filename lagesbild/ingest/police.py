@@ -18,7 +18,7 @@ import pandas as pd
 from lagesbild import vocabulary
 from lagesbild.ingest import guard
 from lagesbild.ingest.context import Context
-from lagesbild.ingest.incidents import Prepared, natural_keys
+from lagesbild.ingest.incidents import Prepared
 from lagesbild.ingest.limits import EARLIEST_DATE
 from lagesbild.ingest.problems import FileRefusedError, Problem
 from lagesbild.ingest.values import normalise
@@ -201,7 +201,6 @@ def prepare_police(events: list[dict], ctx: Context, file_name: str) -> Prepared
     frame = pd.DataFrame(records, columns=["row", "source_id", "external_id", "local_time", "has_time",
                                            "category_id", "area_id", "lon", "lat", "x", "y", "precision",
                                            "risk_mask", "description"])
-    frame["natural_key"] = natural_keys(frame) if len(frame) else pd.Series(dtype="object")
     return Prepared(kind="incidents", file_name=file_name, rows_read=len(events), frame=frame, problems=problems,
                     rejected_rows=rejected, ignored=ignored, unknown={"category": unknown} if unknown else {},
                     source_key="polisen-json", covers=snapshot_period(events, ctx.today),

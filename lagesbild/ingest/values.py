@@ -18,6 +18,11 @@ STOCKHOLM_NAME = "Europe/Stockholm"
 STOCKHOLM = ZoneInfo(STOCKHOLM_NAME)
 MISSING = {"", "..", "-", "–", "—", ".", "n/a", "na", "saknas"}
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]")
+# What Python's str.strip() and `\s` take for space (str.isspace; a test checks it), spelled out for code
+# working on whole columns with Arrow, whose RE2 `\s` knows only ASCII spaces: the same cells come out either way.
+WHITESPACE = ("\x09\x0a\x0b\x0c\x0d\x1c\x1d\x1e\x1f\x20\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+              "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+RE2_SPACE = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE) + "]"
 
 
 def normalise(text: str) -> str:
