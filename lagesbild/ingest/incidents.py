@@ -14,6 +14,8 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from lagesbild import formatting, geo, vocabulary
 from lagesbild.ingest import guard
@@ -22,7 +24,7 @@ from lagesbild.ingest.context import Context
 from lagesbild.ingest.limits import EARLIEST_DATE
 from lagesbild.ingest.problems import FileRefusedError, Problem
 from lagesbild.ingest.tables import Table
-from lagesbild.ingest.values import MISSING, classify_pairs, normalise, parse_datetime
+from lagesbild.ingest.values import MISSING, RE2_SPACE, classify_pairs, normalise, parse_datetime
 
 COORDINATE_PAIRS = (("lon", "lat"), ("east", "north"), ("x", "y"))
 _SPLIT = re.compile(r"\s*[,;|/]\s*")
@@ -126,8 +128,10 @@ def _coordinates(frame: pd.DataFrame, mapping: dict[str, str | None]) -> tuple[p
 
 def _numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Numbers with decimal comma or point; (values, unreadable mask). Missing values are NaN and not bad."""
-    cleaned = values.str.replace(r"[\s\u00a0\u202f\u2009]", "", regex=True).str.replace(",", ".", regex=False)
-    numbers = pd.to_numeric(cleaned, errors="coerce").to_numpy(float)
+    # Every space removed (what Python's `\s` matches, in RE2 spelled out), decimal comma read as a point.
+    text = pa.array(values, pa.string())
+    cleaned = pc.replace_substring(pc.replace_substring_regex(text, RE2_SPACE, ""), ",", ".")
+    numbers = pd.to_numeric(pd.Series(pd.array(cleaned, dtype="string")), errors="coerce").to_numpy(float)
     bad = np.isnan(numbers) & ~_missing(values)
     return numbers, bad
 

@@ -141,11 +141,11 @@ def _incident_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return rows, adjusted
 
 
-# The rows of `staged` to store: the first of each natural key in the file, unless an incident has it already.
+# The rows of `staged` to store: the first (by row) of each natural key in the file, unless an incident has it.
 _FRESH = (
-    "SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY natural_key ORDER BY row) AS copy FROM"
-    " (SELECT *, " + NATURAL_KEY + " AS natural_key FROM staged)) s WHERE s.copy = 1"
-    " AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.natural_key = s.natural_key)"
+    "SELECT * FROM (SELECT DISTINCT ON (natural_key) * FROM (SELECT *, " + NATURAL_KEY + " AS natural_key"
+    " FROM staged) ORDER BY natural_key, row) s"
+    " WHERE NOT EXISTS (SELECT 1 FROM incidents i WHERE i.natural_key = s.natural_key)"
 )
 _STORED_COLUMNS = ("source_id, external_id, occurred_at, local_time, day, hour, weekday, category_id, area_id, lon,"
                    " lat, x, y, cell_250, cell_1k, precision, risk_mask, import_id, natural_key, description")
@@ -167,9 +167,13 @@ def store_incidents(con: duckdb.DuckDBPyConnection, prepared: Prepared, *, sha25
     rows, result.times_adjusted = _incident_rows(prepared.frame)
     result.covers, result.covers_sources = _covers(prepared, rows)
     with transaction(con, dry_run=dry_run) as cur:
-        cur.register("staged", rows)
+        cur.register("staged", pa.Table.from_pandas(rows, preserve_index=False))
         try:
-            fresh = cur.execute("SELECT count(*) FROM (" + _FRESH + ")").fetchall()[0][0]
+            cur.execute("CREATE OR REPLACE TEMP TABLE fresh_incidents AS " + _FRESH).fetchall()
+        finally:
+            cur.unregister("staged")
+        try:
+            fresh = cur.execute("SELECT count(*) FROM fresh_incidents").fetchall()[0][0]
             result.rows_stored = fresh
             result.rows_duplicate = len(rows) - fresh
             if dry_run:
@@ -181,10 +185,10 @@ def store_incidents(con: duckdb.DuckDBPyConnection, prepared: Prepared, *, sha25
                 " (SELECT ? + row_number() OVER (ORDER BY row) - 1 AS id, source_id, external_id, occurred_at,"
                 " local_time, CAST(day AS DATE) AS day, hour, weekday, category_id, area_id, lon, lat, x, y,"
                 " cell_250, cell_1k, CAST(precision AS location_precision) AS precision, risk_mask,"
-                " ? AS import_id, natural_key, description FROM (" + _FRESH + ")) ORDER BY occurred_at",
+                " ? AS import_id, natural_key, description FROM fresh_incidents) ORDER BY occurred_at",
                 [first_id, import_id]).fetchall()
         finally:
-            cur.unregister("staged")
+            cur.execute("DROP TABLE IF EXISTS fresh_incidents").fetchall()
         cur.execute(
             "INSERT INTO incident_risk_factors SELECT i.id, f.id FROM incidents i JOIN risk_factors f"
             " ON (i.risk_mask & (CAST(1 AS UBIGINT) << (f.id - 1))) <> 0 WHERE i.import_id = ?"
