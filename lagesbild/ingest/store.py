@@ -142,10 +142,10 @@ def _incident_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
 
 
 # The rows of `staged` to store: the first (by row) of each natural key in the file, unless an incident has it.
+_KEYED = "(SELECT *, " + NATURAL_KEY + " AS natural_key FROM staged)"
 _FRESH = (
-    "SELECT * FROM (SELECT DISTINCT ON (natural_key) * FROM (SELECT *, " + NATURAL_KEY + " AS natural_key"
-    " FROM staged) ORDER BY natural_key, row) s"
-    " WHERE NOT EXISTS (SELECT 1 FROM incidents i WHERE i.natural_key = s.natural_key)"
+    "SELECT * FROM " + _KEYED + " s WHERE row IN (SELECT min(row) FROM " + _KEYED + " GROUP BY natural_key)"
+    " AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.natural_key = s.natural_key)"
 )
 _STORED_COLUMNS = ("source_id, external_id, occurred_at, local_time, day, hour, weekday, category_id, area_id, lon,"
                    " lat, x, y, cell_250, cell_1k, precision, risk_mask, import_id, natural_key, description")

@@ -111,9 +111,20 @@ def _looks_binary(text: str) -> bool:
     return "\x00" in sample or controls > max(2, len(sample) // 200)
 
 
+def _first_lines(text: str, count: int) -> list[str]:
+    """`text.splitlines()[:count]` without splitting the whole of a large file."""
+    size = 1 << 16
+    while size < len(text):
+        lines = text[:size].splitlines()
+        if len(lines) > count:  # all but the last are whole lines, ended as in the full text
+            return lines[:count]
+        size *= 4
+    return text.splitlines()[:count]
+
+
 def sniff_delimiter(text: str) -> str:
     """The delimiter that splits the first lines into the most consistent number (>1) of fields."""
-    lines = [line[:4096] for line in text.splitlines()[:50] if line.strip()][:30]  # a huge field is no clue
+    lines = [line[:4096] for line in _first_lines(text, 50) if line.strip()][:30]  # a huge field is no clue
     best, best_score = ";", (-1, -1)
     for delimiter in DELIMITERS:
         counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
