@@ -7,8 +7,10 @@ change is one transaction that also writes its log row and marks the data as cha
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -52,7 +54,7 @@ def status_on(start: date, end: date | None, today: date | None = None) -> str:
     return "avslutad" if end is not None and end < today else "pågående"
 
 
-def timing(weekdays, hour_from: int | None, hour_to: int | None) -> str:
+def timing(weekdays: Sequence[int] | None, hour_from: int | None, hour_to: int | None) -> str:
     """'fredag och lördag kl. 21–04' — when an intervention works ('' for every day, the whole day)."""
     parts = []
     if weekdays is not None and 0 < len(weekdays) < 7:
@@ -97,7 +99,8 @@ def problems(con: duckdb.DuckDBPyConnection, item: Intervention) -> list[str]:
         found.append("Veckodagar anges som 1 (måndag) till 7 (söndag).")
     if (item.hour_from is None) != (item.hour_to is None):
         found.append("Ange både första och sista timmen, eller ingen av dem.")
-    elif item.hour_from is not None and not (0 <= item.hour_from <= 23 and 0 <= item.hour_to <= 23):
+    elif item.hour_from is not None and item.hour_to is not None and not (
+            0 <= item.hour_from <= 23 and 0 <= item.hour_to <= 23):
         found.append("Timmarna ska ligga mellan 0 och 23.")
     for number, text in ((item.dose_value, "Omfattningen"), (item.cost_sek, "Kostnaden")):
         if number is not None and number < 0:
@@ -121,7 +124,7 @@ def load(con: duckdb.DuckDBPyConnection, intervention_id: int) -> Intervention:
                                            + " t ON t.id = l." + column + " WHERE l.intervention_id = ?"
                                            " ORDER BY t.code", [intervention_id])]
 
-    def optional(value):
+    def optional(value: Any) -> Any:
         if pd.isna(value):
             return None
         return float(value) if isinstance(value, int | float) else value
@@ -152,13 +155,13 @@ def _write_links(cur: duckdb.DuckDBPyConnection, number: int, item: Intervention
                 [number, item.categories])
 
 
-def _log(cur: duckdb.DuckDBPyConnection, number: int, by: str, action: str, changes: dict) -> None:
+def _log(cur: duckdb.DuckDBPyConnection, number: int, by: str, action: str, changes: dict[str, Any]) -> None:
     cur.execute(
         "INSERT INTO intervention_log VALUES (nextval('intervention_log_ids'), ?, ?, ?, ?, ?)",
         [number, datetime.now(UTC), by, action, json.dumps(changes, ensure_ascii=False, default=str)])
 
 
-def _values(item: Intervention) -> list:
+def _values(item: Intervention) -> list[Any]:
     return [item.name.strip(), item.kind.strip(), item.status, item.start, item.end, list(item.responsible),
             item.dose_value, item.dose_unit, item.cost_sek, item.problem, item.geojson, list(item.weekdays),
             item.hour_from, item.hour_to]
@@ -187,7 +190,7 @@ def insert(cur: duckdb.DuckDBPyConnection, item: Intervention, by: str, import_i
     return number
 
 
-def update(con: duckdb.DuckDBPyConnection, number: int, item: Intervention, by: str) -> dict:
+def update(con: duckdb.DuckDBPyConnection, number: int, item: Intervention, by: str) -> dict[str, list[Any]]:
     """Change an intervention; returns what changed ({field: [old, new]})."""
     errors = problems(con, item)
     if errors:
@@ -205,7 +208,7 @@ def update(con: duckdb.DuckDBPyConnection, number: int, item: Intervention, by: 
     return changes
 
 
-def end(con: duckdb.DuckDBPyConnection, number: int, on: date, by: str) -> dict:
+def end(con: duckdb.DuckDBPyConnection, number: int, on: date, by: str) -> dict[str, list[Any]]:
     """End an intervention on a day (status avslutad)."""
     item = load(con, number)
     item.end, item.status = on, "avslutad"

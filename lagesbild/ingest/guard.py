@@ -104,7 +104,7 @@ def _valid(century: str | None, birth: str, tail: str) -> bool:
     return born <= date.today()
 
 
-def _matches(text: str) -> Iterable[re.Match]:
+def _matches(text: str) -> Iterable[re.Match[str]]:
     for match in _PNR.finditer(text.translate(_SAME_LENGTH)):
         century = match.group("c1") or match.group("c2")
         birth = (match.group("d1") or match.group("d2")).replace(" ", "")
@@ -203,7 +203,7 @@ def looks_like_names(values: pd.Series) -> bool:
     if len(shaped) < 0.3 * len(present):
         return False
     first = shaped.str.split(" ").str[0].str.lower()
-    return first.isin(FIRST_NAMES).mean() >= 0.2
+    return bool(first.isin(FIRST_NAMES).mean() >= 0.2)
 
 
 _STAMP = re.compile(r"((?:19|20)[0-9]{2})([0-9]{2})([0-9]{2})[ T]?([0-9]{2})([0-9]{2})([0-9]{2})?")
@@ -298,7 +298,7 @@ def check(table: Table, skip_name_check: set[str] | None = None, known_headers: 
                      PLACE if header in places else TEXT)
 
 
-def check_records(file_name: str, records: Sequence[dict], fields: dict[str, str]) -> None:
+def check_records(file_name: str, records: Sequence[object], fields: dict[str, str]) -> None:
     """Refuse a file of records (police JSON) if a field holds personal data; `fields`: key -> mode.
 
     A nested object (the police `location`) is judged by its `name`.

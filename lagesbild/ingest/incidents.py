@@ -9,8 +9,9 @@ category outside the situation picture), and the counts of the three add up to t
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
@@ -45,7 +46,7 @@ class Prepared:
     mapping: dict[str, str | None] = field(default_factory=dict)
     source_key: str | None = None
     table: Table | None = None
-    covers: tuple | None = None                                   # (first, last day) of the file as a whole
+    covers: tuple[date, date] | None = None                       # (first, last day) of the file as a whole
     covers_sources: list[int] = field(default_factory=list)       # sources it covers, stored rows or not
 
     @property
@@ -71,14 +72,19 @@ class _Rows:
         self.bad |= where
 
 
-def _map_unique(values: pd.Series, function) -> pd.Series:
+def _map_unique(values: pd.Series, function: Callable[[str], object]) -> pd.Series:
     """`values.map(function)`, calling `function` once per distinct value (exports repeat their values)."""
-    lookup = {value: function(value) for value in values.unique()}
-    return values.map(lookup)
+    codes, distinct = pd.factorize(values)
+    if (codes < 0).any():  # a missing value: no table cell is one, but map() knows what to do with it
+        return values.map({value: function(value) for value in values.unique()})
+    mapped = np.empty(len(distinct), dtype=object)
+    mapped[:] = [function(value) for value in distinct]
+    return pd.Series(mapped[codes], index=values.index)
 
 
 def _missing(values: pd.Series) -> np.ndarray:
-    return values.str.strip().str.lower().isin(MISSING).to_numpy()
+    missing: np.ndarray = values.str.strip().str.lower().isin(MISSING).to_numpy()
+    return missing
 
 
 def parse_datetimes(dates: pd.Series, times: pd.Series | None
@@ -116,10 +122,11 @@ def parse_datetimes(dates: pd.Series, times: pd.Series | None
 
 def _coordinates(frame: pd.DataFrame, mapping: dict[str, str | None]) -> tuple[pd.Series, pd.Series, str] | None:
     for first, second in COORDINATE_PAIRS:
-        if mapping.get(first) and mapping.get(second):
-            return frame[mapping[first]], frame[mapping[second]], f"{mapping[first]}/{mapping[second]}"
-    if mapping.get("coordinates"):
-        column = mapping["coordinates"]
+        one, other = mapping.get(first), mapping.get(second)
+        if one and other:
+            return frame[one], frame[other], f"{one}/{other}"
+    column = mapping.get("coordinates")
+    if column:
         parts = frame[column].str.replace(";", ",", regex=False).str.split(",", n=1, expand=True)
         if parts.shape[1] == 2:
             return parts[0].fillna(""), parts[1].fillna(""), column
@@ -144,9 +151,10 @@ def prepare_incidents(table: Table, ctx: Context, mapping: dict[str, str | None]
     for chosen in mapping.values():
         if chosen and chosen not in table.headers:
             raise FileRefusedError(Problem(name, None, chosen, None, "missing_column", chosen))
-    if not mapping.get("date"):
+    date_column, category_column = mapping.get("date"), mapping.get("category")
+    if not date_column:
         raise FileRefusedError(Problem(name, None, None, None, "missing_column", FIELD_LABELS["date"]))
-    if not mapping.get("category"):
+    if not category_column:
         raise FileRefusedError(Problem(name, None, None, None, "missing_column", FIELD_LABELS["category"]))
     if not (_has_coordinates(mapping) or mapping.get("area")):
         raise FileRefusedError(Problem(name, None, None, None, "missing_column", "koordinater eller område"))
@@ -176,8 +184,7 @@ def prepare_incidents(table: Table, ctx: Context, mapping: dict[str, str | None]
     rows.flag(early, date_column, frame[date_column], "date_too_early", EARLIEST_DATE.isoformat())
 
     unknown: dict[str, dict[str, int]] = {}
-    category_id, ignored_mask, ignored = _categories(frame[mapping["category"]], ctx, rows, mapping["category"],
-                                                     unknown)
+    category_id, ignored_mask, ignored = _categories(frame[category_column], ctx, rows, category_column, unknown)
     risk_mask = _risk_masks(frame, mapping.get("risk_factors"), ctx, rows, unknown)
     place = _places(frame, mapping, ctx, rows)
 
@@ -212,7 +219,8 @@ def _has_coordinates(mapping: dict[str, str | None]) -> bool:
     return bool(mapping.get("coordinates")) or any(mapping.get(a) and mapping.get(b) for a, b in COORDINATE_PAIRS)
 
 
-def _sources(frame, mapping, source, ctx: Context, rows: _Rows) -> np.ndarray:
+def _sources(frame: pd.DataFrame, mapping: dict[str, str | None], source: str | None, ctx: Context,
+             rows: _Rows) -> np.ndarray:
     name = rows.table.file_name
     default = None
     if source is not None:
@@ -225,13 +233,14 @@ def _sources(frame, mapping, source, ctx: Context, rows: _Rows) -> np.ndarray:
         return np.full(len(frame), default, np.int16)
     column = frame[mapping["source"]]
     ids = _map_unique(column, lambda v: ctx.sources.get(normalise(v), -1) if v.strip() else (default or -1))
-    ids = ids.to_numpy(np.int64)
-    rows.flag(ids < 0, mapping["source"], column, "unknown_source", "")
-    return ids.astype(np.int16)
+    numbers = ids.to_numpy(np.int64)
+    rows.flag(numbers < 0, mapping["source"], column, "unknown_source", "")
+    sources: np.ndarray = numbers.astype(np.int16)
+    return sources
 
 
 def _categories(values: pd.Series, ctx: Context, rows: _Rows, column: str,
-                unknown: dict) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+                unknown: dict[str, dict[str, int]]) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
     known = _map_unique(values, lambda v: normalise(v) in ctx.categories).to_numpy(bool)
     ids = _map_unique(values, lambda v: ctx.categories.get(normalise(v))).to_numpy(object)
     ignored_mask = known & pd.isna(ids)
@@ -248,7 +257,8 @@ def _categories(values: pd.Series, ctx: Context, rows: _Rows, column: str,
     return filled, ignored_mask, ignored
 
 
-def _risk_masks(frame, column: str | None, ctx: Context, rows: _Rows, unknown: dict) -> np.ndarray:
+def _risk_masks(frame: pd.DataFrame, column: str | None, ctx: Context, rows: _Rows,
+                unknown: dict[str, dict[str, int]]) -> np.ndarray:
     masks = np.zeros(len(frame), np.uint64)
     if not column:
         return masks
@@ -278,7 +288,8 @@ def _risk_masks(frame, column: str | None, ctx: Context, rows: _Rows, unknown: d
     return masks
 
 
-def _places(frame, mapping, ctx: Context, rows: _Rows) -> dict[str, np.ndarray]:
+def _places(frame: pd.DataFrame, mapping: dict[str, str | None], ctx: Context, rows: _Rows
+            ) -> dict[str, np.ndarray]:
     n = len(frame)
     lon = np.full(n, np.nan)
     lat = np.full(n, np.nan)

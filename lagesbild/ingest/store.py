@@ -7,7 +7,7 @@ nothing is: any error rolls back, and a killed process leaves only what was comm
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import duckdb
 import numpy as np
@@ -44,7 +44,7 @@ class ImportResult:
     mapping: dict[str, str | None] = field(default_factory=dict)
     new_categories: dict[str, str] = field(default_factory=dict)  # label -> code, added with this import
     times_adjusted: int = 0  # wall-clock times in the daylight-saving gap or fold (see values.stockholm_times)
-    covers: tuple | None = None          # (first day, last day) the file covers (lagesbild.coverage)
+    covers: tuple[date, date] | None = None  # (first day, last day) the file covers (lagesbild.coverage)
     covers_sources: list[int] = field(default_factory=list)  # the sources it covers them for
 
     def refuse_if_rows_rejected(self, on_error: str) -> bool:
@@ -198,7 +198,7 @@ def store_incidents(con: duckdb.DuckDBPyConnection, prepared: Prepared, *, sha25
     return result
 
 
-def _covers(prepared: Prepared, rows: pd.DataFrame) -> tuple[tuple | None, list[int]]:
+def _covers(prepared: Prepared, rows: pd.DataFrame) -> tuple[tuple[date, date] | None, list[int]]:
     """The days the file covers: its own rows' (duplicates too: a file sent again still proves its period),
     widened by what the reader knows of the file as a whole (`prepared.covers`, e.g. a police snapshot's
     publication times over all municipalities)."""

@@ -11,6 +11,7 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time
 from typing import Any
 
@@ -36,7 +37,7 @@ class Table:
     """
 
     def __init__(self, file_name: str, headers: list[str], rows: list[list[str]] | None,
-                 row_numbers: list[int] | np.ndarray, encoding: str | None = None, delimiter: str | None = None,
+                 row_numbers: list[int], encoding: str | None = None, delimiter: str | None = None,
                  short_rows: list[tuple[int, int]] | None = None, long_rows: list[tuple[int, int]] | None = None,
                  *, columns: list[pa.Array] | None = None) -> None:
         if (rows is None) == (columns is None):
@@ -147,7 +148,8 @@ class _CellTooLongError(Exception):
         self.row, self.index = row, index
 
 
-def _assemble(records, file_name: str, encoding: str | None = None, delimiter: str | None = None) -> Table | None:
+def _assemble(records: Iterable[tuple[int, list[str]]], file_name: str, encoding: str | None = None,
+              delimiter: str | None = None) -> Table | None:
     """A table from (row number, cells) records: the first non-blank row is the header; blank rows and repeated
     header rows are dropped; short rows are padded and long ones cut, both noted. A cell past MAX_CELL_CHARS
     refuses the file. None when there is no header at all."""
@@ -197,7 +199,7 @@ def _refuse_duplicate_headers(table: Table, header_row: int) -> None:
         seen.add(key)
 
 
-def _records(text: str, delimiter: str):
+def _records(text: str, delimiter: str) -> Iterator[tuple[int, int, list[str]]]:
     """(row number, stripped cells) per record; a field past csv's own size limit raises _CellTooLongError."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     start = 1
@@ -303,7 +305,7 @@ def read_csv(data: bytes, file_name: str) -> Table:
         return fast
     starts: dict[int, int] = {}  # last line -> first line of each record that spans lines
 
-    def records():
+    def records() -> Iterator[tuple[int, list[str]]]:
         for start, end, cells in _records(text, delimiter):
             if end != start:
                 starts[end] = start

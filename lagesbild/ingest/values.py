@@ -36,7 +36,7 @@ def is_missing(text: str | None) -> bool:
 
 def parse_number(text: str | None) -> float | None:
     """'1 234,5' -> 1234.5; '56,0512' -> 56.0512; '1.234,5' -> 1234.5; '..' -> None."""
-    if is_missing(text):
+    if text is None or is_missing(text):
         return None
     cleaned = _SPACES.sub("", text).replace("\u2212", "-")
     if "," in cleaned and "." in cleaned:
