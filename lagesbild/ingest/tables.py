@@ -300,9 +300,11 @@ def read_csv(data: bytes, file_name: str) -> Table:
     """Read delimited text: decode, sniff the delimiter, drop blank lines and repeated header rows."""
     text, encoding = decode(data, file_name)
     delimiter = sniff_delimiter(text)
-    fast = _read_columns(text, delimiter, file_name, encoding)
-    if fast is not None:
-        return fast
+    return _read_columns(text, delimiter, file_name, encoding) or _read_rows(text, delimiter, file_name, encoding)
+
+
+def _read_rows(text: str, delimiter: str, file_name: str, encoding: str) -> Table:
+    """The table read record by record with Python's csv: any text, every problem named where it is."""
     starts: dict[int, int] = {}  # last line -> first line of each record that spans lines
 
     def records() -> Iterator[tuple[int, list[str]]]:
