@@ -255,7 +255,10 @@ def _read_columns(text: str, delimiter: str, file_name: str, encoding: str) -> T
     numbers = _line_numbers(encoded)
     if not len(numbers):
         return None
-    width = len(next((r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if r), []))
+    try:
+        width = len(next((r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if r), []))
+    except csv.Error:
+        return None  # a header past csv's field limit, say: the careful reader names it
     if not width:
         return None
     try:
