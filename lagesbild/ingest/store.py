@@ -155,8 +155,9 @@ def store_incidents(con: duckdb.DuckDBPyConnection, prepared: Prepared, *, sha25
                     on_error: str = "skip", dry_run: bool = False) -> ImportResult:
     """Store the checked rows in one transaction (or, for a dry run, only count what would happen).
 
-    The rows go from the checked frame to the table in one `INSERT … SELECT`, which also computes the natural
-    keys and leaves out what is stored already; ids are given in the file's row order, rows stored by time.
+    The checked frame is registered as Arrow; SQL computes the natural keys and picks the rows to store (the
+    first of each key, none stored already) once, and one `INSERT … SELECT` stores them, ids given in the
+    file's row order from the incidents' sequence, rows laid out by time.
     """
     result = ImportResult(None, "dry-run" if dry_run else "stored", prepared.file_name, prepared.kind,
                           rows_read=prepared.rows_read, rows_rejected=len(prepared.rejected_rows),
