@@ -259,29 +259,35 @@ def _categories(values: pd.Series, ctx: Context, rows: _Rows, column: str,
 
 def _risk_masks(frame: pd.DataFrame, column: str | None, ctx: Context, rows: _Rows,
                 unknown: dict[str, dict[str, int]]) -> np.ndarray:
-    masks = np.zeros(len(frame), np.uint64)
     if not column:
-        return masks
+        return np.zeros(len(frame), np.uint64)
     values = frame[column]
-    cache: dict[str, tuple[int, list[str]]] = {}
-    bad = np.zeros(len(frame), bool)
-    found_unknown: dict[str, int] = {}
-    for index, text in enumerate(values.to_numpy()):
-        if text not in cache:
-            mask, missing = 0, []
-            for part in _SPLIT.split(text.strip()) if text.strip() else []:
-                factor = ctx.risk_factors.get(normalise(part))
-                if factor is None:
-                    missing.append(part)
-                else:
-                    mask |= 1 << (factor - 1)
-            cache[text] = (mask, missing)
-        mask, missing = cache[text]
-        masks[index] = mask
+    codes, distinct = pd.factorize(values)  # each distinct text split once, in order of first appearance
+    if (codes < 0).any():
+        raise ValueError("a table cell is never missing")
+    per_text = np.zeros(len(distinct), np.uint64)
+    unknown_in = np.zeros(len(distinct), bool)
+    parts_missing: list[tuple[int, list[str]]] = []
+    for number, text in enumerate(distinct):
+        mask, missing = 0, []
+        for part in _SPLIT.split(text.strip()) if text.strip() else []:
+            factor = ctx.risk_factors.get(normalise(part))
+            if factor is None:
+                missing.append(part)
+            else:
+                mask |= 1 << (factor - 1)
+        per_text[number] = mask
         if missing:
-            bad[index] = True
+            unknown_in[number] = True
+            parts_missing.append((number, missing))
+    masks: np.ndarray = per_text[codes]
+    bad = unknown_in[codes]
+    found_unknown: dict[str, int] = {}
+    if parts_missing:
+        times = np.bincount(codes, minlength=len(distinct))
+        for number, missing in parts_missing:  # first seen first, as when counting row by row
             for part in missing:
-                found_unknown[part] = found_unknown.get(part, 0) + 1
+                found_unknown[part] = found_unknown.get(part, 0) + int(times[number])
     rows.flag(bad, column, values, "unknown_risk_factor")
     if found_unknown:
         unknown["risk_factor"] = found_unknown
