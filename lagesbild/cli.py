@@ -351,10 +351,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     choices = {kind: {value: None if code == "-" else code
                       for value, code in _pairs(items, f"--map-{kind.replace('_', '-')}").items()}
                for kind, items in (("category", args.map_category), ("risk_factor", args.map_risk_factor)) if items}
+    mapping: dict[str, str | None] = {**_pairs(args.map, "--map")}
     con = _open(_db_path(args))
     by = _user(args.by)
     try:
-        options = ImportOptions(kind=args.kind, source=args.source, mapping=_pairs(args.map, "--map") or None,
+        options = ImportOptions(kind=args.kind, source=args.source, mapping=mapping or None,
                                 on_error=args.on_error, dry_run=args.dry_run, imported_by=by, crs=args.crs,
                                 division=args.division, year=args.year,
                                 store_free_text=_settings().store_free_text, choices=choices or None)

@@ -107,6 +107,17 @@ def shapes(geojson: Iterable[str], crs: str = SWEREF99TM, index: Any = None) -> 
     return gpd.GeoSeries(shapely.from_geojson(list(geojson)), crs=WGS84, index=index).to_crs(crs)
 
 
+def sweref_geometries(geojson: Iterable[str]) -> list[Any]:
+    """Stored GeoJSON texts as plain shapely geometries in SWEREF 99 TM: `shapes` without loading geopandas, for
+    the import path (an incident import never needs it)."""
+    import shapely
+
+    def to_metres(xy: np.ndarray) -> np.ndarray:
+        return np.column_stack(to_sweref(xy[:, 0], xy[:, 1]))
+
+    return [shapely.transform(shapely.from_geojson(text), to_metres) for text in geojson]
+
+
 def area_frame(frame: Any, crs: str = SWEREF99TM) -> Any:
     """A frame with a `geojson` column (as stored) as a GeoDataFrame in `crs`, the text column dropped."""
     import geopandas as gpd

@@ -151,7 +151,7 @@ def _write_links(cur: duckdb.DuckDBPyConnection, number: int, item: Intervention
 
 def _log(cur: duckdb.DuckDBPyConnection, number: int, by: str, action: str, changes: dict[str, Any]) -> None:
     cur.execute(
-        "INSERT INTO intervention_log SELECT coalesce(max(id), 0) + 1, ?, ?, ?, ?, ? FROM intervention_log",
+        "INSERT INTO intervention_log VALUES (nextval('intervention_log_ids'), ?, ?, ?, ?, ?)",
         [number, datetime.now(UTC), by, action, json.dumps(changes, ensure_ascii=False, default=str)])
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 import shapely
 
 from lagesbild import db, geo, vocabulary
+from lagesbild.ingest.store import align_sequences
 
 ORIGIN = (470_000.0, 6_200_000.0)  # SWEREF 99 TM, near Sölvesborg
 QUADRANTS = {"SW": (0, 0), "SE": (1, 0), "NW": (0, 1), "NE": (1, 1)}
@@ -35,6 +36,7 @@ def make(path) -> object:
                      float(centre[0][0]), float(centre[1][0])])
     cur.execute("INSERT INTO imports (id, file_name, sha256, kind, imported_by, imported_at, status)"
                 " VALUES (1, 'synthetic', '-', 'incidents', 'test', now(), 'stored')")
+    align_sequences(cur)  # rows planted with their own ids: the app's next ids come after them
     cur.close()
     return con
 
@@ -73,6 +75,7 @@ def add(con, x, y, days, category: str = "skadegorelse", risks: tuple[str, ...] 
             factor = next(r.id for r in vocabulary.RISK_FACTORS if r.code == code)
             con.execute("INSERT INTO incident_risk_factors SELECT id, ? FROM planted", [factor])
     con.unregister("planted")
+    align_sequences(con)
 
 
 def uniform(rng, n: int, quadrant: str | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -106,4 +109,5 @@ def intervene(con, name: str, area_code: str, start: date, risks: tuple[str, ...
                     [number, code])
     for code in categories:
         con.execute("INSERT INTO intervention_categories SELECT ?, id FROM categories WHERE code = ?", [number, code])
+    align_sequences(con)
     return number

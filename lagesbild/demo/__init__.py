@@ -23,6 +23,7 @@ from lagesbild.demo import areas as demo_areas
 from lagesbild.demo import incidents as demo_incidents
 from lagesbild.demo import interventions as demo_interventions
 from lagesbild.demo import places
+from lagesbild.ingest.store import align_sequences
 from lagesbild.protect import seeded_keys
 
 DEFAULT_SEED = 1083
@@ -90,6 +91,7 @@ def build_demo(
             _write_areas(cur, area_frame)
             _write_incidents(cur, incident_frame)
             count = _write_interventions(cur, area_frame, end)
+            align_sequences(cur)  # the demo chose its ids itself: the next import's come after them
             for key, value in {
                 "synthetic": "1",
                 "municipality_code": places.MUNICIPALITY_CODE,

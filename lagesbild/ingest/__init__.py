@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict
 
 import duckdb
 
@@ -27,6 +28,10 @@ from lagesbild.ingest.store import ImportResult, store_incidents
 from lagesbild.ingest.tables import Table, read_csv, read_xlsx
 from lagesbild.ingest.undo import Consequence, UndoRefusedError, consequences, restore_import, undo_import
 from lagesbild.ingest.values import normalise
+
+if TYPE_CHECKING:  # loaded on use at run time (geopandas, the register): see import_bytes
+    from lagesbild.ingest import interventions
+    from lagesbild.ingest.areas import PreparedPopulation
 
 LOG = logging.getLogger(__name__)
 KINDS = ("incidents", "interventions", "areas", "population")
@@ -47,7 +52,7 @@ class ImportOptions:
 
     kind: str | None = None            # None: detect
     source: str | None = None          # default source for rows without one
-    mapping: dict | None = None        # field -> header, overriding what was recognised
+    mapping: dict[str, str | None] | None = None  # field -> header, overriding what was recognised
     on_error: str = "skip"             # skip: store the valid rows; reject: refuse the file
     dry_run: bool = False
     imported_by: str = "cli"
@@ -58,7 +63,15 @@ class ImportOptions:
     store_free_text: bool = False      # keep description columns (only when the municipality has decided so)
     # Unknown values mapped on purpose, saved only with the import they were made for:
     # {"category" | "risk_factor": {value: code, None (leave such rows out) or NEW_CATEGORY}}.
-    choices: dict | None = None
+    choices: dict[str, dict[str, str | None]] | None = None
+
+
+class _Store(TypedDict):
+    """What every store function is told about the import besides its rows."""
+
+    sha256: str
+    imported_by: str
+    dry_run: bool
 
 
 def sha256(data: bytes) -> str:
@@ -91,13 +104,15 @@ def detect_kind(data: bytes, file_name: str) -> str:
     raise FileRefusedError(Problem(file_name, None, None, None, "unknown_format", suffix or "okänd filtyp"))
 
 
-def remembered_mapping(con: duckdb.DuckDBPyConnection, key: str) -> dict | None:
+def remembered_mapping(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, str | None] | None:
     """The mapping the coordinator confirmed for files with these headers, if any."""
     found = queries.rows(con, "SELECT mapping FROM column_mappings WHERE source_key = ?", [key])
-    return json.loads(found[0][0]) if found else None
+    mapping: dict[str, str | None] | None = json.loads(found[0][0]) if found else None
+    return mapping
 
 
-def remember_mapping(con: duckdb.DuckDBPyConnection, key: str, kind: str, mapping: dict, by: str) -> None:
+def remember_mapping(con: duckdb.DuckDBPyConnection, key: str, kind: str, mapping: dict[str, str | None],
+                     by: str) -> None:
     """Remember a confirmed mapping for the next file from the same source."""
     with db.write(con) as cur:
         cur.execute("INSERT OR REPLACE INTO column_mappings VALUES (?, ?, ?, ?, ?)",
@@ -130,14 +145,14 @@ def add_category(con: duckdb.DuckDBPyConnection, label: str, by: str, group: str
         base, number = code, 2
         while code in taken:
             code, number = f"{base}_{number}", number + 1
-        cur.execute("INSERT INTO categories SELECT coalesce(max(id), 0) + 1, ?, ?, ?, ? FROM categories",
+        cur.execute("INSERT INTO categories VALUES (nextval('category_ids'), ?, ?, ?, ?)",
                     [code, label.strip(), group, harm_weight])
         add_alias(con, "category", label, code, by)
     return code
 
 
 def _save_choices(con: duckdb.DuckDBPyConnection, cur: duckdb.DuckDBPyConnection, ctx: Context,
-                  choices: dict | None, by: str) -> dict[str, str]:
+                  choices: dict[str, dict[str, str | None]] | None, by: str) -> dict[str, str]:
     """Save the coordinator's value choices inside the import's write and let `ctx` see them at once."""
     added: dict[str, str] = {}
     for kind, values in (choices or {}).items():
@@ -156,7 +171,8 @@ def _save_choices(con: duckdb.DuckDBPyConnection, cur: duckdb.DuckDBPyConnection
     return added
 
 
-def prepare_table(table: Table, con: duckdb.DuckDBPyConnection, ctx: Context, options: ImportOptions):
+def prepare_table(table: Table, con: duckdb.DuckDBPyConnection, ctx: Context, options: ImportOptions
+                  ) -> Prepared | PreparedPopulation | interventions.PreparedInterventions:
     """Check a table as incidents or population (whichever it is, or what `options.kind` says)."""
     from lagesbild.ingest import interventions  # imported on use: see import_bytes
     from lagesbild.ingest.areas import looks_like_population, prepare_population
@@ -207,7 +223,7 @@ def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
     digest = sha256(data)
     kind = options.kind or "incidents"
     table: Table | None = None
-    store = {"sha256": digest, "imported_by": options.imported_by, "dry_run": options.dry_run}
+    store = _Store(sha256=digest, imported_by=options.imported_by, dry_run=options.dry_run)
     reading = False  # past the caller's choices: from here on only the file's content decides what happens
     try:
         guard.check_file_name(file_name)
@@ -219,16 +235,17 @@ def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
             if found == "areas" or options.kind == "areas" or found == "json" and police.is_geojson(data):
                 kind = "areas"
                 named = Path(file_name).with_suffix(".geojson").name if found == "json" else file_name
-                prepared = prepare_areas(data, named, ctx, crs=options.crs, division=options.division)
-                prepared.file_name = file_name
-                result = store_areas(con, prepared, **store)
+                areas = prepare_areas(data, named, ctx, crs=options.crs, division=options.division)
+                areas.file_name = file_name
+                result = store_areas(con, areas, **store)
             else:
+                prepared: Prepared | PreparedPopulation | interventions.PreparedInterventions
                 if found == "json":
                     prepared = police.prepare_police(police.load(data, file_name), ctx, file_name)
                 else:
                     table = read_table(data, file_name)
                     prepared = prepare_table(table, con, ctx, options)
-                if hasattr(prepared, "frame"):
+                if isinstance(prepared, Prepared):
                     kind = "incidents"
                     result = store_incidents(con, prepared, on_error=options.on_error, **store)
                     result.mapping = prepared.mapping

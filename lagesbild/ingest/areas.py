@@ -235,7 +235,7 @@ def store_areas(con: duckdb.DuckDBPyConnection, prepared: PreparedAreas, *, sha2
         if dry_run:
             return result
         import_id = next_import_id(cur)
-        next_id = next_free_id(cur, "areas")
+        next_id = next_free_id(cur, "areas", len(fresh))
         first_areas = cur.execute("SELECT count(*) FROM areas").fetchall()[0][0] == 0
         for offset, index in enumerate(fresh):
             geometry = shapely.set_precision(frame.geometry.iloc[index], 1e-6)

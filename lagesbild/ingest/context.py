@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -23,7 +25,7 @@ class Context:
     municipality_code: str
     today: date
     areas: pd.DataFrame              # id, code, name, kind, population
-    shapes: list                     # area polygons in SWEREF 99 TM, aligned with `areas`
+    shapes: list[Any]                # area polygons in SWEREF 99 TM, aligned with `areas`
     outline: object | None           # the union of the areas (SWEREF 99 TM), if any
     categories: dict[str, int | None]
     risk_factors: dict[str, int | None]
@@ -54,7 +56,8 @@ class Context:
         return result
 
 
-def _labels(items, extra: dict[str, str | None], aliases: dict[str, str | None]) -> dict[str, int | None]:
+def _labels(items: Sequence[vocabulary.Category] | Sequence[vocabulary.RiskFactor], extra: dict[str, str | None],
+            aliases: dict[str, str | None]) -> dict[str, int | None]:
     by_code = {item.code: item.id for item in items}
     lookup: dict[str, int | None] = {}
     for item in items:
@@ -69,14 +72,8 @@ def load_context(con: duckdb.DuckDBPyConnection, today: date | None = None,
                  store_free_text: bool = False) -> Context:
     """Everything needed to check rows, read from the database."""
     meta = dict(queries.rows(con, "SELECT key, value FROM meta"))
-    areas = queries.frame(con, "SELECT id, code, name, kind, population, geojson FROM areas"
-                          " WHERE division = coalesce((SELECT value FROM meta WHERE key = 'division'), division)"
-                          " ORDER BY id")
-    shapes = []
-    for text in areas["geojson"]:
-        shape = shapely.from_geojson(text)
-        shapes.append(shapely.transform(shape, lambda xy: np.column_stack(
-            geo.to_sweref(xy[:, 0], xy[:, 1]))))
+    areas = queries.frame(con, "SELECT id, code, name, kind, population, geojson FROM active_areas ORDER BY id")
+    shapes = geo.sweref_geometries(areas["geojson"])
     aliases = queries.frame(con, "SELECT kind, alias, target_code FROM value_aliases")
 
     def alias_map(kind: str) -> dict[str, str | None]:

@@ -22,6 +22,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from stdnum import luhn
 from stdnum.exceptions import ValidationError
 from stdnum.se import personnummer
@@ -29,6 +31,7 @@ from stdnum.se import personnummer
 from lagesbild.ingest.columns import person_headers
 from lagesbild.ingest.problems import FileRefusedError, Problem
 from lagesbild.ingest.tables import Table
+from lagesbild.ingest.values import RE2_SPACE, WHITESPACE
 
 # Dashes and spaces people and programs put between the parts of a number, read as "-" and " " (one for one,
 # so positions in the text stay the same and masking hits the right characters).
@@ -101,7 +104,7 @@ def _valid(century: str | None, birth: str, tail: str) -> bool:
     return born <= date.today()
 
 
-def _matches(text: str) -> Iterable[re.Match]:
+def _matches(text: str) -> Iterable[re.Match[str]]:
     for match in _PNR.finditer(text.translate(_SAME_LENGTH)):
         century = match.group("c1") or match.group("c2")
         birth = (match.group("d1") or match.group("d2")).replace(" ", "")
@@ -200,7 +203,7 @@ def looks_like_names(values: pd.Series) -> bool:
     if len(shaped) < 0.3 * len(present):
         return False
     first = shaped.str.split(" ").str[0].str.lower()
-    return first.isin(FIRST_NAMES).mean() >= 0.2
+    return bool(first.isin(FIRST_NAMES).mean() >= 0.2)
 
 
 _STAMP = re.compile(r"((?:19|20)[0-9]{2})([0-9]{2})([0-9]{2})[ T]?([0-9]{2})([0-9]{2})([0-9]{2})?")
@@ -225,27 +228,49 @@ def _timestamp_column(distinct: list[str]) -> bool:
     return len(present) >= 3 and sum(map(_is_timestamp, present)) >= 0.9 * len(present)
 
 
-def column_problem(file_name: str, header: str, values: Sequence[object], row_numbers: Sequence[int],
-                   mode: str = TEXT) -> Problem | None:
-    """The first personal data in one column, as a Problem that names file, row and column but not the value."""
-    column = pd.Series(["" if v is None else str(v) for v in values], dtype=object)
-    first_row: dict[str, int] = {}
-    for position, value in enumerate(column):  # each distinct value once: categories and areas repeat a lot
-        first_row.setdefault(value, position)
-    stamps = _timestamp_column(list(first_row))
-    for value, position in first_row.items():
+# The same first looks in RE2 (Arrow), applied to a whole column at once; they may let through more than the
+# Python checks would flag (those run on what they let through), never less: `\\d` is any Unicode digit (Nd),
+# `\\s` exactly what str.isspace() calls space, and first names are matched in any case as parts of words.
+_ID_HINT_RE2 = (r"\p{Nd}{6}\P{Nd}{0,3}\p{Nd}{4}|\p{Nd}\p{Nd}" + RE2_SPACE + r"\p{Nd}\p{Nd}" + RE2_SPACE
+                + r"\p{Nd}\p{Nd}")
+_FIRST_NAME_RE2 = "(?i)(?:" + "|".join(sorted(FIRST_NAMES)) + ")"
+
+
+def _as_array(values: Sequence[object] | pa.Array) -> pa.Array:
+    if isinstance(values, pa.Array):
+        return values
+    return pa.array(["" if v is None else str(v) for v in values], pa.string())
+
+
+def column_problem(file_name: str, header: str, values: Sequence[object] | pa.Array,
+                   row_numbers: Sequence[int], mode: str = TEXT) -> Problem | None:
+    """The first personal data in one column, as a Problem that names file, row and column but not the value.
+
+    Each distinct value is judged once, in the order of first appearance (categories and areas repeat a lot),
+    and only those the column-wide first looks let through are judged in Python.
+    """
+    column = _as_array(values)
+    distinct = pc.unique(column)  # in order of first appearance
+    present = distinct.filter(pc.not_equal(pc.utf8_trim(distinct, characters=WHITESPACE), ""))
+    stamps = _timestamp_column(present.slice(0, 2000).to_pylist())
+    suspect = pc.or_(pc.match_substring_regex(distinct, _ID_HINT_RE2),
+                     pc.match_substring_regex(distinct, _FIRST_NAME_RE2))
+    for value in distinct.filter(suspect).to_pylist():
         if stamps and _is_timestamp(value):
             continue
         reason = value_reason(value, mode)
         if reason:
+            position = pc.index(column, value).as_py()
             return Problem(file_name, int(row_numbers[position]), header, None, reason)
-    if mode == TEXT and looks_like_names(column.astype("string")):
-        first = next(i for i, v in enumerate(column) if _NAME.match(v))
-        return Problem(file_name, int(row_numbers[first]), header, None, "personal_name")
+    if mode == TEXT:
+        present = column.filter(pc.greater(pc.utf8_length(column), 0)).slice(0, 2000)
+        if looks_like_names(pd.Series(present.to_pylist(), dtype="string")):
+            first = next(i for i, v in enumerate(column.to_pylist()) if _NAME.match(v))
+            return Problem(file_name, int(row_numbers[first]), header, None, "personal_name")
     return None
 
 
-def check_column(file_name: str, header: str, values: Sequence[object], row_numbers: Sequence[int],
+def check_column(file_name: str, header: str, values: Sequence[object] | pa.Array, row_numbers: Sequence[int],
                  mode: str = TEXT) -> None:
     """Refuse the file (FileRefusedError) if one column holds personal data."""
     found = column_problem(file_name, header, values, row_numbers, mode)
@@ -269,11 +294,11 @@ def check(table: Table, skip_name_check: set[str] | None = None, known_headers: 
         if reason:  # a header is stored too (remembered mappings): name it by position, never by its text
             raise FileRefusedError(Problem(table.file_name, None, f"nr {index + 1}", None, reason))
     for index, header in enumerate(table.headers):
-        check_column(table.file_name, header, [row[index] if index < len(row) else "" for row in table.rows],
-                     table.row_numbers, PLACE if header in places else TEXT)
+        check_column(table.file_name, header, table.column(index), table.row_numbers,
+                     PLACE if header in places else TEXT)
 
 
-def check_records(file_name: str, records: Sequence[dict], fields: dict[str, str]) -> None:
+def check_records(file_name: str, records: Sequence[object], fields: dict[str, str]) -> None:
     """Refuse a file of records (police JSON) if a field holds personal data; `fields`: key -> mode.
 
     A nested object (the police `location`) is judged by its `name`.

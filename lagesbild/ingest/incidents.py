@@ -9,11 +9,14 @@ category outside the situation picture), and the counts of the three add up to t
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from lagesbild import formatting, geo, vocabulary
 from lagesbild.ingest import guard
@@ -22,7 +25,7 @@ from lagesbild.ingest.context import Context
 from lagesbild.ingest.limits import EARLIEST_DATE
 from lagesbild.ingest.problems import FileRefusedError, Problem
 from lagesbild.ingest.tables import Table
-from lagesbild.ingest.values import MISSING, classify_pairs, normalise, parse_datetime, stockholm_times
+from lagesbild.ingest.values import MISSING, RE2_SPACE, classify_pairs, normalise, parse_datetime
 
 COORDINATE_PAIRS = (("lon", "lat"), ("east", "north"), ("x", "y"))
 _SPLIT = re.compile(r"\s*[,;|/]\s*")
@@ -43,7 +46,7 @@ class Prepared:
     mapping: dict[str, str | None] = field(default_factory=dict)
     source_key: str | None = None
     table: Table | None = None
-    covers: tuple | None = None                                   # (first, last day) of the file as a whole
+    covers: tuple[date, date] | None = None                       # (first, last day) of the file as a whole
     covers_sources: list[int] = field(default_factory=list)       # sources it covers, stored rows or not
 
     @property
@@ -69,14 +72,19 @@ class _Rows:
         self.bad |= where
 
 
-def _map_unique(values: pd.Series, function) -> pd.Series:
+def _map_unique(values: pd.Series, function: Callable[[str], object]) -> pd.Series:
     """`values.map(function)`, calling `function` once per distinct value (exports repeat their values)."""
-    lookup = {value: function(value) for value in values.unique()}
-    return values.map(lookup)
+    codes, distinct = pd.factorize(values)
+    if (codes < 0).any():  # a missing value: no table cell is one, but map() knows what to do with it
+        return values.map({value: function(value) for value in values.unique()})
+    mapped = np.empty(len(distinct), dtype=object)
+    mapped[:] = [function(value) for value in distinct]
+    return pd.Series(mapped[codes], index=values.index)
 
 
 def _missing(values: pd.Series) -> np.ndarray:
-    return values.str.strip().str.lower().isin(MISSING).to_numpy()
+    missing: np.ndarray = values.str.strip().str.lower().isin(MISSING).to_numpy()
+    return missing
 
 
 def parse_datetimes(dates: pd.Series, times: pd.Series | None
@@ -114,10 +122,11 @@ def parse_datetimes(dates: pd.Series, times: pd.Series | None
 
 def _coordinates(frame: pd.DataFrame, mapping: dict[str, str | None]) -> tuple[pd.Series, pd.Series, str] | None:
     for first, second in COORDINATE_PAIRS:
-        if mapping.get(first) and mapping.get(second):
-            return frame[mapping[first]], frame[mapping[second]], f"{mapping[first]}/{mapping[second]}"
-    if mapping.get("coordinates"):
-        column = mapping["coordinates"]
+        one, other = mapping.get(first), mapping.get(second)
+        if one and other:
+            return frame[one], frame[other], f"{one}/{other}"
+    column = mapping.get("coordinates")
+    if column:
         parts = frame[column].str.replace(";", ",", regex=False).str.split(",", n=1, expand=True)
         if parts.shape[1] == 2:
             return parts[0].fillna(""), parts[1].fillna(""), column
@@ -126,8 +135,10 @@ def _coordinates(frame: pd.DataFrame, mapping: dict[str, str | None]) -> tuple[p
 
 def _numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Numbers with decimal comma or point; (values, unreadable mask). Missing values are NaN and not bad."""
-    cleaned = values.str.replace(r"[\s\u00a0\u202f\u2009]", "", regex=True).str.replace(",", ".", regex=False)
-    numbers = pd.to_numeric(cleaned, errors="coerce").to_numpy(float)
+    # Every space removed (what Python's `\s` matches, in RE2 spelled out), decimal comma read as a point.
+    text = pa.array(values, pa.string())
+    cleaned = pc.replace_substring(pc.replace_substring_regex(text, RE2_SPACE, ""), ",", ".")
+    numbers = pd.to_numeric(pd.Series(pd.array(cleaned, dtype="string")), errors="coerce").to_numpy(float)
     bad = np.isnan(numbers) & ~_missing(values)
     return numbers, bad
 
@@ -140,19 +151,19 @@ def prepare_incidents(table: Table, ctx: Context, mapping: dict[str, str | None]
     for chosen in mapping.values():
         if chosen and chosen not in table.headers:
             raise FileRefusedError(Problem(name, None, chosen, None, "missing_column", chosen))
-    if not mapping.get("date"):
+    date_column, category_column = mapping.get("date"), mapping.get("category")
+    if not date_column:
         raise FileRefusedError(Problem(name, None, None, None, "missing_column", FIELD_LABELS["date"]))
-    if not mapping.get("category"):
+    if not category_column:
         raise FileRefusedError(Problem(name, None, None, None, "missing_column", FIELD_LABELS["category"]))
     if not (_has_coordinates(mapping) or mapping.get("area")):
         raise FileRefusedError(Problem(name, None, None, None, "missing_column", "koordinater eller område"))
     guard.check(table, skip_name_check={h for f, h in mapping.items()
                                         if h and f in ("category", "area", "source", "risk_factors", "place")})
-    if not table.rows:
+    if not table.row_count:
         raise FileRefusedError(Problem(name, None, None, None, "no_rows"))
 
-    frame = pd.DataFrame(table.rows, columns=table.headers, dtype="string").fillna("")
-    frame = frame.loc[:, ~frame.columns.duplicated()]
+    frame = table.frame()
     rows = _Rows(table, frame)
     if table.short_rows:
         short = dict(table.short_rows)
@@ -173,8 +184,7 @@ def prepare_incidents(table: Table, ctx: Context, mapping: dict[str, str | None]
     rows.flag(early, date_column, frame[date_column], "date_too_early", EARLIEST_DATE.isoformat())
 
     unknown: dict[str, dict[str, int]] = {}
-    category_id, ignored_mask, ignored = _categories(frame[mapping["category"]], ctx, rows, mapping["category"],
-                                                     unknown)
+    category_id, ignored_mask, ignored = _categories(frame[category_column], ctx, rows, category_column, unknown)
     risk_mask = _risk_masks(frame, mapping.get("risk_factors"), ctx, rows, unknown)
     place = _places(frame, mapping, ctx, rows)
 
@@ -198,7 +208,6 @@ def prepare_incidents(table: Table, ctx: Context, mapping: dict[str, str | None]
     else:
         out["description"] = None
     out = out[keep].reset_index(drop=True)
-    out["natural_key"] = natural_keys(out)
     return Prepared(
         kind="incidents", file_name=name, rows_read=len(frame), frame=out, problems=rows.problems,
         rejected_rows=set(rows.numbers[rows.bad].tolist()), ignored=ignored, unknown=unknown,
@@ -210,7 +219,8 @@ def _has_coordinates(mapping: dict[str, str | None]) -> bool:
     return bool(mapping.get("coordinates")) or any(mapping.get(a) and mapping.get(b) for a, b in COORDINATE_PAIRS)
 
 
-def _sources(frame, mapping, source, ctx: Context, rows: _Rows) -> np.ndarray:
+def _sources(frame: pd.DataFrame, mapping: dict[str, str | None], source: str | None, ctx: Context,
+             rows: _Rows) -> np.ndarray:
     name = rows.table.file_name
     default = None
     if source is not None:
@@ -223,13 +233,14 @@ def _sources(frame, mapping, source, ctx: Context, rows: _Rows) -> np.ndarray:
         return np.full(len(frame), default, np.int16)
     column = frame[mapping["source"]]
     ids = _map_unique(column, lambda v: ctx.sources.get(normalise(v), -1) if v.strip() else (default or -1))
-    ids = ids.to_numpy(np.int64)
-    rows.flag(ids < 0, mapping["source"], column, "unknown_source", "")
-    return ids.astype(np.int16)
+    numbers = ids.to_numpy(np.int64)
+    rows.flag(numbers < 0, mapping["source"], column, "unknown_source", "")
+    sources: np.ndarray = numbers.astype(np.int16)
+    return sources
 
 
 def _categories(values: pd.Series, ctx: Context, rows: _Rows, column: str,
-                unknown: dict) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+                unknown: dict[str, dict[str, int]]) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
     known = _map_unique(values, lambda v: normalise(v) in ctx.categories).to_numpy(bool)
     ids = _map_unique(values, lambda v: ctx.categories.get(normalise(v))).to_numpy(object)
     ignored_mask = known & pd.isna(ids)
@@ -246,37 +257,45 @@ def _categories(values: pd.Series, ctx: Context, rows: _Rows, column: str,
     return filled, ignored_mask, ignored
 
 
-def _risk_masks(frame, column: str | None, ctx: Context, rows: _Rows, unknown: dict) -> np.ndarray:
-    masks = np.zeros(len(frame), np.uint64)
+def _risk_masks(frame: pd.DataFrame, column: str | None, ctx: Context, rows: _Rows,
+                unknown: dict[str, dict[str, int]]) -> np.ndarray:
     if not column:
-        return masks
+        return np.zeros(len(frame), np.uint64)
     values = frame[column]
-    cache: dict[str, tuple[int, list[str]]] = {}
-    bad = np.zeros(len(frame), bool)
-    found_unknown: dict[str, int] = {}
-    for index, text in enumerate(values.to_numpy()):
-        if text not in cache:
-            mask, missing = 0, []
-            for part in _SPLIT.split(text.strip()) if text.strip() else []:
-                factor = ctx.risk_factors.get(normalise(part))
-                if factor is None:
-                    missing.append(part)
-                else:
-                    mask |= 1 << (factor - 1)
-            cache[text] = (mask, missing)
-        mask, missing = cache[text]
-        masks[index] = mask
+    codes, distinct = pd.factorize(values)  # each distinct text split once, in order of first appearance
+    if (codes < 0).any():
+        raise ValueError("a table cell is never missing")
+    per_text = np.zeros(len(distinct), np.uint64)
+    unknown_in = np.zeros(len(distinct), bool)
+    parts_missing: list[tuple[int, list[str]]] = []
+    for number, text in enumerate(distinct):
+        mask, missing = 0, []
+        for part in _SPLIT.split(text.strip()) if text.strip() else []:
+            factor = ctx.risk_factors.get(normalise(part))
+            if factor is None:
+                missing.append(part)
+            else:
+                mask |= int(vocabulary.risk_bit(factor))
+        per_text[number] = mask
         if missing:
-            bad[index] = True
+            unknown_in[number] = True
+            parts_missing.append((number, missing))
+    masks: np.ndarray = per_text[codes]
+    bad = unknown_in[codes]
+    found_unknown: dict[str, int] = {}
+    if parts_missing:
+        times = np.bincount(codes, minlength=len(distinct))
+        for number, missing in parts_missing:  # first seen first, as when counting row by row
             for part in missing:
-                found_unknown[part] = found_unknown.get(part, 0) + 1
+                found_unknown[part] = found_unknown.get(part, 0) + int(times[number])
     rows.flag(bad, column, values, "unknown_risk_factor")
     if found_unknown:
         unknown["risk_factor"] = found_unknown
     return masks
 
 
-def _places(frame, mapping, ctx: Context, rows: _Rows) -> dict[str, np.ndarray]:
+def _places(frame: pd.DataFrame, mapping: dict[str, str | None], ctx: Context, rows: _Rows
+            ) -> dict[str, np.ndarray]:
     n = len(frame)
     lon = np.full(n, np.nan)
     lat = np.full(n, np.nan)
@@ -324,42 +343,3 @@ def _places(frame, mapping, ctx: Context, rows: _Rows) -> dict[str, np.ndarray]:
             located |= use & (found < 0)  # already flagged as an unknown area
     rows.flag(~located, None, None, "no_place")
     return {"lon": lon, "lat": lat, "x": x, "y": y, "area_id": area_id, "precision": precision}
-
-
-_ID_SPACE = r"[\s\u00a0\u202f\u2009]+"
-
-
-def natural_keys(frame: pd.DataFrame) -> pd.Series:
-    """What makes two rows the same event, whatever the file looked like.
-
-    With an id: `s<source>:<id>`, the id in lower case without spaces ('ABC 17' and ' abc17' are one event).
-    Without: `p:<source>:<minute>:<category>:<place>`, the minute counted from 1970 on the Stockholm wall clock
-    (after the daylight-saving rule), the place the 10 m square of the SWEREF 99 TM point, whatever system the
-    file used, or `a<area id>` for a row without a point. The squares' edges lie on half metres
-    (`floor((x + 2.5) / 10)`), so a point given in whole metres and the same point read back from WGS84 fall in
-    the same square. Migration 0006 computes the same keys in SQL for rows stored before.
-    """
-    keys = pd.Series([None] * len(frame), dtype="object")
-    if not len(frame):
-        return keys
-    source = "s" + frame["source_id"].astype("int64").astype(str)
-    external = frame["external_id"].astype("string").str.replace(_ID_SPACE, "", regex=True).str.lower()
-    with_id = (external.notna() & (external != "")).to_numpy(bool)
-    if with_id.any():
-        keys[with_id] = (source[with_id] + ":" + external[with_id].astype(str)).to_numpy()
-    rest = ~with_id
-    if rest.any():
-        part = frame.loc[rest]
-        wall = stockholm_times(part["local_time"])[0].tz_localize(None)
-        minute = wall.to_numpy().astype("datetime64[m]").astype(np.int64).astype(str)
-        pointed = (part["precision"].isin(["exact", "street"]) & part["x"].notna()).to_numpy()
-        x = np.floor((part["x"].to_numpy(float) + 2.5) / 10)
-        y = np.floor((part["y"].to_numpy(float) + 2.5) / 10)
-        index = part.index
-        squares = (pd.Series(np.nan_to_num(x).astype(np.int64), index=index).astype(str) + ":"
-                   + pd.Series(np.nan_to_num(y).astype(np.int64), index=index).astype(str))
-        areas = "a" + part["area_id"].astype("int64").astype(str)
-        place = squares.where(pointed, areas)
-        keys[rest] = ("p:" + part["source_id"].astype("int64").astype(str) + ":" + pd.Series(minute, index=index)
-                      + ":" + part["category_id"].astype("int64").astype(str) + ":" + place).to_numpy()
-    return keys

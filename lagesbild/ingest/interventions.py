@@ -63,11 +63,10 @@ def prepare_interventions(table: Table, con: duckdb.DuckDBPyConnection) -> Prepa
     for required, label in (("name", "namn"), ("start", "start")):
         if not mapping.get(required):
             raise FileRefusedError(Problem(table.file_name, None, None, None, "missing_column", label))
-    guard.check(table, skip_name_check={mapping[f] for f in ("areas", "risk_factors", "categories") if mapping.get(f)},
-                known_headers={h for h in mapping.values() if h})
+    places = {h for f in ("areas", "risk_factors", "categories") if (h := mapping.get(f))}
+    guard.check(table, skip_name_check=places, known_headers={h for h in mapping.values() if h})
     lookups = {
-        "areas": _lookup(con, "SELECT code, name FROM areas WHERE division = coalesce((SELECT value FROM meta"
-                              " WHERE key = 'division'), division)"),
+        "areas": _lookup(con, "SELECT code, name FROM active_areas"),
         "risk_factors": _lookup(con, "SELECT code, label FROM risk_factors"),
         "categories": _lookup(con, "SELECT code, label FROM categories"),
     }
@@ -81,7 +80,8 @@ def prepare_interventions(table: Table, con: duckdb.DuckDBPyConnection) -> Prepa
     for number, row in zip(table.row_numbers, table.rows, strict=True):
         found: list[Problem] = []
 
-        def bad(field_name: str, code: str, found=found, number=number, row=row) -> None:
+        def bad(field_name: str, code: str, found: list[Problem] = found, number: int = number,
+                row: list[str] = row) -> None:
             found.append(Problem(table.file_name, number, mapping.get(field_name), cell(row, field_name), code))
 
         try:

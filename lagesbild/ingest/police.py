@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,7 +20,7 @@ import pandas as pd
 from lagesbild import vocabulary
 from lagesbild.ingest import guard
 from lagesbild.ingest.context import Context
-from lagesbild.ingest.incidents import Prepared, natural_keys
+from lagesbild.ingest.incidents import Prepared
 from lagesbild.ingest.limits import EARLIEST_DATE
 from lagesbild.ingest.problems import FileRefusedError, Problem
 from lagesbild.ingest.values import normalise
@@ -41,7 +43,7 @@ def is_geojson(data: bytes) -> bool:
     return '"type":"FeatureCollection"' in head or '"features":[' in head
 
 
-def load(data: bytes, file_name: str) -> list[dict]:
+def load(data: bytes, file_name: str) -> list[Any]:
     """The events in a police JSON file (FileRefusedError when it is empty or not such a file)."""
     if not data.strip():
         raise FileRefusedError(Problem(file_name, None, None, None, "empty_file"))
@@ -61,7 +63,8 @@ def load(data: bytes, file_name: str) -> list[dict]:
     if not looks_like_police(document):
         raise FileRefusedError(Problem(file_name, None, None, None, "unknown_kind",
                                   "JSON som varken är Polisens händelser eller GeoJSON"))
-    return document
+    events: list[Any] = document
+    return events
 
 
 def published(text: str) -> datetime:
@@ -87,11 +90,11 @@ def incident_time(name: str, publish: datetime) -> datetime:
         return local_publish
 
 
-def municipality_of(event: dict) -> str:
+def municipality_of(event: dict[str, Any]) -> str:
     """The municipality an event belongs to: its location, or the last part of its name for county locations."""
     location = (event.get("location") or {}).get("name", "")
     if location and not location.endswith(" län"):
-        return location
+        return str(location)
     return str(event.get("name", "")).rsplit(",", 1)[-1].strip()
 
 
@@ -104,7 +107,7 @@ _JSON_TYPES = {dict: "object", list: "array", str: "string", int: "number", floa
                type(None): "null"}
 
 
-def _wrong_types(event: dict, fields: dict[str, tuple[type, ...]]) -> list[tuple[str, object]]:
+def _wrong_types(event: dict[str, Any], fields: Mapping[str, tuple[type, ...]]) -> list[tuple[str, object]]:
     """(field, value) of each field whose JSON type is not one the police use."""
     wrong = []
     for name, allowed in fields.items():
@@ -132,7 +135,7 @@ def _left_out(kind: object, ctx: Context) -> bool:
     return isinstance(kind, str) and normalise(kind) in ctx.categories and ctx.categories[normalise(kind)] is None
 
 
-def prepare_police(events: list[dict], ctx: Context, file_name: str) -> Prepared:
+def prepare_police(events: list[Any], ctx: Context, file_name: str) -> Prepared:
     """Events of this municipality as incidents; the rest counted as left out, never silently dropped."""
     if not ctx.municipality_name:
         raise FileRefusedError(Problem(file_name, None, None, None, "no_municipality"))
@@ -140,7 +143,10 @@ def prepare_police(events: list[dict], ctx: Context, file_name: str) -> Prepared
                                             "location": guard.PLACE})
     here = normalise(ctx.municipality_name)
     police = ctx.sources.get("polisen")
-    records, problems, ignored, rejected = [], [], {}, set()
+    records: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    ignored: dict[str, int] = {}
+    rejected: set[int] = set()
     unknown: dict[str, int] = {}
     arson = next((cid for cid, code in ctx.category_codes.items() if code == ARSON), None)
     for number, event in enumerate(events, start=1):
@@ -201,14 +207,13 @@ def prepare_police(events: list[dict], ctx: Context, file_name: str) -> Prepared
     frame = pd.DataFrame(records, columns=["row", "source_id", "external_id", "local_time", "has_time",
                                            "category_id", "area_id", "lon", "lat", "x", "y", "precision",
                                            "risk_mask", "description"])
-    frame["natural_key"] = natural_keys(frame) if len(frame) else pd.Series(dtype="object")
     return Prepared(kind="incidents", file_name=file_name, rows_read=len(events), frame=frame, problems=problems,
                     rejected_rows=rejected, ignored=ignored, unknown={"category": unknown} if unknown else {},
                     source_key="polisen-json", covers=snapshot_period(events, ctx.today),
                     covers_sources=[police] if police else [])
 
 
-def snapshot_period(events: list, today: date) -> tuple[date, date] | None:
+def snapshot_period(events: list[Any], today: date) -> tuple[date, date] | None:
     """The days a police file covers: from its first to its last publication, over every event in it (other
     municipalities' too — a snapshot with none of ours still shows that nothing of ours was published)."""
     days = []

@@ -173,11 +173,13 @@ def _move(cur: duckdb.DuckDBPyConnection, source: str, target: str, condition: s
     if hold:
         cur.execute("INSERT INTO " + target + " BY NAME SELECT *, ? AS held_for FROM " + source  # allow-listed
                     + " WHERE " + condition, [import_id, *[import_id] * condition.count("?")])
-        return cur.execute("DELETE FROM " + source + " WHERE " + condition,
-                           [import_id] * condition.count("?")).fetchall()[0][0]
+        deleted: int = cur.execute("DELETE FROM " + source + " WHERE " + condition,
+                                   [import_id] * condition.count("?")).fetchall()[0][0]
+        return deleted
     cur.execute("INSERT INTO " + target + " BY NAME SELECT * EXCLUDE (held_for) FROM " + source
                 + " WHERE held_for = ?", [import_id])
-    return cur.execute("DELETE FROM " + source + " WHERE held_for = ?", [import_id]).fetchall()[0][0]
+    restored: int = cur.execute("DELETE FROM " + source + " WHERE held_for = ?", [import_id]).fetchall()[0][0]
+    return restored
 
 
 def restore_import(con: duckdb.DuckDBPyConnection, import_id: int, *, restored_by: str) -> dict[str, int]:

@@ -14,10 +14,17 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-STOCKHOLM_NAME = "Europe/Stockholm"
+from lagesbild.settings import TIME_ZONE
+
+STOCKHOLM_NAME = TIME_ZONE  # wall clocks in the data are Swedish time
 STOCKHOLM = ZoneInfo(STOCKHOLM_NAME)
 MISSING = {"", "..", "-", "–", "—", ".", "n/a", "na", "saknas"}
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]")
+# What Python's str.strip() and `\s` take for space (str.isspace; a test checks it), spelled out for code
+# working on whole columns with Arrow, whose RE2 `\s` knows only ASCII spaces: the same cells come out either way.
+WHITESPACE = ("\x09\x0a\x0b\x0c\x0d\x1c\x1d\x1e\x1f\x20\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+              "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+RE2_SPACE = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE) + "]"
 
 
 def normalise(text: str) -> str:
@@ -31,7 +38,7 @@ def is_missing(text: str | None) -> bool:
 
 def parse_number(text: str | None) -> float | None:
     """'1 234,5' -> 1234.5; '56,0512' -> 56.0512; '1.234,5' -> 1234.5; '..' -> None."""
-    if is_missing(text):
+    if text is None or is_missing(text):
         return None
     cleaned = _SPACES.sub("", text).replace("\u2212", "-")
     if "," in cleaned and "." in cleaned:
