@@ -8,6 +8,7 @@ only built for staff, and only for small selections.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -80,7 +81,11 @@ def _cell_corners(cells: pd.Series) -> list[list[float]]:
     return corners
 
 
+@functools.lru_cache(maxsize=4096)
 def _rings(geojson: str) -> list[list[list[float]]]:
+    """The outer rings of a stored shape, rounded to 6 decimals (10 cm), for a deck layer. Remembered per shape
+    text: the same few dozen areas and interventions are drawn on every map build, and parsing them was a third
+    of the build's Python. The lists are shared between builds, so callers must not change them."""
     shape = shapely.from_geojson(geojson)
     return [np.round(np.asarray(part.exterior.coords), 6).tolist() for part in shapely.get_parts(shape)
             if part.geom_type == "Polygon"]
