@@ -92,6 +92,14 @@ def random_days(rng, n: int, start: date, end: date) -> list[date]:
     return [start + timedelta(days=int(d)) for d in rng.integers(0, span, n)]
 
 
+def spread(path, n: int, start: date, end: date, seed: int):
+    """The synthetic municipality with `n` incidents spread evenly over its squares and the days `start`–`end`."""
+    con = make(path)
+    rng = np.random.default_rng(seed)
+    add(con, *uniform(rng, n), random_days(rng, n, start, end))
+    return con
+
+
 def intervene(con, name: str, area_code: str, start: date, risks: tuple[str, ...] = (),
               categories: tuple[str, ...] = (), box: tuple[float, float, float, float] | None = None) -> int:
     """A running intervention in one area (or a SWEREF box of its own) targeting risk factors and categories."""

@@ -185,10 +185,7 @@ def test_viewers_get_patterns_and_positions_but_no_counts(demo_con):
 @pytest.fixture
 def spread(tmp_path):
     """The synthetic municipality with 3 000 incidents spread evenly over two years: enough for an analysis."""
-    con = synthetic.make(tmp_path / "e.duckdb")
-    rng = np.random.default_rng(8)
-    synthetic.add(con, *synthetic.uniform(rng, 3000), synthetic.random_days(rng, 3000, date(2024, 11, 1),
-                                                                             date(2026, 10, 31)))
+    con = synthetic.spread(tmp_path / "e.duckdb", 3000, date(2024, 11, 1), date(2026, 10, 31), seed=8)
     yield con
     con.close()
 

@@ -249,10 +249,7 @@ def test_a_viewers_band_draws_no_small_number_and_keeps_the_same_shown_values_in
 @pytest.fixture
 def six_years(tmp_path):
     """The synthetic municipality with incidents in every month of six years: five earlier years for the band."""
-    con = synthetic.make(tmp_path / "b.duckdb")
-    rng = np.random.default_rng(12)
-    synthetic.add(con, *synthetic.uniform(rng, 6000), synthetic.random_days(rng, 6000, date(2020, 11, 1),
-                                                                             date(2026, 10, 31)))
+    con = synthetic.spread(tmp_path / "b.duckdb", 6000, date(2020, 11, 1), date(2026, 10, 31), seed=12)
     yield con
     con.close()
 
