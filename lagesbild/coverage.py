@@ -107,12 +107,17 @@ def missing(table: pd.DataFrame, start: date, end: date, sources: tuple[str, ...
         return {}
     months = pd.date_range(pd.Timestamp(start).to_period("M").to_timestamp(),
                            pd.Timestamp(end).to_period("M").to_timestamp(), freq="MS")
+    present: dict[tuple[str, str], set[pd.Timestamp]] = {}   # per source, in order of first appearance
+    for source, label, month, delivered in zip(table["source"], table["label"], table["month"], table["present"],
+                                               strict=True):
+        have = present.setdefault((source, label), set())
+        if delivered:
+            have.add(month)
     result: dict[str, list[pd.Timestamp]] = {}
-    for (source, label), rows in table.groupby(["source", "label"], sort=False):
+    for (source, label), have in present.items():
         if sources and source not in sources:
             continue
-        present = set(rows.loc[rows["present"], "month"])
-        absent = [m for m in months if m not in present]
+        absent = [m for m in months if m not in have]
         if absent:
             result[label] = absent
     return result

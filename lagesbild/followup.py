@@ -165,10 +165,11 @@ def _shape(geojson: str, cache: dict[str, Any] | None) -> Any:
     return cache[geojson]
 
 
-def _places(con: duckdb.DuckDBPyConnection, item: dict[str, Any], options: Options,
-            cache: dict[str, Any] | None = None) -> dict[str, Any]:
+def _places(con: duckdb.DuckDBPyConnection, item: dict[str, Any], options: Options, shared: _Shared
+            ) -> dict[str, Any]:
     """Target, buffer and comparison as SWEREF geometries, plus the area ids they consist of."""
-    areas = queries.frame(con, "SELECT id, code, geojson FROM active_areas")
+    cache = shared.shapes
+    areas = shared.frame(con, "SELECT id, code, geojson FROM active_areas")
     shapes = {row.id: _shape(row.geojson, cache) for row in areas.itertuples()}
     code_to_id = dict(zip(areas["code"], areas["id"], strict=True))
     own = item["geojson"] if isinstance(item["geojson"], str) and item["geojson"] else None
@@ -184,7 +185,8 @@ def _places(con: duckdb.DuckDBPyConnection, item: dict[str, Any], options: Optio
         comparison = unary_union([shapes[i] for i in chosen]).difference(target).difference(buffer)
     else:
         comparison = unary_union(list(shapes.values())).difference(target).difference(buffer)
-    names = dict(queries.rows(con, "SELECT code, name FROM areas"))
+    every_area = shared.frame(con, "SELECT code, name FROM areas")
+    names = dict(zip(every_area["code"], every_area["name"], strict=True))
     each = {names[c]: int(code_to_id[c]) for c in options.comparison if c in code_to_id} if len(
         options.comparison) > 1 else {}
     comparison_ids = ([code_to_id[c] for c in options.comparison if c in code_to_id] if options.comparison
@@ -253,7 +255,7 @@ class _Prepared:
     places: dict[str, Any]
     gap: str
     windows: dict[str, tuple[date, date]]
-    shapes: dict[str, Any]
+    shared: _Shared
 
 
 @dataclass(frozen=True)
@@ -264,6 +266,13 @@ class _Shared:
     coverage_table: pd.DataFrame
     sources: tuple[str, ...]
     shapes: dict[str, Any] = field(default_factory=dict)   # GeoJSON -> SWEREF geometry, transformed once
+    answers: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def frame(self, con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
+        """A query without parameters that every follow-up asks alike, answered once per plan (or follow-up)."""
+        if sql not in self.answers:
+            self.answers[sql] = queries.frame(con, sql)
+        return self.answers[sql]
 
 
 def _shared(con: duckdb.DuckDBPyConnection, coverage_table: pd.DataFrame | None) -> _Shared:
@@ -296,7 +305,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Opti
     after = (start, end if length > 0 else start)
     before, earlier, shortened = _windows(start, after[1], first)
     spec, targeted = _targeted(con, item)
-    places = _places(con, item, options, shared.shapes)
+    places = _places(con, item, options, shared)
 
     table, sources = shared.coverage_table, shared.sources
     gap = coverage.comparison_gap(table, [before, after], sources) if length > 0 and before[1] >= before[0] else ""
@@ -304,7 +313,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Opti
 
     windows = {"before": before, "after": after} | {f"earlier{k}": w for k, w in enumerate(earlier)}
     return _Prepared(item, start, last, length, after=after, before=before, earlier=earlier, shortened=shortened,
-                     spec=spec, targeted=targeted, places=places, gap=gap, windows=windows, shapes=shared.shapes)
+                     spec=spec, targeted=targeted, places=places, gap=gap, windows=windows, shared=shared)
 
 
 def evaluate(con: duckdb.DuckDBPyConnection, intervention_id: int, options: Options | None = None,
@@ -369,7 +378,7 @@ def _finish(con: duckdb.DuckDBPyConnection, ready: _Prepared, groups: pd.DataFra
                             gap=ready.gap, each_keys=each_keys, whole_municipality=places["comparison"].area < 1.0,
                             finished=not pd.isna(item["end_date"]) and pd.Timestamp(item["end_date"]).date()
                             < ready.last)
-    evaluation.contamination = _contamination(con, item, ready.spec, places, before, after, ready.shapes)
+    evaluation.contamination = _contamination(con, item, places, before, after, ready.shared)
     return _judge(evaluation, facts)
 
 
@@ -949,19 +958,22 @@ def _against_earlier(facts: Facts, scale: float) -> tuple[Effect, float, float] 
     return (against, earlier_t / years, z) if against else None
 
 
-def _contamination(con: duckdb.DuckDBPyConnection, item: dict[str, Any], spec: Filters, places: dict[str, Any],
-                   before: tuple[date, date], after: tuple[date, date], cache: dict[str, Any] | None = None
-                   ) -> list[str]:
+def _contamination(con: duckdb.DuckDBPyConnection, item: dict[str, Any], places: dict[str, Any],
+                   before: tuple[date, date], after: tuple[date, date], shared: _Shared) -> list[str]:
     """Other interventions on the same problem (a shared category or risk factor) whose place meets the target,
     buffer or comparison and whose period meets "before" or "after": 'Namn (jämförelseområdet, efter)'."""
-    others = queries.frame(
+    cache = shared.shapes
+    every = shared.frame(
         con,
         "SELECT iv.id, iv.name, iv.start_date, iv.end_date, iv.geojson, t.area_shapes AS shapes,"
         " t.category_codes AS categories, t.risk_factor_codes AS risk_factors"
-        " FROM interventions iv JOIN intervention_targets t ON t.intervention_id = iv.id WHERE iv.id <> ? AND iv.start_date <= ? AND coalesce(iv.end_date, ?) >= ?"
-        " ORDER BY iv.start_date, iv.name", [item["id"], after[1], after[1], before[0]])
-    own = queries.rows(con, "SELECT category_codes, risk_factor_codes FROM intervention_targets"
-                            " WHERE intervention_id = ?", [item["id"]])[0]
+        " FROM interventions iv JOIN intervention_targets t ON t.intervention_id = iv.id"
+        " ORDER BY iv.start_date, iv.name")
+    mine = every[every["id"] == item["id"]].iloc[0]
+    own = (mine["categories"], mine["risk_factors"])
+    starts = pd.to_datetime(every["start_date"]).dt.date
+    ends = pd.to_datetime(every["end_date"]).dt.date.where(every["end_date"].notna(), after[1])
+    others = every[(every["id"] != item["id"]) & (starts <= after[1]) & (ends >= before[0])]
     found: dict[str, list[str]] = {p: [] for p in PLACES}
     for other in others.itertuples():
         same = set(other.categories) & set(own[0]) or set(other.risk_factors) & set(own[1])
@@ -977,7 +989,8 @@ def _contamination(con: duckdb.DuckDBPyConnection, item: dict[str, Any], spec: F
             after[1] if pd.isna(other.end_date) else pd.Timestamp(other.end_date).date())
         when = [label for label, (low, high) in (("före", before), ("efter", after)) if first <= high and last >= low]
         for place in PLACES:
-            if when and not places[place].is_empty and shape.intersection(places[place]).area > 1.0:
+            if (when and not places[place].is_empty and shape.intersects(places[place])
+                    and shape.intersection(places[place]).area > 1.0):  # more than touching
                 found[place].append(f"{other.name} ({' och '.join(when)})")
     return [f"i {CONTAMINATION_PLACES[p]}: {', '.join(names)}" for p, names in found.items() if names]
 

@@ -119,7 +119,7 @@ def test_counting_by_square_first_gives_the_same_counts_as_point_by_point(demo_c
             " WHERE ia.intervention_id = iv.id), []) AS area_codes FROM interventions iv WHERE iv.id = ?",
             [number]).df().iloc[0].to_dict()
         item["area_codes"] = list(item["area_codes"])
-        places = followup._places(demo_con, item, followup.Options())
+        places = followup._places(demo_con, item, followup.Options(), followup._shared(demo_con, None))
         spec, _ = followup._targeted(demo_con, item)
         where, params = spec.where(include_period=False)
         day, day_params = spec.day_sql()
