@@ -5,6 +5,7 @@ import streamlit as st
 from lagesbild import followup, formatting, ui
 
 st.title("Åtgärdsplan")
+ui.share_button("atgardsplan")
 st.caption("Insatserna grupperade efter problem och riskfaktor, med status och senaste uppföljning – klart att "
            "visa för kommunfullmäktige.")
 listing = ui.interventions_listing()

@@ -6,6 +6,7 @@ import streamlit as st
 from lagesbild import charts, register, ui
 
 st.title("Insatser")
+ui.share_button("insatser")
 ui.show_flash()
 everything = ui.interventions_listing()
 filters = ui.current_filters()

@@ -194,6 +194,7 @@ def test_register_pages_insatser_is_read_only_for_viewers(app_env, demo_db):
     assert at.title[0].value == "Insatser"
     assert any("läggs in och ändras av samordnaren" in i.value for i in at.info)
     assert not at.text_input  # no form
+    assert at.query_params["sida"] == "insatser"  # "Kopiera länk" writes this view into the address
 
 
 def editing_intervention_2() -> AppTest:
@@ -251,6 +252,7 @@ def test_action_plan_pages_atgardsplan(app_env, demo_db):
     assert not at.exception
     assert at.title[0].value == "Åtgärdsplan"
     assert len(at.dataframe) >= 5
+    assert at.query_params["sida"] == "atgardsplan"  # "Kopiera länk" writes this view into the address
 
 
 def test_a_save_while_another_write_holds_the_lock_is_said_in_swedish(app_env, demo_db, monkeypatch):
