@@ -2,22 +2,27 @@
 
 import streamlit as st
 
-from lagesbild import followup, formatting, ui
+from lagesbild import followup, formatting, ui, view
 
 st.title("Uppföljning")
+ui.followup_defaults()
+link = view.PARAMETERS
 listing = ui.interventions_listing()
 names = dict(zip(listing["id"], listing["name"], strict=True))
-chosen = st.selectbox("Insats", list(names), format_func=ui.labelled(names), key="uppf_insats")
+top, share = st.columns([4, 1])
+chosen = top.selectbox(link["insats"].label, list(names), format_func=ui.labelled(names), key="uppf_insats")
+with share:
+    ui.share_button("uppfoljning")
 left, middle, right = st.columns(3)
-own = left.toggle("Insatsens egen period", True, key="uppf_egen",
+own = left.toggle("Insatsens egen period", key="uppf_egen",
                   help="Från start till slut (eller till sista dagen med data). Stäng av för att välja antal dagar, "
                        "t.ex. för att se om effekten höll i sig efter slutet.")
-days = left.slider("Dagar efter starten", 30, 1460, 365, 15, key="uppf_dagar", disabled=own)
-buffer = middle.radio("Närområde", ["ring", "adjacent"], key="uppf_buffert",
+days = left.slider(link["dagar"].label, *view.FOLLOWUP_DAYS, step=15, key="uppf_dagar", disabled=own)
+buffer = middle.radio(link["naromrade"].label, list(view.SURROUNDINGS.values()), key="uppf_buffert",
                       format_func=ui.labelled({"ring": "En ring runt området", "adjacent": "Angränsande områden"}))
-ring = right.slider("Ringens bredd (m)", 100, 2000, 500, 100, key="uppf_ring", disabled=buffer != "ring")
+ring = right.slider(link["ringbredd"].label, *view.RING_WIDTHS, step=100, key="uppf_ring", disabled=buffer != "ring")
 areas = ui.labels()["areas"]
-comparison = st.multiselect("Jämförelseområden (tomt = resten av kommunen)", list(areas), format_func=ui.labelled(areas),
+comparison = st.multiselect(link["jamforelse"].label, list(areas), format_func=ui.labelled(areas),
                             key="uppf_jamforelse", placeholder="Resten av kommunen")
 if chosen:
     result = ui.load_evaluation(chosen, followup.Options(days=None if own else days, buffer=buffer,

@@ -26,6 +26,9 @@ LAYERS = {"rutor": "Rutor (250 m / 1 km)", "omraden": "Områden", "punkter": "En
           "insatser": "Insatser"}
 GRIDS = (250, 1000)
 PAGES = ("oversikt", "karta", "tid", "prio", "insatser", "uppfoljning", "atgardsplan")
+SURROUNDINGS = {"ring": "ring", "angransande": "adjacent"}  # the link's word -> followup.Options.buffer
+FOLLOWUP_DAYS = (30, 1460)
+RING_WIDTHS = (100, 2000)
 DEFAULT_LAYERS = ("rutor", "omraden", "insatser")
 DEFAULT_CENTRE = (56.075, 14.655, 10.6)
 DAY_STARTS = {0: "00", 6: "06"}  # the hour the heat map's day begins at, as the link writes it
@@ -39,6 +42,18 @@ class Vocabulary:
     risk_factors: frozenset[str] = frozenset()
     sources: frozenset[str] = frozenset()
     areas: frozenset[str] = frozenset()
+    interventions: frozenset[str] = frozenset()   # intervention ids, as the link writes them
+
+
+@dataclass(frozen=True)
+class FollowupChoice:
+    """What the Uppföljning page follows up and how (`followup.Options` without the derived parts)."""
+
+    intervention: int | None = None   # None: the page's first intervention
+    days: int | None = None           # None: the intervention's own period
+    buffer: str = "ring"              # "ring" or "adjacent"
+    ring_m: int = 500
+    comparison: tuple[str, ...] = ()  # area codes; empty: the rest of the municipality
 
 
 @dataclass(frozen=True)
@@ -53,6 +68,7 @@ class View:
     centre: tuple[float, float, float] = DEFAULT_CENTRE
     page: str = "oversikt"
     day_start: int = 0
+    followup: FollowupChoice = FollowupChoice()
     notices: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -141,6 +157,30 @@ def _read_centre(text: str, _: Vocabulary) -> tuple[Any, tuple[str, ...]]:
     return (lat, lon, zoom), ()
 
 
+def _read_intervention(text: str, vocabulary: Vocabulary) -> tuple[Any, tuple[str, ...]]:
+    if text.strip() not in vocabulary.interventions:
+        raise LinkValueError(text)
+    return int(text), ()
+
+
+def _whole_number(low: int, high: int, step: int = 1) -> Reader:
+    """A reader for a whole number in low..high on the widget's steps."""
+    def read(text: str, _: Vocabulary) -> tuple[Any, tuple[str, ...]]:
+        try:
+            number = int(text)
+        except ValueError:
+            raise LinkValueError(text) from None
+        if not (low <= number <= high and (number - low) % step == 0):
+            raise LinkValueError(text)
+        return number, ()
+    return read
+
+
+def _followup(view: View, write: Callable[[FollowupChoice], str | None]) -> str | None:
+    """A follow-up option's value, written only by the Uppföljning page (whose widgets hold it)."""
+    return write(view.followup) if view.page == "uppfoljning" else None
+
+
 def _fixed(view: View, day: date) -> str | None:
     return day.isoformat() if view.preset is None else None
 
@@ -196,6 +236,24 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in (
               label="Rutstorlek"),
     Parameter("karta", "`56.0500,14.5800,13.0`", "map centre (latitude, longitude) and zoom",
               _centre, _read_centre, why="ange latitud,longitud,zoom"),
+    Parameter("insats", "`12`", "Uppföljning: the intervention followed up (its number in the register)",
+              lambda v: _followup(v, lambda f: None if f.intervention is None else str(f.intervention)),
+              _read_intervention, label="Insats", why="ingen sådan insats finns"),
+    Parameter("dagar", "`365`", "Uppföljning: days after the start instead of the intervention's own period",
+              lambda v: _followup(v, lambda f: None if f.days is None else str(f.days)),
+              _whole_number(*FOLLOWUP_DAYS, step=15), label="Dagar efter starten",
+              why=f"ange {FOLLOWUP_DAYS[0]}–{FOLLOWUP_DAYS[1]} dagar i steg om 15"),
+    Parameter("naromrade", "`ring` (default), `angransande`",
+              "Uppföljning: where displacement is looked for, a ring around the area or the adjacent areas",
+              lambda v: _followup(v, lambda f: None if f.buffer == "ring" else "angransande"),
+              _one_of(SURROUNDINGS), label="Närområde"),
+    Parameter("ringbredd", "`500` (default)", "Uppföljning: the ring's width in metres",
+              lambda v: _followup(v, lambda f: None if f.ring_m == 500 else str(f.ring_m)),
+              _whole_number(*RING_WIDTHS, step=100), label="Ringens bredd (m)",
+              why=f"ange {RING_WIDTHS[0]}–{RING_WIDTHS[1]} meter i steg om 100"),
+    Parameter("jamforelse", "`SBG-C,SBG-N`", "Uppföljning: comparison areas (default: the rest of the municipality)",
+              lambda v: _followup(v, lambda f: ",".join(f.comparison) or None), _known_codes("areas"),
+              label="Jämförelseområden (tomt = resten av kommunen)"),
     Parameter("dygn", "`06`",
               "the time patterns' heat map begins each day at 06 (default: `00`), so a night lies on one row",
               lambda v: DAY_STARTS[v.day_start] if v.day_start else None,
@@ -258,4 +316,8 @@ def from_query(params: Mapping[str, str | list[str]], vocabulary: Vocabulary, an
     return View(filters=filters, preset=preset, measure=given.get("matt", "antal"),
                 layers=given.get("lager", DEFAULT_LAYERS), grid=given.get("ruta", 250),
                 centre=given.get("karta", DEFAULT_CENTRE), page=given.get("sida", "oversikt"),
-                day_start=given.get("dygn", 0), notices=tuple(notices))
+                day_start=given.get("dygn", 0),
+                followup=FollowupChoice(intervention=given.get("insats"), days=given.get("dagar"),
+                                        buffer=given.get("naromrade", "ring"), ring_m=given.get("ringbredd", 500),
+                                        comparison=given.get("jamforelse", ())),
+                notices=tuple(notices))

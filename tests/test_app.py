@@ -241,9 +241,37 @@ def test_follow_up_pages_uppfoljning(app_env, demo_db):
     at.slider(key="uppf_dagar").set_value(180).run()
     assert not at.exception
     assert any("efter: 15 mars 2024 – 10 september 2024" in c.value for c in at.caption)
+    assert {k: at.query_params[k] for k in ("sida", "insats", "naromrade", "dagar")} == {
+        "sida": "uppfoljning", "insats": "1", "naromrade": "angransande", "dagar": "180"}  # "Kopiera länk"
     at.selectbox(key="uppf_insats").set_value(14).run()  # data begin two months before its start
     at.toggle(key="uppf_egen").set_value(True).run()
     assert any("förkortad" in w.value for w in at.warning)
+    assert "dagar" not in at.query_params
+
+
+def test_a_link_opens_the_follow_up_it_names(app_env, demo_db):
+    """A council member's link to one intervention's follow-up opens exactly that, with its options; an
+    intervention removed since the link was shared is said, and the page opens on the first one."""
+    app_env(demo_db)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update({"sida": "uppfoljning", "insats": "1", "naromrade": "angransande", "dagar": "180",
+                            "jamforelse": "SBG-N"})
+    at.run()
+    assert not at.exception
+    assert at.session_state["uppf_insats"] == 1 and at.session_state["uppf_egen"] is False
+    assert at.session_state["uppf_jamforelse"] == ["SBG-N"]
+    at.switch_page("app_pages/uppfoljning.py").run()
+    assert not at.exception
+    assert at.selectbox(key="uppf_insats").value == 1
+    assert at.radio(key="uppf_buffert").value == "adjacent"
+    assert any("efter: 15 mars 2024 – 10 september 2024" in c.value for c in at.caption)
+    assert at.query_params["jamforelse"] == "SBG-N"
+
+    gone = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    gone.query_params.update({"sida": "uppfoljning", "insats": "999"})
+    gone.run()
+    assert not gone.exception
+    assert any("”999” för ”insats” ignorerades" in w.value.replace("\\", "") for w in gone.warning)
 
 
 def test_action_plan_pages_atgardsplan(app_env, demo_db):

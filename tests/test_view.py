@@ -7,12 +7,13 @@ from datetime import date
 import pytest
 
 from lagesbild.filters import Filters
-from lagesbild.view import DEFAULT_CENTRE, View, Vocabulary, from_query, to_query
+from lagesbild.view import DEFAULT_CENTRE, FollowupChoice, View, Vocabulary, from_query, to_query
 
 ANCHOR = date(2026, 10, 31)
 VOCABULARY = Vocabulary(categories=frozenset({"misshandel", "ran", "klotter"}),
                         risk_factors=frozenset({"bristande_belysning", "alkohol_unga"}),
-                        sources=frozenset({"polisen"}), areas=frozenset({"SBG-C", "MJA"}))
+                        sources=frozenset({"polisen"}), areas=frozenset({"SBG-C", "MJA"}),
+                        interventions=frozenset({"3"}))
 YEAR = Filters(start=date(2025, 11, 1), end=date(2026, 10, 31))
 
 CASES = [
@@ -88,7 +89,9 @@ def test_readme_documents_every_link_parameter():
                                       risk_factors=("alkohol_unga",), risk_match="all", sources=("polisen",),
                                       areas=("MJA",), weekdays=(1,), hour_from=1, hour_to=2),
                       preset=None, measure="per1000", layers=("rutor",), grid=1000, centre=(56.0, 14.0, 9.0),
-                      page="karta", day_start=6)
+                      page="uppfoljning", day_start=6,
+                      followup=FollowupChoice(intervention=3, days=180, buffer="adjacent", ring_m=800,
+                                              comparison=("MJA",)))
     assert from_query({}, VOCABULARY, ANCHOR).notices == ()
     assert set(to_query(everything)) | {"period"} == set(PARAMETERS)   # every declared parameter is written
 
@@ -107,8 +110,32 @@ def test_every_declared_parameter_rejects_junk_with_its_own_reason():
     from lagesbild.view import PARAMETERS
 
     for name, parameter in PARAMETERS.items():
-        if name in ("kategori", "riskfaktor", "kalla", "omrade", "veckodag", "lager"):
+        if name in ("kategori", "riskfaktor", "kalla", "omrade", "veckodag", "lager", "jamforelse"):
             continue  # lists keep their known parts and name each unknown one
         view = from_query({name: "x?"}, VOCABULARY, ANCHOR)
         assert view.notices == (f"Länkens värde ”x?” för ”{name}” ignorerades ({parameter.why}).",), name
         assert to_query(view) == {}, name
+
+
+def test_the_follow_up_travels_in_the_link_only_from_its_page():
+    query = {"sida": "uppfoljning", "insats": "3", "dagar": "180", "naromrade": "angransande", "ringbredd": "800",
+             "jamforelse": "MJA,NOPE"}
+    view = from_query(query, VOCABULARY, ANCHOR)
+    assert view.followup == FollowupChoice(intervention=3, days=180, buffer="adjacent", ring_m=800,
+                                           comparison=("MJA",))
+    assert view.notices == ("Länkens värde ”NOPE” för ”jamforelse” ignorerades (okänt värde).",)
+    assert to_query(view) == {**query, "jamforelse": "MJA"}
+    elsewhere = to_query(View(filters=view.filters, page="karta", followup=view.followup))
+    assert not {"insats", "dagar", "naromrade", "ringbredd", "jamforelse"} & set(elsewhere)
+
+
+@pytest.mark.parametrize(("name", "value", "why"), [
+    ("insats", "99", "ingen sådan insats finns"),     # removed since the link was shared
+    ("dagar", "20", "ange 30–1460 dagar i steg om 15"),
+    ("dagar", "37", "ange 30–1460 dagar i steg om 15"),  # not on the slider's steps
+    ("ringbredd", "5000", "ange 100–2000 meter i steg om 100"),
+])
+def test_a_follow_up_value_the_page_cannot_show_is_refused(name, value, why):
+    view = from_query({"sida": "uppfoljning", name: value}, VOCABULARY, ANCHOR)
+    assert view.notices == (f"Länkens värde ”{value}” för ”{name}” ignorerades ({why}).",)
+    assert view.followup == FollowupChoice()

@@ -35,6 +35,24 @@ def _apply_view(view: view_module.View) -> None:
     state["karta_ruta"] = view.grid
     state["karta_centrum"] = view.centre
     state["tid_dygn"] = bool(view.day_start)
+    chosen = view.followup
+    if chosen.intervention is not None:
+        state["uppf_insats"] = chosen.intervention
+    state["uppf_egen"] = chosen.days is None
+    state["uppf_dagar"] = chosen.days or FOLLOWUP_DEFAULTS["uppf_dagar"]
+    state["uppf_buffert"] = chosen.buffer
+    state["uppf_ring"] = chosen.ring_m
+    state["uppf_jamforelse"] = list(chosen.comparison)
+
+
+FOLLOWUP_DEFAULTS = {"uppf_egen": True, "uppf_dagar": 365, "uppf_buffert": "ring", "uppf_ring": 500,
+                     "uppf_jamforelse": []}
+
+
+def followup_defaults() -> None:
+    """The Uppföljning widgets' starting values, kept in the session (a link may already have set them)."""
+    for key, value in FOLLOWUP_DEFAULTS.items():
+        st.session_state.setdefault(key, value)
 
 
 def load_link_once() -> None:
@@ -124,7 +142,12 @@ def current_view(page: str = "oversikt") -> view_module.View:
         filters=filters, preset=preset, measure=state.get("filter_matt", "antal"),
         layers=tuple(state.get("karta_lager", view_module.DEFAULT_LAYERS)), grid=state.get("karta_ruta", 250),
         centre=tuple(state.get("karta_centrum", view_module.DEFAULT_CENTRE)), page=page,
-        day_start=6 if state.get("tid_dygn") else 0)
+        day_start=6 if state.get("tid_dygn") else 0,
+        followup=view_module.FollowupChoice(
+            intervention=state.get("uppf_insats"),
+            days=None if state.get("uppf_egen", True) else state.get("uppf_dagar", FOLLOWUP_DEFAULTS["uppf_dagar"]),
+            buffer=state.get("uppf_buffert", "ring"), ring_m=state.get("uppf_ring", 500),
+            comparison=tuple(state.get("uppf_jamforelse", ()))))
 
 
 def current_filters() -> Filters:

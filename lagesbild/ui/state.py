@@ -148,7 +148,8 @@ def anchor_day() -> date:
 
 @versioned(max_entries=8)
 def labels() -> dict[str, dict[str, str]]:
-    """Code -> Swedish label for categories (with their group), risk factors, sources and areas."""
+    """Code -> Swedish label for categories (with their group), risk factors, sources and areas; id -> name for
+    interventions (as the link writes their ids)."""
     con = connection()
     return {
         "categories": {c: f"{g}: {lab}" for c, lab, g in queries.rows(
@@ -158,12 +159,14 @@ def labels() -> dict[str, dict[str, str]]:
         "sources": dict(queries.rows(con, "SELECT code, label FROM sources ORDER BY label COLLATE sv")),
         "areas": dict(queries.rows(
             con, "SELECT code, name FROM active_areas ORDER BY name COLLATE sv")),
+        "interventions": {str(i): n for i, n in queries.rows(con, "SELECT id, name FROM interventions ORDER BY id")},
     }
 
 
 def vocabulary() -> view_module.Vocabulary:
     found = labels()
-    return view_module.Vocabulary(*(frozenset(found[k]) for k in ("categories", "risk_factors", "sources", "areas")))
+    return view_module.Vocabulary(**{kind: frozenset(found[kind]) for kind in (
+        "categories", "risk_factors", "sources", "areas", "interventions")})
 
 
 def flash(text: str) -> None:
