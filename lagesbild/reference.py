@@ -7,9 +7,11 @@ are public aggregates per municipality: nothing here needs disclosure control.
 
 Per year: the municipality's own rate; the group's middle half (first to third quartile) and median over the
 group's municipalities that have a figure (the municipality itself included, as in SKR's groups); and the
-country: all reported crimes over all inhabitants × 100 000 when counts exist for (nearly) every municipality,
-the population being Kolada's for that year or else the one BRÅ's own rate implies (count / rate × 100 000);
-otherwise the median of the municipalities' rates, and the note says which.
+country: all reported crimes in the municipalities over all their inhabitants × 100 000 when counts exist for
+(nearly) every municipality, the population being Kolada's for that year or else the one BRÅ's own rate implies
+(count / rate × 100 000); otherwise the median of the municipalities' rates when (nearly) every municipality has
+one; otherwise none. `Comparison.country_method` says which. Crimes BRÅ places in no municipality are not in the
+sum, so the country figure is somewhat below BRÅ's national total per 100 000.
 """
 
 from __future__ import annotations
@@ -37,8 +39,8 @@ SKR_GROUPS = {
 }
 SKR_SOURCE = "SKR, Kommungruppsindelning 2023"
 TABLE_COLUMNS = ["year", "own", "group_q1", "group_median", "group_q3", "country", "group_size"]
-WEIGHTED_COVERAGE = 0.95   # counts for at least this share of municipalities: the country as sum / sum
-MEDIAN_MINIMUM = 50        # else the median of at least this many municipalities' rates, else no country figure
+COUNTRY_COVERAGE = 0.95    # figures for at least this share of municipalities, or no country figure at all:
+                           # sum / sum with counts, else the median of the rates (a file of one group is not Sweden)
 MIN_GROUP = 4              # fewer of the group with figures in a year: no quartiles (a "middle half" of 3 is noise)
 REPORTING_CAVEAT = ("Anmälda brott visar också hur mycket som anmäls och registreras: skillnader kan bero på "
                     "anmälningsbenägenhet, polisens arbete och var brotten registreras, inte bara på hur många brott "
@@ -115,12 +117,13 @@ def _country(year_rates: pd.DataFrame) -> tuple[float, str]:
     """The national rate for one year and how it was computed (Swedish), or NaN and ''."""
     counted = year_rates.dropna(subset=["count", "population"])
     counted = counted[counted["population"] > 0]
-    if len(counted) >= WEIGHTED_COVERAGE * len(municipalities()):
+    needed = COUNTRY_COVERAGE * len(municipalities())
+    if len(counted) >= needed:
         value = counted["count"].sum() * 100_000.0 / counted["population"].sum()
         return float(value), (f"samtliga anmälda brott delat med samtliga invånare i de {len(counted)} kommuner "
                               "som har siffror")
     present = year_rates["rate"].dropna()
-    if len(present) >= MEDIAN_MINIMUM:
+    if len(present) >= needed:
         return float(present.median()), f"medianen av {len(present)} kommuners tal (antal saknas)"
     return math.nan, ""
 
@@ -233,8 +236,12 @@ def comparison_figure(c: Comparison) -> go.Figure:
     table = c.table
     figure = go.Figure()
     hover = "%{x:,.0f}"
-    band_name = f"Mittersta hälften av liknande kommuner ({c.group_name})"
-    if len(table) == 1:
+    band_name = "Mittersta hälften av liknande kommuner"
+    if table.empty:
+        figure.add_annotation(text="Inga siffror för kommunen eller liknande kommuner", showarrow=False,
+                              xref="paper", yref="paper", x=0.5, y=0.5)
+        figure.update_layout(height=160, xaxis={"visible": False}, yaxis={"visible": False})
+    elif len(table) == 1:
         row = table.iloc[0]
         y = [str(int(row["year"]))]
         figure.add_bar(y=y, x=[row["group_q3"] - row["group_q1"]], base=[row["group_q1"]], orientation="h",
@@ -252,8 +259,8 @@ def comparison_figure(c: Comparison) -> go.Figure:
             figure.add_scatter(y=y, x=[row["own"]], mode="markers", name=c.municipality or "Kommunen",
                                marker={"size": 15, "color": OWN_COLOUR},
                                hovertemplate=(c.municipality or "Kommunen") + ": " + hover + "<extra></extra>")
-        figure.update_layout(height=230, xaxis_title=c.measure, yaxis={"type": "category", "title": None},
-                             barmode="overlay")
+        figure.update_layout(height=250, xaxis={"title": c.measure, "tickformat": ",d"},
+                             yaxis={"type": "category", "title": None}, barmode="overlay")
     else:
         years = table["year"].astype(int).tolist()
         figure.add_scatter(x=years, y=table["group_q1"], mode="lines", line={"width": 0}, showlegend=False,
@@ -270,8 +277,9 @@ def comparison_figure(c: Comparison) -> go.Figure:
         figure.add_scatter(x=years, y=table["own"], mode="lines+markers", name=c.municipality or "Kommunen",
                            line={"color": OWN_COLOUR, "width": 3},
                            hovertemplate=(c.municipality or "Kommunen") + " %{x}: %{y:,.0f}<extra></extra>")
-        figure.update_layout(height=340, yaxis_title=c.measure, xaxis={"tickmode": "array", "tickvals": years,
-                                                                      "title": None})
-    figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, separators=", ",
-                         legend={"orientation": "h", "y": -0.35, "title": None})
+        figure.update_layout(height=360, yaxis={"title": c.measure, "tickformat": ",d"},
+                             xaxis={"tickmode": "array", "tickvals": years, "title": None})
+    # The legend above the plot: below it, it ran into the axis title.
+    figure.update_layout(margin={"l": 10, "r": 10, "t": 40, "b": 10}, separators=", ",
+                         legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "title": None})
     return figure

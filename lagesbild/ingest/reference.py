@@ -365,7 +365,8 @@ def prepare_reference_json(document: Any, kind: str, file_name: str, year: int |
                                              "missing_period"))
             prepared.rejected_rows.add(1)
             continue
-        kpi = str(provenance.get("source", "kolada")).replace("kolada:", "Kolada ")
+        kpi_id = re.fullmatch(r"kolada:(N\d{5})", str(provenance.get("source", "")))
+        kpi = "Kolada" + (" " + kpi_id.group(1) if kpi_id else "")
         prepared.values.append(Value(1, path, code, period, measure, label, unit,
                                      _number(prepared, figure.get("value"), 1, path), f"{kpi} {period}"))
     prepared.rows_read = 1
