@@ -8,6 +8,7 @@ import streamlit as st
 
 from lagesbild import db, reference
 from lagesbild.formatting import plain
+from lagesbild.ingest.reference import municipalities
 from lagesbild.ui.state import connection, versioned
 
 __all__ = ["load_reference_comparison", "reference_section"]
@@ -24,7 +25,7 @@ def load_reference_comparison() -> reference.Comparison | None:
     """The municipality's comparison, or None without reference statistics (or without a known municipality)."""
     con = connection()
     code = db.get_meta(con, "municipality_code") or ""
-    if code not in reference.municipalities():
+    if code not in municipalities():
         return None
     return reference.comparison(con, code)
 
