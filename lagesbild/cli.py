@@ -102,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="map a risk-factor value onto a risk-factor code")
     imp.add_argument("--crs", metavar="EPSG:NNNN", help="CRS of a boundary file that does not state one")
     imp.add_argument("--division", metavar="NAME", help="name of the area division (boundary files)")
-    imp.add_argument("--year", type=int, help="population year when the table has none")
+    imp.add_argument("--year", type=int, help="the year of a population table that has none, or of reference "
+                     "statistics (BRÅ's table, Kolada's index) whose file name says none")
     imp.add_argument("--by", default=None, help="who imports (default: the user name)")
     imp.add_argument("--rejected-csv", type=Path, metavar="PATH", help="write rejected rows (Excel CSV) here")
 

@@ -52,6 +52,8 @@ TOTAL = "anmalda_brott_totalt"
 TOTAL_LABEL = "Anmälda brott totalt"
 POPULATION = "folkmangd"
 POPULATION_LABEL = "Folkmängd"
+MISSING = "värden som saknas (..)"
+EMPTY_ROWS = "rader utan något värde (bara ..)"
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"})
 _YEAR_IN_NAME = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 _SOL_FIRST = "anmälda brott;brottsförebyggande rådet"
@@ -125,6 +127,12 @@ class Value:
     unit: str
     value: float | None   # None: missing in the file ('..')
     source: str
+    record: int = 0       # the row naming the municipality, when not `row` (a block of BRÅ's SOL export)
+
+    @property
+    def counted_as(self) -> int:
+        """The row this value is counted under in the import's counts (one per municipality and file row)."""
+        return self.record or self.row
 
 
 @dataclass
@@ -243,7 +251,7 @@ def prepare_bra_sol(data: bytes, file_name: str) -> PreparedReference:
     blocks = 0
     unknown: list[Problem] = []
     cells: list[tuple[int, str, str]] = []   # (row, label, value) for the guard
-    pending: list[tuple[int, str, str, str]] = []  # (row, code, label, value)
+    pending: list[tuple[int, str, str, str, int]] = []  # (row, code, label, value, row of the block)
     for number, fields in lines:
         first = fields[0].strip()
         second = fields[1].strip() if len(fields) > 1 else ""
@@ -270,7 +278,7 @@ def prepare_bra_sol(data: bytes, file_name: str) -> PreparedReference:
             continue
         if current is None:
             raise FileRefusedError(Problem(file_name, number, None, first, "value_before_municipality"))
-        pending.append((number, current[0], first, second))
+        pending.append((number, current[0], first, second, current[1]))
     guard.check(Table(file_name, ["kommun", "värde"], [[c[1], c[2]] for c in cells], [c[0] for c in cells]),
                 skip_name_check={"kommun"}, known_headers={"kommun"})
     _refuse_unknown(file_name, unknown)
@@ -278,10 +286,10 @@ def prepare_bra_sol(data: bytes, file_name: str) -> PreparedReference:
         raise FileRefusedError(Problem(file_name, None, None, None, "missing_sol_header"))
     source = f"Brå, statistikdatabasen (SOL), anmälda brott {year}"
     prepared.rows_read = blocks
-    for number, code, label, raw in pending:
+    for number, code, label, raw, block in pending:
         measure, measure_label = _measure(label)
         prepared.values.append(Value(number, label, code, year, measure, measure_label, unit,
-                                     _number(prepared, raw, number, label), source))
+                                     _number(prepared, raw, number, label), source, block))
     return prepared
 
 
@@ -393,25 +401,31 @@ def load_json(data: bytes, file_name: str) -> tuple[Any, str] | None:
 
 # Storing ----------------------------------------------------------------------------------------------------
 
-def _deduplicate(prepared: PreparedReference) -> pa.Table:
-    """The values to store: missing ones and repeats within the file taken out, each counted or reported."""
+def _deduplicate(prepared: PreparedReference) -> tuple[pa.Table, dict[int, int]]:
+    """The values to store (missing ones and repeats within the file taken out, each counted or reported),
+    and how many values each file row has to store."""
     kept: dict[tuple[str, int, str, str], Value] = {}
+    per_row: dict[int, int] = {}
     for value in prepared.values:
-        if value.row in prepared.rejected_rows or not value.code:
+        if value.counted_as in prepared.rejected_rows or value.row in prepared.rejected_rows or not value.code:
             continue
+        per_row.setdefault(value.counted_as, 0)
         key = (value.code, value.year, value.measure, value.unit)
         if value.value is None:
-            reason = "saknat värde (..)" if key not in kept else "kommunen en gång till, utan värde"
-            prepared.ignored[reason] = prepared.ignored.get(reason, 0) + 1
+            prepared.ignored[MISSING] = prepared.ignored.get(MISSING, 0) + 1
             continue
         first = kept.get(key)
         if first is None:
             kept[key] = value
-        elif first.value != value.value:
+            per_row[value.counted_as] += 1
+        elif first.value != value.value:  # reported, and the row counts as rejected ("reject" refuses the file)
             prepared.problems.append(Problem(prepared.file_name, value.row, value.column, f"{value.value:g}",
                                              "duplicate_municipality", str(first.row)))
+            prepared.rejected_rows.add(value.counted_as)
+    per_row = {row: n for row, n in per_row.items() if row not in prepared.rejected_rows}
     values = list(kept.values())
     return pa.table({
+        "row": pa.array([v.counted_as for v in values], pa.int64()),
         "municipality_code": pa.array([v.code for v in values], pa.string()),
         "year": pa.array([v.year for v in values], pa.int32()),
         "measure": pa.array([v.measure for v in values], pa.string()),
@@ -419,17 +433,19 @@ def _deduplicate(prepared: PreparedReference) -> pa.Table:
         "unit": pa.array([v.unit for v in values], pa.string()),
         "value": pa.array([v.value for v in values], pa.float64()),
         "source": pa.array([v.source for v in values], pa.string()),
-    })
+    }), per_row
 
 
 def store_reference(con: duckdb.DuckDBPyConnection, prepared: PreparedReference, *, sha256: str, imported_by: str,
                     on_error: str = "skip", dry_run: bool = False) -> ImportResult:
     """Store the figures in one write; refuse a file that contradicts figures already stored."""
-    frame = _deduplicate(prepared)
+    frame, per_row = _deduplicate(prepared)
+    empty_rows = sum(1 for n in per_row.values() if n == 0)  # only missing values, or a repeat without any
+    if empty_rows:
+        prepared.ignored[EMPTY_ROWS] = empty_rows
     result = ImportResult(None, "dry-run" if dry_run else "stored", prepared.file_name, "reference",
                           rows_read=prepared.rows_read, rows_rejected=len(prepared.rejected_rows),
-                          problems=prepared.problems, ignored=dict(prepared.ignored))
-    result.rows_ignored = sum(prepared.ignored.values())
+                          problems=prepared.problems, ignored=dict(prepared.ignored), rows_ignored=empty_rows)
     if result.refuse_if_rows_rejected(on_error):
         return result
     if frame.num_rows == 0 and not prepared.rejected_rows:
@@ -450,11 +466,13 @@ def store_reference(con: duckdb.DuckDBPyConnection, prepared: PreparedReference,
                 other, name, count, code, year = clash[0]
                 raise FileRefusedError(Problem(prepared.file_name, None, None, f"{code} {year}", "reference_conflict",
                                                f"import {other} ({name}): {count}"))
-            fresh = cur.execute(
-                "SELECT count(*) FROM staged_ref s WHERE NOT EXISTS (SELECT 1 FROM reference_statistics r WHERE"
-                " r.municipality_code = s.municipality_code AND r.year = s.year AND r.measure = s.measure"
+            # A file row counts as stored when any of its values is new, as already there when none is.
+            fresh_rows = cur.execute(
+                "SELECT count(DISTINCT row) FROM staged_ref s WHERE NOT EXISTS (SELECT 1 FROM reference_statistics"
+                " r WHERE r.municipality_code = s.municipality_code AND r.year = s.year AND r.measure = s.measure"
                 " AND r.unit = s.unit)").fetchall()[0][0]
-            result.rows_stored, result.rows_duplicate = int(fresh), frame.num_rows - int(fresh)
+            with_values = sum(1 for n in per_row.values() if n)
+            result.rows_stored, result.rows_duplicate = int(fresh_rows), with_values - int(fresh_rows)
             if dry_run:
                 return result
             import_id = next_import_id(cur)
