@@ -5,7 +5,7 @@ Inputs, read in place (never copied into the repository):
   short name ("Sölvesborg"), county; under ../shared/realdata/kommun_reference_sjbrg/ by default;
 - `scripts/skr_kommungrupper_2023.csv` (beside this script): SKR's kommungruppsindelning 2023, code -> group.
 
-Run from the repository root:  python scripts/make_kommuner.py [path/to/municipality_county.csv]
+Run from the repository root:  python scripts/make_kommuner.py [municipality_county.csv [output.csv]]
 The output is small, attributed in its header lines, and checked: 290 codes, each with exactly one group.
 """
 
@@ -37,6 +37,7 @@ def _rows(path: Path) -> list[list[str]]:
 
 def main(argv: list[str]) -> int:
     source = Path(argv[0]) if argv else DEFAULT_INPUT
+    output = Path(argv[1]) if len(argv) > 1 else OUTPUT
     municipalities = _rows(source)
     if municipalities[0][:4] != ["municipality_code", "municipality_name", "municipality_name_short", "county_code"]:
         raise SystemExit(f"{source}: unexpected header {municipalities[0]}")
@@ -49,13 +50,13 @@ def main(argv: list[str]) -> int:
     if len(out) != 290 or groups:
         raise SystemExit(f"expected 290 municipalities each with one group; left over: {sorted(groups)}")
     out.sort()
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    with OUTPUT.open("w", encoding="utf-8", newline="") as handle:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with output.open("w", encoding="utf-8", newline="") as handle:
         handle.write(HEADER)
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["code", "name", "short_name", "county", "skr_group"])
         writer.writerows(out)
-    print(f"wrote {len(out)} municipalities to {OUTPUT.relative_to(ROOT)}")
+    print(f"wrote {len(out)} municipalities to {output}")
     return 0
 
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 import csv
 import json
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +22,7 @@ BRA_CSV = "bra_regionbarometern/anmalda_brott.csv"
 BRA_JSON = "bra_regionbarometern/anmalda_brott_json.json"
 BRA_SOL = "bra_regionbarometern/Sokning_bra_sol_export_2021.txt"
 Y2021 = ImportOptions(year=2021)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def statistics(con, import_id=None):
@@ -60,6 +64,14 @@ def test_the_shipped_list_has_290_municipalities_in_skr_s_nine_groups():
     assert groups.count("C8") + groups.count("C9") == 56
     assert found["1083"].skr_group == "B4" and found["2081"].skr_group == "B3"
     assert reference.group_name("2081") == "Större stad (SKR B3)"
+
+
+def test_the_shipped_list_is_what_the_script_makes_from_the_real_file(tmp_path):
+    source = realdata("kommun_reference_sjbrg/municipality_county.csv")
+    made = tmp_path / "kommuner.csv"
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "make_kommuner.py"), str(source), str(made)],
+                   check=True, capture_output=True)
+    assert made.read_bytes() == ingest_reference.KOMMUNER_CSV.read_bytes()
 
 
 def test_every_written_form_of_a_name_finds_its_code():
@@ -189,6 +201,14 @@ def test_a_municipality_at_the_top_of_its_group_is_said_to_lie_above_it(empty_co
     assert all(t.mode != "lines" for t in figure.data if t.type == "scatter")
 
 
+def test_borlange_gets_its_own_group(empty_con):
+    planted(empty_con, 2023, 3_000, code="2081")
+    found = reference.comparison(empty_con, "2081")
+    assert (found.group_name, int(found.table.iloc[0]["group_size"])) == ("Större stad (SKR B3)", 23)
+    assert found.note.startswith("År 2023 hade Borlänge 3") and "under den mittersta hälften" in found.note
+    assert reference.comparison(empty_con, "1083").table.empty  # B4 has no figures
+
+
 def test_rates_without_counts_for_every_municipality_give_the_country_as_their_median(empty_con):
     rows = [(m.name, 1000 + i) for i, m in enumerate(ingest_reference.municipalities().values())]
     import_bytes(empty_con, bra_table(rows, header=("Kommun", "Per 100 000 inv.")), "anmalda_brott_2024.csv")
@@ -253,6 +273,14 @@ def test_bom_decimal_comma_and_missing_values_in_a_table(empty_con):
     assert value(empty_con, "1083", "anmalda_brott_totalt", "per 100 000 inv") == 9446.0
 
 
+def test_a_population_table_per_municipality_is_not_taken_for_reported_crime(empty_con):
+    assert not ingest_reference.looks_like_bra_table(["Kommun", "Antal"])
+    assert ingest_reference.looks_like_bra_table(["Kommun", "Antal", "Per 100 000 inv."])
+    assert ingest_reference.looks_like_bra_table(["name", "numCrimes", "crimesRelative"])
+    result = import_bytes(empty_con, csv_bytes(["Kommun;Antal", "Sölvesborgs kommun;17405"]), "folk_2025.csv")
+    assert result.kind != "reference" and statistics(empty_con) == []
+
+
 def test_an_unknown_name_refuses_the_file_naming_file_row_and_column(empty_con):
     import_bytes(empty_con, bra_table([("Ale kommun", 2717, 8555)]), "anmalda_brott_2020.csv")
     before = fingerprint(empty_con), statistics(empty_con)
@@ -272,6 +300,13 @@ def test_a_bad_number_is_a_problem_naming_row_and_column(empty_con):
     assert result.problems[0].message("sv").startswith("anmalda_brott_2021.csv, rad 3, kolumn 'Antal'")
     refused = import_bytes(empty_con, data, "anmalda_brott_2019.csv", ImportOptions(on_error="reject"))
     assert refused.status == "refused"
+
+
+def test_a_record_that_is_not_an_object_is_a_problem_not_a_crash(empty_con):
+    records = json.dumps([{"name": "Ale kommun", "numCrimes": 2717, "crimesRelative": 8555}, 17]).encode()
+    result = import_bytes(empty_con, records, "brott_2021.json")
+    assert (result.status, result.rows_stored, result.rows_rejected) == ("stored", 1, 1)
+    assert (result.problems[0].code, result.problems[0].row) == ("wrong_type", 2)
 
 
 def test_other_figures_for_the_same_year_are_refused_naming_the_import_that_holds_them(empty_con):

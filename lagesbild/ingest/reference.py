@@ -59,7 +59,8 @@ _YEAR_IN_NAME = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 _SOL_FIRST = "anmälda brott;brottsförebyggande rådet"
 # Headers of BRÅ's table, as the derived file and BRÅ's own download write them (normalised).
 _NAME_HEADERS = {"name", "kommun", "namn", "region"}
-_COUNT_HEADERS = {"numcrimes", "antal", "anmälda brott", "antal anmälda brott"}
+_CRIME_COUNT_HEADERS = {"numcrimes", "anmälda brott", "antal anmälda brott"}
+_COUNT_HEADERS = {"antal", *_CRIME_COUNT_HEADERS}
 _RATE_HEADERS = {"crimesrelative", "per 100 000 inv.", "per 100 000 inv", "per 100 000 invånare",
                  "anmälda brott per 100 000 inv.", "anmälda brott per 100 000 invånare"}
 _TOTAL_LABELS = {"samtliga brott", "totalt", "anmälda brott totalt", "samtliga anmälda brott",
@@ -160,18 +161,22 @@ def looks_like_sol(data: bytes) -> bool:
     return normalise(first.rstrip("\r;")) == _SOL_FIRST
 
 
+def _bra_headers(headers: object) -> bool:
+    """Municipalities with reported crimes: a name, and a count that says it counts crimes or a rate per
+    100 000 (a plain "Kommun;Antal" could be a population table)."""
+    found = {normalise(str(h)) for h in headers} if isinstance(headers, list | dict) else set()
+    return bool(found & _NAME_HEADERS) and bool(found & (_CRIME_COUNT_HEADERS | _RATE_HEADERS))
+
+
 def looks_like_bra_table(headers: list[str]) -> bool:
     """A table of municipalities with reported crimes (count and/or rate)."""
-    found = {normalise(h) for h in headers}
-    return bool(found & _NAME_HEADERS) and bool(found & (_COUNT_HEADERS | _RATE_HEADERS))
+    return _bra_headers(headers)
 
 
 def reference_json_kind(document: object) -> str | None:
     """'bra' (records with name and numCrimes), 'kolada_index' or 'kolada_commune', else None."""
-    if isinstance(document, list) and document and all(isinstance(r, dict) for r in document[:5]):
-        keys = {normalise(k) for k in document[0]}
-        if keys & _NAME_HEADERS and keys & (_COUNT_HEADERS | _RATE_HEADERS):
-            return "bra"
+    if isinstance(document, list) and document and isinstance(document[0], dict) and _bra_headers(list(document[0])):
+        return "bra"
     if isinstance(document, dict):
         if isinstance(document.get("communes"), list) and "count" in document:
             return "kolada_index"
@@ -308,6 +313,11 @@ def _bra_records(prepared: PreparedReference, records: list[tuple[int, dict[str,
     rate_col = next((k for k in keys if normalise(k) in _RATE_HEADERS), None)
     source = _source_bra(year)
     for number, record in records:
+        if not isinstance(record, dict):
+            prepared.problems.append(Problem(prepared.file_name, number, None, str(record)[:40], "wrong_type",
+                                             type(record).__name__))
+            prepared.rejected_rows.add(number)
+            continue
         name = str(record.get(name_col) or "").strip()
         if not name:
             prepared.problems.append(Problem(prepared.file_name, number, name_col, None, "missing_value"))
