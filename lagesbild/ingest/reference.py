@@ -302,7 +302,7 @@ def _source_bra(year: int) -> str:
     return f"Brå, Anmälda brott i kommunerna {year}"
 
 
-def _bra_records(prepared: PreparedReference, records: list[tuple[int, dict[str, Any]]], year: int) -> None:
+def _bra_records(prepared: PreparedReference, records: list[tuple[int, Any]], year: int) -> None:
     """Rows of BRÅ's table (count and/or rate per municipality), as dicts header -> cell."""
     if not records:
         raise FileRefusedError(Problem(prepared.file_name, None, None, None, "no_rows"))
