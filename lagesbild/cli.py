@@ -83,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--municipality-code", required=True, metavar="KOD", help="SCB code, e.g. 1083")
     init.add_argument("--municipality-name", required=True, metavar="NAMN", help="e.g. Sölvesborg")
 
-    imp = commands.add_parser("import", help="import a CSV/TXT/Excel/police JSON/boundary/population file")
+    imp = commands.add_parser("import", help="import a CSV/TXT/Excel/police JSON/boundary/population file, or "
+                              "BRÅ/Kolada figures per municipality")
     _db_option(imp)
     imp.set_defaults(func=cmd_import)
     imp.add_argument("file", type=Path, metavar="FILE")
