@@ -17,7 +17,7 @@ sum, so the country figure is somewhat below BRÅ's national total per 100 000.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 import pandas as pd
@@ -143,11 +143,11 @@ def comparison(con: duckdb.DuckDBPyConnection, municipality_code: str) -> Compar
     for year, year_rates in frame.groupby("year", sort=True):
         in_group = year_rates[year_rates["municipality_code"].isin(members)]["rate"]
         own = year_rates.loc[year_rates["municipality_code"] == municipality_code, "rate"]
+        if not len(own) and not len(in_group):
+            continue  # a year only other groups have figures for says nothing here
         country, method = _country(year_rates)
         if method:
             methods.append(f"{year}: {method}")
-        if not len(own) and not len(in_group):
-            continue  # a year only other groups have figures for says nothing here
         enough = len(in_group) >= MIN_GROUP
         rows.append({"year": int(year), "own": float(own.iloc[0]) if len(own) else math.nan,
                      "group_q1": float(in_group.quantile(0.25)) if enough else math.nan,
@@ -155,7 +155,7 @@ def comparison(con: duckdb.DuckDBPyConnection, municipality_code: str) -> Compar
                      "group_q3": float(in_group.quantile(0.75)) if enough else math.nan,
                      "country": country, "group_size": len(in_group)})
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS).astype({"year": int, "group_size": int})
-    label = stats.loc[stats["measure"] == measure, "measure_label"].iloc[0]
+    label = "Anmälda brott" if measure == TOTAL else stats.loc[stats["measure"] == measure, "measure_label"].iloc[0]
     sources = sorted(set(frame["source"].dropna()), key=lambda s: (s[-4:], s))
     place = municipalities()[municipality_code].short_name
     result = Comparison(
@@ -167,8 +167,7 @@ def comparison(con: duckdb.DuckDBPyConnection, municipality_code: str) -> Compar
         municipality=place,
         country_method="; ".join(methods),
     )
-    return Comparison(result.measure, result.source, result.group_name, table,
-                      _note(result, len(members)), place, result.country_method)
+    return replace(result, note=_note(result, len(members)))
 
 
 def _position(own: float, q1: float, q3: float) -> str:
