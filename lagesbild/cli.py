@@ -83,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--municipality-code", required=True, metavar="KOD", help="SCB code, e.g. 1083")
     init.add_argument("--municipality-name", required=True, metavar="NAMN", help="e.g. Sölvesborg")
 
-    imp = commands.add_parser("import", help="import a CSV/TXT/Excel/police JSON/boundary/population file")
+    imp = commands.add_parser("import", help="import a CSV/TXT/Excel/police JSON/boundary/population file, or "
+                              "BRÅ/Kolada figures per municipality")
     _db_option(imp)
     imp.set_defaults(func=cmd_import)
     imp.add_argument("file", type=Path, metavar="FILE")
@@ -102,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="map a risk-factor value onto a risk-factor code")
     imp.add_argument("--crs", metavar="EPSG:NNNN", help="CRS of a boundary file that does not state one")
     imp.add_argument("--division", metavar="NAME", help="name of the area division (boundary files)")
-    imp.add_argument("--year", type=int, help="population year when the table has none")
+    imp.add_argument("--year", type=int, help="the year of a population table that has none, or of reference "
+                     "statistics (BRÅ's table, Kolada's index) whose file name says none")
     imp.add_argument("--by", default=None, help="who imports (default: the user name)")
     imp.add_argument("--rejected-csv", type=Path, metavar="PATH", help="write rejected rows (Excel CSV) here")
 

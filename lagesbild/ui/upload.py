@@ -129,7 +129,8 @@ def show_result(result: ImportResult, data: bytes, file_name: str) -> None:
 TABLE_LABELS = {"incidents": "händelser", "incident_risk_factors": "kopplingar till riskfaktorer",
                 "areas": "områden", "area_population": "befolkningsuppgifter", "interventions": "insatser",
                 "intervention_areas": "insatsers områden", "intervention_risk_factors": "insatsers riskfaktorer",
-                "intervention_categories": "insatsers kategorier"}
+                "intervention_categories": "insatsers kategorier",
+                "reference_statistics": "värden i jämförelsestatistiken"}
 def upload_limit_mb() -> int:
     """The largest file the browser may send (`server.maxUploadSize` in .streamlit/config.toml), in MB."""
     return int(st.get_option("server.maxUploadSize"))
