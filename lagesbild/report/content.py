@@ -49,6 +49,7 @@ CHAPTERS = ("Sammanfattning", "Kartläggning", "Källor", "Analys och prioritera
 MAPPING_SECTIONS = ("Omfattning", "Utveckling över tid", "Var", "När", "Riskfaktorer",
                     "Jämförelse med liknande kommuner och riket")
 CAUSES = "Orsaksanalys (fylls i av analytikern)"
+NO_REFERENCE = "Ingen referensstatistik importerad"
 TREND_YEARS = 3             # 'Utveckling över tid' looks this many years back from the period's end
 TOP_RANKED = 10
 SIGNAL_CRIMES = {"skadegorelse", "klotter", "nedskrapning", "ordningsstorning"}  # signalbrott: signal disorder
@@ -183,7 +184,7 @@ def _summary(c: _Context, report: Report) -> None:
         items.append("Inga insatser är registrerade, så det finns ingen åtgärdsplan att följa upp.")
     if c.sources_missing:
         items.append(f"Källor som används: {', '.join(c.sources_used) or 'inga'}. Saknas: "
-                     f"{', '.join(s.lower() for s in c.sources_missing[:4])}"
+                     f"{', '.join(c.sources_missing[:4])}"
                      f"{' m.fl.' if len(c.sources_missing) > 4 else ''} (se Källor).")
     report.add(Bullets(tuple(items)))
 
@@ -411,7 +412,7 @@ def _comparison(c: _Context, report: Report) -> None:
     report.add(Heading("Jämförelse med liknande kommuner och riket", 2))
     c.reference = reference_comparison(c.con)
     if c.reference is None:
-        report.add(Paragraph("Inga referensstatistik importerade: jämförelsen med liknande kommuner (SKR:s "
+        report.add(Paragraph(f"{NO_REFERENCE}: jämförelsen med liknande kommuner (SKR:s "
                              "kommungrupper) och riket per 100 000 invånare kräver BRÅ:s statistik över anmälda "
                              "brott per kommun. Importera den för att fylla i avsnittet.", "missing"))
         return
@@ -465,8 +466,9 @@ def _sources(c: _Context, report: Report) -> None:
                                         "data och månader utan data (luckor) inom källans period."))
     absent = coverage.missing(c.table, c.filters.start, c.filters.end, c.filters.sources)
     said = coverage.describe(absent)
-    report.add(Paragraph(f"Datatäckning under perioden: {said}." if said else
-                         "Datatäckning under perioden: alla källor med data har levererat varje månad.", "note"))
+    if said or not shown_sources.empty:
+        report.add(Paragraph(f"Datatäckning under perioden: {said}." if said else
+                             "Datatäckning under perioden: alla källor med data har levererat varje månad.", "note"))
     if c.police:
         report.add(Paragraph(coverage.POLICE_SAMPLE_NOTE, "note"))
     imports = queries.imports_table(c.con)
@@ -493,8 +495,8 @@ def _problem_reasons(c: _Context, row: Any, position: int, running: pd.DataFrame
     if row.code in SIGNAL_CRIMES:
         parts.append("signalbrott: påverkar tryggheten i området")
     aimed = running[running["categories"].fillna("").str.contains(str(row.label), regex=False)]
-    parts.append(f"{len(aimed)} pågående insats{'er' if len(aimed) != 1 else ''} riktad mot detta" if len(aimed)
-                 else "ingen pågående insats riktad mot detta")
+    parts.append("ingen pågående insats riktad mot detta" if aimed.empty else "1 pågående insats riktad mot detta"
+                 if len(aimed) == 1 else f"{len(aimed)} pågående insatser riktade mot detta")
     text = "; ".join(parts)
     return text[:1].upper() + text[1:] + "."
 
@@ -633,4 +635,4 @@ def _version(c: _Context, report: Report, link: str) -> None:
     ]
     if link:
         rows.insert(3, ("Länk", link))
-    report.add(Table(pd.DataFrame(rows, columns=["Uppgift", "Värde"])))
+    report.add(Table(pd.DataFrame(rows, columns=["Uppgift", "Beskrivning"])))

@@ -13,7 +13,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from lagesbild.report.model import Bullets, Heading, Image, Paragraph, Report, Table
+from lagesbild.report.model import Bullets, Heading, Image, Paragraph, Report, Table, cell_text
 
 MARK_COLOUR = RGBColor(0xB2, 0x18, 0x2B)
 
@@ -90,7 +90,7 @@ def render(report: Report) -> bytes:
             for values in frame.itertuples(index=False):
                 cells = table.add_row().cells
                 for cell, value in zip(cells, values, strict=True):
-                    cell.text = "" if value is None or value != value else str(value)
+                    cell.text = cell_text(value)
                     for run in cell.paragraphs[0].runs:
                         run.font.size = Pt(8.5)
             if block.caption:

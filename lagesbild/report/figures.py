@@ -73,7 +73,7 @@ def hour_weekday(counts: pd.DataFrame, hidden_label: str) -> bytes:
     figure = Figure(figsize=(8, 3.0))
     ax = figure.add_subplot()
     image = ax.imshow(np.where(hidden, np.nan, grid), aspect="auto", cmap="YlOrRd", interpolation="nearest")
-    image.cmap.set_bad(HIDDEN_COLOUR)
+    image.set_cmap(image.cmap.with_extremes(bad=HIDDEN_COLOUR))
     for row, column in zip(*np.nonzero(hidden), strict=True):
         ax.text(column, row, hidden_label, ha="center", va="center", fontsize=5, color="#555555")
     ax.set_yticks(range(7), list(WEEKDAYS_SHORT))

@@ -11,6 +11,8 @@ from datetime import date
 
 import pandas as pd
 
+from lagesbild import formatting
+
 INTERNAL_MARK = "INTERN – innehåller exakta tal, får inte spridas"
 PROTECTED_MARK = "Skyddad version: små tal är justerade och antal under 5 visas som ”<5”"
 
@@ -67,3 +69,12 @@ class Report:
 
     def add(self, *blocks: Block) -> None:
         self.blocks.extend(blocks)
+
+
+def cell_text(value: object) -> str:
+    """A table cell as Swedish text: decimal comma, '' for nothing."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float):
+        return formatting.number(value, 0 if value.is_integer() and abs(value) >= 100 else 1)
+    return str(value)

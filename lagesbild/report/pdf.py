@@ -12,7 +12,7 @@ import matplotlib
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from lagesbild.report.model import Bullets, Heading, Image, Paragraph, Report, Table
+from lagesbild.report.model import Bullets, Heading, Image, Paragraph, Report, Table, cell_text
 
 FONT = "DejaVu"
 MARK_COLOUR = (178, 24, 43)
@@ -78,8 +78,12 @@ def _table(pdf: _Document, block: Table) -> None:
     columns = len(frame.columns)
     size = 8 if columns <= 4 else 7 if columns <= 6 else 6.5
     pdf.set_font(FONT, "", size)
-    widths = [max(4.0, min(60.0, max([len(str(name)), *(len(str(v)) for v in frame[name].head(40))])))
-              for name in frame.columns]
+    widths = []
+    for name in frame.columns:
+        texts = [str(name), *(cell_text(v) for v in frame[name].head(40))]
+        longest_word = max(len(word) for text in texts for word in (text.split() or [""]))
+        mean = sum(len(text) for text in texts) / len(texts)
+        widths.append(max(min(longest_word, 24) + 1.5, min(48.0, mean * 1.3)))
     with pdf.table(col_widths=widths, line_height=size * 0.5, text_align="LEFT", first_row_as_headings=True,
                    headings_style=FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
                    padding=0.8) as table:
@@ -89,7 +93,7 @@ def _table(pdf: _Document, block: Table) -> None:
         for values in frame.itertuples(index=False):
             row = table.row()
             for value in values:
-                row.cell("" if value is None or value != value else str(value))
+                row.cell(cell_text(value))
     if block.caption:
         pdf.ln(1)
         _paragraph(pdf, block.caption, "note")
