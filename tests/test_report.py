@@ -274,3 +274,42 @@ def test_overview_offers_the_report_protected_to_viewers_and_internal_to_staff(a
     choice[0].set_value("Intern version (exakta tal)").run()
     assert not at.exception
     assert len([b for b in at.get("download_button") if "lägesbild" in b.label]) == 2
+
+
+@pytest.mark.browser
+def test_browser_staff_downloads_the_internal_pdf(sbg_db, tmp_path):
+    """In the real app: a coordinator opens 'Lägesbild som dokument', chooses the internal version and gets a PDF
+    built on Streamlit's download thread, marked INTERN on every page; a viewer's Word file is protected."""
+    from tests.browser import (
+        browser_page,
+        coordinator_secrets,
+        need_chromium,
+        running_app,
+        sign_in,
+        wait_until_idle,
+    )
+
+    need_chromium()
+    with running_app(sbg_db, coordinator_secrets(tmp_path)) as url, browser_page() as page:
+        page.goto(url + "/?kategori=misshandel")
+        wait_until_idle(page)
+        page.get_by_role("button", name="Lägesbild som dokument").click()
+        page.get_by_text("Ladda ner lägesbild (Word)").wait_for(timeout=30_000)
+        assert page.get_by_text("Intern version (exakta tal)").count() == 0
+        with page.expect_download(timeout=180_000) as download:
+            page.get_by_role("button", name="Ladda ner lägesbild (Word)").click()
+        content = Path(download.value.path()).read_bytes()
+        assert download.value.suggested_filename.endswith(".docx") and "_intern" not in download.value.suggested_filename
+        assert "INTERN" not in docx_text(content) and "kategori=misshandel" in docx_text(content)
+
+        sign_in(page, url)
+        page.get_by_role("button", name="Lägesbild som dokument").click()
+        page.get_by_text("Intern version (exakta tal)").click()
+        wait_until_idle(page)
+        page.screenshot(path=str(tmp_path / "rapport.png"))
+        with page.expect_download(timeout=180_000) as download:
+            page.get_by_role("button", name="Ladda ner lägesbild (PDF)").click()
+        assert download.value.suggested_filename.endswith("_intern.pdf")
+        pages = pdf_pages(Path(download.value.path()).read_bytes())
+        assert pages and all(report.INTERNAL_MARK in page_text for page_text in pages)
+        assert page.locator("[data-testid=stException]").count() == 0

@@ -101,7 +101,7 @@ def area_map(areas: object, value: str, outline: object, label: str, hidden_labe
     import geopandas as gpd
 
     frame: gpd.GeoDataFrame = areas
-    figure = Figure(figsize=(7, 7))
+    figure = Figure(figsize=(8, 7))
     ax = figure.add_subplot()
     shown = frame[frame[value].notna()]
     hidden = frame[frame[value].isna()]
@@ -124,7 +124,8 @@ def area_map(areas: object, value: str, outline: object, label: str, hidden_labe
         handles.append(Patch(facecolor=HIDDEN_COLOUR, edgecolor="#666666", label=f"{hidden_label} (visas inte)"))
     gpd.GeoSeries(outline).boundary.plot(ax=ax, color="#222222", linewidth=1.4)
     if handles:
-        ax.legend(handles=handles, title=label, fontsize=7, title_fontsize=8, loc="lower right", frameon=True)
+        ax.legend(handles=handles, title=label, fontsize=7, title_fontsize=8, loc="upper left",
+                  bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.set_axis_off()
     ax.set_aspect("equal")
     return _png(figure)
