@@ -51,3 +51,5 @@ if view.data_range:
         f"Händelser från {formatting.day(view.data_range[0])} till {formatting.day(view.data_range[1])}. "
         f"Invånare i kommunens områden: {formatting.number(view.population)}."
     )
+
+ui.reference_section()  # BRÅ per 100 000 against SKR group and country (lagesbild.reference)

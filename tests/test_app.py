@@ -270,3 +270,31 @@ def test_a_save_while_another_write_holds_the_lock_is_said_in_swedish(app_env, d
     reader, _ = snapshots.reader(demo_db)
     assert reader.execute("SELECT name FROM interventions WHERE id = 2").fetchall()[0][0] == (
         "Trygghetsvärdar i centrum fredag och lördag kväll")
+
+
+def test_overview_says_which_file_to_import_before_any_reference_statistics(app_env, demo_db):
+    app_env(demo_db)
+    at = start()
+    assert not at.exception
+    assert [s.value for s in at.subheader][-1] == "Jämfört med liknande kommuner och riket"
+    assert any(c.value.startswith("Ingen jämförelsestatistik är importerad") for c in at.caption)
+    assert len(at.get("plotly_chart")) == 1  # only the monthly trend
+
+
+def test_overview_compares_with_similar_municipalities_after_an_import(app_env, demo_db):
+    from lagesbild import db
+    from lagesbild.ingest import import_bytes
+    from tests.ingest_helpers import csv_bytes
+
+    con = db.connect(demo_db)
+    rows = ["Kommun;Antal;Per 100 000 inv.", "Sölvesborgs kommun;1646;9446", "Bromölla kommun;900;7200",
+            "Östra Göinge kommun;1000;7400", "Osby kommun;900;6700", "Kristianstads kommun;9000;10600"]
+    assert import_bytes(con, csv_bytes(rows), "anmalda_brott_2021.csv").status == "stored"
+    con.close()
+    app_env(demo_db)
+    at = start()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 2
+    notes = [m.value for m in at.markdown]
+    assert any("Sölvesborg" in n and "anmäls" in n for n in notes)
+    assert any("Källa: Brå, Anmälda brott i kommunerna 2021" in c.value.replace("\\", "") for c in at.caption)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, TypedDict
 import duckdb
 
 from lagesbild import db, queries
-from lagesbild.ingest import guard, police
+from lagesbild.ingest import guard, police, reference
 from lagesbild.ingest.columns import INCIDENT_FIELDS, guess_mapping, signature
 from lagesbild.ingest.context import Context, load_context
 from lagesbild.ingest.incidents import Prepared, prepare_incidents
@@ -239,13 +239,23 @@ def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
                 areas.file_name = file_name
                 result = store_areas(con, areas, **store)
             else:
-                prepared: Prepared | PreparedPopulation | interventions.PreparedInterventions
-                if found == "json":
+                prepared: (Prepared | PreparedPopulation | interventions.PreparedInterventions
+                           | reference.PreparedReference)
+                statistics = _reference(data, file_name, found, options)
+                if statistics is not None:
+                    prepared = statistics
+                elif found == "json":
                     prepared = police.prepare_police(police.load(data, file_name), ctx, file_name)
                 else:
                     table = read_table(data, file_name)
-                    prepared = prepare_table(table, con, ctx, options)
-                if isinstance(prepared, Prepared):
+                    if options.kind is None and reference.looks_like_bra_table(table.headers):
+                        prepared = reference.prepare_bra_table(table, options.year)
+                    else:
+                        prepared = prepare_table(table, con, ctx, options)
+                if isinstance(prepared, reference.PreparedReference):
+                    kind = "reference"  # public aggregates per municipality (lagesbild.ingest.reference)
+                    result = reference.store_reference(con, prepared, on_error=options.on_error, **store)
+                elif isinstance(prepared, Prepared):
                     kind = "incidents"
                     result = store_incidents(con, prepared, on_error=options.on_error, **store)
                     result.mapping = prepared.mapping
@@ -283,6 +293,18 @@ def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
         LOG.exception("unexpected error importing %s", file_name)
         problem = Problem(file_name, None, None, None, "unexpected", type(exc).__name__)
         return ImportResult(None, "refused", file_name, kind, refusal=problem, problems=[problem])
+
+
+def _reference(data: bytes, file_name: str, found: str, options: ImportOptions) -> reference.PreparedReference | None:
+    """BRÅ's SOL export or a reference JSON (BRÅ, Kolada), checked; None for any other file."""
+    if options.kind is not None:
+        return None
+    if found == "json":
+        loaded = reference.load_json(data, file_name)
+        return None if loaded is None else reference.prepare_reference_json(*loaded, file_name, options.year)
+    if found == "table" and reference.looks_like_sol(data):
+        return reference.prepare_bra_sol(data, file_name)
+    return None
 
 
 def import_path(con: duckdb.DuckDBPyConnection, path: Path | str, options: ImportOptions | None = None,

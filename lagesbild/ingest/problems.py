@@ -59,6 +59,29 @@ REASONS: dict[str, tuple[str, str]] = {
                       "and coordinate system."),
     "area_code_elsewhere": ("Områdeskoden börjar med {detail}, en annan kommuns kod.",
                             "The area code starts with {detail}, another municipality's code."),
+    "unknown_municipality": ("Kommunnamnet känns inte igen som någon av Sveriges 290 kommuner; inget sparades.",
+                             "The municipality is not one of Sweden's 290 municipalities; nothing was stored."),
+    "unknown_municipalities": ("Kommunnamnet känns inte igen som någon av Sveriges 290 kommuner, och inte heller "
+                               "{detail} namn till; inget sparades.",
+                               "The municipality is not one of Sweden's 290 municipalities, nor are {detail} more; "
+                               "nothing was stored."),
+    "missing_year": ("Filen säger inte vilket år siffrorna gäller. Skriv året i filnamnet (t.ex. "
+                     "anmalda_brott_2021.csv) eller ange året vid importen (--year).",
+                     "The file does not say which year its figures are for. Put the year in the file name "
+                     "(e.g. anmalda_brott_2021.csv) or give it with --year."),
+    "missing_period": ("Året (perioden) saknas.", "The year (period) is missing."),
+    "several_years": ("Filen har siffror för flera år ({detail}); dela upp den med ett år per fil.",
+                      "The file holds figures for several years ({detail}); split it into one file per year."),
+    "missing_sol_header": ("Sidhuvudet med år och enhet (”;2021;”, ”;/100 000 inv;”) saknas i BRÅ-exporten.",
+                           "The BRÅ export lacks its page header with year and unit (';2021;', ';/100 000 inv;')."),
+    "value_before_municipality": ("Raden har ett värde men ingen kommun före sig.",
+                                  "The row holds a value but no municipality comes before it."),
+    "reference_conflict": ("Samma kommuner och år finns redan med andra värden, i {detail} värden; ångra den "
+                           "importen först om de nya ska gälla.",
+                           "The same municipalities and years are already stored with other values, in {detail} "
+                           "values; undo that import first if the new ones should hold."),
+    "no_reference_values": ("Filen innehåller inga värden att jämföra med (bara saknade värden, ”..”).",
+                            "The file holds no values to compare with (only missing values, '..')."),
     "unexpected": ("Filen kunde inte läsas in ({detail}); inget sparades. Felet har loggats.",
                    "The file could not be imported ({detail}); nothing was stored. The error was logged."),
     # row problems
@@ -90,6 +113,9 @@ REASONS: dict[str, tuple[str, str]] = {
     "unknown_area": ("Okänt område.", "Unknown area."),
     "no_place": ("Raden saknar både koordinater och område.", "The row has neither coordinates nor an area."),
     "invalid_intervention": ("Insatsen kan inte sparas: {detail}", "The intervention cannot be saved: {detail}"),
+    "duplicate_municipality": ("Kommunen finns redan på rad {detail} med ett annat värde; det första värdet används.",
+                               "The municipality already appears on row {detail} with another value; the first "
+                               "is used."),
     "bad_population": ("Befolkningen måste vara ett heltal som inte är negativt.",
                        "The population must be a non-negative whole number."),
 }

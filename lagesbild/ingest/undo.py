@@ -40,6 +40,7 @@ MOVES = {
     "interventions": _INTERVENTIONS,
     "areas": _AREAS,
     "population": _POPULATION,
+    "reference": [("reference_statistics", "import_id = ?")],
     "demo": [*_INCIDENTS, *_INTERVENTIONS, *_AREAS],
 }
 HELD_TABLES = sorted({table for moves in MOVES.values() for table, _ in moves})
