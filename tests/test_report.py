@@ -313,3 +313,40 @@ def test_browser_staff_downloads_the_internal_pdf(sbg_db, tmp_path):
         pages = pdf_pages(Path(download.value.path()).read_bytes())
         assert pages and all(report.INTERNAL_MARK in page_text for page_text in pages)
         assert page.locator("[data-testid=stException]").count() == 0
+
+
+def test_comparison_with_similar_municipalities_from_reference_statistics(sbg_db):
+    from tests.test_reference import planted
+
+    con = db.connect(sbg_db)
+    try:
+        before = report.build(con, PERIOD, shown=VIEWER, today=TODAY)
+        planted(con, 2021, 1_000)
+        planted(con, 2022, 1_500)
+        after = report.build(con, PERIOD, shown=VIEWER, today=TODAY)
+    finally:
+        con.close()
+    assert any(getattr(b, "text", "").startswith(NO_REFERENCE) for b in before.blocks)
+    assert not any(getattr(b, "text", "").startswith(NO_REFERENCE) for b in after.blocks)
+    content = report.layout(after, "docx")
+    cells = docx_table_cells(content)
+    assert ("År", "2021") in cells and ("År", "2022") in cells
+    assert ("Sölvesborg", "1 000") in [(c, t.replace("\u00a0", " ")) for c, t in cells]
+    assert ("BRÅ: anmälda brott per kommun (jämförelse)", "ja") in [
+        (row[0], row[1]) for row in _rows(content, "Källa")]
+    text = docx_text(content)
+    assert "under den mittersta hälften av liknande kommuner" in text
+    headings = docx_headings(content)
+    section = headings.index((2, "Jämförelse med liknande kommuner och riket"))
+    assert headings[section + 1] == (1, "Källor")
+    pdf = "\n".join(pdf_pages(report.layout(after, "pdf")))
+    assert "Riket" in pdf and "2022" in pdf
+
+
+def _rows(content: bytes, first_header: str) -> list[list[str]]:
+    """The body rows of the DOCX tables whose first column is `first_header`."""
+    rows = []
+    for table in Document(io.BytesIO(content)).tables:
+        if table.rows[0].cells[0].text == first_header:
+            rows += [[cell.text for cell in row.cells] for row in table.rows[1:]]
+    return rows

@@ -35,6 +35,7 @@ from lagesbild import (
     priorities,
     protect,
     queries,
+    reference,
     register,
 )
 from lagesbild import view as view_module
@@ -412,29 +413,33 @@ def _comparison(c: _Context, report: Report) -> None:
     report.add(Heading("Jämförelse med liknande kommuner och riket", 2))
     c.reference = reference_comparison(c.con)
     if c.reference is None:
-        report.add(Paragraph(f"{NO_REFERENCE}: jämförelsen med liknande kommuner (SKR:s "
-                             "kommungrupper) och riket per 100 000 invånare kräver BRÅ:s statistik över anmälda "
-                             "brott per kommun. Importera den för att fylla i avsnittet.", "missing"))
+        report.add(Paragraph(f"{NO_REFERENCE}: jämförelsen med liknande kommuner (SKR:s kommungrupper) och "
+                             "riket per 100 000 invånare kräver BRÅ:s statistik över anmälda brott per kommun. "
+                             "Ladda upp BRÅ:s tabell ”Anmälda brott i kommunerna” (med året i filnamnet) på sidan "
+                             "Ladda upp data för att fylla i avsnittet.", "missing"))
         return
     ref = c.reference
-    own = formatting.municipality(c.name)
-    report.add(Paragraph(f"{ref.measure} per 100 000 invånare i {own}, jämfört med {ref.group_name} och riket. "
-                         f"Källa: {ref.source}."))
+    own = ref.municipality or formatting.municipality(c.name)
+    report.add(Paragraph(f"{ref.measure}: {formatting.municipality(c.name)} jämfört med liknande kommuner "
+                         f"({ref.group_name}, enligt {reference.SKR_SOURCE}) och riket."))
+    if ref.note:
+        report.add(Paragraph(ref.note))
     if len(ref.table):
-        report.add(Image(figures.comparison(ref.table, own, ref.group_name),
-                         "Egen kommun (röd) mot den mittersta hälften av kommungruppen (grått band, median prickad) "
-                         "och riket (blå)."))
+        report.add(Image(figures.comparison(ref.table, own, "Liknande kommuner"),
+                         f"{own} (röd) mot den mittersta hälften av liknande kommuner (grått: första till tredje "
+                         "kvartilen, median prickad) och riket (blå)."))
         report.add(Table(pd.DataFrame({
             "År": [str(int(y)) for y in ref.table["year"]],
-            "Egen kommun": [formatting.number(v, 0) for v in ref.table["own"]],
-            "Gruppen, undre kvartil": [formatting.number(v, 0) for v in ref.table["group_q1"]],
-            "Gruppens median": [formatting.number(v, 0) for v in ref.table["group_median"]],
-            "Gruppen, övre kvartil": [formatting.number(v, 0) for v in ref.table["group_q3"]],
+            own: [formatting.number(v, 0) for v in ref.table["own"]],
+            "Liknande kommuner, första kvartil": [formatting.number(v, 0) for v in ref.table["group_q1"]],
+            "Median": [formatting.number(v, 0) for v in ref.table["group_median"]],
+            "Tredje kvartil": [formatting.number(v, 0) for v in ref.table["group_q3"]],
             "Riket": [formatting.number(v, 0) for v in ref.table["country"]],
-            "Kommuner i gruppen": [formatting.number(v, 0) for v in ref.table["group_size"]],
-        }), "Per 100 000 invånare."))
-    if ref.note:
-        report.add(Paragraph(ref.note, "note"))
+            "Kommuner i gruppen med tal": [str(int(v)) for v in ref.table["group_size"]],
+        }), f"{ref.measure}. Källa: {ref.source}."))
+    if ref.country_method:
+        report.add(Paragraph(f"Riket: {ref.country_method}.", "note"))
+    report.add(Paragraph("BRÅ:s statistik finns bara för hela kommunen, inte för områden inom den.", "note"))
 
 
 # --- Källor ---------------------------------------------------------------------------------------------------

@@ -133,16 +133,25 @@ def area_map(areas: object, value: str, outline: object, label: str, hidden_labe
 
 def comparison(table: pd.DataFrame, own_label: str, group_label: str) -> bytes:
     """Own municipality against the group's middle half (Q1–Q3, median dotted) and the country, per year
-    (columns year, own, group_q1, group_median, group_q3, country)."""
+    (columns year, own, group_q1, group_median, group_q3, country). One year: the band as a bar, values as dots."""
     figure = Figure(figsize=(8, 3.2))
     ax = figure.add_subplot()
     years = table["year"].astype(int).to_numpy()
-    ax.fill_between(years, table["group_q1"].astype(float), table["group_q3"].astype(float), color="#bdbdbd",
-                    alpha=0.6, label=f"{group_label}: mittersta hälften")
-    ax.plot(years, table["group_median"].astype(float), linestyle=":", color="#555555", label="Gruppens median")
-    ax.plot(years, table["country"].astype(float), color="#3182bd", marker="s", label="Riket")
+    q1, q3 = table["group_q1"].astype(float).to_numpy(), table["group_q3"].astype(float).to_numpy()
+    band = f"{group_label}: mittersta hälften"
+    if len(years) == 1:
+        ax.bar(years, q3 - q1, bottom=q1, width=0.35, color="#bdbdbd", alpha=0.8, label=band)
+    else:
+        ax.fill_between(years, q1, q3, color="#bdbdbd", alpha=0.6, label=band)
+    ax.plot(years, table["group_median"].astype(float), linestyle=":", marker="_", markersize=14,
+            color="#555555", label="Median för liknande kommuner")
+    if table["country"].notna().any():
+        ax.plot(years, table["country"].astype(float), color="#3182bd", marker="s", label="Riket")
     ax.plot(years, table["own"].astype(float), color="#bd0026", marker="o", linewidth=2, label=own_label)
     ax.set_xticks(years, [str(y) for y in years])
+    if len(years) == 1:
+        ax.set_xlim(years[0] - 1, years[0] + 1)
+    ax.set_ylim(bottom=0)
     ax.set_ylabel("Per 100 000 invånare")
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))

@@ -1,47 +1,25 @@
 """The adapter between the report and the reference statistics (`lagesbild.reference`: BRÅ's reported crimes per
-municipality, SKR's municipality groups): the one place the report asks for the comparison with similar
-municipalities and the country.
+municipality against the SKR municipality group and the country): the one place the report asks for the
+comparison with similar municipalities, as the overview's section does (`lagesbild.ui.reference_view`).
 
-The comparison is public statistics per whole municipality (BRÅ does not break it down further), so it needs no
-protection. Without reference statistics — or in a build without `lagesbild.reference` — it is None and the
-report says that none are imported.
+The comparison is public statistics per whole municipality (BRÅ does not break it down further), so no
+disclosure control applies. Without reference statistics, or without a known municipality code, it is None and
+the report says that none are imported.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Protocol
-
 import duckdb
-import pandas as pd
 
-from lagesbild import queries
+from lagesbild import db, reference
+from lagesbild.ingest.reference import municipalities
 
-
-class ReferenceComparison(Protocol):
-    """What the report reads of `lagesbild.reference.Comparison`."""
-
-    measure: str
-    source: str
-    group_name: str
-    table: pd.DataFrame   # one row per year: year, own, group_q1, group_median, group_q3, country, group_size
-    note: str
+ReferenceComparison = reference.Comparison
 
 
-def municipality_code(con: duckdb.DuckDBPyConnection) -> str:
-    """The municipality's SCB code from the database ('' when not set)."""
-    found = queries.rows(con, "SELECT value FROM meta WHERE key = 'municipality_code'")
-    return str(found[0][0]) if found else ""
-
-
-def reference_comparison(con: duckdb.DuckDBPyConnection) -> ReferenceComparison | None:
-    """The comparison for the database's municipality, or None when no reference statistics are imported."""
-    try:
-        reference = importlib.import_module("lagesbild.reference")
-    except ModuleNotFoundError:
+def reference_comparison(con: duckdb.DuckDBPyConnection) -> reference.Comparison | None:
+    """The comparison for the database's municipality, or None when there is nothing to compare."""
+    code = db.get_meta(con, "municipality_code") or ""
+    if code not in municipalities():
         return None
-    code = municipality_code(con)
-    if not code:
-        return None
-    found: ReferenceComparison | None = reference.comparison(con, code)
-    return found
+    return reference.comparison(con, code)
