@@ -331,7 +331,7 @@ def _where(c: _Context, report: Report) -> None:
             f"test av varje ruta med grannar, rättat för många samtidiga test), i {len(found.clusters)} "
             f"sammanhängande områden. {found.baseline}"))
         if len(hot):
-            report.add(Table(hot.head(15), "De starkaste heta rutorna (SCB:s rutnät)."))
+            report.add(Table(hot.head(10), "De tio starkaste heta rutorna (SCB:s rutnät)."))
     repeat = concentration.analyse(c.con, c.filters)
     shown_table = concentration.display_table(repeat, c.shown)
     if len(shown_table):
