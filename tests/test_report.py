@@ -350,3 +350,27 @@ def _rows(content: bytes, first_header: str) -> list[list[str]]:
         if table.rows[0].cells[0].text == first_header:
             rows += [[cell.text for cell in row.cells] for row in table.rows[1:]]
     return rows
+
+
+@pytest.mark.parametrize("shown", [STAFF, VIEWER], ids=["internal", "protected"])
+def test_numbers_agree_with_the_pages(sbg_db_master, shown):
+    """The report's key figures, top areas and ranking are the overview's and Prioritering's, for either reader."""
+    from lagesbild import overview, priorities
+    from lagesbild.report.model import Table
+
+    con = db.connect(sbg_db_master)
+    try:
+        made = report.build(con, PERIOD, shown=shown, today=TODAY)
+        page = overview.build(con, PERIOD, today=TODAY, shown=shown)
+        ranked = priorities.display_table(priorities.rank(con, PERIOD, shown=shown), shown)
+    finally:
+        con.close()
+    tables = [b.frame for b in made.blocks if isinstance(b, Table)]
+    key_figures = next(t for t in tables if list(t.columns)[:2] == ["Nyckeltal", "Värde"])
+    assert list(key_figures["Värde"]) == [k.value for k in page.kpis]
+    assert list(key_figures["Mot samma period ett år tidigare"]) == [k.delta or "–" for k in page.kpis]
+    top = next(t for t in tables if list(t.columns) == list(page.top_areas.columns))
+    assert top.equals(page.top_areas)
+    ranking = next(t for t in tables if "Varför" in t.columns)
+    assert list(ranking["Område"]) == list(ranked["Område"].head(len(ranking)))
+    assert list(ranking["Poäng"]) == list(ranked["Poäng"].head(len(ranking)))
