@@ -471,6 +471,16 @@ def _sources(c: _Context, report: Report) -> None:
                                         "data och månader utan data (luckor) inom källans period."))
     absent = coverage.missing(c.table, c.filters.start, c.filters.end, c.filters.sources)
     said = coverage.describe(absent)
+    if not c.table.empty:
+        months = len(coverage.period_months(c.filters.start, c.filters.end))
+        asked = [label for source, label in dict.fromkeys(zip(c.table["source"], c.table["label"], strict=True))
+                 if not c.filters.sources or source in c.filters.sources]
+        report.add(Table(pd.DataFrame({
+            "Källa": asked,
+            "Månader med data": [f"{months - len(absent.get(label, []))} av {months}" for label in asked],
+            "Saknas": [coverage.month_ranges(absent[label]) if label in absent else "–" for label in asked],
+        }), "Datatäckning under perioden per källa (enligt importernas täckta perioder, annars var källan "
+            "levererat): en månad utan data är inte en månad utan händelser."))
     if said or not shown_sources.empty:
         report.add(Paragraph(f"Datatäckning under perioden: {said}." if said else
                              "Datatäckning under perioden: alla källor med data har levererat varje månad.", "note"))
