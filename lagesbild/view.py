@@ -25,7 +25,7 @@ MEASURES = {"antal": "Antal händelser", "per1000": "Per 1 000 invånare", "skad
 LAYERS = {"rutor": "Rutor (250 m / 1 km)", "omraden": "Områden", "punkter": "Enskilda händelser",
           "insatser": "Insatser"}
 GRIDS = (250, 1000)
-PAGES = ("oversikt", "karta", "tid", "prio", "insatser", "uppfoljning", "atgardsplan")
+PAGES = ("oversikt", "karta", "tid", "prio", "insatser", "uppfoljning", "atgardsplan", "publicerat")
 DEFAULT_LAYERS = ("rutor", "omraden", "insatser")
 DEFAULT_CENTRE = (56.075, 14.655, 10.6)
 DAY_STARTS = {0: "00", 6: "06"}  # the hour the heat map's day begins at, as the link writes it
@@ -53,6 +53,7 @@ class View:
     centre: tuple[float, float, float] = DEFAULT_CENTRE
     page: str = "oversikt"
     day_start: int = 0
+    version: int | None = None  # a published version (lagesbild.published): the whole app reads its frozen data
     notices: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -141,6 +142,12 @@ def _read_centre(text: str, _: Vocabulary) -> tuple[Any, tuple[str, ...]]:
     return (lat, lon, zoom), ()
 
 
+def _read_version(text: str, _: Vocabulary) -> tuple[Any, tuple[str, ...]]:
+    if not text.isdigit() or int(text) < 1:
+        raise LinkValueError(text)
+    return int(text), ()
+
+
 def _fixed(view: View, day: date) -> str | None:
     return day.isoformat() if view.preset is None else None
 
@@ -153,7 +160,7 @@ def _centre(view: View) -> str | None:
 
 
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in (
-    Parameter("sida", "`karta`, `tid`, `prio`, `insatser`, `uppfoljning`, `atgardsplan`",
+    Parameter("sida", "`karta`, `tid`, `prio`, `insatser`, `uppfoljning`, `atgardsplan`, `publicerat`",
               "the page to open (default: the overview)",
               lambda v: v.page if v.page != "oversikt" else None, _one_of({p: p for p in PAGES})),
     Parameter("period", "`12m` (default), `30d`, `ar`, `forra_aret`",
@@ -202,6 +209,10 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in (
               _one_of({text: hour for hour, text in DAY_STARTS.items()}), label="Dygnet börjar kl. 06",
               help="Timmarna 00–05 räknas till kvällen före, så att en natt ligger i en följd på en rad: "
                    "fredag kl. 22–04 på fredagens rad.", why="ange 06 eller 00"),
+    Parameter("version", "`3`",
+              "a published version of the lägesbild: every page reads the data frozen when it was published "
+              "(alone, it opens the view it was published with)",
+              lambda v: str(v.version) if v.version else None, _read_version, why="inte ett versionsnummer"),
 )}
 STREAMLIT_PARAMETERS = ("embed", "embed_options")  # Streamlit's own: not ours to report
 
@@ -258,4 +269,4 @@ def from_query(params: Mapping[str, str | list[str]], vocabulary: Vocabulary, an
     return View(filters=filters, preset=preset, measure=given.get("matt", "antal"),
                 layers=given.get("lager", DEFAULT_LAYERS), grid=given.get("ruta", 250),
                 centre=given.get("karta", DEFAULT_CENTRE), page=given.get("sida", "oversikt"),
-                day_start=given.get("dygn", 0), notices=tuple(notices))
+                day_start=given.get("dygn", 0), version=given.get("version"), notices=tuple(notices))

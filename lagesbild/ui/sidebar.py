@@ -10,7 +10,7 @@ from lagesbild import formatting
 from lagesbild import view as view_module
 from lagesbild.filters import PERIOD_PRESETS, Filters, preset_period
 from lagesbild.ui.signin import sign_in_panel
-from lagesbild.ui.state import anchor_day, header, labelled, labels, vocabulary
+from lagesbild.ui.state import anchor_day, header, labelled, labels, pinned_version, vocabulary
 
 CUSTOM_PERIOD = "eget"
 LINK = view_module.PARAMETERS  # each filter widget's label and help come from its link parameter
@@ -124,7 +124,8 @@ def current_view(page: str = "oversikt") -> view_module.View:
         filters=filters, preset=preset, measure=state.get("filter_matt", "antal"),
         layers=tuple(state.get("karta_lager", view_module.DEFAULT_LAYERS)), grid=state.get("karta_ruta", 250),
         centre=tuple(state.get("karta_centrum", view_module.DEFAULT_CENTRE)), page=page,
-        day_start=6 if state.get("tid_dygn") else 0)
+        day_start=6 if state.get("tid_dygn") else 0,
+        version=pinned.id if (pinned := pinned_version()) is not None else None)  # the link keeps the version
 
 
 def current_filters() -> Filters:
