@@ -140,7 +140,12 @@ def publish(master: Path | str, *, title: str, comment: str, view: view_module.V
     target: Path | None = None
     try:
         with snapshots.writing(master) as con:
-            source = snapshots.current(master)
+            now = queries.data_version(con)
+            if expected_version is not None and now != expected_version:
+                raise PublishError("Nya uppgifter har sparats sedan sidan visades. Granska lägesbilden och "
+                                   "publicera igen; inget publicerades.",
+                                   f"the data changed (version {expected_version} -> {now}); try again")
+            source = _same_data(master, con) or snapshots.current(master)
             if source is None:
                 raise PublishError("Det finns inga uppgifter att publicera.", "nothing has been published yet")
             frozen = duckdb.connect(str(source), read_only=True)
@@ -152,10 +157,6 @@ def publish(master: Path | str, *, title: str, comment: str, view: view_module.V
             if schema < db.latest_version():
                 raise PublishError("Databasen uppdateras just nu; försök igen om en stund.",
                                    "the snapshot has an older schema; try again")
-            if expected_version is not None and data_version != expected_version:
-                raise PublishError("Nya uppgifter har sparats sedan sidan visades. Granska lägesbilden och "
-                                   "publicera igen; inget publicerades.",
-                                   f"the data changed (version {expected_version} -> {data_version}); try again")
             query = view_module.to_query(dataclasses.replace(view, page="oversikt", version=None))
             with db.write(con) as cur:
                 number = int(cur.execute("SELECT nextval('published_version_ids')").fetchall()[0][0])
@@ -182,6 +183,17 @@ def publish(master: Path | str, *, title: str, comment: str, view: view_module.V
         reader.close()
     assert version is not None
     return Published(version, seconds, 0 if stored_as == "link" else version.file_bytes)
+
+
+def _same_data(master: Path, con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The newest version's frozen file when nothing but publications has been written since (a corrected title
+    published again): the new version then shares that file instead of holding one more copy of the same data."""
+    found = queries.rows(con, "SELECT max(id) FROM published_versions")[0][0]
+    latest = None if found is None else get(con, int(found))
+    if latest is None or latest.schema_version < db.latest_version() or newer_data(con, latest):
+        return None
+    path = file_path(master, latest)
+    return path if path.exists() else None
 
 
 def _pin(source: Path, target: Path) -> str:
@@ -234,10 +246,12 @@ def previous(con: duckdb.DuckDBPyConnection, version: Version) -> Version | None
 
 
 def newer_data(con: duckdb.DuckDBPyConnection, version: Version) -> bool:
-    """Whether data changed after `version` was published (`con`: the current data). Every publication moves
-    the data version by exactly one, so what moved it beyond those was another write."""
+    """Whether data changed after `version`'s data were current (`con`: the current data). Every publication moves
+    the data version by exactly one and pins data at least as new as the version's, so what moved it beyond
+    those publications was another write."""
     current = queries.data_version(con)
-    publications = queries.rows(con, "SELECT count(*) FROM published_versions WHERE id >= ?", [version.id])[0][0]
+    publications = queries.rows(con, "SELECT count(*) FROM published_versions WHERE data_version >= ?",
+                                [version.data_version])[0][0]
     return current - version.data_version - int(publications) > 0
 
 

@@ -203,3 +203,17 @@ def test_the_cli_publishes_through_the_one_writer_lock(sbg_db, monkeypatch, caps
     assert code == cli.EXIT_DATABASE and "held its lock" in capsys.readouterr().err
     assert not published.folder(sbg_db).exists()
     assert cli.main(["publish", "--db", str(sbg_db), "--title", "T"]) == cli.EXIT_OK   # once the lock is free
+
+
+def test_versions_without_new_data_between_them_share_one_file(sbg_db):
+    snapshots.publish(sbg_db)
+    first = publish(sbg_db).version
+    again = publish(sbg_db, title="Lägesbild 2026, rättad rubrik").version   # nothing but a publication since
+    import_more(sbg_db, 5)
+    third = publish(sbg_db).version
+    inode = [published.file_path(sbg_db, v).stat().st_ino for v in (first, again, third)]
+    assert inode[0] == inode[1] != inode[2]
+    assert again.data_version == first.data_version < third.data_version
+    con = current(sbg_db)
+    assert [published.newer_data(con, v) for v in (first, again, third)] == [True, True, False]
+    con.close()
