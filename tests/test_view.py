@@ -88,7 +88,7 @@ def test_readme_documents_every_link_parameter():
                                       risk_factors=("alkohol_unga",), risk_match="all", sources=("polisen",),
                                       areas=("MJA",), weekdays=(1,), hour_from=1, hour_to=2),
                       preset=None, measure="per1000", layers=("rutor",), grid=1000, centre=(56.0, 14.0, 9.0),
-                      page="karta", day_start=6)
+                      page="karta", day_start=6, version=3)
     assert from_query({}, VOCABULARY, ANCHOR).notices == ()
     assert set(to_query(everything)) | {"period"} == set(PARAMETERS)   # every declared parameter is written
 

@@ -113,7 +113,7 @@ def publish_form() -> None:
         st.info("Du visar en publicerad lägesbild. Gå till den aktuella lägesbilden för att publicera en ny.")
         return
     view = current_view()
-    st.caption(f"Versionen frystes med uppgifterna som de är nu och vyn i sidofältet: "
+    st.caption(f"Versionen fryses med uppgifterna som de är nu och vyn i sidofältet: "
                f"{formatting.period(view.filters.start, view.filters.end)}"
                + (", med filter." if _selection_note(view) else ", hela kommunen, alla händelser."))
     with st.form("publicerat_formular", clear_on_submit=False):
@@ -132,6 +132,8 @@ def publish_form() -> None:
         st.error(formatting.plain(exc.reason))
         return
     stored = store_report_files(done.version)
+    for key in ("publicerat_rubrik", "publicerat_kommentar"):   # an empty form for the next version
+        st.session_state.pop(key, None)
     flash(f"Lägesbild {done.version.id} är publicerad" + (" med rapportfiler." if stored else "."))
     st.rerun()
 
