@@ -9,6 +9,7 @@ view = ui.load_overview(filters)
 
 st.title("Lägesbild – översikt")
 ui.share_button("oversikt")
+ui.report_downloads()
 st.caption(
     f"Period: {formatting.period(filters.start, filters.end)}, jämfört med samma period ett år tidigare. "
     "Förändringar prövas statistiskt: ”kan vara slump” betyder att skillnaden ryms inom normal variation."

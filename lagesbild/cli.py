@@ -188,6 +188,20 @@ def build_parser() -> argparse.ArgumentParser:
     versions.set_defaults(func=cmd_published)
     versions.add_argument("--json", action="store_true", help="one JSON object per line")
 
+    report = commands.add_parser("report", help="the lägesbild for the municipal board as Word or PDF: mapping, "
+                                 "sources, prioritised problems, action plan with follow-up, method; protected "
+                                 "numbers unless --internal")
+    _db_option(report)
+    report.set_defaults(func=cmd_report)
+    _filter_options(report)
+    report.add_argument("--link", metavar="URL_OR_QUERY",
+                        help="take the filters from a shared link (the options above override its values)")
+    report.add_argument("--format", choices=["docx", "pdf"], help="default: from the --out file's suffix")
+    report.add_argument("--out", type=Path, required=True, metavar="FILE", help="where to write the report")
+    report.add_argument("--internal", action="store_true",
+                        help="exact numbers for staff, marked INTERN on every page (default: the protected "
+                             "version a council member's link shows)")
+
     hasher = commands.add_parser("hash-password", help="print a salted PBKDF2 hash (600 000 iterations) for a "
                                                        "local account in secrets.toml")
     hasher.set_defaults(func=cmd_hash_password)
@@ -210,10 +224,21 @@ def _filter_options(parser: argparse.ArgumentParser) -> None:
                            help=f"{parameter.meaning}, e.g. {parameter.example}".replace("`", "").replace("%", "%%"))
 
 
+def _link_params(text: str | None) -> dict[str, str]:
+    """A shared link's (or its query string's) parameters, the last value of each."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    if not text:
+        return {}
+    query = urlsplit(text).query if "://" in text or text.startswith("/") else text.lstrip("?")
+    return dict(parse_qsl(query, keep_blank_values=True))
+
+
 def _filters(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> Filters:
     from lagesbild import view
 
-    params = {name: getattr(args, name) for name in FILTER_OPTIONS if getattr(args, name) is not None}
+    params = _link_params(getattr(args, "link", None))
+    params |= {name: getattr(args, name) for name in FILTER_OPTIONS if getattr(args, name) is not None}
     vocabulary = view.Vocabulary(*(frozenset(row[0] for row in queries.rows(con, "SELECT code FROM " + table))
                                    for table in ("categories", "risk_factors", "sources", "areas")))
     found = queries.data_range(con)
@@ -626,6 +651,32 @@ def cmd_published(args: argparse.Namespace) -> int:
             print(f"#{version.id:<4} {version.published_at:%Y-%m-%d %H:%M} {version.role:<12} data to "
                   f"{version.last_day or '-'}  period {version.period_start} to {version.period_end}  "
                   f"{version.title}")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    import time
+
+    from lagesbild import report, view
+    from lagesbild.protect import Disclosure
+
+    fmt = args.format or args.out.suffix.lower().lstrip(".")
+    if fmt not in report.FORMATS:
+        raise CliError(f"cannot tell the format from {args.out.name!r}; add --format docx or --format pdf", EXIT_USAGE)
+    shown = Disclosure(viewer=not args.internal, threshold=_settings().suppression_threshold)
+    started = time.perf_counter()
+    con = _open(_db_path(args))
+    try:
+        filters = _filters(args, con)
+        link = "?" + "&".join(f"{k}={v}" for k, v in view.to_query(view.View(filters=filters, preset=None)).items())
+        made = report.build(con, filters, shown=shown, today=date.today(), link=link)
+    finally:
+        con.close()
+    content = report.layout(made, fmt)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(content)
+    print(f"{'internal' if args.internal else 'protected'} report ({fmt}, {len(content):,} bytes, "
+          f"{time.perf_counter() - started:.1f} s) written to {args.out}")
     return EXIT_OK
 
 

@@ -10,6 +10,7 @@ from lagesbild.ui.emerging_view import *  # noqa: F403
 from lagesbild.ui.interventions import *  # noqa: F403
 from lagesbild.ui.loaders import *  # noqa: F403
 from lagesbild.ui.published_view import *  # noqa: F403
+from lagesbild.ui.report_view import *  # noqa: F403
 from lagesbild.ui.sidebar import *  # noqa: F403
 from lagesbild.ui.signin import *  # noqa: F403
 from lagesbild.ui.state import *  # noqa: F403
