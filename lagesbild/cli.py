@@ -181,6 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_argument("--text-file", type=Path, metavar="FILE", help="the analyst's comment (plain UTF-8 text)")
     pub.add_argument("--role", choices=["staff", "coordinator"], default="staff",
                      help="the role shown as publisher (never a name; default staff)")
+    pub.add_argument("--no-report", action="store_true",
+                     help="do not store the protected Word and PDF report with the version")
     _filter_options(pub)
 
     versions = commands.add_parser("published", help="list the published versions of the lägesbild")
@@ -622,6 +624,11 @@ def cmd_publish(args: argparse.Namespace) -> int:
     except db.WriteError as exc:
         raise CliError(str(exc), EXIT_DATABASE) from exc
     version = done.version
+    if not args.no_report:
+        files = published.make_reports(path, version, threshold=_settings().suppression_threshold,
+                                       link="?" + "&".join(f"{k}={v}" for k, v in version.link_query().items()))
+        for stored in published.store_reports(path, version.id, files):
+            print(f"report stored: {stored} ({stored.stat().st_size:,} bytes)")
     print(f"published version {version.id}: {version.title!r}, data version {version.data_version}, data to "
           f"{version.last_day or '-'}, period {version.period_start} to {version.period_end}; "
           f"{version.file_bytes / 1e6:.1f} MB frozen as a {'hard link' if version.stored_as == 'link' else 'copy'} "

@@ -401,6 +401,21 @@ def _imports_changed(old: tuple[tuple[int, str, str, str], ...], new: tuple[tupl
     return lines
 
 
+def make_reports(master: Path | str, version: Version, *, threshold: int, link: str) -> dict[str, bytes]:
+    """The version's report files (`lagesbild.report`) on its frozen data and view, protected as for viewers
+    (the files are handed to anyone who opens the version); built once, one document laid out twice."""
+    from lagesbild import report
+
+    con = open_version(master, version)
+    try:
+        view = frozen_view(con, version)
+        made = report.build(con, view.filters, shown=Disclosure(viewer=True, threshold=threshold),
+                            today=version.published_day, link=link)
+    finally:
+        con.close()
+    return {f"lagesbild.{fmt}": report.layout(made, fmt) for fmt in ("docx", "pdf")}
+
+
 def report_folder(master: Path | str, number: int) -> Path:
     """Where a version's report files are kept: `<published folder>/<id>/`."""
     return folder(master) / str(number)

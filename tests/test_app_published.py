@@ -42,7 +42,14 @@ def versions(master: Path) -> list[published.Version]:
         con.close()
 
 
-def test_published_page_pages_publicerat_staff_publish(app_env, demo_db):
+def test_published_page_pages_publicerat_staff_publish(app_env, demo_db, monkeypatch):
+    made = []   # the report itself is built in tests/test_published.py; here: that it is made, kept and offered
+
+    def fake(master, version, *, threshold, link):
+        made.append((version.id, threshold, link))
+        return {"lagesbild.docx": b"PK docx", "lagesbild.pdf": b"%PDF-1.7"}
+
+    monkeypatch.setattr(published, "make_reports", fake)
     app_env(demo_db)
     at = app(STAFF)
     at.switch_page(PAGE).run()
@@ -51,7 +58,9 @@ def test_published_page_pages_publicerat_staff_publish(app_env, demo_db):
     assert any("Ingen lägesbild har publicerats" in i.value for i in at.info)
     submit(at, "Lägesbild till KS [läs mer](http://example.org)", "Klottret ökar vid stationen.\n\n**inte fet**")
     assert not at.exception
-    assert any("Lägesbild 1 är publicerad" in s.value for s in at.success)
+    assert any("Lägesbild 1 är publicerad med rapportfiler" in s.value for s in at.success)
+    assert made == [(1, 5, "/?version=1")]
+    assert [b.label for b in at.get("download_button")] == ["Ladda ned lagesbild.docx", "Ladda ned lagesbild.pdf"]
     listed = at.dataframe[0].value
     assert list(listed["Nr"]) == [1] and list(listed["Av"]) == ["personal"]
     assert at.text[0].value == "Klottret ökar vid stationen.\n\n**inte fet**"   # plain text, as written

@@ -60,7 +60,8 @@ def test_a_viewer_keeps_seeing_the_published_version_after_an_import(tmp_path):
             staff.get_by_role("textbox", name="Analytikerns kommentar").fill("Skadegörelsen i centrum ligger kvar på hög nivå.")
             staff.get_by_role("button", name="Publicera lägesbild").click()
             wait_until_idle(staff)
-            staff.get_by_text("Lägesbild 1 är publicerad").wait_for(timeout=30_000)
+            staff.get_by_text("Lägesbild 1 är publicerad med rapportfiler.").wait_for(timeout=180_000)
+            assert staff.get_by_role("button", name="Ladda ned lagesbild.pdf").count() == 1
             assert staff.locator("[data-testid=stException]").count() == 0
             link = staff.locator("[data-testid=stCode]").first.inner_text().strip()
             assert link.endswith("/?version=1")

@@ -177,7 +177,7 @@ def test_the_cli_publishes_and_lists(sbg_db, tmp_path, capsys):
     text = tmp_path / "kommentar.txt"
     text.write_text("Skadegörelsen ökar kring stationen.\n", encoding="utf-8")
     assert cli.main(["publish", "--db", str(sbg_db), "--title", "Till KS", "--text-file", str(text),
-                     "--period", "30d"]) == cli.EXIT_OK
+                     "--period", "30d", "--no-report"]) == cli.EXIT_OK
     assert "published version 1: 'Till KS'" in capsys.readouterr().out
     assert cli.main(["published", "--db", str(sbg_db), "--json"]) == cli.EXIT_OK
     listed = json.loads(capsys.readouterr().out)
@@ -190,7 +190,8 @@ def test_the_cli_publishes_and_lists(sbg_db, tmp_path, capsys):
 def test_the_cli_refuses_personal_data(sbg_db, tmp_path, capsys):
     text = tmp_path / "kommentar.txt"
     text.write_text("Ring 19811218-9876.\n", encoding="utf-8")
-    assert cli.main(["publish", "--db", str(sbg_db), "--title", "T", "--text-file", str(text)]) == cli.EXIT_FAILED
+    assert cli.main(["publish", "--db", str(sbg_db), "--title", "T", "--text-file", str(text),
+                     "--no-report"]) == cli.EXIT_FAILED
     assert "personal identity number" in capsys.readouterr().err
     assert not published.folder(sbg_db).exists()
 
@@ -199,10 +200,10 @@ def test_the_cli_publishes_through_the_one_writer_lock(sbg_db, monkeypatch, caps
     snapshots.publish(sbg_db)
     monkeypatch.setattr(snapshots, "LOCK_WAIT_SECONDS", 0.3)
     with snapshots.locked(sbg_db):   # another write holds the lock for longer than the CLI waits
-        code = cli.main(["publish", "--db", str(sbg_db), "--title", "T"])
+        code = cli.main(["publish", "--db", str(sbg_db), "--title", "T", "--no-report"])
     assert code == cli.EXIT_DATABASE and "held its lock" in capsys.readouterr().err
     assert not published.folder(sbg_db).exists()
-    assert cli.main(["publish", "--db", str(sbg_db), "--title", "T"]) == cli.EXIT_OK   # once the lock is free
+    assert cli.main(["publish", "--db", str(sbg_db), "--title", "T", "--no-report"]) == cli.EXIT_OK   # lock free
 
 
 def test_versions_without_new_data_between_them_share_one_file(sbg_db):
@@ -217,3 +218,21 @@ def test_versions_without_new_data_between_them_share_one_file(sbg_db):
     con = current(sbg_db)
     assert [published.newer_data(con, v) for v in (first, again, third)] == [True, True, False]
     con.close()
+
+
+def test_the_cli_stores_the_protected_report_with_the_version(sbg_db, capsys):
+    import io
+
+    from docx import Document
+    from pypdf import PdfReader
+
+    from lagesbild import report
+
+    assert cli.main(["publish", "--db", str(sbg_db), "--title", "Till KS"]) == cli.EXIT_OK
+    assert capsys.readouterr().out.count("report stored:") == 2
+    files = published.reports(sbg_db, 1)
+    assert [f.name for f in files] == ["lagesbild.docx", "lagesbild.pdf"]
+    pdf = "\n".join(page.extract_text() for page in PdfReader(files[1]).pages)
+    assert report.PROTECTED_MARK.split(":")[0] in pdf and "INTERN" not in pdf   # the version for everyone
+    words = "\n".join(p.text for p in Document(io.BytesIO(files[0].read_bytes())).paragraphs)
+    assert "?version=1" in words or "?version=1" in pdf   # the report names the version's permanent link

@@ -143,15 +143,10 @@ def _selection_note(view: view_module.View) -> bool:
 
 
 def render_reports(version: published.Version) -> dict[str, bytes]:
-    """The version's report files (name -> bytes), protected as for viewers; {} until the report module exists.
-
-    For the lead: wire `lagesbild.report`'s renderer here (connection to the frozen file, the frozen view and
-    `Disclosure(viewer=True)`); `store_report_files` keeps what it returns with the version."""
-    try:
-        from lagesbild import report  # type: ignore[attr-defined]  # noqa: F401 - built on branch h_report
-    except ImportError:
-        return {}
-    return {}
+    """The version's report files (name -> bytes), protected as for viewers (`published.make_reports`)."""
+    with st.spinner("Skapar lägesbilden som Word- och PDF-fil …"):
+        return published.make_reports(settings().db_path, version, threshold=settings().suppression_threshold,
+                                      link=permanent_link(version))
 
 
 def store_report_files(version: published.Version) -> list[Path]:
@@ -159,8 +154,9 @@ def store_report_files(version: published.Version) -> list[Path]:
     try:
         files = render_reports(version)
     except Exception as exc:  # noqa: BLE001 - the version is published; the report can be made again
-        st.warning(f"Rapportfilerna kunde inte skapas ({formatting.plain(type(exc).__name__)}); versionen är "
-                   "publicerad utan dem.")
+        st.session_state[_NOTICE] = (f"Rapportfilerna till lägesbild {version.id} kunde inte skapas "
+                                     f"({type(exc).__name__}); versionen är publicerad utan dem och de kan skapas "
+                                     "igen under Publicerade lägesbilder.")
         return []
     return published.store_reports(settings().db_path, version.id, files) if files else []
 
@@ -217,7 +213,11 @@ def _details(version: published.Version) -> None:
     if st.button("Öppna den här versionen", key="publicerat_oppna", icon=":material/open_in_new:"):
         st.session_state["_lank_last"] = False
         st.switch_page("app_pages/oversikt.py", query_params=version.link_query())
-    for path in published.reports(settings().db_path, version.id):
+    files = published.reports(settings().db_path, version.id)
+    if not files and not is_viewer() and st.button("Skapa rapportfilerna (Word och PDF)", key="publicerat_rapport"):
+        store_report_files(version)
+        st.rerun()
+    for path in files:
         st.download_button(f"Ladda ned {path.name}", path.read_bytes(), file_name=f"lagesbild-{version.id}{path.suffix}",
                            mime=_MIME.get(path.suffix), key=f"publicerat_fil_{path.suffix[1:]}",
                            icon=":material/download:", on_click="ignore")
