@@ -349,7 +349,10 @@ def changes(old: tuple[Version, KeyFigures] | None, new: tuple[Version, KeyFigur
     if changed:
         names = [(view_module.PARAMETERS[k].label or k).lower() if k in view_module.PARAMETERS else k for k in changed]
         lines.append("Urvalet ändrades: " + ", ".join(names) + ".")
-    if math.isnan(figures.incidents) or math.isnan(was.incidents):
+    if changed or (before.period_start, before.period_end) != (version.period_start, version.period_end):
+        lines.append(f"Händelser i lägesbildens urval: {shown.text(was.incidents)} → {shown.text(figures.incidents)}"
+                     " (olika urval: skillnaden säger inte hur brottsligheten har ändrats).")
+    elif math.isnan(figures.incidents) or math.isnan(was.incidents):
         lines.append(f"Händelser i lägesbildens urval: {shown.text(was.incidents)} → {shown.text(figures.incidents)}.")
     else:
         difference = figures.incidents - was.incidents

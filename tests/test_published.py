@@ -104,7 +104,10 @@ def test_the_list_and_what_changed_since_the_previous_version(sbg_db):
     assert "Jämfört med version 1" in staff[0]
     assert "Nya importer: 1 (nr 2 felanmalan_oktober.csv (händelser))." in text
     assert "Urvalet ändrades: kategori." in text
-    assert f"Händelser i lägesbildens urval: {int(old.incidents)} → {int(new.incidents)}" in text
+    assert f"Händelser i lägesbildens urval: {int(old.incidents)} → {int(new.incidents)} (olika urval" in text
+    same = figures(first, STAFF), figures(first, STAFF)
+    assert "urval: " + str(int(old.incidents)) + " → " + str(int(old.incidents)) + " (0)." in "\n".join(
+        published.changes((first, same[0]), (first, same[1]), STAFF))
     viewer = "\n".join(published.changes((first, figures(first, VIEWER)), (second, figures(second, VIEWER)),
                                          VIEWER))
     assert "felanmalan" not in viewer and "Nya importer: 1 (1 med händelser)." in viewer

@@ -222,8 +222,8 @@ def _details(version: published.Version) -> None:
                            mime=_MIME.get(path.suffix), key=f"publicerat_fil_{path.suffix[1:]}",
                            icon=":material/download:", on_click="ignore")
     st.markdown("**Vad har ändrats sedan förra versionen**")
-    for line in _changes(str(settings().db_path), version.id, disclosure()):
-        st.markdown("- " + formatting.plain(line))
+    lead, *rest = _changes(str(settings().db_path), version.id, disclosure())
+    st.markdown(formatting.plain(lead) + "\n\n" + "\n".join("- " + formatting.plain(line) for line in rest))
 
 
 __all__ = ["choose_version", "permanent_link", "publish_form", "render_reports", "store_report_files",
