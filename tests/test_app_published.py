@@ -158,3 +158,14 @@ def test_opening_a_version_from_the_list_and_getting_its_view_back(app_env, demo
     at.button(key="publicerat_aterstall").click().run()
     assert not at.exception
     assert at.session_state["filter_kategori"] == ["klotter"]
+
+
+def test_a_version_whose_file_was_deleted_is_said_and_the_current_lagesbild_shown(app_env, demo_db):
+    snapshots.publish(demo_db)
+    version = published.publish(demo_db, title="Gammal", comment="", view=the_view(demo_db), role="staff").version
+    published.file_path(demo_db, version).unlink()
+    app_env(demo_db)
+    at = app(query={"version": "1"})
+    assert not at.exception
+    assert any("Publicerad lägesbild 1 kan inte öppnas" in w.value for w in at.warning)
+    assert not any("Publicerad lägesbild 1 –" in i.value for i in at.info)

@@ -48,9 +48,11 @@ def choose_version() -> None:
     if text is None or not text.isdigit():
         return   # a value that is not a number is reported with the link's other notices
     found = published.get(current_connection(), int(text))
-    if found is None or not published.file_path(settings().db_path, found).exists():
-        st.session_state[_NOTICE] = (f"Det finns ingen publicerad lägesbild {text}. Här visas den aktuella "
-                                     "lägesbilden.")
+    missing = found is not None and not published.file_path(settings().db_path, found).exists()
+    if found is None or missing:
+        st.session_state[_NOTICE] = (
+            f"Publicerad lägesbild {text} kan inte öppnas: dess uppgifter finns inte längre kvar. " if missing
+            else f"Det finns ingen publicerad lägesbild {text}. ") + "Här visas den aktuella lägesbilden."
         del st.query_params["version"]
         return
     st.session_state[VERSION_KEY] = found
