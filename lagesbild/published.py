@@ -213,8 +213,7 @@ def _pin(source: Path, target: Path) -> str:
         os.fsync(handle)
     finally:
         os.close(handle)
-    if how == "copy":
-        partial.chmod(0o444)
+    partial.chmod(0o444)   # for a link the snapshot's mode too: both are read-only by design
     os.replace(partial, target)
     return how
 

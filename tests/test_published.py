@@ -239,3 +239,32 @@ def test_the_cli_stores_the_protected_report_with_the_version(sbg_db, capsys):
     assert report.PROTECTED_MARK.split(":")[0] in pdf and "INTERN" not in pdf   # the version for everyone
     words = "\n".join(p.text for p in Document(io.BytesIO(files[0].read_bytes())).paragraphs)
     assert "?version=1" in words or "?version=1" in pdf   # the report names the version's permanent link
+
+
+def test_a_published_version_and_the_current_data_never_share_a_cached_result(monkeypatch):
+    """Keyed by the frozen file, not only the data version: even with equal data versions the entries differ."""
+    import streamlit as st
+
+    from lagesbild.ui import state
+
+    calls: list[str] = []
+
+    @state.versioned(max_entries=8)
+    def which(n: int) -> str:
+        calls.append("ran")
+        return "ran"
+
+    pinned: list[published.Version | None] = [None]
+    frozen = published.Version(1, "T", "", None, "staff", "1.duckdb", "link", 0, 7, 12, None, None,  # type: ignore[arg-type]
+                               date(2026, 1, 1), date(2026, 1, 31), {})
+    monkeypatch.setattr(state, "pinned_version", lambda: pinned[0])
+    monkeypatch.setattr(state, "data_version", lambda: 7)
+    st.cache_data.clear()
+    which(1)
+    which(1)
+    pinned[0] = frozen
+    which(1)
+    pinned[0] = dataclasses.replace(frozen, id=2, file_name="2.duckdb")
+    which(1)
+    st.cache_data.clear()
+    assert len(calls) == 3   # current once, then each frozen file once
