@@ -169,3 +169,10 @@ def test_a_version_whose_file_was_deleted_is_said_and_the_current_lagesbild_show
     assert not at.exception
     assert any("Publicerad lägesbild 1 kan inte öppnas" in w.value for w in at.warning)
     assert not any("Publicerad lägesbild 1 –" in i.value for i in at.info)
+
+
+def test_a_link_can_open_the_page_itself(app_env, demo_db):
+    app_env(demo_db)
+    at = app(query={"sida": "publicerat"})
+    assert not at.exception
+    assert at.title[0].value == "Publicerade lägesbilder"
