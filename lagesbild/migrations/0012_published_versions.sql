@@ -1,7 +1,7 @@
 -- Published versions of the lägesbild (what the council adopted): each row names a frozen database file under
 -- `<master>.published/` that is never changed or pruned, the view (the link's parameters) and the analyst's
 -- text. Who published is kept as a role ('staff', 'coordinator'), never a person's name: the version is shown
--- to everyone who opens its link. Numbered 0013 on main (issue 13 item 5); 0012 here until the lead renumbers.
+-- to everyone who opens its link.
 CREATE SEQUENCE published_version_ids MINVALUE 0 START 1;
 CREATE TABLE published_versions (
     id INTEGER PRIMARY KEY,
