@@ -7,6 +7,7 @@ from lagesbild import ui
 st.set_page_config(page_title="Lägesbild", page_icon=":material/map:", layout="wide")
 
 ui.ensure_database()
+ui.choose_version()   # a link to a published version (?version=) makes every page read its frozen data
 ui.load_link_once()
 pages = {
     "oversikt": st.Page("app_pages/oversikt.py", title="Översikt", icon=":material/dashboard:", url_path="oversikt",
@@ -19,6 +20,8 @@ pages = {
                            url_path="uppfoljning"),
     "atgardsplan": st.Page("app_pages/atgardsplan.py", title="Åtgärdsplan", icon=":material/checklist:",
                            url_path="atgardsplan"),
+    "publicerat": st.Page("app_pages/publicerat.py", title="Publicerade lägesbilder", icon=":material/verified:",
+                          url_path="publicerat"),
 }
 if ui.current_role() == "coordinator":
     pages["ladda_upp"] = st.Page("app_pages/ladda_upp.py", title="Ladda upp data", icon=":material/upload_file:",
@@ -28,6 +31,7 @@ page = st.navigation(list(pages.values()))
 if "_lank_sida" in st.session_state:  # a shared link names its page in ?sida=, on the start page URL
     st.switch_page(pages[st.session_state.pop("_lank_sida")])
 ui.sidebar()
+ui.version_banner()
 ui.synthetic_notice()
 ui.link_notices()
 page.run()

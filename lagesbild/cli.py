@@ -175,6 +175,23 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--comparison", metavar="CODES", help="comparison area codes (default: all the rest)")
     evaluate.add_argument("--format", choices=["json", "csv"], default="json")
 
+    pub = commands.add_parser("publish", help="publish the lägesbild as it is now: a frozen version with a permanent"
+                                              " link (?version=N) that keeps showing these data after new imports")
+    _db_option(pub)
+    pub.set_defaults(func=cmd_publish)
+    pub.add_argument("--title", required=True, help="the version's title")
+    pub.add_argument("--text-file", type=Path, metavar="FILE", help="the analyst's comment (plain UTF-8 text)")
+    pub.add_argument("--role", choices=["staff", "coordinator"], default="staff",
+                     help="the role shown as publisher (never a name; default staff)")
+    pub.add_argument("--no-report", action="store_true",
+                     help="do not store the protected Word and PDF report with the version")
+    _filter_options(pub)
+
+    versions = commands.add_parser("published", help="list the published versions of the lägesbild")
+    _db_option(versions)
+    versions.set_defaults(func=cmd_published)
+    versions.add_argument("--json", action="store_true", help="one JSON object per line")
+
     report = commands.add_parser("report", help="the lägesbild for the municipal board as Word or PDF: mapping, "
                                  "sources, prioritised problems, action plan with follow-up, method; protected "
                                  "numbers unless --internal")
@@ -579,6 +596,70 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         writer.writeheader()
         for record in records:
             writer.writerow(record | {"before": "/".join(record["before"]), "after": "/".join(record["after"])})
+    return EXIT_OK
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from lagesbild import published, view
+
+    comment = ""
+    if args.text_file:
+        try:
+            comment = args.text_file.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CliError(f"cannot read {args.text_file}: {exc}") from exc
+    path = _db_path(args)
+    con = _open(path)
+    try:
+        params = {name: getattr(args, name) for name in FILTER_OPTIONS if getattr(args, name) is not None}
+        found = queries.data_range(con)
+        anchor = min(found[1], date.today()) if found else date.today()
+        chosen = view.from_query(params, published.vocabulary(con), anchor)
+    finally:
+        con.close()
+    for notice in chosen.notices:
+        print("warning: " + notice, file=sys.stderr)
+    try:   # under the one-writer lock (lagesbild.snapshots.writing), like every write
+        done = published.publish(path, title=args.title, comment=comment, view=chosen, role=args.role)
+    except published.PublishError as exc:
+        raise CliError(f"not published: {exc.en}") from exc
+    except db.WriteError as exc:
+        raise CliError(str(exc), EXIT_DATABASE) from exc
+    version = done.version
+    if not args.no_report:
+        files = published.make_reports(path, version, threshold=_settings().suppression_threshold,
+                                       link="?" + "&".join(f"{k}={v}" for k, v in version.link_query().items()))
+        for stored in published.store_reports(path, version.id, files):
+            print(f"report stored: {stored} ({stored.stat().st_size:,} bytes)")
+    print(f"published version {version.id}: {version.title!r}, data version {version.data_version}, data to "
+          f"{version.last_day or '-'}, period {version.period_start} to {version.period_end}; "
+          f"{version.file_bytes / 1e6:.1f} MB frozen as a {'hard link' if version.stored_as == 'link' else 'copy'} "
+          f"({done.extra_bytes / 1e6:.1f} MB more disk now) in {done.seconds:.2f} s; "
+          f"link: ?{'&'.join(f'{k}={v}' for k, v in version.link_query().items())}")
+    return EXIT_OK
+
+
+def cmd_published(args: argparse.Namespace) -> int:
+    from lagesbild import published
+
+    con = _open(_db_path(args))
+    try:
+        found = published.versions(con)
+    finally:
+        con.close()
+    for version in reversed(found):
+        if args.json:
+            print(json.dumps({"id": version.id, "title": version.title, "published_at": version.published_at.isoformat(),
+                              "role": version.role, "data_version": version.data_version,
+                              "first_day": version.first_day and version.first_day.isoformat(),
+                              "last_day": version.last_day and version.last_day.isoformat(),
+                              "period": [version.period_start.isoformat(), version.period_end.isoformat()],
+                              "view": version.query, "file_bytes": version.file_bytes,
+                              "stored_as": version.stored_as}, ensure_ascii=False))
+        else:
+            print(f"#{version.id:<4} {version.published_at:%Y-%m-%d %H:%M} {version.role:<12} data to "
+                  f"{version.last_day or '-'}  period {version.period_start} to {version.period_end}  "
+                  f"{version.title}")
     return EXIT_OK
 
 

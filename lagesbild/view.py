@@ -25,7 +25,7 @@ MEASURES = {"antal": "Antal händelser", "per1000": "Per 1 000 invånare", "skad
 LAYERS = {"rutor": "Rutor (250 m / 1 km)", "omraden": "Områden", "punkter": "Enskilda händelser",
           "insatser": "Insatser"}
 GRIDS = (250, 1000)
-PAGES = ("oversikt", "karta", "tid", "prio", "insatser", "uppfoljning", "atgardsplan")
+PAGES = ("oversikt", "karta", "tid", "prio", "insatser", "uppfoljning", "atgardsplan", "publicerat")
 SURROUNDINGS = {"ring": "ring", "angransande": "adjacent"}  # the link's word -> followup.Options.buffer
 FOLLOWUP_DAYS = (30, 1460)
 RING_WIDTHS = (100, 2000)
@@ -69,6 +69,7 @@ class View:
     page: str = "oversikt"
     day_start: int = 0
     followup: FollowupChoice = FollowupChoice()
+    version: int | None = None  # a published version (lagesbild.published): the whole app reads its frozen data
     notices: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -163,6 +164,12 @@ def _read_intervention(text: str, vocabulary: Vocabulary) -> tuple[Any, tuple[st
     return int(text), ()
 
 
+def _read_version(text: str, _: Vocabulary) -> tuple[Any, tuple[str, ...]]:
+    if not text.isdigit() or int(text) < 1:
+        raise LinkValueError(text)
+    return int(text), ()
+
+
 def _whole_number(low: int, high: int, step: int = 1) -> Reader:
     """A reader for a whole number in low..high on the widget's steps."""
     def read(text: str, _: Vocabulary) -> tuple[Any, tuple[str, ...]]:
@@ -193,7 +200,7 @@ def _centre(view: View) -> str | None:
 
 
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in (
-    Parameter("sida", "`karta`, `tid`, `prio`, `insatser`, `uppfoljning`, `atgardsplan`",
+    Parameter("sida", "`karta`, `tid`, `prio`, `insatser`, `uppfoljning`, `atgardsplan`, `publicerat`",
               "the page to open (default: the overview)",
               lambda v: v.page if v.page != "oversikt" else None, _one_of({p: p for p in PAGES})),
     Parameter("period", "`12m` (default), `30d`, `ar`, `forra_aret`",
@@ -260,6 +267,10 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in (
               _one_of({text: hour for hour, text in DAY_STARTS.items()}), label="Dygnet börjar kl. 06",
               help="Timmarna 00–05 räknas till kvällen före, så att en natt ligger i en följd på en rad: "
                    "fredag kl. 22–04 på fredagens rad.", why="ange 06 eller 00"),
+    Parameter("version", "`3`",
+              "a published version of the lägesbild: every page reads the data frozen when it was published "
+              "(alone, it opens the view it was published with)",
+              lambda v: str(v.version) if v.version else None, _read_version, why="inte ett versionsnummer"),
 )}
 STREAMLIT_PARAMETERS = ("embed", "embed_options")  # Streamlit's own: not ours to report
 
@@ -320,4 +331,4 @@ def from_query(params: Mapping[str, str | list[str]], vocabulary: Vocabulary, an
                 followup=FollowupChoice(intervention=given.get("insats"), days=given.get("dagar"),
                                         buffer=given.get("naromrade", "ring"), ring_m=given.get("ringbredd", 500),
                                         comparison=given.get("jamforelse", ())),
-                notices=tuple(notices))
+                version=given.get("version"), notices=tuple(notices))

@@ -283,6 +283,16 @@ def test_action_plan_pages_atgardsplan(app_env, demo_db):
     assert at.query_params["sida"] == "atgardsplan"  # "Kopiera länk" writes this view into the address
 
 
+def test_published_page_pages_publicerat(app_env, demo_db):
+    """More in tests/test_app_published.py (publishing, a version's link, an unknown version)."""
+    app_env(demo_db)
+    at = start("app_pages/publicerat.py")
+    assert not at.exception
+    assert at.title[0].value == "Publicerade lägesbilder"
+    assert any("Ingen lägesbild har publicerats" in i.value for i in at.info)
+    assert not at.text_input   # viewers get no form
+
+
 def test_a_save_while_another_write_holds_the_lock_is_said_in_swedish(app_env, demo_db, monkeypatch):
     """A nightly import holding the write lock too long: the coordinator's save is refused in plain Swedish,
     nothing is saved, and the page shows no error box."""

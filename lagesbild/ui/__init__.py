@@ -9,6 +9,7 @@ from lagesbild.ui.concentration_view import *  # noqa: F403
 from lagesbild.ui.emerging_view import *  # noqa: F403
 from lagesbild.ui.interventions import *  # noqa: F403
 from lagesbild.ui.loaders import *  # noqa: F403
+from lagesbild.ui.published_view import *  # noqa: F403
 from lagesbild.ui.reference_view import *  # noqa: F403
 from lagesbild.ui.report_view import *  # noqa: F403
 from lagesbild.ui.sidebar import *  # noqa: F403

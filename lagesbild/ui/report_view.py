@@ -21,7 +21,7 @@ from lagesbild.filters import Filters
 from lagesbild.protect import Disclosure
 from lagesbild.ui.sidebar import current_filters, sync_link
 from lagesbild.ui.signin import is_viewer
-from lagesbild.ui.state import connection, data_version, header, settings
+from lagesbild.ui.state import connection, data_key, header, settings
 
 __all__ = ["report_downloads"]
 
@@ -30,15 +30,16 @@ PROTECTED = "Skyddad version (för spridning)"
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _document(version: int, filters: Filters, fmt: str, shown: Disclosure, today: date, link: str,
+def _document(version: tuple[str, int], filters: Filters, fmt: str, shown: Disclosure, today: date, link: str,
               _con: duckdb.DuckDBPyConnection) -> bytes:
-    """The report's bytes, cached per data version, filters, format, role and day (the connection is not hashed)."""
+    """The report's bytes, cached per data (a published version's frozen file or the current data version), filters,
+    format, role and day (the connection is not hashed)."""
     return report.render(_con, filters, fmt, shown=shown, today=today, link=link)
 
 
 def document_maker(filters: Filters, fmt: str, shown: Disclosure, link: str) -> Callable[[], bytes]:
     """A callable that builds the report: everything it needs is captured here, on the page's thread."""
-    con, version, today = connection(), data_version(), date.today()
+    con, version, today = connection(), data_key(), date.today()
     return lambda: _document(version, filters, fmt, shown, today, link, con)
 
 

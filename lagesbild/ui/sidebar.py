@@ -10,7 +10,7 @@ from lagesbild import formatting
 from lagesbild import view as view_module
 from lagesbild.filters import PERIOD_PRESETS, Filters, preset_period
 from lagesbild.ui.signin import sign_in_panel
-from lagesbild.ui.state import anchor_day, header, labelled, labels, vocabulary
+from lagesbild.ui.state import anchor_day, header, labelled, labels, pinned_version, vocabulary
 
 CUSTOM_PERIOD = "eget"
 LINK = view_module.PARAMETERS  # each filter widget's label and help come from its link parameter
@@ -147,7 +147,8 @@ def current_view(page: str = "oversikt") -> view_module.View:
             intervention=state.get("uppf_insats"),
             days=None if state.get("uppf_egen", True) else state.get("uppf_dagar", FOLLOWUP_DEFAULTS["uppf_dagar"]),
             buffer=state.get("uppf_buffert", "ring"), ring_m=state.get("uppf_ring", 500),
-            comparison=tuple(state.get("uppf_jamforelse", ()))))
+            comparison=tuple(state.get("uppf_jamforelse", ()))),
+        version=pinned.id if (pinned := pinned_version()) is not None else None)  # the link keeps the version
 
 
 def current_filters() -> Filters:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import duckdb
 import streamlit as st
 
-from lagesbild import db, formatting, queries, snapshots
+from lagesbild import db, formatting, published, queries, snapshots
 from lagesbild import view as view_module
 from lagesbild.demo import build_demo
 from lagesbild.protect import Disclosure
@@ -22,6 +22,7 @@ from lagesbild.settings import Settings
 from lagesbild.ui.signin import is_viewer
 
 _CREATE_LOCK = threading.Lock()
+VERSION_KEY = "_publicerad_version"  # the published version this session shows (a `published.Version`)
 R = TypeVar("R")
 
 
@@ -46,12 +47,33 @@ def ensure_database() -> None:
 
 
 def connection() -> duckdb.DuckDBPyConnection:
+    """The data this session reads: the frozen file of the published version its link opened (`?version=`), or
+    else the newest snapshot (`current_connection`). Every query takes its own cursor from it."""
+    pinned = pinned_version()
+    if pinned is not None:
+        return _pinned(str(published.file_path(settings().db_path, pinned)), pinned)
+    return current_connection()
+
+
+def current_connection() -> duckdb.DuckDBPyConnection:
     """A read-only connection to the newest published snapshot (one per snapshot and process; every query takes
     its own cursor from it). A write on it goes to the master under the write lock and publishes a new snapshot,
     which the next call opens (lagesbild.snapshots): the CLI and other app processes work at the same time."""
     ensure_database()
     found = snapshots.current(settings().db_path)
     return _reader(found.name if found else "")
+
+
+def pinned_version() -> published.Version | None:
+    """The published version this session shows, if its link opened one (lagesbild.ui.published_view)."""
+    found = st.session_state.get(VERSION_KEY)
+    return found if isinstance(found, published.Version) else None
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _pinned(path: str, _version: published.Version) -> duckdb.DuckDBPyConnection:
+    """One connection per frozen file and process (keyed by the file: versions never share a connection)."""
+    return published.open_version(settings().db_path, _version)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -80,7 +102,10 @@ def data_version() -> int:
     """The data version (moved by every write): part of every cache key, so a write makes them stale at once.
 
     A published snapshot never changes, so its version is read once per snapshot; after that a call costs one
-    small file read (`CURRENT`), not a query — it runs many times per rerun."""
+    small file read (`CURRENT`), not a query — it runs many times per rerun. A published version's is recorded."""
+    pinned = pinned_version()
+    if pinned is not None:
+        return pinned.data_version
     ensure_database()
     found = snapshots.current(settings().db_path)
     return _snapshot_version(found.name if found else "")
@@ -89,6 +114,13 @@ def data_version() -> int:
 @st.cache_data(max_entries=8, show_spinner=False)
 def _snapshot_version(snapshot: str) -> int:
     return queries.data_version(_reader(snapshot))
+
+
+def data_key() -> tuple[str, int]:
+    """What every cache is keyed by: the frozen file of a published version ('' for the current data) and the
+    data version, so a published version and the current data never share a cached result."""
+    pinned = pinned_version()
+    return (pinned.file_name if pinned is not None else "", data_version())
 
 
 def disclosure() -> Disclosure:
@@ -112,7 +144,8 @@ def versioned(*, max_entries: int, spinner: bool | str = False) -> Callable[[Cal
         signature = inspect.signature(load)
         filled = [name for name in signature.parameters if name in _FILLED_IN]
 
-        def cached(version: int, keyed: tuple[tuple[str, Any], ...], _unkeyed: tuple[tuple[str, Any], ...]) -> R:
+        def cached(version: tuple[str, int], keyed: tuple[tuple[str, Any], ...],
+                   _unkeyed: tuple[tuple[str, Any], ...]) -> R:
             return load(**dict(keyed), **dict(_unkeyed))
 
         # Streamlit keys a cache by the function's module, name and source: without its own name every loader
@@ -125,7 +158,7 @@ def versioned(*, max_entries: int, spinner: bool | str = False) -> Callable[[Cal
             call = signature.bind(*args, **kwargs, **{name: _FILLED_IN[name]() for name in filled})
             call.apply_defaults()
             given = call.arguments.items()
-            return in_cache(data_version(), tuple((k, v) for k, v in given if not k.startswith("_")),
+            return in_cache(data_key(), tuple((k, v) for k, v in given if not k.startswith("_")),
                             tuple((k, v) for k, v in given if k.startswith("_")))
 
         return loader
