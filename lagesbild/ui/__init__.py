@@ -9,6 +9,7 @@ from lagesbild.ui.concentration_view import *  # noqa: F403
 from lagesbild.ui.emerging_view import *  # noqa: F403
 from lagesbild.ui.interventions import *  # noqa: F403
 from lagesbild.ui.loaders import *  # noqa: F403
+from lagesbild.ui.mapview import *  # noqa: F403
 from lagesbild.ui.sidebar import *  # noqa: F403
 from lagesbild.ui.signin import *  # noqa: F403
 from lagesbild.ui.state import *  # noqa: F403
