@@ -188,25 +188,32 @@ def build(code: str | None, extent: Bounds | None, areas: pd.DataFrame | None = 
                                    get_line_color=OWN_LINE, line_width_min_pixels=2, stroked=True, filled=True,
                                    pickable=False))
         below.extend(background or [])
-        names = [{"position": list(m.label), "text": m.name, "size": 15 if m is own else 13,
-                  "colour": OWN_LINE if m is own else NAME_COLOUR} for m in near]
+        # The own municipality's name only where it has no areas to name (the page says which it is).
+        named = [m for m in near if m is not own or areas is None or areas.empty]
+        names = [{"position": list(m.label), "text": m.name, "size": 15 if m is own else 13, "priority": 1000,
+                  "colour": OWN_LINE if m is own else NAME_COLOUR} for m in named]
         labels.append(_text_layer("kommunnamn", names))
     if areas is not None and not areas.empty:
         area_names = []
         for name, text in zip(areas["name"], areas["geojson"], strict=True):
-            point = shapely.from_geojson(text).representative_point()
+            shape = shapely.from_geojson(text)
+            point = shape.representative_point()
             area_names.append({"position": [round(point.x, 5), round(point.y, 5)], "text": str(name), "size": 12,
-                               "colour": AREA_NAME_COLOUR})
+                               "colour": AREA_NAME_COLOUR, "priority": min(int(shape.area * 1e5), 999)})
         labels.append(_text_layer("omradesnamn", area_names))
     return BaseMap(below=below, labels=labels, code=own.code if own else None,
                    bounds=own.shape.bounds if own else None)
 
 
 def _text_layer(layer_id: str, rows: list[dict[str, Any]]) -> pdk.Layer:
-    """Names as a TextLayer: the characters are taken from the data ("auto"), so å, ä and ö are drawn; the font
-    is the browser's own sans-serif (no font is downloaded)."""
+    """Names as a TextLayer, in the browser's own sans-serif (no font is downloaded), its character set taken
+    from the names ("auto") so that å, ä and ö are drawn. (pydeck reads a bare string as a JavaScript expression: plain
+    string values are therefore given in double quotes.)"""
     return pdk.Layer("TextLayer", rows, id=layer_id, get_position="position", get_text="text", get_size="size",
-                     get_color="colour", size_units="pixels", character_set="auto",
-                     font_family='"Source Sans Pro", "Helvetica Neue", Arial, sans-serif', font_weight=600,
-                     background=True, get_background_color=LABEL_HALO, background_padding=[2, 1],
-                     get_text_anchor='"middle"', get_alignment_baseline='"center"', pickable=False)
+                     get_color="colour", size_units='"pixels"', character_set='"auto"',
+                     font_family='"Arial, Helvetica, sans-serif"', font_weight=600,
+                     background=True, get_background_color=LABEL_HALO, background_padding=[3, 1],
+                     get_text_anchor='"middle"', get_alignment_baseline='"center"', pickable=False,
+                     # Names that would overlap are left out, the larger area's first (as a tile map does).
+                     extensions=[{"@@type": "CollisionFilterExtension"}], collision_enabled=True,
+                     get_collision_priority="priority", collision_test_props={"sizeScale": 2.0})
