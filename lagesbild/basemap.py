@@ -122,7 +122,7 @@ def fit(bounds: Bounds, width: int = 720, height: int = 560, padding: float = 0.
     if y1 - y0 > 1e-9:
         zooms.append(math.log2(usable_h / ((y1 - y0) * 512)))
     zoom = min(zooms) if zooms else max_zoom
-    zoom = max(min_zoom, min(max_zoom, math.floor(zoom * 4) / 4))   # quarter steps: the slider's steps
+    zoom = max(min_zoom, min(max_zoom, math.floor(zoom * 2) / 2))  # half steps: the slider's
     y_mid = (y0 + y1) / 2
     lat = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y_mid))))
     return (round(lat, 4), round((west + east) / 2, 4), zoom)

@@ -87,7 +87,7 @@ def test_fit_shows_the_whole_box_in_the_assumed_viewport():
     lat, lon, zoom = basemap.fit(box, 720, 560)
     west, south, east, north = basemap.view_bounds(lat, lon, zoom, 720, 560)
     assert west <= box[0] and east >= box[2] and south <= box[1] and north >= box[3]
-    # and not much more: one quarter-step closer would cut something off
+    # and not much more: half a step closer would cut something off
     west, south, east, north = basemap.view_bounds(lat, lon, zoom + 0.5, 720, 560)
     assert west > box[0] or east < box[2] or south > box[1] or north < box[3]
 

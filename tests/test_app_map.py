@@ -1,0 +1,46 @@
+"""The map page's position widgets: what they choose is the link's `karta`, and a link's `karta` opens the map."""
+
+from __future__ import annotations
+
+import json
+
+from streamlit.testing.v1 import AppTest
+
+from tests.test_app import APP, TIMEOUT, start
+
+
+def _view_state(at: AppTest) -> dict:
+    return json.loads(at.get("deck_gl_json_chart")[0].proto.json)["initialViewState"]
+
+
+def test_zoom_and_zoom_to_area_go_into_the_link(app_env, demo_db):
+    app_env(demo_db)
+    at = start("app_pages/karta.py")
+    assert not at.exception
+    fitted = _view_state(at)
+    assert at.slider(key="karta_zoom").value == fitted["zoom"]
+    assert "karta" not in at.query_params   # fitted to the data: nothing to carry
+    at.slider(key="karta_zoom").set_value(12.5).run()
+    assert not at.exception
+    assert _view_state(at)["zoom"] == 12.5
+    assert at.query_params["karta"].endswith(",12.5")
+    at.selectbox(key="karta_fokus").set_value("SBG-C").run()
+    assert not at.exception
+    lat, lon, zoom = (float(p) for p in at.query_params["karta"].split(","))
+    assert zoom > 12 and abs(lat - _view_state(at)["latitude"]) < 1e-3
+    assert at.slider(key="karta_zoom").value == zoom
+    at.selectbox(key="karta_fokus").set_value("").run()   # "Allt som visas": fitted again, nothing in the link
+    assert "karta" not in at.query_params and _view_state(at)["zoom"] == fitted["zoom"]
+
+
+def test_a_link_with_karta_opens_the_map_there(app_env, demo_db):
+    app_env(demo_db)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update({"sida": "karta", "karta": "56.0500,14.5800,13.0"})
+    at.run()
+    at.switch_page("app_pages/karta.py")
+    at.run()
+    assert not at.exception
+    assert _view_state(at) == {"latitude": 56.05, "longitude": 14.58, "zoom": 13.0}
+    assert at.slider(key="karta_zoom").value == 13.0
+    assert at.query_params["karta"] == "56.0500,14.5800,13.0"
