@@ -43,6 +43,9 @@ LABEL_HALO = [255, 255, 255, 170]
 CONTEXT_MARGIN = 0.6     # how far beyond the drawn extent neighbours are drawn, as a share of its size
 BASE_LAYER_IDS = ("hav", "kommuner", "egen_kommun")
 LABEL_LAYER_IDS = ("kommunnamn", "omradesnamn")
+# The viewport the first view is fitted to: the Karta page's map is 560 px high, and in the wide layout at least
+# about 840 px wide on a 1280 px laptop screen with the sidebar open (wider screens show more around it).
+VIEWPORT = (840, 560)
 
 Bounds = tuple[float, float, float, float]   # west, south, east, north (lon/lat)
 
@@ -108,7 +111,7 @@ def _mercator_y(lat: float) -> float:
     return (1 - math.log(math.tan(rad) + 1 / math.cos(rad)) / math.pi) / 2
 
 
-def fit(bounds: Bounds, width: int = 720, height: int = 560, padding: float = 0.08,
+def fit(bounds: Bounds, width: int = VIEWPORT[0], height: int = VIEWPORT[1], padding: float = 0.05,
         min_zoom: float = 5.0, max_zoom: float = 15.0) -> tuple[float, float, float]:
     """(lat, lon, zoom) showing all of `bounds` in a viewport of `width` × `height` pixels, with `padding` (a share
     of each side) left free. deck.gl's world is 512 px wide at zoom 0."""
@@ -122,13 +125,14 @@ def fit(bounds: Bounds, width: int = 720, height: int = 560, padding: float = 0.
     if y1 - y0 > 1e-9:
         zooms.append(math.log2(usable_h / ((y1 - y0) * 512)))
     zoom = min(zooms) if zooms else max_zoom
-    zoom = max(min_zoom, min(max_zoom, math.floor(zoom * 2) / 2))  # half steps: the slider's
+    zoom = max(min_zoom, min(max_zoom, math.floor(zoom * 4) / 4))  # quarter steps: the slider's
     y_mid = (y0 + y1) / 2
     lat = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y_mid))))
     return (round(lat, 4), round((west + east) / 2, 4), zoom)
 
 
-def view_bounds(lat: float, lon: float, zoom: float, width: int = 720, height: int = 560) -> Bounds:
+def view_bounds(lat: float, lon: float, zoom: float, width: int = VIEWPORT[0],
+                height: int = VIEWPORT[1]) -> Bounds:
     """The lon/lat box a viewport of `width` × `height` shows at (lat, lon, zoom)."""
     world = 512 * 2 ** zoom
     x = (lon + 180) / 360

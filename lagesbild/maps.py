@@ -196,10 +196,16 @@ def build(con: duckdb.DuckDBPyConnection, view: View, shown: Disclosure) -> MapD
                 else colour_for(row.value, area_bounds, 150, decimals),
             })
     if "omraden" in view.layers or "rutor" not in view.layers:
-        # Area outlines always orient the eye, even with no basemap (offline) and no other layer.
-        layers.append(pdk.Layer("PolygonLayer", area_rows, id="omraden", get_polygon="polygon",
-                                get_fill_color="fill", get_line_color=[40, 40, 40, 200], line_width_min_pixels=1.2,
-                                pickable=True, stroked=True, filled=True, auto_highlight=True))
+        # The areas beneath the squares, so that hovering a square names the square (and elsewhere the area), and
+        # their outlines again above the squares, unpickable, so that the eye keeps them.
+        layers.insert(0, pdk.Layer("PolygonLayer", area_rows, id="omraden", get_polygon="polygon",
+                                   get_fill_color="fill", get_line_color=[40, 40, 40, 200],
+                                   line_width_min_pixels=1.2, pickable=True, stroked=True, filled=True,
+                                   auto_highlight=True))
+        if "rutor" in view.layers and not cells.empty:
+            layers.append(pdk.Layer("PolygonLayer", [{"polygon": row["polygon"]} for row in area_rows],
+                                    id="omradesgranser", get_polygon="polygon", get_line_color=[40, 40, 40, 200],
+                                    line_width_min_pixels=1.2, stroked=True, filled=False, pickable=False))
         if legend_values is None:
             legend_values, legend_title = area_bounds, f"Områden: {MEASURE_UNITS[view.measure]}"
             legend_low = _lowest(areas["value"][~hidden_areas])

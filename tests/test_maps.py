@@ -24,7 +24,7 @@ def test_payload_is_small_and_layers_are_there(demo_con):
     shown = maps.build(demo_con, View(filters=YEAR), VIEWER)
     assert shown.payload_bytes < 1_000_000
     assert {layer.id for layer in shown.deck.layers} - {*basemap.BASE_LAYER_IDS, *basemap.LABEL_LAYER_IDS} == {
-        "rutor", "omraden", "insatser"}
+        "rutor", "omraden", "omradesgranser", "insatser"}
     cells = maps.shown_cells(demo_con, View(filters=YEAR), VIEWER)
     assert len(layer(shown.deck, "rutor").data) == len(cells)
     assert json.loads(shown.deck.to_json())["initialViewState"]["zoom"] > 8

@@ -18,15 +18,15 @@ ZOOM_RANGE = (3.0, 20.0)   # what a link's `karta` may say (view._read_centre)
 __all__ = ["map_position"]
 
 
-def _half(zoom: float) -> float:
-    return min(max(round(float(zoom) * 2) / 2, ZOOM_RANGE[0]), ZOOM_RANGE[1])
+def _quarter(zoom: float) -> float:
+    return min(max(round(float(zoom) * 4) / 4, ZOOM_RANGE[0]), ZOOM_RANGE[1])
 
 
 def _focus(fitted: tuple[float, float, float], views: dict[str, tuple[float, float, float]]) -> None:
     code = st.session_state.get("karta_fokus") or ""
     chosen = views.get(code)
     st.session_state["karta_centrum"] = chosen if chosen else view_module.DEFAULT_CENTRE
-    st.session_state["karta_zoom"] = _half((chosen or fitted)[2])
+    st.session_state["karta_zoom"] = _quarter((chosen or fitted)[2])
 
 
 def _zoom(current: tuple[float, float, float]) -> None:
@@ -39,7 +39,7 @@ def map_position(shown) -> None:
     state = st.session_state
     automatic = tuple(state.get("karta_centrum", view_module.DEFAULT_CENTRE)) == view_module.DEFAULT_CENTRE
     if automatic or "karta_zoom" not in state:
-        state["karta_zoom"] = _half(shown.view_state[2])
+        state["karta_zoom"] = _quarter(shown.view_state[2])
     names = labels()["areas"]
     views = shown.area_views or {}
     options = ["", *[code for code in names if code in views]]
@@ -49,5 +49,5 @@ def map_position(shown) -> None:
     left.selectbox("Zooma till", options, format_func=lambda c: names.get(c, "Allt som visas"), key="karta_fokus",
                    on_change=_focus, args=(shown.fitted, views),
                    help="Kartan öppnas här, och länken från ”Kopiera länk” visar samma läge.")
-    right.slider("Zoom", ZOOM_RANGE[0], ZOOM_RANGE[1], step=0.5, key="karta_zoom", on_change=_zoom,
+    right.slider("Zoom", ZOOM_RANGE[0], ZOOM_RANGE[1], step=0.25, key="karta_zoom", on_change=_zoom,
                  args=(shown.view_state,), help="Större tal visar en mindre yta närmare. Länken tar med zoomen.")
