@@ -280,9 +280,10 @@ def square_table(found: EmergingHotSpots, shown: Disclosure) -> pd.DataFrame:
     return table.drop(columns=["Händelser"]) if shown.viewer else table
 
 
-def deck(found: EmergingHotSpots, shapes: pd.DataFrame | None = None) -> pdk.Deck:
+def deck(found: EmergingHotSpots, shapes: pd.DataFrame | None = None, height: int = 380) -> pdk.Deck:
     """The squares with a pattern as a small map, coloured by pattern, with the pattern named on hover, over the
-    area outlines (`shapes`: name, geojson, centroids) and the product's own base layer, fitted to both."""
+    area outlines (`shapes`: name, geojson, centroids) and the product's own base layer, fitted to both in a map
+    `height` pixels high (the Prioritering page draws it 380 px high)."""
     from lagesbild.maps import _rings, framed
 
     chosen = found.patterned
@@ -305,4 +306,4 @@ def deck(found: EmergingHotSpots, shapes: pd.DataFrame | None = None) -> pdk.Dec
         layers.insert(0, pdk.Layer("PolygonLayer", outlines, id="omraden", get_polygon="polygon", filled=False,
                                    stroked=True, get_line_color=[40, 40, 40, 160], line_width_min_pixels=1,
                                    pickable=True))
-    return framed(layers, shapes, [corners])
+    return framed(layers, shapes, [corners], height=height)

@@ -366,7 +366,7 @@ def cold_note(found: HotSpots) -> str:
 
 
 def hotspot_deck(found: HotSpots, shapes: pd.DataFrame, ranking: pd.DataFrame | None = None, *, cold: bool = False,
-                 code: str | None = None) -> pdk.Deck:
+                 code: str | None = None, height: int = 480) -> pdk.Deck:
     """Hot squares (and cold ones when asked for) at 90/95/99 %, over the areas shaded by their place in the
     ranking, with each hot neighbourhood outlined."""
     significant = _marked(found, cold)
@@ -397,19 +397,19 @@ def hotspot_deck(found: HotSpots, shapes: pd.DataFrame, ranking: pd.DataFrame | 
         layers.append(pdk.Layer("PolygonLayer", clusters, id="kluster", get_polygon="polygon", filled=False,
                                 stroked=True, get_line_color=CLUSTER_LINE, line_width_min_pixels=2.5,
                                 pickable=True))
-    return framed(layers, shapes, [np.asarray(corners)], code)
+    return framed(layers, shapes, [np.asarray(corners)], code, height)
 
 
 def framed(layers: list[pdk.Layer], shapes: pd.DataFrame, data: list[np.ndarray] | None = None,
-           code: str | None = None) -> pdk.Deck:
+           code: str | None = None, height: int = basemap.VIEWPORT[1]) -> pdk.Deck:
     """A small map's deck: `layers` over the base layer of the areas' municipality (`code`, else found from the
-    areas), opened fitted to the areas and `data` (lon/lat pairs)."""
+    areas), opened fitted to the areas and `data` (lon/lat pairs) in a map `height` pixels high."""
     rings = [np.asarray(ring) for text in shapes["geojson"] for ring in _rings(text)] if len(shapes) else []
     extent = basemap.union(basemap.bounds_of(rings), basemap.bounds_of(data or []))
     known = shapes if {"centroid_lon", "centroid_lat"} <= set(shapes.columns) else None
     base = basemap.build(basemap.own_code(known, code), extent,
                          shapes[["name", "geojson"]] if len(shapes) else None)
-    view_state = basemap.fit(extent) if extent is not None else DEFAULT_CENTRE
+    view_state = basemap.fit(extent, height=height) if extent is not None else DEFAULT_CENTRE
     return decks.deck([*base.below, *layers, *base.labels], view_state)
 
 
