@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from streamlit.testing.v1 import AppTest
 
@@ -44,3 +45,28 @@ def test_a_link_with_karta_opens_the_map_there(app_env, demo_db):
     assert _view_state(at) == {"latitude": 56.05, "longitude": 14.58, "zoom": 13.0}
     assert at.slider(key="karta_zoom").value == 13.0
     assert at.query_params["karta"] == "56.0500,14.5800,13.0"
+
+
+def _legend_html(at: AppTest) -> str:
+    found = [el.proto.body for el in at.get("html") if "kartans-teckenforklaring" in el.proto.body]
+    assert len(found) == 1
+    return found[0]
+
+
+def test_the_legend_shows_fewer_than_five_only_to_viewers(app_env, demo_db):
+    app_env(demo_db)
+    at = start("app_pages/karta.py")
+    assert not at.exception
+    viewer = _legend_html(at)
+    assert "&lt;5 (visas inte)" in viewer or "<5 (visas inte)" in viewer
+    first = re.search(r"</span> (\d+)", viewer)
+    assert first and int(first.group(1)) >= 1   # the first class starts at the lowest shown count, not at 0
+
+    staff = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    staff.session_state["inloggning"] = {"username": "sara", "role": "staff"}
+    staff.run()
+    staff.switch_page("app_pages/karta.py")
+    staff.run()
+    assert not staff.exception
+    html = _legend_html(staff)
+    assert "visas inte" not in html and "Rutor: händelser" in html
