@@ -239,7 +239,12 @@ def build(con: duckdb.DuckDBPyConnection, view: View, shown: Disclosure) -> MapD
         pad = view.grid / 111_000
         data_box = (data_box[0], data_box[1], data_box[2] + pad * 1.8, data_box[3] + pad)
     extent = basemap.union(basemap.bounds_of([np.asarray(r["polygon"]) for r in area_rows]), data_box)
-    fitted = basemap.fit(extent) if extent is not None else DEFAULT_CENTRE
+    from lagesbild import background
+
+    base = basemap.build(db.get_meta(con, "municipality_code"), extent, areas[["name", "geojson"]],
+                         background.deck_layers(con))
+    # Nothing drawn yet (a new database): the municipality itself.
+    fitted = basemap.fit(extent or base.bounds) if (extent or base.bounds) else DEFAULT_CENTRE
     if view.centre != DEFAULT_CENTRE:
         view_state: ViewState = view.centre
     elif view.filters.areas and len(view.filters.areas) == 1 and view.filters.areas[0] in area_views:
@@ -247,10 +252,6 @@ def build(con: duckdb.DuckDBPyConnection, view: View, shown: Disclosure) -> MapD
     else:
         view_state = fitted
 
-    from lagesbild import background
-
-    base = basemap.build(db.get_meta(con, "municipality_code"), extent, areas[["name", "geojson"]],
-                         background.deck_layers(con))
     deck = decks.deck([*base.below, *layers, *base.labels], view_state)
     entries = legend_entries(legend_values or [1.0], legend_low, decimals if "rutor" not in view.layers else 0)
     return MapData(
@@ -409,7 +410,8 @@ def framed(layers: list[pdk.Layer], shapes: pd.DataFrame, data: list[np.ndarray]
     known = shapes if {"centroid_lon", "centroid_lat"} <= set(shapes.columns) else None
     base = basemap.build(basemap.own_code(known, code), extent,
                          shapes[["name", "geojson"]] if len(shapes) else None)
-    view_state = basemap.fit(extent, height=height) if extent is not None else DEFAULT_CENTRE
+    box = extent or base.bounds
+    view_state = basemap.fit(box, height=height) if box is not None else DEFAULT_CENTRE
     return decks.deck([*base.below, *layers, *base.labels], view_state)
 
 

@@ -253,3 +253,19 @@ def test_the_cli_imports_a_background_file_and_explains_a_refusal(demo_db, tmp_p
         assert _rows(con) == [("vagar", "vag", 2), ("vatten", "vatten", 1)]
     finally:
         con.close()
+
+
+def test_a_new_database_opens_on_its_own_municipality(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "lagesbild", "--db", str(tmp_path / "b.duckdb"), "init",
+                           "--municipality-code", "2081", "--municipality-name", "Borlänge"], cwd=ROOT,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    con = db.connect(tmp_path / "b.duckdb")
+    try:
+        shown = maps.build(con, View(filters=YEAR), VIEWER)
+    finally:
+        con.close()
+    lat, lon, zoom = shown.view_state
+    assert basemap.municipalities()["2081"].shape.contains(shapely.Point(lon, lat)) and zoom >= 8
+    assert layer(shown.deck, "egen_kommun") is not None
+    assert "Borlänge" in {row["text"] for row in layer(shown.deck, "kommunnamn").data}
