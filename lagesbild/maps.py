@@ -244,7 +244,8 @@ def build(con: duckdb.DuckDBPyConnection, view: View, shown: Disclosure) -> MapD
     base = basemap.build(db.get_meta(con, "municipality_code"), extent, areas[["name", "geojson"]],
                          background.deck_layers(con))
     # Nothing drawn yet (a new database): the municipality itself.
-    fitted = basemap.fit(extent or base.bounds) if (extent or base.bounds) else DEFAULT_CENTRE
+    shown_box = extent or base.bounds
+    fitted = basemap.fit(shown_box) if shown_box is not None else DEFAULT_CENTRE
     if view.centre != DEFAULT_CENTRE:
         view_state: ViewState = view.centre
     elif view.filters.areas and len(view.filters.areas) == 1 and view.filters.areas[0] in area_views:
