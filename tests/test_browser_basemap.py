@@ -119,6 +119,10 @@ def test_the_map_works_offline_with_outline_names_tooltips_and_zoom_in_the_link(
         page.wait_for_function("location.search.includes('karta=')", timeout=30_000)
         zoom = parse_qs(urlsplit(page.url).query)["karta"][0].split(",")[2]
         assert float(zoom) == sent["initialViewState"]["zoom"] + 0.5
+        page.mouse.move(5, 5)   # no tooltip in the picture
+        page.wait_for_timeout(1500)
+        closer = colours(chart.screenshot())
+        assert closer["sea"] < seen["sea"] and closer != seen   # the map itself moved closer, not only the link
         page.get_by_role("button", name="Kopiera länk").click()
         link = page.locator("[data-testid=stCode] code").first.inner_text()
         assert f",{zoom}" in parse_qs(urlsplit(link).query)["karta"][0]
