@@ -44,12 +44,18 @@ STYLE: dict[str, dict[str, Any]] = {
     "ovrigt": {"get_fill_color": [225, 225, 215, 200], "get_line_color": [170, 170, 160, 255],
                "line_width_min_pixels": 1},
 }
+KIND_SWEDISH = {"vag": "vägar", "vatten": "vatten", "byggnad": "byggnader", "ovrigt": "övrigt"}
 KIND_NAMES = {"vag": "roads", "vatten": "water", "byggnad": "buildings", "ovrigt": "other"}
 DRAW_ORDER = ("ovrigt", "vatten", "byggnad", "vag")
 
 
 class BackgroundError(ValueError):
-    """A background file that cannot be used (the message names file, layer and reason)."""
+    """A background file that cannot be used: the message (English, for the CLI) and `swedish` (for the upload
+    page) name the file, the layer and the reason."""
+
+    def __init__(self, message: str, swedish: str) -> None:
+        super().__init__(message)
+        self.swedish = swedish
 
 
 @dataclass(frozen=True)
@@ -69,38 +75,56 @@ def kind_of(name: str) -> str:
     return "ovrigt"
 
 
+def read_bytes(data: bytes, file_name: str, max_bytes: int = MAX_BYTES) -> list[BackgroundLayer]:
+    """`read` for an uploaded file's bytes (written to a temporary file under its own name)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / Path(file_name).name
+        path.write_bytes(data)
+        return read(path, max_bytes)
+
+
 def read(path: Path, max_bytes: int = MAX_BYTES) -> list[BackgroundLayer]:
     """Every layer of the GeoPackage at `path`, checked, simplified and in WGS84; raises `BackgroundError`."""
     import pyogrio
 
     label = path.name
     if path.suffix.lower() != ".gpkg":
-        raise BackgroundError(f"{label}: background layers come as a GeoPackage (.gpkg)")
+        raise BackgroundError(f"{label}: background layers come as a GeoPackage (.gpkg)",
+                              f"{label}: bakgrundslager läses från en GeoPackage (.gpkg).")
     try:
         listed = pyogrio.list_layers(path)
     except Exception as exc:  # noqa: BLE001 - any reader failure is a file we cannot use
-        raise BackgroundError(f"{label}: not a readable GeoPackage ({exc})") from None
+        raise BackgroundError(f"{label}: not a readable GeoPackage ({exc})",
+                              f"{label}: filen kunde inte läsas som GeoPackage.") from None
     layers: list[BackgroundLayer] = []
     for name, geometry_kind in listed:
         name = str(name)
         if geometry_kind is None:
-            raise BackgroundError(f"{label}, layer {name!r}: no geometry column (a table, not a map layer)")
+            raise BackgroundError(f"{label}, layer {name!r}: no geometry column (a table, not a map layer)",
+                                  f"{label}, lager ”{name}”: saknar geometri (en tabell, inte ett kartlager).")
         frame = gpd.read_file(path, layer=name)
         frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
         if frame.empty:
-            raise BackgroundError(f"{label}, layer {name!r}: no features with geometry")
+            raise BackgroundError(f"{label}, layer {name!r}: no features with geometry",
+                                  f"{label}, lager ”{name}”: inga objekt med geometri.")
         epsg = frame.crs.to_epsg() if frame.crs is not None else None
         if epsg not in ACCEPTED_EPSG:
             stated = frame.crs.name if frame.crs is not None else "no CRS"
             raise BackgroundError(f"{label}, layer {name!r}: coordinate system {stated}; expected SWEREF 99 TM "
-                                  "(EPSG:3006): export the layer in SWEREF 99 TM")
+                                  "(EPSG:3006): export the layer in SWEREF 99 TM",
+                                  f"{label}, lager ”{name}”: koordinatsystemet är {stated}, inte SWEREF 99 TM "
+                                  "(EPSG:3006). Exportera lagret i SWEREF 99 TM.")
         if epsg == 3006:
             frame = frame.set_geometry(shapely.simplify(frame.geometry.values, TOLERANCE_M, preserve_topology=True))
         frame = frame.to_crs(4326)
         west, south, east, north = frame.total_bounds
         if not (SWEDEN[0] <= west and east <= SWEDEN[2] and SWEDEN[1] <= south and north <= SWEDEN[3]):
             raise BackgroundError(f"{label}, layer {name!r}: the features lie outside Sweden "
-                                  f"({west:.2f}, {south:.2f} to {east:.2f}, {north:.2f}); is the CRS right?")
+                                  f"({west:.2f}, {south:.2f} to {east:.2f}, {north:.2f}); is the CRS right?",
+                                  f"{label}, lager ”{name}”: objekten ligger utanför Sverige. Stämmer "
+                                  "koordinatsystemet?")
         geometry = shapely.set_precision(frame.geometry.values, 1e-6)
         collection = {"type": "FeatureCollection", "features": [
             {"type": "Feature", "properties": {}, "geometry": json.loads(shapely.to_geojson(g))}
@@ -111,13 +135,16 @@ def read(path: Path, max_bytes: int = MAX_BYTES) -> list[BackgroundLayer]:
             next(iter(types)), "mixed") if len(types) == 1 else "mixed"
         layers.append(BackgroundLayer(name, kind_of(name), geometry_type, len(collection["features"]), text))
     if not layers:
-        raise BackgroundError(f"{label}: the GeoPackage has no layers")
+        raise BackgroundError(f"{label}: the GeoPackage has no layers", f"{label}: GeoPackage-filen har inga lager.")
     total = sum(len(layer.geojson) for layer in layers)
     if total > max_bytes:
         sizes = ", ".join(f"{layer.name} {len(layer.geojson) / 1e6:.1f} MB" for layer in layers)
         raise BackgroundError(f"{label}: {total / 1e6:.1f} MB after simplifying ({sizes}); the limit is "
                               f"{max_bytes / 1e6:.1f} MB, since the layers are sent with every map: clip them to "
-                              "the municipality or leave out the largest layer (often buildings)")
+                              "the municipality or leave out the largest layer (often buildings)",
+                              f"{label}: {total / 1e6:.1f} MB efter förenkling, gränsen är {max_bytes / 1e6:.1f} MB "
+                              "eftersom lagren skickas med varje karta. Klipp lagren till kommunen eller utelämna "
+                              "det största (ofta byggnader).")
     return layers
 
 

@@ -70,3 +70,40 @@ def test_the_legend_shows_fewer_than_five_only_to_viewers(app_env, demo_db):
     assert not staff.exception
     html = _legend_html(staff)
     assert "visas inte" not in html and "Rutor: händelser" in html
+
+
+def test_the_upload_page_lists_the_background_layers(app_env, demo_db, tmp_path):
+    from lagesbild import background, db
+    from tests.test_basemap import _gpkg
+
+    con = db.connect(demo_db)
+    try:
+        background.import_file(con, _gpkg(tmp_path / "bakgrund.gpkg"), "anna")
+    finally:
+        con.close()
+    app_env(demo_db)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["inloggning"] = {"username": "anna", "role": "coordinator"}
+    at.run()
+    at.switch_page("app_pages/ladda_upp.py")
+    at.run()
+    assert not at.exception
+    assert "Bakgrundskarta" in [s.value for s in at.subheader]
+    captions = [c.value.replace("\\", "") for c in at.caption]   # markdown escapes, as shown
+    assert any("Sparade bakgrundslager: vagar (vägar, 2 objekt), vatten (vatten, 1 objekt)" in c
+               for c in captions), captions
+
+
+def test_an_uploaded_background_file_is_read_with_a_swedish_refusal(tmp_path):
+    from lagesbild import background
+    from tests.test_basemap import _gpkg
+
+    data = _gpkg(tmp_path / "webb.gpkg", crs=3857).read_bytes()
+    try:
+        background.read_bytes(data, "webb.gpkg")
+    except background.BackgroundError as exc:
+        assert exc.swedish.startswith("webb.gpkg, lager ”vagar”: koordinatsystemet")
+    else:
+        raise AssertionError("a file in Web Mercator was accepted")
+    good = _gpkg(tmp_path / "bra.gpkg").read_bytes()
+    assert [layer.name for layer in background.read_bytes(good, "bra.gpkg")] == ["vagar", "vatten"]
