@@ -4,7 +4,7 @@ import streamlit as st
 
 from lagesbild import ui
 
-st.set_page_config(page_title="Lägesbild", page_icon=":material/map:", layout="wide")
+st.set_page_config(page_title="Lägesbild", page_icon="🗺️", layout="wide")  # an emoji is drawn locally; a material icon is fetched from fonts.gstatic.com
 
 ui.ensure_database()
 ui.choose_version()   # a link to a published version (?version=) makes every page read its frozen data

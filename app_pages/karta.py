@@ -24,7 +24,8 @@ if not simple:
     picked = (event.selection.get("objects", {}) or {}).get("omraden", []) if event else []
     if picked:
         st.session_state["karta_profil"] = picked[0].get("code")
-    ui.legend(shown.legend_title, shown.legend, f"<{ui.settings().suppression_threshold}")
+    ui.legend(shown.legend_title, shown.legend, ui.disclosure().hidden_label if ui.is_viewer() else None)
+    ui.map_position(shown)
 st.dataframe(shown.areas, hide_index=True, width="stretch")
 if not shown.interventions.empty:
     st.caption("Insatser på kartan (grön: pågående, blå: planerad, lila: avslutad):")

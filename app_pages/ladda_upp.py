@@ -52,3 +52,5 @@ if upload is not None:
 
 st.subheader("Tidigare importer")
 ui.import_history()
+
+ui.background_section()

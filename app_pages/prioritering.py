@@ -36,6 +36,7 @@ else:
                "period; ihållande = het båda; avtagande = het bara förut.")
     cold = ui.cold_squares_toggle(found)
     st.pydeck_chart(ui.hotspot_deck(found, ranking.table, cold), height=480, key="prio_karta")
+    ui.hotspot_legend(cold)
     st.dataframe(ui.hotspot_table(found, cold), hide_index=True, width="stretch")
 
 st.subheader("Framväxande hot spots")

@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
                      "statistics (BRÅ's table, Kolada's index) whose file name says none")
     imp.add_argument("--by", default=None, help="who imports (default: the user name)")
     imp.add_argument("--rejected-csv", type=Path, metavar="PATH", help="write rejected rows (Excel CSV) here")
+    imp.add_argument("--background", action="store_true",
+                     help="the file is a GeoPackage of the municipality's own background layers (roads, water, "
+                          "buildings) in SWEREF 99 TM, drawn beneath the map")
 
     listing = commands.add_parser("imports", help="list the imports")
     _db_option(listing)
@@ -391,6 +394,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     if not args.file.is_file():
         raise CliError(f"no file at {args.file}")
+    if args.background:
+        return _import_background(args)
     # Value choices are saved with the import they are made for: a dry run or a refused file keeps none.
     choices = {kind: {value: None if code == "-" else code
                       for value, code in _pairs(items, f"--map-{kind.replace('_', '-')}").items()}
@@ -432,6 +437,26 @@ def cmd_import(args: argparse.Namespace) -> int:
     if result.status == "refused":
         return EXIT_FAILED
     return EXIT_PARTIAL if result.rows_rejected else EXIT_OK
+
+
+def _import_background(args: argparse.Namespace) -> int:
+    from lagesbild import background
+
+    con = _open(_db_path(args))
+    try:
+        if args.dry_run:
+            layers = background.read(args.file)
+        else:
+            layers = background.import_file(con, args.file, _user(args.by))
+    except background.BackgroundError as exc:
+        raise CliError(f"{exc}; nothing stored") from None
+    finally:
+        con.close()
+    for layer in layers:
+        print(f"background layer {layer.name!r}: {layer.features:,} {layer.geometry_type} features as "
+              f"{background.KIND_NAMES[layer.kind]}, {len(layer.geojson) / 1e6:.2f} MB"
+              + (" (not kept: dry run)" if args.dry_run else ""))
+    return EXIT_OK
 
 
 def cmd_imports(args: argparse.Namespace) -> int:

@@ -24,12 +24,11 @@ import pydeck as pdk
 from scipy import sparse
 from scipy.stats import binom, false_discovery_control, kendalltau
 
-from lagesbild import decks, formatting, geo, queries
+from lagesbild import formatting, geo, queries
 from lagesbild.filters import Filters
 from lagesbild.hotspots import grid, neighbours
 from lagesbild.hotspots import windows as window_sums
 from lagesbild.protect import Disclosure, combine_keys
-from lagesbild.view import DEFAULT_CENTRE
 
 ALPHA = 0.05              # false-discovery rate of the hot/cold tests in each slice, and the trend test's level
 MIN_SLICES = 10           # fewer slices than this cannot tell a pattern from chance
@@ -281,32 +280,30 @@ def square_table(found: EmergingHotSpots, shown: Disclosure) -> pd.DataFrame:
     return table.drop(columns=["Händelser"]) if shown.viewer else table
 
 
-def deck(found: EmergingHotSpots, shapes: pd.DataFrame | None = None) -> pdk.Deck:
+def deck(found: EmergingHotSpots, shapes: pd.DataFrame | None = None, height: int = 380) -> pdk.Deck:
     """The squares with a pattern as a small map, coloured by pattern, with the pattern named on hover, over the
-    area outlines (`shapes`: name, geojson) so the squares have a place even without a basemap."""
+    area outlines (`shapes`: name, geojson, centroids) and the product's own base layer, fitted to both in a map
+    `height` pixels high (the Prioritering page draws it 380 px high)."""
+    from lagesbild.maps import _rings, framed
+
     chosen = found.patterned
     data = []
+    corners = np.empty((0, 2))
     if len(chosen):
         east, north = geo.cell_corner(chosen["cell"].to_numpy(np.int64))
         lon, lat = geo.to_wgs84(east, north)
+        corners = np.stack([lon, lat], axis=1)
         data = [{"position": [round(float(a), 5), round(float(b), 5)], "fill": [*COLOURS[code], 210],
-                 "tooltip": f"<b>{PATTERNS[code][0].capitalize()}</b><br/>{PATTERNS[code][1]}"}
+                 "tooltip": f"{PATTERNS[code][0].capitalize()}\n{PATTERNS[code][1]}"}
                 for a, b, code in zip(lon, lat, chosen["pattern"], strict=True)]
-    if len(chosen):
-        centre_lat, centre_lon, zoom = float(chosen["lat"].mean()), float(chosen["lon"].mean()), 11.0
-    else:
-        centre_lat, centre_lon, zoom = DEFAULT_CENTRE
     layer = pdk.Layer("GridCellLayer", data, id="framvaxande", get_position="position", get_fill_color="fill",
                       cell_size=found.size, extruded=False, pickable=True)
     layers = [layer]
-    if shapes is not None and len(shapes):
-        from lagesbild.maps import _rings
-
-        outlines = [{"polygon": ring, "tooltip": f"<b>{name}</b>"} for name, text in
+    shapes = shapes if shapes is not None else pd.DataFrame(columns=["name", "geojson"])
+    if len(shapes):
+        outlines = [{"polygon": ring, "tooltip": str(name)} for name, text in
                     zip(shapes["name"], shapes["geojson"], strict=True) for ring in _rings(text)]
         layers.insert(0, pdk.Layer("PolygonLayer", outlines, id="omraden", get_polygon="polygon", filled=False,
                                    stroked=True, get_line_color=[40, 40, 40, 160], line_width_min_pixels=1,
                                    pickable=True))
-    return decks.Deck(layers=layers, initial_view_state=pdk.ViewState(latitude=centre_lat, longitude=centre_lon,
-                                                                      zoom=zoom),
-                    map_provider="carto", map_style="light", tooltip={"html": "{tooltip}"})
+    return framed(layers, shapes, [corners], height=height)

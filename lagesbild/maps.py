@@ -19,7 +19,7 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 
-from lagesbild import coverage, decks, formatting, geo, queries
+from lagesbild import basemap, coverage, db, decks, formatting, geo, queries
 from lagesbild.protect import Disclosure
 from lagesbild.view import DEFAULT_CENTRE, View
 
@@ -32,6 +32,7 @@ PALETTE = [(255, 237, 160), (254, 217, 118), (254, 178, 76), (253, 141, 60), (24
 HIDDEN_FILL = [160, 160, 160, 40]
 STATUS_COLOURS = {"pågående": [0, 109, 44], "planerad": [49, 130, 189], "avslutad": [117, 107, 177]}
 MEASURE_UNITS = {"antal": "händelser", "per1000": "per 1 000 invånare", "skadeviktat": "skadeviktat"}
+ViewState = tuple[float, float, float]   # lat, lon, zoom
 
 
 @dataclass
@@ -44,33 +45,52 @@ class MapData:
     interventions: pd.DataFrame  # the interventions drawn on the map
     notes: list[str]
     payload_bytes: int
+    view_state: ViewState = DEFAULT_CENTRE   # where the map opens: the link's position, or fitted to what is drawn
+    fitted: ViewState = DEFAULT_CENTRE       # fitted to everything drawn (areas and data)
+    area_views: dict[str, ViewState] | None = None   # fitted to each area, for "Zooma till"
 
 
-def breaks(values: pd.Series, classes: int = len(PALETTE)) -> list[float]:
-    """Upper bounds of colour classes (quantiles of the shown values, rounded, strictly increasing)."""
+def breaks(values: pd.Series, classes: int = len(PALETTE), decimals: int = 0) -> list[float]:
+    """Upper bounds of colour classes: quantiles of the shown values rounded up to the shown precision
+    (`decimals`), strictly increasing, so each class is a disjoint range of the values as displayed."""
     shown = values.dropna()
     shown = shown[shown > 0]
     if shown.empty:
         return [1.0]
-    bounds = sorted({float(np.quantile(shown, q)) for q in np.linspace(1 / classes, 1, classes)})
-    return bounds
+    step = 10.0 ** -decimals
+    quantiles = np.quantile(shown.to_numpy(float), np.linspace(1 / classes, 1, classes))
+    return sorted({round(math.ceil(round(q / step, 6)) * step, decimals) for q in quantiles})
 
 
-def colour_for(value: float, bounds: list[float], alpha: int = 190) -> list[int]:
+def colour_for(value: float, bounds: list[float], alpha: int = 190, decimals: int = 0) -> list[int]:
+    """The class colour of `value` as displayed (rounded to `decimals`), so it matches the legend's ranges."""
+    shown = round(float(value), decimals)
     for index, bound in enumerate(bounds):
-        if value <= bound:
+        if shown <= bound:
             return [*PALETTE[min(index + len(PALETTE) - len(bounds), len(PALETTE) - 1)], alpha]
     return [*PALETTE[-1], alpha]
 
 
-def _legend(bounds: list[float], decimals: int) -> list[tuple[str, tuple[int, int, int]]]:
-    entries, low = [], 0.0
+def legend_entries(bounds: list[float], lowest: float, decimals: int) -> list[tuple[str, tuple[int, int, int]]]:
+    """Disjoint legend ranges: the first from the lowest shown value (at least one step: a count of 0 is not
+    coloured), each next from one display step above the previous bound (counts: "1–2", "3–4", "5–9")."""
+    step = 10.0 ** -decimals
+    low = max(step, math.floor(round(lowest / step, 6)) * step) if lowest == lowest else step
+    entries = []
     offset = len(PALETTE) - len(bounds)
     for index, bound in enumerate(bounds):
-        entries.append((f"{formatting.number(low, decimals)}–{formatting.number(bound, decimals)}",
-                        PALETTE[index + offset]))
-        low = bound
+        low = min(low, bound)
+        text = (formatting.number(bound, decimals) if round(low, decimals) == round(bound, decimals)
+                else f"{formatting.number(low, decimals)}–{formatting.number(bound, decimals)}")
+        entries.append((text, PALETTE[index + offset]))
+        low = round(bound + step, decimals)
     return entries
+
+
+def _lowest(values: pd.Series) -> float:
+    shown = values.dropna()
+    shown = shown[shown > 0]
+    return float(shown.min()) if len(shown) else 1.0
 
 
 def _cell_corners(cells: pd.Series) -> list[list[float]]:
@@ -121,12 +141,14 @@ def shown_cells(con: duckdb.DuckDBPyConnection, view: View, shown: Disclosure) -
 
 
 def build(con: duckdb.DuckDBPyConnection, view: View, shown: Disclosure) -> MapData:
-    """The map and its tables for a view."""
+    """The map and its tables for a view: the data over the product's own base layer (`lagesbild.basemap`),
+    opened where the link says, else fitted to everything drawn."""
     notes: list[str] = []
     if coverage.police_sample(con, view.filters.sources):
         notes.append(coverage.POLICE_SAMPLE_NOTE)
     label = shown.hidden_label
     layers = []
+    drawn_points: list[np.ndarray] = []
 
     areas = area_values(con, view, shown)
     hidden_areas = areas["count"].isna()
@@ -141,39 +163,52 @@ def build(con: duckdb.DuckDBPyConnection, view: View, shown: Disclosure) -> MapD
         if view.measure == "per1000":
             notes.append("Rutorna visar antal händelser: invånare per ruta finns inte i databasen.")
         corners = _cell_corners(cells["cell"])
+        drawn_points.append(np.asarray(corners))
         data = [{
             "position": corner,
             "fill": HIDDEN_FILL if hidden else colour_for(v, bounds),
-            "tooltip": f"Ruta {view.grid} m<br/>{label if hidden else formatting.number(v, 0)} {unit}",
+            "tooltip": f"Ruta {view.grid} m\n{label if hidden else formatting.number(v, 0)} {unit}",
         } for corner, v, hidden in zip(corners, value, hidden_cells, strict=True)]
         # GridCellLayer: one corner and a size per square keeps the payload small at any number of incidents.
         layers.append(pdk.Layer("GridCellLayer", data, id="rutor", get_position="position", get_fill_color="fill",
                                 cell_size=view.grid, extruded=False, pickable=True))
-        legend_values, legend_title = bounds, f"Rutor: {unit}"
+        legend_values, legend_title, legend_low = bounds, f"Rutor: {unit}", _lowest(value[~hidden_cells])
     else:
-        legend_values, legend_title = None, ""
+        legend_values, legend_title, legend_low = None, "", 1.0
 
-    area_bounds = breaks(areas["value"][~hidden_areas])
+    area_bounds = breaks(areas["value"][~hidden_areas], decimals=decimals)
     area_rows = []
+    area_views: dict[str, ViewState] = {}
     for row, hidden in zip(areas.itertuples(), hidden_areas, strict=True):
         if view.measure == "per1000" and not (row.population and row.population > 0):
             value_text = f"{formatting.number(row.value, 1)} per km²"
         else:
             value_text = f"{formatting.number(row.value, decimals)} {MEASURE_UNITS[view.measure]}"
-        tooltip = f"<b>{row.name}</b><br/>" + (f"{label} händelser" if hidden else value_text)
-        for ring in _rings(row.geojson):
+        tooltip = f"{row.name}\n" + (f"{label} händelser" if hidden else value_text)
+        rings = _rings(row.geojson)
+        box = basemap.bounds_of([np.asarray(ring) for ring in rings])
+        if box is not None:
+            area_views[row.code] = basemap.fit(box)
+        for ring in rings:
             area_rows.append({
                 "polygon": ring, "code": row.code, "tooltip": tooltip,
                 "fill": [0, 0, 0, 0] if ("rutor" in view.layers or hidden or not row.value > 0)
-                else colour_for(row.value, area_bounds, 150),
+                else colour_for(row.value, area_bounds, 150, decimals),
             })
     if "omraden" in view.layers or "rutor" not in view.layers:
-        # Area outlines always orient the eye, even with no basemap (offline) and no other layer.
-        layers.append(pdk.Layer("PolygonLayer", area_rows, id="omraden", get_polygon="polygon",
-                                get_fill_color="fill", get_line_color=[40, 40, 40, 200], line_width_min_pixels=1.2,
-                                pickable=True, stroked=True, filled=True, auto_highlight=True))
+        # The areas beneath the squares, so that hovering a square names the square (and elsewhere the area), and
+        # their outlines again above the squares, unpickable, so that the eye keeps them.
+        layers.insert(0, pdk.Layer("PolygonLayer", area_rows, id="omraden", get_polygon="polygon",
+                                   get_fill_color="fill", get_line_color=[40, 40, 40, 200],
+                                   line_width_min_pixels=1.2, pickable=True, stroked=True, filled=True,
+                                   auto_highlight=True))
+        if "rutor" in view.layers and not cells.empty:
+            layers.append(pdk.Layer("PolygonLayer", [{"polygon": row["polygon"]} for row in area_rows],
+                                    id="omradesgranser", get_polygon="polygon", get_line_color=[40, 40, 40, 200],
+                                    line_width_min_pixels=1.2, stroked=True, filled=False, pickable=False))
         if legend_values is None:
             legend_values, legend_title = area_bounds, f"Områden: {MEASURE_UNITS[view.measure]}"
+            legend_low = _lowest(areas["value"][~hidden_areas])
 
     drawn = pd.DataFrame(columns=["Insats", "Status", "Period", "Mot"])
     if "insatser" in view.layers:
@@ -190,28 +225,48 @@ def build(con: duckdb.DuckDBPyConnection, view: View, shown: Disclosure) -> MapD
                              "enskilda händelser.")
             elif not points.empty:
                 data = [{"position": [round(lo, 6), round(la, 6)],
-                         "tooltip": f"{cat}<br/>{pd.Timestamp(t):%Y-%m-%d %H:%M}<br/>{src}"}
+                         "tooltip": f"{cat}\n{pd.Timestamp(t):%Y-%m-%d %H:%M}\n{src}"}
                         for lo, la, t, cat, src in points.itertuples(index=False)]
+                drawn_points.append(np.asarray([d["position"] for d in data]))
                 layers.append(pdk.Layer("ScatterplotLayer", data, id="punkter", get_position="position",
                                         get_fill_color=[20, 20, 120, 200], get_radius=25, radius_min_pixels=2.5,
-                                        pickable=True))
+                                        get_line_color=[255, 255, 255, 220], line_width_min_pixels=0.5,
+                                        stroked=True, pickable=True))
 
-    lat, lon, zoom = view.centre
-    if view.filters.areas and len(view.filters.areas) == 1:
-        chosen = areas[areas["code"] == view.filters.areas[0]]
-        if not chosen.empty:
-            lat, lon, zoom = float(chosen["centroid_lat"].iloc[0]), float(chosen["centroid_lon"].iloc[0]), 13.0
-    deck = decks.Deck(layers=layers, initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom),
-                    map_provider="carto", map_style="light", tooltip={"html": "{tooltip}"})
+    # What is drawn: every area and all data (squares are drawn from their lower-left corner: add one square).
+    data_box = basemap.bounds_of(drawn_points)
+    if data_box is not None:
+        pad = view.grid / 111_000
+        data_box = (data_box[0], data_box[1], data_box[2] + pad * 1.8, data_box[3] + pad)
+    extent = basemap.union(basemap.bounds_of([np.asarray(r["polygon"]) for r in area_rows]), data_box)
+    from lagesbild import background
+
+    base = basemap.build(db.get_meta(con, "municipality_code"), extent, areas[["name", "geojson"]],
+                         background.deck_layers(con))
+    # Nothing drawn yet (a new database): the municipality itself.
+    shown_box = extent or base.bounds
+    fitted = basemap.fit(shown_box) if shown_box is not None else DEFAULT_CENTRE
+    if view.centre != DEFAULT_CENTRE:
+        view_state: ViewState = view.centre
+    elif view.filters.areas and len(view.filters.areas) == 1 and view.filters.areas[0] in area_views:
+        view_state = area_views[view.filters.areas[0]]
+    else:
+        view_state = fitted
+
+    deck = decks.deck([*base.below, *layers, *base.labels], view_state)
+    entries = legend_entries(legend_values or [1.0], legend_low, decimals if "rutor" not in view.layers else 0)
     return MapData(
         deck=deck,
-        legend=_legend(legend_values or [1.0], decimals if "rutor" not in view.layers else 0),
+        legend=entries,
         legend_title=legend_title,
         areas=area_table(areas, hidden_areas, label, view.measure),
         cells=cell_table(cells, hidden_cells, label, view.grid),
         interventions=drawn,
         notes=notes,
         payload_bytes=len(deck.to_json()),
+        view_state=view_state,
+        fitted=fitted,
+        area_views=area_views,
     )
 
 
@@ -227,7 +282,7 @@ def _intervention_layer(con: duckdb.DuckDBPyConnection, view: View, areas: pd.Da
         end = formatting.day(item.end_date) if pd.notna(item.end_date) else "tills vidare"
         target = _text(item.risk_factors) or _text(item.categories) or "–"
         period = f"{formatting.day(item.start_date)} – {end}"
-        tooltip = f"<b>{item.name}</b><br/>{item.kind}, {item.status}<br/>{period}<br/>Mot: {target}"
+        tooltip = f"{item.name}\n{item.kind}, {item.status}\n{period}\nMot: {target}"
         own = item.geojson if isinstance(item.geojson, str) and item.geojson else None
         shapes = [own] if own else [geometry[c] for c in codes if c in geometry]
         if not own and len(shapes) == len(geometry) and len(geometry) > 1:
@@ -289,8 +344,8 @@ def _cluster_rows(clusters: list[dict[str, Any]]) -> list[dict[str, Any]]:
         geometry = cluster["geometry"]
         parts = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
         squares = cluster["squares"]
-        tip = (f"<b>Hot spot {cluster['cluster']}</b><br/>{squares} {'ruta' if squares == 1 else 'rutor'} "
-               f"i ett sammanhang ({int(round(cluster['level'] * 100))} %)<br/>{cluster['trend'] or 'som förut'}")
+        tip = (f"Hot spot {cluster['cluster']}\n{squares} {'ruta' if squares == 1 else 'rutor'} "
+               f"i ett sammanhang ({int(round(cluster['level'] * 100))} %)\n{cluster['trend'] or 'som förut'}")
         rows.extend({"polygon": rings, "tooltip": tip} for rings in parts)
     return rows
 
@@ -312,7 +367,8 @@ def cold_note(found: HotSpots) -> str:
             "oftast för att få bor där. De visas bara om du väljer det.")
 
 
-def hotspot_deck(found: HotSpots, shapes: pd.DataFrame, ranking: pd.DataFrame | None = None, *, cold: bool = False) -> pdk.Deck:
+def hotspot_deck(found: HotSpots, shapes: pd.DataFrame, ranking: pd.DataFrame | None = None, *, cold: bool = False,
+                 code: str | None = None, height: int = 480) -> pdk.Deck:
     """Hot squares (and cold ones when asked for) at 90/95/99 %, over the areas shaded by their place in the
     ranking, with each hot neighbourhood outlined."""
     significant = _marked(found, cold)
@@ -320,7 +376,7 @@ def hotspot_deck(found: HotSpots, shapes: pd.DataFrame, ranking: pd.DataFrame | 
     data = [{
         "position": corner,
         "fill": [*HOT_COLOURS[(kind, round(level, 2))], 200],
-        "tooltip": f"{KIND_LABELS[kind].capitalize()} ruta ({int(level * 100)} %)<br/>{trend or 'som förut'}",
+        "tooltip": f"{KIND_LABELS[kind].capitalize()} ruta ({int(level * 100)} %)\n{trend or 'som förut'}",
     } for corner, kind, level, trend in zip(corners, significant["kind"], significant["level"],
                                              significant["trend"], strict=True)]
     place = {} if ranking is None else dict(zip(ranking["code"], ranking["rank"], strict=True))
@@ -329,7 +385,7 @@ def hotspot_deck(found: HotSpots, shapes: pd.DataFrame, ranking: pd.DataFrame | 
     for code, name, text in zip(shapes["code"], shapes["name"], shapes["geojson"], strict=True):
         rank = place.get(code) or 0  # 0: not ranked (too few incidents to show)
         shade = [106, 81, 163, int(150 * (1 - (rank - 1) / count))] if rank else [0, 0, 0, 0]
-        tip = f"<b>{name}</b><br/>" + (f"Plats {rank} i prioriteringen" if rank else "Ingår inte i rangordningen")
+        tip = f"{name}\n" + (f"Plats {rank} i prioriteringen" if rank else "Ingår inte i rangordningen")
         outlines.extend({"polygon": ring, "fill": shade, "tooltip": tip} for ring in _rings(text))
     layers = [
         pdk.Layer("PolygonLayer", outlines, id="omraden", get_polygon="polygon", get_fill_color="fill", filled=True,
@@ -343,9 +399,31 @@ def hotspot_deck(found: HotSpots, shapes: pd.DataFrame, ranking: pd.DataFrame | 
         layers.append(pdk.Layer("PolygonLayer", clusters, id="kluster", get_polygon="polygon", filled=False,
                                 stroked=True, get_line_color=CLUSTER_LINE, line_width_min_pixels=2.5,
                                 pickable=True))
-    lat, lon, zoom = DEFAULT_CENTRE
-    return decks.Deck(layers=layers, initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom),
-                    map_provider="carto", map_style="light", tooltip={"html": "{tooltip}"})
+    return framed(layers, shapes, [np.asarray(corners)], code, height)
+
+
+def framed(layers: list[pdk.Layer], shapes: pd.DataFrame, data: list[np.ndarray] | None = None,
+           code: str | None = None, height: int = basemap.VIEWPORT[1]) -> pdk.Deck:
+    """A small map's deck: `layers` over the base layer of the areas' municipality (`code`, else found from the
+    areas), opened fitted to the areas and `data` (lon/lat pairs) in a map `height` pixels high."""
+    rings = [np.asarray(ring) for text in shapes["geojson"] for ring in _rings(text)] if len(shapes) else []
+    extent = basemap.union(basemap.bounds_of(rings), basemap.bounds_of(data or []))
+    known = shapes if {"centroid_lon", "centroid_lat"} <= set(shapes.columns) else None
+    base = basemap.build(basemap.own_code(known, code), extent,
+                         shapes[["name", "geojson"]] if len(shapes) else None)
+    box = extent or base.bounds
+    view_state = basemap.fit(box, height=height) if box is not None else DEFAULT_CENTRE
+    return decks.deck([*base.below, *layers, *base.labels], view_state)
+
+
+def hotspot_legend(cold: bool = False) -> list[tuple[str, tuple[int, int, int]]]:
+    """The hot-spot map's legend: the classes drawn (our own words and colours only)."""
+    kinds = ("hot", "cold") if cold else ("hot",)
+    entries = [(f"{KIND_LABELS[kind].capitalize()} ruta, {int(level * 100)} %", tuple(HOT_COLOURS[(kind, level)]))
+               for kind in kinds for level in (0.99, 0.95, 0.9)]
+    entries.append(("Hot spot-område (sammanhängande heta rutor)", tuple(CLUSTER_LINE[:3])))
+    entries.append(("Område: mörkare = högre i prioriteringen", (106, 81, 163)))
+    return entries  # type: ignore[return-value]
 
 
 def hotspot_table(found: HotSpots, shown: Disclosure, *, cold: bool = False) -> pd.DataFrame:

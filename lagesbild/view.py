@@ -196,7 +196,8 @@ def _centre(view: View) -> str | None:
     if view.centre == DEFAULT_CENTRE:
         return None
     lat, lon, zoom = view.centre
-    return f"{lat:.4f},{lon:.4f},{zoom:.1f}"
+    # One decimal of zoom, two where the map's zoom control has quarter steps (12.25), so the link is exact.
+    return f"{lat:.4f},{lon:.4f}," + (f"{zoom:.1f}" if round(zoom * 10) == zoom * 10 else f"{zoom:.2f}")
 
 
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in (

@@ -5,10 +5,12 @@ connection and a `Filters` object; these modules supply both and cache results k
 the data version, so that an import invalidates stale results. Pages use `ui.<name>` for all of it.
 """
 
+from lagesbild.ui.background_upload import *  # noqa: F403
 from lagesbild.ui.concentration_view import *  # noqa: F403
 from lagesbild.ui.emerging_view import *  # noqa: F403
 from lagesbild.ui.interventions import *  # noqa: F403
 from lagesbild.ui.loaders import *  # noqa: F403
+from lagesbild.ui.mapview import *  # noqa: F403
 from lagesbild.ui.published_view import *  # noqa: F403
 from lagesbild.ui.reference_view import *  # noqa: F403
 from lagesbild.ui.report_view import *  # noqa: F403

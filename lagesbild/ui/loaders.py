@@ -65,16 +65,18 @@ def load_time_patterns(filters: Filters, day_start: int = 0, *, shown: Disclosur
             patterns.coverage_notes(connection(), filters, table))
 
 
-def legend(title: str, entries: list[tuple[str, tuple[int, int, int]]], hidden_label: str) -> None:
-    """The map's legend (our own numbers and colours only: no uploaded text reaches this HTML)."""
-    swatches = "".join(
-        f'<span style="display:inline-block;margin-right:10px"><span style="display:inline-block;width:14px;'
-        f'height:14px;background:rgb{colour};border:1px solid #888;vertical-align:middle"></span> {text}</span>'
-        for text, colour in entries)
-    hidden = (f'<span style="display:inline-block"><span style="display:inline-block;width:14px;height:14px;'
-              f'background:rgba(160,160,160,0.3);border:1px solid #888;vertical-align:middle"></span> '
-              f'{hidden_label} (visas inte)</span>')
-    st.html(f'<div style="font-size:0.85rem"><b>{title}</b><br/>{swatches}{hidden}</div>')
+def legend(title: str, entries: list[tuple[str, tuple[int, int, int]]], hidden_label: str | None = None) -> None:
+    """A map's legend: the colour classes (disjoint ranges), and for viewers the "<5" squares that are not
+    coloured. Our own numbers, words and colours only: no uploaded text reaches this HTML."""
+    def swatch(colour: str, text: str) -> str:
+        return (f'<span style="display:inline-block;margin-right:12px;white-space:nowrap"><span style="display:'
+                f'inline-block;width:14px;height:14px;background:{colour};border:1px solid #888;vertical-align:'
+                f'middle"></span> {text}</span>')
+
+    swatches = "".join(swatch(f"rgb{tuple(colour)}", text) for text, colour in entries)
+    hidden = swatch("rgba(160,160,160,0.3)", f"{hidden_label} (visas inte)") if hidden_label else ""
+    st.html(f'<div style="font-size:0.85rem" data-testid="kartans-teckenforklaring"><b>{title}</b><br/>'
+            f"{swatches}{hidden}</div>")
 
 
 @versioned(max_entries=16, spinner="Räknar hot spots och prioriteringar …")
@@ -101,10 +103,19 @@ def weight_sliders():
 
 
 def hotspot_deck(found, ranking=None, cold: bool = False):
-    """The hot-spot map (squares coloured by class, areas shaded by rank), built from the analysis."""
+    """The hot-spot map (squares coloured by class, areas shaded by rank) over the base layer."""
+    from lagesbild import db, maps
+
+    con = connection()
+    return maps.hotspot_deck(found, queries.area_shapes(con), ranking, cold=cold,
+                             code=db.get_meta(con, "municipality_code"))
+
+
+def hotspot_legend(cold: bool = False) -> None:
+    """The hot-spot map's legend."""
     from lagesbild import maps
 
-    return maps.hotspot_deck(found, queries.area_shapes(connection()), ranking, cold=cold)
+    legend("Hot spots", maps.hotspot_legend(cold))
 
 
 def hotspot_table(found, cold: bool = False):
