@@ -39,7 +39,11 @@ CSS = f"""
 button [data-testid="stMarkdownContainer"] p {{
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
 }}
-[data-testid="stMetricDelta"] {{ height: auto !important; }}
+[data-testid="stMetricDelta"] {{ height: auto !important; max-width: 100% !important; }}
+[data-testid="stMetricDelta"] *, [data-testid="stMetric"] .stMarkdownEllipsis,
+[data-testid="stMetric"] .stMarkdownEllipsis * {{
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+}}
 [class*="st-key-{PRINT_ONLY}"] {{ display: none !important; }}
 @media (max-width: 640px) {{
   [data-testid="stMainBlockContainer"] {{ padding-left: 0.75rem; padding-right: 0.75rem; }}
