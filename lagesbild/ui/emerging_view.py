@@ -44,6 +44,11 @@ def emerging_section(filters: Filters) -> None:
         f"</span> {emerging.name(code)}</span>" for code in present) + "</div>")
     table = emerging.square_table(found, disclosure())
     with st.expander(f"Rutorna med mönster ({len(table)})"):
-        show_table(table, key="prio_rutor")
+        show_table(table, key="prio_rutor", column_config={
+            "Trend (Kendalls tau)": st.column_config.NumberColumn(
+                "Trend (Kendalls tau)", help="Hur stadigt rutans värde stiger (över 0) eller sjunker (under 0) "
+                "från period till period, mellan −1 och 1."),
+            "Trend, p": st.column_config.NumberColumn(
+                "Trend, p", help="Sannolikheten att en så tydlig trend uppstår av slump; under 0,05 räknas den.")})
         st.download_button("Ladda ner rutorna (CSV för Excel)", exports.excel_csv(table),
                            "framvaxande_hot_spots.csv", "text/csv", key="prio_framvaxande_export")
