@@ -50,16 +50,19 @@ DENY = {
     r"\bincident_risk_factors\b|\bincidents\b|\barea_population\b": "a table name shown as a unit",
     r"\b00:00:00\b": "a date shown with a midnight time",
     r"\bNone\b|\bnan\b|\bNaN\b|\bTrue\b|\bFalse\b": "Python values shown as text",
-    r"Gi\*(?! ?[a-zåäö])": "the Gi* statistic as a bare label",
+    r"\bGi\*": "the Gi* statistic as a bare label (its name belongs in a help text)",
     r"\bFDR\b": "false discovery rate as a bare abbreviation",
     r"\bWDQ\b": "weighted displacement quotient as a bare abbreviation",
     r"(?<!\.)\.\.(?!\.)|…\.": "a double full stop",
+    r"\bDownload plot\b|\bAutoscale\b|\bReset axes\b|\bZoom (?:in|out)\b": "plotly's chart toolbar tooltips",
+    r"\bDownload as CSV\b|\bFullscreen\b": "the table toolbar",
 }
 
 VISIBLE_TEXT = """() => {
   const parts = [document.body.innerText];
-  for (const el of document.querySelectorAll('input, textarea, button, [role=button], [role=combobox]')) {
-    for (const name of ['placeholder', 'aria-label', 'title']) {
+  for (const el of document.querySelectorAll('input, textarea, button, [role=button], [role=combobox], '
+                                            + '[data-title]')) {
+    for (const name of ['placeholder', 'aria-label', 'title', 'data-title']) {
       const value = el.getAttribute(name);
       if (value) parts.push(value);
     }

@@ -29,6 +29,29 @@ STREAMLIT_WORDS = {
     "Clear value": "Rensa",
     "Remove file": "Ta bort filen",
     "Delete": "Ta bort",
+    # the table toolbar and column menu
+    "Download as CSV": "Ladda ner som CSV",
+    "Search": "Sök",
+    "Fullscreen": "Helskärm",
+    "Close fullscreen": "Stäng helskärm",
+    "Sort ascending": "Sortera stigande",
+    "Sort descending": "Sortera fallande",
+    "Autosize": "Anpassa bredden",
+    "Pin column": "Lås kolumnen",
+    "Unpin column": "Lås upp kolumnen",
+    "Hide column": "Dölj kolumnen",
+    "Statistics": "Statistik",
+    # plotly's chart toolbar (shown as tooltips from data-title)
+    "Download plot as a png": "Spara diagrammet som bild",
+    "Zoom": "Zooma",
+    "Pan": "Panorera",
+    "Box Select": "Markera med ruta",
+    "Lasso Select": "Markera fritt",
+    "Zoom in": "Zooma in",
+    "Zoom out": "Zooma ut",
+    "Autoscale": "Anpassa skalan",
+    "Reset axes": "Återställ axlarna",
+    "Reset view": "Återställ vyn",
 }
 
 CSS = f"""
@@ -97,8 +120,9 @@ SCRIPT = """
         node.nodeValue = text.replace(perFile, 'Högst $1 MB per fil$2');
       }
     }
-    for (const el of root.querySelectorAll ? root.querySelectorAll('[aria-label],[title],[placeholder]') : []) {
-      for (const name of ['aria-label', 'title', 'placeholder']) {
+    const named = '[aria-label],[title],[placeholder],[data-title]';
+    for (const el of root.querySelectorAll ? root.querySelectorAll(named) : []) {
+      for (const name of ['aria-label', 'title', 'placeholder', 'data-title']) {
         const value = el.getAttribute(name);
         if (value && words[value]) el.setAttribute(name, words[value]);
       }
@@ -110,7 +134,7 @@ SCRIPT = """
     pending = true;
     win.requestAnimationFrame(() => { pending = false; fix(doc.body); });
   }).observe(doc.body, {childList: true, subtree: true, characterData: true, attributes: true,
-                       attributeFilter: ['aria-label', 'title', 'placeholder']});
+                       attributeFilter: ['aria-label', 'title', 'placeholder', 'data-title']});
   fix(doc.body);
 })();
 </script>
