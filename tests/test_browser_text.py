@@ -55,7 +55,9 @@ DENY = {
     r"\bWDQ\b": "weighted displacement quotient as a bare abbreviation",
     r"(?<!\.)\.\.(?!\.)|…\.": "a double full stop",
     r"\bDownload plot\b|\bAutoscale\b|\bReset axes\b|\bZoom (?:in|out)\b": "plotly's chart toolbar tooltips",
-    r"\bDownload as CSV\b|\bFullscreen\b": "the table toolbar",
+    r"\bDownload as CSV\b|\bFullscreen\b|\bShow/hide columns\b": "the table toolbar",
+    r"\bHelp for\b": "aria label of a help icon",
+    r"(?m)^(?:Open|Close)$": "aria label of a dropdown or dialog",
 }
 
 VISIBLE_TEXT = """() => {

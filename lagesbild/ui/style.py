@@ -31,6 +31,9 @@ STREAMLIT_WORDS = {
     "Delete": "Ta bort",
     # the table toolbar and column menu
     "Download as CSV": "Ladda ner som CSV",
+    "Show/hide columns": "Visa eller dölj kolumner",
+    "Open": "Öppna",
+    "Close": "Stäng",
     "Search": "Sök",
     "Fullscreen": "Helskärm",
     "Close fullscreen": "Stäng helskärm",
@@ -43,6 +46,7 @@ STREAMLIT_WORDS = {
     "Statistics": "Statistik",
     # plotly's chart toolbar (shown as tooltips from data-title)
     "Download plot as a png": "Spara diagrammet som bild",
+    "Download plot as a PNG": "Spara diagrammet som bild",
     "Zoom": "Zooma",
     "Pan": "Panorera",
     "Box Select": "Markera med ruta",
@@ -125,6 +129,7 @@ SCRIPT = """
       for (const name of ['aria-label', 'title', 'placeholder', 'data-title']) {
         const value = el.getAttribute(name);
         if (value && words[value]) el.setAttribute(name, words[value]);
+        else if (value && value.startsWith('Help for ')) el.setAttribute(name, 'Hjälp om ' + value.slice(9));
       }
     }
   };

@@ -25,12 +25,13 @@ __all__ = ["EMPTY_TEXT", "HIDDEN_SORT_VALUE", "MISSING_TEXT", "show_table", "sty
 HIDDEN_SORT_VALUE = 0.5
 MISSING_TEXT = "–"
 EMPTY_TEXT = "Inga rader att visa för de valda filtren."
+PRINT_ROWS = 300  # a longer table is printed in part: the HTML copy is built on every run
 
 
 def styled(frame: pd.DataFrame) -> Any:
     """The frame ready for `st.dataframe`: a pandas Styler writing each numeric column in Swedish."""
     specs = formatting.formats(frame)
-    sent = frame.copy()
+    sent = frame.reset_index(drop=True)  # shown without an index; a Styler wants a unique one
     sent.attrs = {}
     marked: set[str] = set()
     for name, spec in specs.items():
@@ -69,4 +70,6 @@ def show_table(frame: pd.DataFrame, *, key: str | None = None, column_config: di
     with st.container(key=f"{SCREEN_ONLY}_{key}"):
         st.dataframe(styled(frame), column_config=config, placeholder=MISSING_TEXT, **options)
     with st.container(key=f"{PRINT_ONLY}_{key}"):
-        st.table(formatting.as_text(frame).fillna(MISSING_TEXT), hide_index=True)
+        st.table(formatting.as_text(frame.head(PRINT_ROWS)).fillna(MISSING_TEXT), hide_index=True)
+        if len(frame) > PRINT_ROWS:
+            st.caption(f"Utskriften visar de första {PRINT_ROWS} av {len(frame)} raderna.")
