@@ -30,6 +30,7 @@ if ui.current_role() == "coordinator":
 page = st.navigation(list(pages.values()))
 if "_lank_sida" in st.session_state:  # a shared link names its page in ?sida=, on the start page URL
     st.switch_page(pages[st.session_state.pop("_lank_sida")])
+ui.inject_style()
 ui.sidebar()
 ui.version_banner()
 ui.synthetic_notice()

@@ -11,8 +11,8 @@ st.caption("Insatserna grupperade efter problem och riskfaktor, med status och s
 listing = ui.interventions_listing()
 results = ui.load_plan(listing["id"], followup.Options())
 listing["Uppföljning"] = [followup.VERDICT_LABELS[results[n].verdict] for n in listing["id"]]
-for problem, group in listing.groupby(listing["problem"].fillna("Övrigt"), sort=True):
+for number, (problem, group) in enumerate(listing.groupby(listing["problem"].fillna("Övrigt"), sort=True)):
     st.subheader(formatting.plain(problem))
-    st.dataframe(group[["name", "status", "risk_factors", "areas", "responsible", "Uppföljning"]].rename(columns={
+    ui.show_table(group[["name", "status", "risk_factors", "areas", "responsible", "Uppföljning"]].rename(columns={
         "name": "Insats", "status": "Status", "risk_factors": "Riskfaktorer", "areas": "Områden",
-        "responsible": "Ansvariga"}), hide_index=True, width="stretch")
+        "responsible": "Ansvariga"}), key=f"plan_{number}")

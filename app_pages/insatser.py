@@ -16,16 +16,16 @@ if filters.areas:
     shown = shown[shown["area_codes"].map(lambda codes: bool(set(codes) & set(filters.areas)))]
 st.caption(f"{len(shown)} av {len(everything)} insatser pågår någon gång under den valda perioden.")
 st.plotly_chart(charts.timeline(shown, pd.Timestamp.today().normalize()), key="insatser_tidslinje")
-st.dataframe(shown[["name", "kind", "status", "areas", "timing", "responsible", "risk_factors"]].rename(columns={
+ui.show_table(shown[["name", "kind", "status", "areas", "timing", "responsible", "risk_factors"]].rename(columns={
     "name": "Insats", "kind": "Typ", "status": "Status", "areas": "Områden", "timing": "När",
-    "responsible": "Ansvariga", "risk_factors": "Riskfaktorer"}), hide_index=True, width="stretch")
+    "responsible": "Ansvariga", "risk_factors": "Riskfaktorer"}), key="insatser_lista")
 
 if ui.current_role() != "coordinator":
     st.info("Insatser läggs in och ändras av samordnaren (logga in som samordnare).")
     st.stop()
 st.subheader("Lägg till eller ändra")
 options = {0: "Ny insats", **dict(zip(everything["id"], everything["name"], strict=True))}
-chosen = st.selectbox("Insats", list(options), format_func=ui.labelled(options), key="insats_val")
+chosen = st.selectbox("Insats", list(options), format_func=ui.labelled(options), key="insats_val", placeholder="Välj")
 existing = register.load(ui.connection(), chosen) if chosen else None
 submitted = ui.intervention_form(existing, f"insats_form_{chosen}")
 if submitted is not None and ui.save_intervention(chosen or None, submitted):
@@ -33,4 +33,4 @@ if submitted is not None and ui.save_intervention(chosen or None, submitted):
 if chosen:
     ui.end_or_delete(chosen, options[chosen])
 with st.expander("Ändringslogg"):
-    st.dataframe(ui.change_log(), hide_index=True, width="stretch")
+    ui.show_table(ui.change_log(), key="insatser_logg")

@@ -7,7 +7,7 @@ from lagesbild import exports, formatting, ui, view
 st.title("Karta")
 left, middle, right = st.columns([3, 1.3, 1])
 left.multiselect(view.PARAMETERS["lager"].label, list(view.LAYERS), format_func=ui.labelled(view.LAYERS),
-                 key="karta_lager", placeholder="Välj lager")
+                 key="karta_lager", select_all=False, placeholder="Välj lager")
 middle.radio(view.PARAMETERS["ruta"].label, list(view.GRIDS),
              format_func=lambda g: f"{g} m" if g < 1000 else "1 km", horizontal=True, key="karta_ruta")
 with right:
@@ -26,10 +26,10 @@ if not simple:
         st.session_state["karta_profil"] = picked[0].get("code")
     ui.legend(shown.legend_title, shown.legend, ui.disclosure().hidden_label if ui.is_viewer() else None)
     ui.map_position(shown)
-st.dataframe(shown.areas, hide_index=True, width="stretch")
+ui.show_table(shown.areas, key="karta_omraden_tabell")
 if not shown.interventions.empty:
     st.caption("Insatser på kartan (grön: pågående, blå: planerad, lila: avslutad):")
-    st.dataframe(shown.interventions, hide_index=True, width="stretch")
+    ui.show_table(shown.interventions, key="karta_insatser_tabell")
 a, b = st.columns(2)
 a.download_button("Ladda ner områdena (CSV för Excel)", exports.excel_csv(shown.areas), "omraden.csv",
                   "text/csv", key="karta_export_omraden")
@@ -39,14 +39,16 @@ b.download_button("Ladda ner rutorna (CSV för Excel)", exports.excel_csv(shown.
 st.subheader("Områdesprofil")
 names = ui.labels()["areas"]
 code = st.selectbox("Område", ["", *names], format_func=lambda c: names.get(c, "Välj ett område (eller klicka på "
-                    "kartan)"), key="karta_profil")
+                    "kartan)"), key="karta_profil", placeholder="Välj")
 if code:
     profile = ui.load_profile(current.filters, code)
     st.markdown(f"**{formatting.plain(profile.name)}** – " + formatting.plain(" ".join(profile.facts)))
     st.plotly_chart(profile.trend, key="karta_profil_trend")
     st.caption(profile.band_note)
     c1, c2 = st.columns(2)
-    c1.dataframe(profile.categories, hide_index=True, width="stretch")
-    c2.dataframe(profile.risk_factors, hide_index=True, width="stretch")
+    with c1:
+        ui.show_table(profile.categories, key="karta_profil_kategorier")
+    with c2:
+        ui.show_table(profile.risk_factors, key="karta_profil_riskfaktorer")
     st.caption("Pågående insatser i området:")
-    st.dataframe(profile.interventions, hide_index=True, width="stretch")
+    ui.show_table(profile.interventions, key="karta_profil_insatser")

@@ -20,9 +20,9 @@ upload = st.file_uploader("Välj fil", type=["csv", "txt", "tsv", "xlsx", "json"
 if upload is not None:
     data, name = upload.getvalue(), upload.name
     left, middle, right = st.columns(3)
-    kind = left.selectbox("Innehåll", list(ui.KIND_LABELS), format_func=ui.labelled(ui.KIND_LABELS), key="upload_typ")
+    kind = left.selectbox("Innehåll", list(ui.KIND_LABELS), format_func=ui.labelled(ui.KIND_LABELS), key="upload_typ", placeholder="Välj")
     source = middle.selectbox("Källa (om filen saknar en kolumn för källa)", ["", *ui.source_codes()],
-                              format_func=lambda c: ui.source_codes().get(c, "Ingen vald"), key="upload_kalla")
+                              format_func=lambda c: ui.source_codes().get(c, "Ingen vald"), key="upload_kalla", placeholder="Välj")
     strict = right.radio("Rader med fel", ["skip", "reject"], key="upload_vid_fel", format_func=ui.labelled({
         "skip": "Spara de giltiga raderna", "reject": "Avvisa hela filen"}))
     options = ImportOptions(kind=None if kind == "auto" else kind, source=source or None, on_error=strict,

@@ -31,19 +31,18 @@ if view.trend_note:
 
 left, right = st.columns([3, 2])
 with left:
-    st.subheader("Områden med högst andel per invånare")
-    st.caption("Händelser per 1 000 invånare under perioden.")
-    st.dataframe(view.top_areas, hide_index=True, width="stretch")
+    st.subheader("Områden med flest händelser per 1 000 invånare")
+    st.caption("Händelser under perioden per 1 000 invånare i området, de tio högsta.")
+    ui.show_table(view.top_areas, key="oversikt_omraden")
 with right:
     st.subheader("Pågående insatser")
     if view.interventions.empty:
         st.write("Inga insatser pågår just nu.")
     else:
-        st.dataframe(view.interventions[["Insats", "Område", "Sedan", "Ansvariga"]], hide_index=True,
-                     width="stretch")
+        ui.show_table(view.interventions[["Insats", "Område", "Sedan", "Ansvariga"]], key="oversikt_insatser")
 
 st.subheader("Varifrån uppgifterna kommer")
-st.dataframe(view.sources, hide_index=True, width="stretch")
+ui.show_table(view.sources, key="oversikt_kallor")
 if view.police_note:
     st.caption(view.police_note)
 if view.data_range:

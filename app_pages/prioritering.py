@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lagesbild import exports, formatting, priorities, ui
+from lagesbild import exports, formatting, maps, priorities, ui
 
 st.title("Prioritering")
 ui.share_button("prio")
@@ -16,7 +16,7 @@ ui.protection_notice()
 for note in ranking.notes:
     st.info(note)
 table = priorities.display_table(ranking, ui.disclosure())
-st.dataframe(table, hide_index=True, width="stretch", column_config={
+ui.show_table(table, key="prio_tabell", column_config={
     "Poäng": st.column_config.Column(help=priorities.SCORE_HELP),
     "Varför": st.column_config.TextColumn(width="large")})
 st.caption(priorities.SCORE_HELP)
@@ -37,7 +37,8 @@ else:
     cold = ui.cold_squares_toggle(found)
     st.pydeck_chart(ui.hotspot_deck(found, ranking.table, cold), height=480, key="prio_karta")
     ui.hotspot_legend(cold)
-    st.dataframe(ui.hotspot_table(found, cold), hide_index=True, width="stretch")
+    ui.show_table(ui.hotspot_table(found, cold), key="prio_hotspots", column_config={
+        maps.GI_LABEL: st.column_config.NumberColumn(maps.GI_LABEL, help=maps.GI_HELP)})
 
 st.subheader("Framväxande hot spots")
 ui.emerging_section(filters)

@@ -10,7 +10,8 @@ link = view.PARAMETERS
 listing = ui.interventions_listing()
 names = dict(zip(listing["id"], listing["name"], strict=True))
 top, share = st.columns([4, 1])
-chosen = top.selectbox(link["insats"].label, list(names), format_func=ui.labelled(names), key="uppf_insats")
+chosen = top.selectbox(link["insats"].label, list(names), format_func=ui.labelled(names), key="uppf_insats",
+                       placeholder="Välj")
 with share:
     ui.share_button("uppfoljning")
 left, middle, right = st.columns(3)
@@ -23,7 +24,7 @@ buffer = middle.radio(link["naromrade"].label, list(view.SURROUNDINGS.values()),
 ring = right.slider(link["ringbredd"].label, *view.RING_WIDTHS, step=100, key="uppf_ring", disabled=buffer != "ring")
 areas = ui.labels()["areas"]
 comparison = st.multiselect(link["jamforelse"].label, list(areas), format_func=ui.labelled(areas),
-                            key="uppf_jamforelse", placeholder="Resten av kommunen")
+                            key="uppf_jamforelse", select_all=False, placeholder="Resten av kommunen")
 if chosen:
     result = ui.load_evaluation(chosen, followup.Options(days=None if own else days, buffer=buffer,
                                                          ring_m=float(ring), comparison=tuple(comparison)))
@@ -34,8 +35,9 @@ if chosen:
     ui.protection_notice()
     st.caption(f"Räknas: {formatting.plain(result.targeted)}. Före: {formatting.period(*result.before)}; "
                f"efter: {formatting.period(*result.after)}. {followup.method_text(result)}")
-    st.dataframe(followup.table(result), hide_index=True, width="stretch")
+    ui.show_table(followup.table(result), key="uppf_tabell")
+    if not (compared := followup.comparisons(result)).empty:
+        ui.show_table(compared, key="uppf_jamforelser")
     st.plotly_chart(followup.chart(result), key="uppf_diagram")
-    st.caption("Förändring per plats räknas per dag, eftersom perioderna kan vara olika långa. WDQ (weighted "
-               "displacement quotient) visas bara när insatsområdet minskade: under 0 tyder på förflyttning till "
-               "närområdet, över 0 på att nyttan spred sig dit.")
+    st.caption("Förändring per plats räknas per dag, eftersom perioderna kan vara olika långa.",
+               help=followup.SPREAD_HELP)

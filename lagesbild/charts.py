@@ -25,6 +25,30 @@ def _month_label(month: pd.Timestamp) -> str:
     return f"{MONTHS_SHORT[month.month - 1]} {month.year}"
 
 
+MONTH_STEPS = (1, 2, 3, 6, 12, 24, 60)
+
+
+def month_labels(values: Iterable[object]) -> list[str]:
+    """'maj 2025' for each date (for hover texts: plotly's own date names are English)."""
+    return [_month_label(pd.Timestamp(v)) for v in values]
+
+
+def swedish_date_axis(figure: go.Figure, first: object, last: object, axis: str = "xaxis",
+                      most: int = 8) -> None:
+    """Tick labels in Swedish on a date axis ('jan 2025', 'apr 2025', …): plotly names months in English and
+    Streamlit bundles no Swedish plotly locale, so the ticks are set explicitly, at most `most` of them, on the
+    first of a month every 1, 2, 3, 6, 12 … months (multiples of the step, so January stays a tick)."""
+    start, end = pd.Timestamp(first), pd.Timestamp(last)
+    if pd.isna(start) or pd.isna(end):
+        return
+    months = pd.date_range(start.to_period("M").to_timestamp(), end, freq="MS")
+    if len(months) == 0:
+        months = pd.DatetimeIndex([start.to_period("M").to_timestamp()])
+    step = next((s for s in MONTH_STEPS if len(months) / s <= most), MONTH_STEPS[-1])
+    ticks = [m for m in months if (m.year * 12 + m.month - 1) % step == 0] or [months[0]]
+    figure.update_layout({axis: {"tickmode": "array", "tickvals": ticks, "ticktext": month_labels(ticks)}})
+
+
 BAND_FILL = "rgba(120, 120, 120, 0.22)"
 BAND_LINE = "#444444"
 
@@ -204,6 +228,10 @@ def timeline(interventions: pd.DataFrame, today: pd.Timestamp) -> go.Figure:
             hovertemplate="<b>%{y}</b><br>%{customdata[2]} – %{customdata[3]}<br>Område: %{customdata[0]}"
                           "<br>Mot: %{customdata[1]}<extra></extra>")
     figure.add_vline(x=today.timestamp() * 1000, line_dash="dot", line_color="#333")
+    if not interventions.empty:
+        starts = pd.to_datetime(interventions["start_date"])
+        ends = pd.to_datetime(interventions["end_date"]).fillna(max(today, starts.max()))
+        swedish_date_axis(figure, min(starts.min(), today), max(ends.max(), today))
     figure.update_layout(barmode="overlay", height=max(260, 26 * len(interventions) + 80),
                          margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis={"type": "date"},
                          yaxis={"autorange": "reversed"}, legend={"orientation": "h", "y": -0.1})

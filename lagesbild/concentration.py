@@ -146,15 +146,19 @@ def _as_shown(row: Any, shown: Disclosure, squares: int) -> tuple[float, list[fl
 
 
 def display_table(found: Concentration, shown: Disclosure) -> pd.DataFrame:
-    """A Swedish table, shares in percent; for viewers protected counts and '–' where a count is hidden or small."""
+    """A Swedish table with numbers as numbers, shares in percent; for viewers protected counts (NaN, written
+    "<5", where hidden) and no share (NaN, written '–') where a count is hidden or small."""
     rows, order = [], []
     for position, row in enumerate(found.table.itertuples()):
         count, shares = _as_shown(row, shown, found.squares)
-        values = [round(100.0 * v, 1) for v in shares[:4]] if shares else [WITHHELD] * 4
-        rows.append([row.category, int(count) if not math.isnan(count) else shown.hidden_label, *values])
+        values = [round(100.0 * v, 1) for v in shares[:4]] if shares else [math.nan] * 4
+        rows.append([row.category, float(count), *values])
         # ordered by the count as shown: an order by exact counts would tell a viewer which way the noise went
         order.append((position > 0, -(0.0 if math.isnan(count) else count), row.category))
-    return pd.DataFrame([rows[i] for i in sorted(range(len(rows)), key=order.__getitem__)], columns=list(COLUMNS))
+    table = pd.DataFrame([rows[i] for i in sorted(range(len(rows)), key=order.__getitem__)], columns=list(COLUMNS))
+    share = formatting.NumberFormat(1, WITHHELD, formatting.PERCENT_UNIT)
+    return formatting.with_formats(table.astype({name: float for name in COLUMNS[1:]}), {
+        COLUMNS[1]: formatting.count_format(shown.hidden_label), **{name: share for name in COLUMNS[2:]}})
 
 
 def notes(found: Concentration, shown: Disclosure) -> list[str]:

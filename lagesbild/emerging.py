@@ -273,10 +273,12 @@ def square_table(found: EmergingHotSpots, shown: Disclosure) -> pd.DataFrame:
         "Ruta (SCB)": [str(c) for c in chosen["cell"]] if len(chosen) else [],
         "Mönster": [name(code) for code in chosen["pattern"]] if len(chosen) else [],
         "Heta perioder": [int(h) for h in chosen["hot_slices"]] if len(chosen) else [],
-        "Trend (Kendalls tau)": [formatting.number(t, 2) for t in chosen["tau"]] if len(chosen) else [],
-        "Trend, p": [formatting.number(p, 3) for p in chosen["p"]] if len(chosen) else [],
+        "Trend (Kendalls tau)": [float(t) for t in chosen["tau"]] if len(chosen) else [],
+        "Trend, p": [float(p) for p in chosen["p"]] if len(chosen) else [],
         "Händelser": [int(c) for c in chosen["count"]] if len(chosen) else [],
     })
+    formatting.with_formats(table, {"Trend (Kendalls tau)": formatting.NumberFormat(2),
+                                    "Trend, p": formatting.NumberFormat(3)})
     return table.drop(columns=["Händelser"]) if shown.viewer else table
 
 

@@ -11,6 +11,7 @@ import io
 
 import pandas as pd
 
+from lagesbild import formatting
 from lagesbild.ingest import guard
 from lagesbild.ingest.problems import Problem
 from lagesbild.ingest.tables import Table
@@ -33,13 +34,20 @@ def safe_cell(value: object) -> str:
 
 
 def excel_csv(frame: pd.DataFrame) -> bytes:
-    """The frame as Excel-safe Swedish CSV bytes."""
+    """The frame as Excel-safe Swedish CSV bytes: numbers as numbers, and a missing number as the text the table
+    shows for it ("<5" for a count hidden from a viewer, "–" for a rate that cannot be given)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([safe_cell(c) for c in frame.columns])
+    specs = formatting.formats(frame)
+    missing = [specs[name].missing if name in specs else "" for name in frame.columns]
     for row in frame.itertuples(index=False):
-        writer.writerow([safe_cell(v) for v in row])
+        writer.writerow([missing[i] if missing[i] and _absent(v) else safe_cell(v) for i, v in enumerate(row)])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _absent(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value))
 
 
 def rejected_rows(table: Table | None, problems: list[Problem], language: str = "sv") -> pd.DataFrame:

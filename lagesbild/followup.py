@@ -42,7 +42,7 @@ import shapely
 from scipy import stats
 from shapely.ops import unary_union
 
-from lagesbild import coverage, formatting, geo, queries, register
+from lagesbild import charts, coverage, formatting, geo, queries, register
 from lagesbild.filters import Filters, shift_years
 from lagesbild.protect import KEY_SPACE, Disclosure, combine_keys
 from lagesbild.stats import compare_counts
@@ -930,11 +930,11 @@ def _judge(evaluation: Evaluation, facts: Facts) -> Evaluation:
             if bb + ba >= MIN_EVENTS // 2:
                 if e.wdq < -0.1 and buffer_change.verdict == "ökning":
                     e.displacement = "förflyttning"
-                    e.summary += (f" Men händelserna i närområdet ökade (WDQ {formatting.number(e.wdq, 2)}): tecken "
+                    e.summary += (f" Men händelserna i närområdet ökade (förflyttningstal {formatting.number(e.wdq, 2)}): tecken "
                                   "på förflyttning" + (", större än vinsten." if e.wdq < -1 else "."))
                 elif e.wdq > 0.1 and buffer_change.verdict == "minskning":
                     e.displacement = "spridning av nytta"
-                    e.summary += f" Även närområdet minskade (WDQ {formatting.number(e.wdq, 2)}): nyttan spred sig."
+                    e.summary += f" Även närområdet minskade (förflyttningstal {formatting.number(e.wdq, 2)}): nyttan spred sig."
     if e.contamination and e.verdict not in ("för tidigt", "saknar data"):
         notes.append(f"Andra insatser mot samma problem under perioderna, {'; '.join(e.contamination)}. De kan "
                      "ha påverkat resultatet: i insatsområdet kan de ha bidragit till förändringen, i "
@@ -1001,39 +1001,56 @@ CONTAMINATION_PLACES = {"target": "insatsområdet", "buffer": "närområdet", "c
 VERDICT_LABELS = {"minskning": "Säker minskning", "ökning": "Ökning", "ingen skillnad": "Ingen säker skillnad",
                   "för få": "För få händelser", "för tidigt": "För tidigt", "ingen jämförelse": "Ingen jämförelse",
                   "saknar data": "Saknar data"}
+SPREAD_HELP = ("Förflyttningstalet (på engelska weighted displacement quotient, WDQ, efter Bowers och Johnson) "
+               "räknas bara när insatsområdet minskade. Det jämför förändringen i närområdet med förändringen i "
+               "insatsområdet, båda mot jämförelseområdet: under 0 tyder på att brottsligheten flyttade till "
+               "närområdet, över 0 på att nyttan spred sig dit.")
 PLACE_LABELS = {"target": "Insatsområdet", "buffer": "Närområdet", "comparison": "Jämförelseområdet"}
 
 
 def table(evaluation: Evaluation) -> pd.DataFrame:
-    """Counts before and after per place, each place's change per day (the periods may differ in length), and
-    the comparison the verdict rests on, as a Swedish table ("<5" where a viewer's count is hidden)."""
+    """Counts before and after per place and each place's change per day (the periods may differ in length), as
+    a Swedish table with numbers as numbers (NaN, written "<5", where a viewer's count is hidden)."""
     e = evaluation
     before_days = max((e.before[1] - e.before[0]).days + 1, 1)
     after_days = max((e.after[1] - e.after[0]).days + 1, 1)
     rows = []
     for place, label in PLACE_LABELS.items():
         before, after = e.counts[place]
-        change = "–"
+        change = math.nan
         if before == before and after == after and before:
-            change = formatting.percent(100 * ((after / after_days) / (before / before_days) - 1))
-        rows.append({"Plats": label, "Före": _count_text(before, e.hidden_label),
-                     "Efter": _count_text(after, e.hidden_label), "Förändring": change})
+            change = 100 * ((after / after_days) / (before / before_days) - 1)
+        rows.append({"Plats": label, "Före": float(before), "Efter": float(after), "Förändring per dag": change})
+    return formatting.with_formats(pd.DataFrame(rows), {
+        "Före": formatting.count_format(e.hidden_label), "Efter": formatting.count_format(e.hidden_label),
+        "Förändring per dag": formatting.CHANGE_FORMAT})
+
+
+def comparisons(evaluation: Evaluation) -> pd.DataFrame:
+    """The comparisons the verdict rests on: the intervention area against the comparison areas (together and
+    one by one) or against earlier years, each with its change, verdict and 95 % interval."""
+    e = evaluation
+    rows = []
+
+    def add(label: str, relative: float | None, low: float, high: float, verdict: str | None) -> None:
+        if relative is None:
+            rows.append({"Jämförelse": label, "Förändring": math.nan, "Bedömning": "för få händelser",
+                         "95 % intervall": "–"})
+            return
+        rows.append({"Jämförelse": label,
+                     "Förändring": 100 * (relative - 1) if math.isfinite(relative) else math.nan,
+                     "Bedömning": formatting.VERDICTS.get(verdict or "", verdict or "–"),
+                     "95 % intervall": _interval(Effect(relative, low, high, "")).removeprefix("95 % intervall ")})
+
     if e.relative is not None and e.relative_ci is not None:
-        judged = "" if e.baseline else f" ({formatting.VERDICTS.get(e.verdict, e.verdict)})"
-        rows.append({"Plats": "Insatsområdet mot jämförelseområdet", "Före": "", "Efter": "",
-                     "Förändring": f"{_change(e.relative)}{judged}, "
-                                   f"{_interval(Effect(e.relative, *e.relative_ci, e.method))}"})
+        add("Insatsområdet mot jämförelseområdet", e.relative, *e.relative_ci, None if e.baseline else e.verdict)
     for each in e.per_comparison:
-        text = "för få händelser" if each["relative"] is None else (
-            f"{_change(each['relative'])} ({formatting.VERDICTS.get(each['verdict'], each['verdict'])}), "
-            f"{_interval(Effect(each['relative'], each['low'], each['high'], ''))}")
-        rows.append({"Plats": f"Insatsområdet mot {each['name']}", "Före": "", "Efter": "", "Förändring": text})
+        add(f"Insatsområdet mot {each['name']}", each["relative"], each["low"], each["high"], each["verdict"])
     if e.baseline:
-        rows.append({"Plats": f"Mot snittet för {e.baseline['years']} tidigare år", "Före": "", "Efter": "",
-                     "Förändring": f"{_change(e.baseline['relative'])} "
-                                   f"({formatting.VERDICTS.get(e.verdict, e.verdict)}), "
-                                   f"{_interval(Effect(e.baseline['relative'], e.baseline['low'], e.baseline['high'], ''))}"})
-    return pd.DataFrame(rows)
+        add(f"Insatsområdet mot snittet för {e.baseline['years']} tidigare år", e.baseline["relative"],
+            e.baseline["low"], e.baseline["high"], e.verdict)
+    frame = pd.DataFrame(rows, columns=["Jämförelse", "Förändring", "Bedömning", "95 % intervall"])
+    return formatting.with_formats(frame, {"Förändring": formatting.CHANGE_FORMAT})
 
 
 def verdict_text(evaluation: Evaluation) -> str:
@@ -1056,10 +1073,6 @@ def method_text(evaluation: Evaluation) -> str:
     return ""
 
 
-def _count_text(value: float, hidden_label: str) -> str:
-    return hidden_label if value != value else formatting.number(value)
-
-
 def chart(evaluation: Evaluation) -> go.Figure:
     """Monthly targeted incidents per place, with the start marked."""
     figure = go.Figure()
@@ -1068,6 +1081,8 @@ def chart(evaluation: Evaluation) -> go.Figure:
         if not evaluation.monthly.empty and place in evaluation.monthly:
             figure.add_scatter(x=evaluation.monthly["month"], y=evaluation.monthly[place], mode="lines+markers",
                                name=label, line={"color": colours[place]},
+                               customdata=charts.month_labels(evaluation.monthly["month"]),
+                               hovertemplate=f"%{{customdata}}: %{{y}} ({label.lower()})<extra></extra>",
                                yaxis="y2" if place == "comparison" else "y")
     for label, (low, high) in (("Före", evaluation.before), ("Efter", evaluation.after)):
         if high >= low:
@@ -1082,4 +1097,8 @@ def chart(evaluation: Evaluation) -> go.Figure:
                          yaxis={"title": "Insats- och närområdet"},
                          yaxis2={"title": "Jämförelseområdet", "overlaying": "y", "side": "right"},
                          legend={"orientation": "h", "y": -0.2}, separators=", ")
+    shown = [pd.Timestamp(d) for d in (*evaluation.before, *evaluation.after)]
+    if not evaluation.monthly.empty:
+        shown += [pd.Timestamp(evaluation.monthly["month"].min()), pd.Timestamp(evaluation.monthly["month"].max())]
+    charts.swedish_date_axis(figure, min(shown), max(shown))
     return figure

@@ -6,7 +6,10 @@ import html
 import math
 import re
 import string
+from dataclasses import dataclass
 from datetime import date
+
+import pandas as pd
 
 from lagesbild.stats import Change
 
@@ -85,3 +88,82 @@ def plain(text: object) -> str:
 def plain_html(text: object) -> str:
     """Text from a file or a form made safe for plotly's pseudo-HTML labels (which follow `<a href>`)."""
     return html.escape(str(text), quote=True)
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """How one numeric table column is written: decimals, a unit after the number, a sign, and the text shown
+    where the value is missing ("<5" for a count hidden from a viewer, "–" for a rate that cannot be given)."""
+
+    decimals: int = 0
+    missing: str = "–"
+    unit: str = ""
+    signed: bool = False
+
+    def text(self, value: object) -> str:
+        """One cell as Swedish text: 12345.6 -> '12 345,6'; a missing value -> `missing`."""
+        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+            return self.missing
+        number_value = float(value)  # type: ignore[arg-type]
+        if self.signed:
+            return percent(number_value, self.decimals) if self.unit == PERCENT_UNIT else (
+                ("+" if number_value > 0 else "-" if number_value < 0 else "") + number(abs(number_value),
+                                                                                        self.decimals) + self.unit)
+        return number(number_value, self.decimals) + self.unit
+
+
+PERCENT_UNIT = NBSP + "%"
+_FORMATS = "lagesbild_number_formats"
+
+
+def count_format(hidden_label: str = "<5") -> NumberFormat:
+    """A count column: whole numbers, `hidden_label` where a viewer's count is hidden."""
+    return NumberFormat(0, hidden_label)
+
+
+def with_formats(frame: pd.DataFrame, formats: dict[str, NumberFormat]) -> pd.DataFrame:
+    """The frame with how its numeric columns are written attached (kept by pandas through renames, column
+    picks and head); columns not named get a format from their values (see `formats`)."""
+    frame.attrs[_FORMATS] = {**frame.attrs.get(_FORMATS, {}), **formats}
+    return frame
+
+
+def formats(frame: pd.DataFrame) -> dict[str, NumberFormat]:
+    """The format of every numeric column: the attached one, else whole numbers when every value is whole and
+    one decimal otherwise."""
+    attached: dict[str, NumberFormat] = frame.attrs.get(_FORMATS, {})
+    found: dict[str, NumberFormat] = {}
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_bool_dtype(column) or not pd.api.types.is_numeric_dtype(column):
+            continue
+        if name in attached:
+            found[name] = attached[name]
+            continue
+        values = column.dropna().astype(float)
+        found[name] = NumberFormat(0 if ((values % 1) == 0).all() else 1)
+    return found
+
+
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as the text a reader sees: numeric columns written by their formats (for Markdown and tests)."""
+    shown = frame.copy()
+    shown.attrs = {}
+    for name, spec in formats(frame).items():
+        shown[name] = [spec.text(v) for v in frame[name]]
+    return shown
+
+
+CHANGE_FORMAT = NumberFormat(0, unit=PERCENT_UNIT, signed=True)
+SHARE_FORMAT = NumberFormat(0, unit=PERCENT_UNIT)
+
+
+def change_parts(result: Change | None) -> tuple[float, str]:
+    """A change split for a table: its percent as a number (NaN when there is none) and its verdict in words
+    ('–' when there is no comparison), so the percent column sorts by value."""
+    if result is None:
+        return math.nan, "–"
+    verdict = VERDICTS[result.verdict]
+    if result.percent is None:
+        return math.nan, ("ny, " + verdict) if result.current else verdict
+    return float(result.percent), verdict

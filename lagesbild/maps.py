@@ -302,38 +302,44 @@ def _text(value: Any) -> str:
 
 
 def area_table(areas: pd.DataFrame, hidden: pd.Series, label: str, measure: str) -> pd.DataFrame:
-    """The map's areas as a table (the fallback without WebGL, and the export)."""
-    def show(value: Any, decimals: int, is_hidden: bool) -> str:
-        if is_hidden:
-            return label if decimals == 0 else "–"
-        return formatting.number(value, decimals) if value is not None and not (
-            isinstance(value, float) and math.isnan(value)) else "–"
+    """The map's areas as a table (the fallback without WebGL, and the export): numbers as numbers, NaN where
+    hidden (written `label` for the count, "–" for what is derived from it)."""
+    concealed = np.asarray(hidden, dtype=bool)
 
-    return pd.DataFrame({
+    def shown(column: str) -> np.ndarray:
+        return np.where(concealed, np.nan, pd.to_numeric(areas[column], errors="coerce").to_numpy(dtype=float))
+
+    one = formatting.NumberFormat(1)
+    return formatting.with_formats(pd.DataFrame({
         "Område": areas["name"],
-        "Händelser": [show(c, 0, h) for c, h in zip(areas["count"], hidden, strict=True)],
-        "Invånare": [formatting.number(p) if pd.notna(p) else "–" for p in areas["population"]],
-        "Per 1 000 inv.": [show(r, 1, h) for r, h in zip(areas["rate"], hidden, strict=True)],
-        "Per km²": [show(r, 1, h) for r, h in zip(areas["per_km2"], hidden, strict=True)],
-        "Skadeviktat": [show(r, 1, h) for r, h in zip(areas["harm"], hidden, strict=True)],
-    })
+        "Händelser": shown("count"),
+        "Invånare": pd.to_numeric(areas["population"], errors="coerce").to_numpy(dtype=float),
+        "Per 1 000 inv.": shown("rate"),
+        "Per km²": shown("per_km2"),
+        "Skadeviktat": shown("harm"),
+    }), {"Händelser": formatting.count_format(label), "Invånare": formatting.NumberFormat(0),
+         "Per 1 000 inv.": one, "Per km²": one, "Skadeviktat": one})
 
 
 def cell_table(cells: pd.DataFrame, hidden: pd.Series, label: str, size: int) -> pd.DataFrame:
-    """The grid squares as a table (for export): SCB square id, corner coordinates, count."""
+    """The grid squares as a table (for export): SCB square id, corner coordinates, count (NaN where hidden)."""
     east, north = geo.cell_corner(cells["cell"].to_numpy(np.int64))  # empty arrays for no squares
-    return pd.DataFrame({
+    return formatting.with_formats(pd.DataFrame({
         "Ruta (SCB)": [str(c) for c in cells["cell"]],
         "Storlek (m)": size,
         "Öst (SWEREF 99 TM)": list(east),
         "Nord (SWEREF 99 TM)": list(north),
-        "Händelser": [label if h else int(c) for c, h in zip(cells["count"], hidden, strict=True)],
-    })
+        "Händelser": np.where(np.asarray(hidden, dtype=bool), np.nan,
+                              pd.to_numeric(cells["count"]).to_numpy(dtype=float)),
+    }), {"Händelser": formatting.count_format(label)})
 
 
 HOT_COLOURS = {("hot", 0.99): [178, 24, 43], ("hot", 0.95): [239, 138, 98], ("hot", 0.9): [253, 219, 199],
                ("cold", 0.99): [33, 102, 172], ("cold", 0.95): [103, 169, 207], ("cold", 0.9): [209, 229, 240]}
 KIND_LABELS = {"hot": "het", "cold": "kall"}
+GI_LABEL = "Styrka (z)"  # the Getis-Ord Gi* score, named in plain Swedish; GI_HELP says what it is
+GI_HELP = ("Hur mycket fler händelser rutan och dess grannar har än en jämn fördelning ger, i standardavvikelser "
+           "(Getis-Ord Gi*, z-värde). Över 2 är ovanligt mycket; om rutan är het avgörs av ett exakt test.")
 CLUSTER_LINE = [103, 0, 13, 255]  # dark red
 
 
@@ -433,8 +439,9 @@ def hotspot_table(found: HotSpots, shown: Disclosure, *, cold: bool = False) -> 
     table = pd.DataFrame({
         "Ruta (SCB)": [str(c) for c in significant["cell"]],
         "Typ": significant["kind"].map(KIND_LABELS),
-        "Säkerhet": [f"{int(level * 100)} %" for level in significant["level"]],
-        "Gi* (z)": [formatting.number(z, 2) for z in significant["z"]],
+        "Säkerhet": [int(level * 100) for level in significant["level"]],
+        GI_LABEL: significant["z"].to_numpy(dtype=float),
         "Jämfört med föregående period": significant["trend"].replace("", "–"),
     })
-    return table.drop(columns=["Gi* (z)"]) if shown.viewer else table
+    formatting.with_formats(table, {"Säkerhet": formatting.SHARE_FORMAT, GI_LABEL: formatting.NumberFormat(2)})
+    return table.drop(columns=[GI_LABEL]) if shown.viewer else table

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import duckdb
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -128,13 +129,16 @@ def top_areas(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclosur
     exposure = filters.days / filters.previous_year().days
     changes = [None if gap else shown.change(c, p, exposure_ratio=exposure)
                for c, p in zip(areas["count"], areas["previous"], strict=True)]
-    return pd.DataFrame({
+    percents, verdicts = zip(*[formatting.change_parts(ch) for ch in changes], strict=True) if changes else ((), ())
+    return formatting.with_formats(pd.DataFrame({
         "Område": areas["name"].to_numpy(),
-        "Händelser": [shown.text(c) for c in areas["count"]],
-        "Invånare": [formatting.number(p) for p in areas["population"]],
-        "Per 1 000 inv.": [shown.derived(r, 1) for r in areas["rate"]],
-        "Mot året innan": ["–" if ch is None else formatting.change(ch) for ch in changes],
-    })
+        "Händelser": areas["count"].to_numpy(dtype=float),
+        "Invånare": areas["population"].to_numpy(dtype=float),
+        "Per 1 000 inv.": areas["rate"].to_numpy(dtype=float),
+        "Mot året innan": np.asarray(percents, dtype=float),
+        "Bedömning": list(verdicts),
+    }), {"Händelser": formatting.count_format(shown.hidden_label), "Invånare": formatting.NumberFormat(0),
+         "Per 1 000 inv.": formatting.NumberFormat(1), "Mot året innan": formatting.CHANGE_FORMAT})
 
 
 def interventions_table(con: duckdb.DuckDBPyConnection, on: date) -> pd.DataFrame:
@@ -164,13 +168,13 @@ def sources_table(con: duckdb.DuckDBPyConnection, shown: Disclosure,
     found = queries.sources_overview(con)
     when = formatting.month if shown.viewer else formatting.day
     gaps = coverage.gaps_by_source(_table(con, coverage_table))
-    return pd.DataFrame({
+    return formatting.with_formats(pd.DataFrame({
         "Källa": found["label"],
-        "Händelser": [shown.text(c) for c in shown.frame(found)],
+        "Händelser": shown.frame(found).to_numpy(dtype=float),
         "Från": [when(d) for d in pd.to_datetime(found["first_day"]).dt.date],
         "Till": [when(d) for d in pd.to_datetime(found["last_day"]).dt.date],
         "Luckor": [gaps.get(label, "–") for label in found["label"]],
-    })
+    }), {"Händelser": formatting.count_format(shown.hidden_label)})
 
 
 def monthly_by_group(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclosure) -> pd.DataFrame:

@@ -414,32 +414,43 @@ def _reasons(row: Any, frame: pd.DataFrame, shown: Disclosure) -> str:
     else:
         parts.append("ingen pågående insats mot detta")
     text = "; ".join(parts)
-    return text[:1].upper() + text[1:] + "."
+    return text[:1].upper() + text[1:] + ("" if text.endswith(("…", ".")) else ".")
 
 
-def _change_text(change: Change | None) -> str:
-    return "–" if change is None or (change.percent is None and change.verdict != "ökning") \
-        else formatting.change(change)
+def _change_parts(change: Change | None) -> tuple[float, str]:
+    """A change for the table: its percent (NaN when none) and verdict ('–' when there is nothing to say)."""
+    if change is None or (change.percent is None and change.verdict != "ökning"):
+        return math.nan, "–"
+    return formatting.change_parts(change)
 
 
 def display_table(ranking: Ranking, shown: Disclosure) -> pd.DataFrame:
-    """The ranking as a Swedish table (built from shown counts: "<5" and no score or rate where hidden)."""
+    """The ranking as a Swedish table with numbers as numbers (built from shown counts: NaN, written "<5", where
+    a count is hidden, and then no score or rate)."""
     frame = ranking.table
     per_person = ~frame["per_km2"].astype(bool)
-    return pd.DataFrame({
+    year = [_change_parts(c) if b == YEAR_BASIS else (math.nan, "–")
+            for c, b in zip(frame["change"], frame["change_basis"], strict=True)]
+    earlier = [_change_parts(c) for c in frame["change_previous"]]
+    hidden = frame["count"].isna().to_numpy()
+    table = pd.DataFrame({
         "Rang": pd.array([r if r else None for r in frame["rank"]], dtype="Int64"),
         "Område": frame["name"],
-        "Poäng": [shown.derived(100 * s, 0) for s in frame["score"]],
-        "Händelser": [shown.text(c) for c in frame["count"]],
-        "Skadeviktat per 1 000 inv.": [shown.derived(r if p else None, 0)
-                                       for r, p in zip(frame["harm_rate"], per_person, strict=True)],
-        "Utjämnat per 1 000 inv.": [shown.derived(r if p else None, 0)
-                                    for r, p in zip(frame["shrunk_rate"], per_person, strict=True)],
-        "Mot året innan": [_change_text(c) if b == YEAR_BASIS else "–"
-                           for c, b in zip(frame["change"], frame["change_basis"], strict=True)],
-        "Mot föregående period": [_change_text(c) for c in frame["change_previous"]],
+        "Poäng": np.where(hidden, np.nan, 100 * frame["score"].to_numpy(dtype=float)),
+        "Händelser": frame["count"].to_numpy(dtype=float),
+        "Skadeviktat per 1 000 inv.": frame["harm_rate"].where(per_person).to_numpy(dtype=float),
+        "Utjämnat per 1 000 inv.": frame["shrunk_rate"].where(per_person).to_numpy(dtype=float),
+        "Mot året innan": [p for p, _ in year],
+        "Bedömning, året innan": [v for _, v in year],
+        "Mot föregående period": [p for p, _ in earlier],
+        "Bedömning, föregående period": [v for _, v in earlier],
         "Varför": frame["reasons"],
     })
+    whole = formatting.NumberFormat(0)
+    return formatting.with_formats(table, {
+        "Rang": whole, "Poäng": whole, "Händelser": formatting.count_format(shown.hidden_label),
+        "Skadeviktat per 1 000 inv.": whole, "Utjämnat per 1 000 inv.": whole,
+        "Mot året innan": formatting.CHANGE_FORMAT, "Mot föregående period": formatting.CHANGE_FORMAT})
 
 
 def _number(value: Any, digits: int) -> float | None:

@@ -3,6 +3,7 @@ and the interventions running there."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 
@@ -32,17 +33,18 @@ def _shares(frame: pd.DataFrame, area_total: float, all_total: float, shown: Dis
     frame = frame.assign(area=shown.frame(frame, "area", "area_key"), total=shown.frame(frame, "total", "total_key"))
     top = frame[frame["area"].isna() | (frame["area"] > 0)].sort_values("area", ascending=False).head(8)
 
-    def share(part: float, whole: float) -> str:
+    def share(part: float, whole: float) -> float:
         if part != part or not whole or whole != whole:
-            return "–"
-        return formatting.percent(100 * part / whole, 0, signed=False)
+            return math.nan
+        return 100 * part / whole
 
-    return pd.DataFrame({
+    return formatting.with_formats(pd.DataFrame({
         "": top["label"],
-        "I området": [shown.text(c) for c in top["area"]],
+        "I området": top["area"].to_numpy(dtype=float),
         "Andel i området": [share(c, area_total) for c in top["area"]],
         "Andel i kommunen": [share(t, all_total) for t in top["total"]],
-    })
+    }), {"I området": formatting.count_format(shown.hidden_label), "Andel i området": formatting.SHARE_FORMAT,
+         "Andel i kommunen": formatting.SHARE_FORMAT})
 
 
 def build(con: duckdb.DuckDBPyConnection, filters: Filters, area_code: str, *, today: date,
@@ -80,7 +82,9 @@ def build(con: duckdb.DuckDBPyConnection, filters: Filters, area_code: str, *, t
     if not monthly.empty:
         trend.add_scatter(x=monthly["month"], y=monthly["count"], mode="lines+markers",
                           name=formatting.plain_html(row["name"]),
-                          hovertemplate="%{x|%b %Y}: %{y}<extra></extra>")
+                          customdata=charts.month_labels(monthly["month"]),
+                          hovertemplate="%{customdata}: %{y}<extra></extra>")
+        charts.swedish_date_axis(trend, monthly["month"].min(), monthly["month"].max())
     band = expected.for_period(con, area_filters, shown, coverage_table=table)
     charts.expected_band_by_month(trend, band)
     trend.update_layout(height=260, margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis_title="Händelser per månad",
@@ -96,5 +100,6 @@ def build(con: duckdb.DuckDBPyConnection, filters: Filters, area_code: str, *, t
     return Profile(row["name"], facts, trend, categories.rename(columns={"": "Kategori"}),
                    risks.rename(columns={"": "Riskfaktor"}),
                    running[["name", "kind", "start_date"]].rename(
-                       columns={"name": "Insats", "kind": "Typ", "start_date": "Sedan"}),
+                       columns={"name": "Insats", "kind": "Typ", "start_date": "Sedan"}).assign(
+                       Sedan=[formatting.day(d) for d in pd.to_datetime(running["start_date"]).dt.date]),
                    expected.caption(band))

@@ -313,7 +313,7 @@ class KeyFigures:
 def key_figures(con: duckdb.DuckDBPyConnection, view: view_module.View, shown: Disclosure) -> KeyFigures:
     """The version's key figures on its own data and view, as `shown` may see them."""
     totals = queries.totals(con, view.filters)
-    table = overview.top_areas(con, view.filters, shown).head(TOP)
+    table = formatting.as_text(overview.top_areas(con, view.filters, shown).head(TOP))  # as shown: '12,3', '–'
     imports = tuple((int(i), str(f), str(k), str(s)) for i, f, k, s in queries.rows(
         con, "SELECT id, file_name, kind, status FROM imports ORDER BY id"))
     return KeyFigures(shown.count(totals.count, totals.key),

@@ -10,6 +10,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -181,8 +182,11 @@ def test_priorities_page_pages_prioritering(app_env, demo_db):
     assert at.title[0].value == "Prioritering"
     ranking = at.dataframe[0].value
     assert list(ranking.columns) == ["Rang", "Område", "Poäng", "Händelser", "Skadeviktat per 1 000 inv.",
-                                     "Utjämnat per 1 000 inv.", "Mot året innan", "Mot föregående period", "Varför"]
+                                     "Utjämnat per 1 000 inv.", "Mot året innan", "Bedömning, året innan",
+                                     "Mot föregående period", "Bedömning, föregående period", "Varför"]
     assert ranking["Rang"].tolist()[:3] == [1, 2, 3]
+    numbers = ["Poäng", "Händelser", "Skadeviktat per 1 000 inv.", "Mot året innan", "Mot föregående period"]
+    assert all(pd.api.types.is_float_dtype(ranking[c]) for c in numbers)  # sorted by value, not as text
     at.slider(key="prio_vikt_coverage").set_value(0.0).run()
     assert not at.exception
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lagesbild import cli, coverage, db, maps, overview, patterns, priorities, profile
+from lagesbild import cli, coverage, db, formatting, maps, overview, patterns, priorities, profile
 from lagesbild.filters import Filters, preset_period
 from lagesbild.ingest import import_path
 from lagesbild.protect import STAFF, Disclosure
@@ -75,7 +75,8 @@ def test_the_overview_refuses_its_comparison_across_a_gap(gap_con):
     assert "Samma period ett år tidigare" not in kpis[0].help  # no count from a period that cannot be compared
     view = overview.build(gap_con, YEAR, today=LAST, shown=STAFF)
     assert view.comparison_note.endswith(GAP + ".")
-    assert (view.top_areas["Mot året innan"] == "–").all() and not view.top_areas.empty
+    assert view.top_areas["Mot året innan"].isna().all() and not view.top_areas.empty
+    assert (formatting.as_text(view.top_areas)["Mot året innan"] == "–").all()
     assert view.sources.set_index("Källa").loc["Polisen", "Luckor"] == "feb–jul 2026"
     assert view.police_note == ""  # synthetic rows, not polisen.se events
     seen = overview.build(gap_con, YEAR, today=LAST, shown=Disclosure(viewer=True))
@@ -96,7 +97,7 @@ def test_the_ranking_refuses_its_changes_across_a_gap(gap_con):
     assert ranking.table["change"].map(lambda c: c is None).all()
     assert ranking.table["change_previous"].map(lambda c: c is None).all()
     assert any(GAP in note and note.startswith("Ingen förändring räknas") for note in ranking.notes)
-    shown = priorities.display_table(ranking, STAFF)
+    shown = formatting.as_text(priorities.display_table(ranking, STAFF))
     assert (shown["Mot året innan"] == "–").all() and (shown["Mot föregående period"] == "–").all()
     assert all(record["change_verdict"] is None for record in priorities.export_records(ranking))
 
@@ -110,8 +111,8 @@ def test_the_ranking_falls_back_to_the_previous_period_when_only_a_year_earlier_
     assert ("Ingen jämförelse med samma period året innan: saknar data för sep–dec 2024 (Polisen). Förändringen "
             "jämförs i stället med föregående period.") in ranking.notes
     shown = priorities.display_table(ranking, STAFF)
-    assert (shown["Mot året innan"] == "–").all()
-    assert (shown["Mot föregående period"] != "–").any()
+    assert shown["Mot året innan"].isna().all()
+    assert shown["Mot föregående period"].notna().any()
 
 
 def test_the_trend_has_no_bar_in_gap_months_and_says_so(gap_con):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from lagesbild import followup
@@ -99,9 +100,12 @@ def test_record_and_table_for_reports(demo_con):
     record = result.record()
     assert record["verdict"] == "minskning" and record["target_before"] > record["target_after"]
     table = followup.table(result)
-    assert list(table["Plats"]) == ["Insatsområdet", "Närområdet", "Jämförelseområdet",
-                                    "Insatsområdet mot jämförelseområdet"]
-    assert "säker minskning" in table["Förändring"].iloc[-1]  # the row the verdict rests on says the verdict
+    assert list(table["Plats"]) == ["Insatsområdet", "Närområdet", "Jämförelseområdet"]
+    assert table[["Före", "Efter", "Förändring per dag"]].dtypes.map(pd.api.types.is_float_dtype).all()
+    compared = followup.comparisons(result)
+    assert list(compared["Jämförelse"]) == ["Insatsområdet mot jämförelseområdet"]
+    assert compared["Bedömning"].iloc[-1] == "säker minskning"  # the row the verdict rests on says the verdict
+    assert compared["Förändring"].iloc[-1] < 0
     assert len(followup.chart(result).data) >= 2
 
 

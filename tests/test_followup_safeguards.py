@@ -109,7 +109,7 @@ def test_the_verdict_is_said_once_and_matches_the_table(demo_con):
     result = followup.evaluate(demo_con, found[0][0])
     text = followup.verdict_text(result)
     assert text.count("Säker minskning") == 1
-    assert "säker minskning" in followup.table(result)["Förändring"].iloc[-1]
+    assert followup.comparisons(result)["Bedömning"].iloc[-1] == "säker minskning"
 
 
 # --- in a database -----------------------------------------------------------------------------------------
@@ -221,6 +221,6 @@ def test_several_comparison_areas_each_give_their_own_comparison(town):
     by_area = {c["name"]: c for c in result.per_comparison}
     assert by_area["SE"]["verdict"] == "minskning" and by_area["NW"]["verdict"] != "minskning"
     assert any("skiljer sig mellan jämförelseområdena" in w for w in result.warnings)
-    rows = list(followup.table(result)["Plats"])
+    rows = list(followup.comparisons(result)["Jämförelse"])
     assert "Insatsområdet mot SE" in rows and "Insatsområdet mot NW" in rows
     assert [c["area"] for c in result.record()["per_comparison_area"]] == ["SE", "NW"]

@@ -36,8 +36,13 @@ class Bullets:
 
 @dataclass(frozen=True)
 class Table:
-    frame: pd.DataFrame   # every cell already text or a number to print as it is
+    frame: pd.DataFrame   # every cell text, or a number written by the format its table carries
     caption: str = ""
+
+    def __post_init__(self) -> None:
+        # Display tables keep numbers as numbers (with '<5' for a hidden count as a missing number): write them as
+        # the page shows them, so the report says '<5' and '1 234,5' too.
+        object.__setattr__(self, "frame", formatting.as_text(self.frame))
 
 
 @dataclass(frozen=True)

@@ -17,4 +17,6 @@ from lagesbild.ui.report_view import *  # noqa: F403
 from lagesbild.ui.sidebar import *  # noqa: F403
 from lagesbild.ui.signin import *  # noqa: F403
 from lagesbild.ui.state import *  # noqa: F403
+from lagesbild.ui.style import *  # noqa: F403
+from lagesbild.ui.tables import *  # noqa: F403
 from lagesbild.ui.upload import *  # noqa: F403

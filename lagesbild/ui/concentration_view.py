@@ -9,6 +9,7 @@ from lagesbild import concentration, exports
 from lagesbild.filters import Filters
 from lagesbild.protect import Disclosure
 from lagesbild.ui.state import connection, versioned
+from lagesbild.ui.tables import show_table
 
 __all__ = ["load_concentration", "concentration_section"]
 
@@ -28,7 +29,7 @@ def concentration_section(filters: Filters) -> None:
     if table.empty:
         st.info("Inga händelser med plats för filtren.")
         return
-    st.dataframe(table, hide_index=True, width="stretch")
+    show_table(table, key="prio_upprepade")
     for sentence in said:
         st.caption(sentence)
     st.download_button("Ladda ner upprepade platser (CSV för Excel)", exports.excel_csv(table),

@@ -30,26 +30,26 @@ def intervention_form(existing, key: str):
         start = left.date_input("Start", item.start, format="YYYY-MM-DD")
         end = right.date_input("Slut (tomt = tills vidare)", item.end, format="YYYY-MM-DD")
         areas = st.multiselect("Områden", list(names["areas"]), item.area_codes, format_func=labelled(names["areas"]),
-                               placeholder="Välj områden")
+                               select_all=False, placeholder="Välj områden")
         risks = st.multiselect("Riskfaktorer som insatsen riktar sig mot", list(names["risk_factors"]),
-                               item.risk_factors, format_func=labelled(names["risk_factors"]), placeholder="Välj riskfaktorer")
+                               item.risk_factors, format_func=labelled(names["risk_factors"]), select_all=False, placeholder="Välj riskfaktorer")
         categories = st.multiselect("Kategorier som insatsen ska minska", list(names["categories"]),
                                     item.categories, format_func=labelled(names["categories"]),
-                                    placeholder="Välj kategorier")
+                                    select_all=False, placeholder="Välj kategorier")
         when = st.columns(3)
         weekdays = when[0].multiselect("Veckodagar (tomt = alla)", list(range(1, 8)), item.weekdays,
-                                       format_func=lambda d: formatting.WEEKDAYS[d - 1], placeholder="Alla dagar")
+                                       format_func=lambda d: formatting.WEEKDAYS[d - 1], select_all=False, placeholder="Alla dagar")
         hour_options = [None, *range(24)]
         hour_from = when[1].selectbox("Från kl. (tomt = hela dygnet)", hour_options,
                                       hour_options.index(item.hour_from),
-                                      format_func=lambda h: "hela dygnet" if h is None else f"{h:02d}:00")
+                                      format_func=lambda h: "hela dygnet" if h is None else f"{h:02d}:00", placeholder="Välj")
         hour_to = when[2].selectbox("Till och med timmen", hour_options, hour_options.index(item.hour_to),
                                     format_func=lambda h: "hela dygnet" if h is None else f"{h:02d}:00–{h:02d}:59",
-                                    help="Över midnatt (t.ex. 21 till 02) räknas natten till kvällen den började.")
+                                    help="Över midnatt (t.ex. 21 till 02) räknas natten till kvällen den började.", placeholder="Välj")
         responsible = st.multiselect("Ansvariga", list(register.ACTORS),
-                                     [r for r in item.responsible if r in register.ACTORS], placeholder="Välj ansvariga")
+                                     [r for r in item.responsible if r in register.ACTORS], select_all=False, placeholder="Välj ansvariga")
         a, b, c, d = st.columns(4)
-        status = a.selectbox("Status", list(register.STATUSES), list(register.STATUSES).index(item.status))
+        status = a.selectbox("Status", list(register.STATUSES), list(register.STATUSES).index(item.status), placeholder="Välj")
         dose = b.number_input("Omfattning", min_value=0.0, value=item.dose_value, placeholder="t.ex. 24")
         unit = c.text_input("Enhet", item.dose_unit or "", placeholder="timmar per vecka")
         cost = d.number_input("Kostnad (kr)", min_value=0.0, value=item.cost_sek, step=1000.0)

@@ -31,6 +31,7 @@ from lagesbild.ui.state import (
     settings,
     show_flash,
 )
+from lagesbild.ui.tables import show_table
 
 _NOTICE = "_publicerat_meddelande"
 _SEEN = "_publicerat_sedd_version"
@@ -190,18 +191,18 @@ def versions_list() -> None:
     if not found:
         st.info("Ingen lägesbild har publicerats ännu.")
         return
-    st.dataframe(pd.DataFrame({
+    show_table(pd.DataFrame({
         "Nr": [v.id for v in found], "Rubrik": [v.title for v in found],
         "Publicerad": [formatting.day(v.published_day) for v in found],
         "Av": [v.role_label for v in found],
         "Data till och med": [formatting.day(v.last_day) if v.last_day else "–" for v in found],
         "Period": [formatting.period(v.period_start, v.period_end) for v in found],
-    }), hide_index=True, width="stretch")
+    }), key="publicerat_lista")
     by_number = {v.id: v for v in found}
     pinned = pinned_version()
     number = st.selectbox("Visa version", list(by_number), key="publicerat_val",
                           index=list(by_number).index(pinned.id) if pinned and pinned.id in by_number else 0,
-                          format_func=lambda n: f"{n} – {by_number[n].title}")
+                          format_func=lambda n: f"{n} – {by_number[n].title}", placeholder="Välj")
     _details(by_number[number])
 
 

@@ -81,7 +81,7 @@ def sidebar() -> None:
     options = [*PERIOD_PRESETS, CUSTOM_PERIOD]
     period_labels = {**PERIOD_PRESETS, CUSTOM_PERIOD: "Eget intervall"}
     preset = st.sidebar.selectbox(LINK["period"].label, options, format_func=labelled(period_labels), key="period_preset",
-                                  help=LINK["period"].help)
+                                  help=LINK["period"].help, placeholder="Välj")
     if preset == CUSTOM_PERIOD:
         if "period_range" not in st.session_state:
             st.session_state["period_range"] = preset_period("12m", anchor_day())
@@ -89,10 +89,10 @@ def sidebar() -> None:
         if not (isinstance(chosen, tuple) and len(chosen) == 2):
             st.sidebar.caption("Välj både första och sista dag.")
     st.sidebar.multiselect(LINK["kategori"].label, list(names["categories"]), format_func=labelled(names["categories"]),
-                           key="filter_kategori", placeholder="Alla kategorier", help=LINK["kategori"].help)
+                           key="filter_kategori", select_all=False, placeholder="Alla kategorier", help=LINK["kategori"].help)
     st.sidebar.multiselect(LINK["riskfaktor"].label, list(names["risk_factors"]),
                            format_func=labelled(names["risk_factors"]), key="filter_riskfaktor",
-                           placeholder="Alla, med eller utan riskfaktor", help=LINK["riskfaktor"].help)
+                           select_all=False, placeholder="Alla, med eller utan riskfaktor", help=LINK["riskfaktor"].help)
     if st.session_state.get("filter_riskfaktor"):
         st.sidebar.radio(LINK["matchning"].label, ["any", "all"], horizontal=True, key="filter_matchning",
                          format_func=labelled({"any": "någon av dem", "all": "alla valda"}), help=LINK["matchning"].help)
@@ -100,16 +100,16 @@ def sidebar() -> None:
                      key="filter_matt", horizontal=False, help=LINK["matt"].help)
     with st.sidebar.expander("Fler filter: källa, område, veckodag, klockslag"):
         st.multiselect(LINK["kalla"].label, list(names["sources"]), format_func=labelled(names["sources"]),
-                       key="filter_kalla", placeholder="Alla källor", help=LINK["kalla"].help)
+                       key="filter_kalla", select_all=False, placeholder="Alla källor", help=LINK["kalla"].help)
         st.multiselect(LINK["omrade"].label, list(names["areas"]), format_func=labelled(names["areas"]),
-                       key="filter_omrade", placeholder="Hela kommunen", help=LINK["omrade"].help)
+                       key="filter_omrade", select_all=False, placeholder="Hela kommunen", help=LINK["omrade"].help)
         st.multiselect(LINK["veckodag"].label, list(range(1, 8)),
                        format_func=lambda d: view_module.WEEKDAY_LABELS[d - 1], key="filter_veckodag",
-                       placeholder="Alla dagar", help=LINK["veckodag"].help)
+                       select_all=False, placeholder="Alla dagar", help=LINK["veckodag"].help)
         left, right = st.columns(2)
-        left.selectbox("Från kl.", list(range(24)), format_func=lambda h: f"{h:02d}", key="filter_timme_fran")
+        left.selectbox("Från kl.", list(range(24)), format_func=lambda h: f"{h:02d}", key="filter_timme_fran", placeholder="Välj")
         right.selectbox("Till och med kl.", list(range(24)), format_func=lambda h: f"{h:02d}",
-                        key="filter_timme_till")
+                        key="filter_timme_till", placeholder="Välj")
         if st.session_state.get("filter_timme_fran", 0) > st.session_state.get("filter_timme_till", 23):
             st.caption(LINK["timmar"].help or "")
     if found:

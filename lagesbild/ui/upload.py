@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import replace
 
+import pandas as pd
 import streamlit as st
 
 from lagesbild import exports, formatting, queries
@@ -22,6 +23,7 @@ from lagesbild.ingest import (
 from lagesbild.ingest.columns import FIELD_LABELS, INCIDENT_FIELDS
 from lagesbild.ui.signin import signed_in_name
 from lagesbild.ui.state import connection, flash, labelled, settings, show_flash, versioned, write_guard
+from lagesbild.ui.tables import show_table
 
 NO_COLUMN = "— ingen —"
 # "auto", not None: a selectbox whose chosen option is None shows Streamlit's English "Choose an option".
@@ -38,7 +40,7 @@ def mapping_editor(headers: list[str], mapping: dict[str, str | None]) -> dict[s
         current = mapping.get(field)
         picked = columns[index % 3].selectbox(
             FIELD_LABELS[field].capitalize(), options, index=options.index(current) if current in headers else 0,
-            key=f"upload_kolumn_{field}")
+            key=f"upload_kolumn_{field}", placeholder="Välj")
         chosen[field] = None if picked == NO_COLUMN else picked
     return chosen
 
@@ -62,7 +64,7 @@ def unknown_values_editor(result: ImportResult) -> dict[str, dict[str, str | Non
             names = {"": "Välj …", "-": "Lämna utanför lägesbilden", NEW_CATEGORY: f"Lägg till ”{value}” som ny kategori",
                      **vocabulary}
             picked = st.selectbox(f"{formatting.plain(value)} ({count} rader)", options, format_func=labelled(names),
-                                  key=f"upload_koppla_{kind}_{number}")
+                                  key=f"upload_koppla_{kind}_{number}", placeholder="Välj")
             if picked:
                 chosen[value] = None if picked == "-" else picked
         if chosen:
@@ -83,7 +85,7 @@ def crs_choice() -> str | None:
     options = ["", "EPSG:3006", *LOCAL_ZONES, "EPSG:3021", "EPSG:4326"]
     names = {"": "Välj …", "EPSG:3006": "SWEREF 99 TM", "EPSG:3021": "RT 90 2,5 gon V", "EPSG:4326": "WGS84",
              **LOCAL_ZONES}
-    return st.selectbox("Koordinatsystem", options, format_func=labelled(names), key="upload_crs") or None
+    return st.selectbox("Koordinatsystem", options, format_func=labelled(names), key="upload_crs", placeholder="Välj") or None
 
 
 def run_import(data: bytes, file_name: str, options: ImportOptions) -> ImportResult:
@@ -113,9 +115,9 @@ def show_result(result: ImportResult, data: bytes, file_name: str) -> None:
         st.caption(formatting.plain("Utanför lägesbilden: " + "; ".join(f"{n} × {r}" for r, n in result.ignored.items())))
     rows = [p for p in result.problems if p.row is not None]
     if rows:
-        st.dataframe(
+        show_table(pd.DataFrame(
             [{"Rad": p.row, "Kolumn": p.column or "", "Värde": p.value or "", "Fel": p.reason("sv")}
-             for p in rows[:500]], hide_index=True, width="stretch")
+             for p in rows[:500]]), key=f"upload_fel_{result.status}")
         try:
             table = read_table(data, file_name)
         except Exception:  # noqa: BLE001 - fall back to row numbers and reasons only
@@ -170,14 +172,14 @@ def import_history() -> None:
     con = connection()
     show_flash()
     history = queries.imports_table(con)
-    st.dataframe(history, hide_index=True, width="stretch")
+    show_table(history, key="upload_historik")
     files = dict(zip(history["Nr"], history["Fil"], strict=True))
     stored = history[history["Status"] == queries.STATUS_LABELS["stored"]]["Nr"].tolist()
     # A choice left over from before a change (the browser sends it back) must not point at another import.
     _keep_valid(_key("upload_angra_nr"), stored, stored[0] if stored else None)
     if stored:
         chosen = int(st.selectbox("Ångra en import", stored, key=_key("upload_angra_nr"),
-                                  format_func=lambda n: f"{n}: {files[n]}"))
+                                  format_func=lambda n: f"{n}: {files[n]}", placeholder="Välj"))
         warnings = consequences(con, chosen)
         if warnings:
             st.warning(formatting.plain("Om du ångrar import " + str(chosen) + ": " + "; ".join(w.sv for w in warnings)
