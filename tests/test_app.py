@@ -295,6 +295,7 @@ def test_published_page_pages_publicerat(app_env, demo_db):
     assert at.title[0].value == "Publicerade lägesbilder"
     assert any("Ingen lägesbild har publicerats" in i.value for i in at.info)
     assert not at.text_input   # viewers get no form
+    assert at.query_params["sida"] == "publicerat"  # "Kopiera länk" writes this view into the address
 
 
 def test_a_save_while_another_write_holds_the_lock_is_said_in_swedish(app_env, demo_db, monkeypatch):

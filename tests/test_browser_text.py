@@ -159,7 +159,7 @@ def test_no_english_on_any_page_for_staff_and_the_coordinator(demo_db, tmp_path)
         problems = check_pages(page, url, {**PAGES, **UPLOAD_PAGE}, tmp_path, "staff")
         # The uploader with a file chosen: its own words beside the file name.
         open_page(page, url, UPLOAD_PAGE["ladda_upp"], signed_in=True)
-        page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(
+        page.locator("[data-testid=stFileUploaderDropzoneInput]").first.set_input_files(
             files=[{"name": "handelser.csv", "mimeType": "text/csv",
                     "buffer": "datum;kategori;område\n2026-10-01;misshandel;SOL\n".encode()}])
         wait_until_idle(page)

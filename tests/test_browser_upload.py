@@ -33,7 +33,7 @@ def test_coordinator_uploads_and_imports_a_csv(demo_db, tmp_path):
         wait_until_idle(page)
         page.get_by_role("heading", name="Ladda upp data").wait_for(timeout=30_000)
 
-        page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(upload))
+        page.locator("[data-testid=stFileUploaderDropzoneInput]").first.set_input_files(str(upload))
         wait_until_idle(page)
         # The file has no source column: the dry run says so, and the coordinator picks the source.
         page.get_by_text("Ange vilken källa filen kommer från.").wait_for(timeout=30_000)
@@ -124,7 +124,7 @@ def test_bad_files_get_a_swedish_reason_and_never_the_error_box(demo_db, tmp_pat
         for name, (data, expected) in files.items():
             path = tmp_path / name
             path.write_bytes(data)
-            page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(path))
+            page.locator("[data-testid=stFileUploaderDropzoneInput]").first.set_input_files(str(path))
             wait_until_idle(page)
             page.get_by_text(expected).first.wait_for(timeout=30_000)
             assert page.locator("[data-testid=stException]").count() == 0, name

@@ -47,7 +47,7 @@ def map_position(shown) -> None:
         state["karta_fokus"] = ""
     left, right = st.columns([3, 2])
     left.selectbox("Zooma till", options, format_func=lambda c: names.get(c, "Allt som visas"), key="karta_fokus",
-                   on_change=_focus, args=(shown.fitted, views),
+                   placeholder="Allt som visas", on_change=_focus, args=(shown.fitted, views),
                    help="Kartan öppnas här, och länken från ”Kopiera länk” visar samma läge.")
     right.slider("Zoom", ZOOM_RANGE[0], ZOOM_RANGE[1], step=0.25, key="karta_zoom", on_change=_zoom,
                  args=(shown.view_state,), help="Större tal visar en mindre yta närmare. Länken tar med zoomen.")
