@@ -111,6 +111,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the file is a GeoPackage of the municipality's own background layers (roads, water, "
                           "buildings) in SWEREF 99 TM, drawn beneath the map")
 
+    rename = commands.add_parser("rename-area", help="give an area a name people recognise (logged)")
+    _db_option(rename)
+    rename.set_defaults(func=cmd_rename_area)
+    rename.add_argument("code", metavar="CODE", help="the area's code, e.g. 2081C1140")
+    rename.add_argument("name", metavar="NAME", help="the new name, e.g. \"Tjärna Ängar\"")
+    rename.add_argument("--division", metavar="NAME", help="the division the area belongs to (default: the base "
+                        "division, e.g. DeSO; RegSO or Egna distrikt for grouped areas)")
+    rename.add_argument("--by", default=None, help="who renames (default: the user name)")
+
     listing = commands.add_parser("imports", help="list the imports")
     _db_option(listing)
     listing.set_defaults(func=cmd_imports)
@@ -475,6 +484,20 @@ def cmd_imports(args: argparse.Namespace) -> int:
             print(f"#{row.id:<4} {row.status:<8} {row.kind:<10} {row.imported_at:%Y-%m-%d %H:%M} {row.imported_by:<12} "
                   f"read {row.rows_read:>8,} stored {row.rows_stored:>8,} dup {row.rows_duplicate:>6,} "
                   f"rejected {row.rows_rejected:>6,}  {row.file_name}")
+    return EXIT_OK
+
+
+def cmd_rename_area(args: argparse.Namespace) -> int:
+    from lagesbild import divisions
+
+    con = _open(_db_path(args))
+    try:
+        old = divisions.rename_area(con, args.code, args.name, _user(args.by), args.division)
+    except divisions.RenameError as exc:
+        raise CliError(exc.en) from exc
+    finally:
+        con.close()
+    print(f"area {args.code} renamed: {old!r} -> {' '.join(args.name.split())!r}")
     return EXIT_OK
 
 

@@ -164,3 +164,44 @@ def rename_area(con: duckdb.DuckDBPyConnection, code: str, new_name: str, rename
         cur.execute("INSERT INTO area_renames (division, code, old_name, new_name, renamed_by, renamed_at)"
                     " VALUES (?, ?, ?, ?, ?, ?)", [chosen, code, old, name, renamed_by, datetime.now(UTC)])
     return old
+
+
+def members(con: duckdb.DuckDBPyConnection, division: str) -> dict[str, str]:
+    """DeSO code -> group name of a grouping division."""
+    return {str(c): str(g) for c, g in queries.rows(
+        con, "SELECT member_code, group_name FROM division_members WHERE division = ?", [division])}
+
+
+def set_grouping(con: duckdb.DuckDBPyConnection, division: str, grouping: dict[str, str]) -> int:
+    """Replace a grouping division's members (DeSO code -> group name; an empty name leaves the DeSO out) and
+    build its areas again; returns the number of grouped areas. A group name holding personal data, or a code
+    that is not one of the base division's areas, is refused and nothing changes."""
+    chosen = {code: " ".join(name.split()) for code, name in grouping.items() if name and name.strip()}
+    for name in set(chosen.values()):
+        if len(name) > 80:
+            raise RenameError(f"Namnet ”{name[:40]}…” är längre än 80 tecken.", "A name is longer than 80 characters.")
+        reason = guard.value_reason(name, guard.TEXT)
+        if reason:
+            error = guard.PersonalDataError(f"Namnet ”{name}”", "A group's name", reason)
+            raise RenameError(error.message("sv"), error.message("en"))
+    with db.write(con) as cur:
+        base = cur.execute("SELECT value FROM meta WHERE key = 'division'").fetchall()
+        known = {str(c) for (c,) in cur.execute("SELECT code FROM areas WHERE division = ?",
+                                                [base[0][0] if base else ""]).fetchall()}
+        unknown = sorted(set(chosen) - known)
+        if unknown:
+            raise RenameError(f"Okänt område: {unknown[0]}.", f"Unknown area: {unknown[0]}.")
+        cur.execute("DELETE FROM division_members WHERE division = ?", [division])
+        if chosen:
+            cur.execute("INSERT INTO division_members SELECT ?, unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), NULL",
+                        [division, list(chosen), list(chosen.values())])
+        return rebuild(cur, division)
+
+
+def rename_areas(con: duckdb.DuckDBPyConnection, names: dict[str, str], renamed_by: str,
+                 division: str | None = None) -> int:
+    """Rename several areas in one write: all of them, or (when one is refused) none; returns how many."""
+    with db.write(con):  # the renames below join this write
+        for code, name in names.items():
+            rename_area(con, code, name, renamed_by, division)
+    return len(names)

@@ -208,8 +208,15 @@ def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
     """Import one file. Never raises for bad input: a refused file comes back with status 'refused'.
 
     The whole import is one write: the value choices and the remembered column mapping are saved with the
-    rows, and a dry run or a refused file leaves nothing of either.
+    rows, and a dry run or a refused file leaves nothing of either. Areas are looked up in the base division,
+    whichever division the view that uploads shows (lagesbild.divisions).
     """
+    with queries.base_division():
+        return _import_bytes(con, data, file_name, options, today)
+
+
+def _import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
+                  options: ImportOptions | None, today: date | None) -> ImportResult:
     # Imported on use, so that importing a light part of this package (guard, problems, tables, store) loads
     # neither geopandas (areas) nor the register (interventions imports it, and the register uses guard).
     from lagesbild.ingest import interventions, keytable

@@ -47,13 +47,14 @@ def _columns(table: Table) -> tuple[str | None, str | None]:
 
 
 def looks_like_grouping(table: Table) -> bool:
-    """A column of DeSO codes (most of the first rows) beside a RegSO or district column."""
+    """A column headed DeSO holding DeSO codes (some of the first rows: the rest are then refused one by one,
+    naming the row) beside a RegSO or district column."""
     code, group = _columns(table)
     if code is None or group is None:
         return False
     index = table.headers.index(code)
     sample = [row[index].strip() for row in table.rows[:50] if index < len(row) and row[index].strip()]
-    return bool(sample) and sum(bool(DESO.match(value)) for value in sample) >= 0.8 * len(sample)
+    return any(DESO.match(value) for value in sample)
 
 
 def prepare_grouping(table: Table, ctx: Context) -> PreparedGrouping:

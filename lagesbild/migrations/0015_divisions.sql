@@ -38,3 +38,11 @@ CREATE VIEW area_parts AS
 SELECT id AS area_id, id AS part_id FROM areas WHERE id NOT IN (SELECT group_id FROM area_members)
 UNION ALL
 SELECT group_id AS area_id, member_id AS part_id FROM area_members;
+
+-- The active division: the one this view chose (the session variable `division`, set by
+-- lagesbild.queries.use_division from the link's `indelning`), else the one named in meta, else every area.
+CREATE OR REPLACE VIEW active_areas AS
+SELECT id, code, name, kind, division, population, area_km2, geojson, centroid_lon, centroid_lat, import_id,
+       base_population
+FROM areas
+WHERE division = coalesce(getvariable('division'), (SELECT value FROM meta WHERE key = 'division'), division);
