@@ -212,7 +212,7 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 STATUS_LABELS = {"stored": "sparad", "undone": "ångrad"}
 KIND_LABELS = {"incidents": "händelser", "areas": "områden", "population": "befolkning", "demo": "demo",
-               "reference": "jämförelsestatistik"}
+               "reference": "jämförelsestatistik", "divisions": "områdesindelning"}
 
 
 def imports_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -197,3 +197,25 @@ def test_the_key_table_from_realdata_is_recognised_by_content(tmp_path):
         assert result.ignored == {"rader för andra kommuner": 5957}
     finally:
         con.close()
+
+
+def test_the_sidebar_chooses_the_division_and_the_upload_page_renames(app_env, borlange_master, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    path = tmp_path / "b.duckdb"
+    shutil.copy(borlange_master, path)
+    app_env(path)
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=90)
+    at.query_params["indelning"] = "regso"
+    at.session_state["inloggning"] = {"username": "anna", "role": "coordinator"}
+    at.run()
+    assert not at.exception
+    choice = next(s for s in at.sidebar.selectbox if s.label == "Indelning")
+    assert choice.value == "RegSO"
+    assert at.query_params.get("indelning") in ("regso", ["regso"])
+    choice.set_value("DeSO 2018_v2").run()
+    assert not at.exception and "indelning" not in at.query_params
+    at.switch_page("app_pages/ladda_upp.py").run()
+    assert not at.exception
+    assert any(h.value == "Områdesnamn och egna distrikt" for h in at.subheader)
+    assert any(b.label == "Spara namnen" for b in at.button) and any(b.label == "Spara distrikten" for b in at.button)

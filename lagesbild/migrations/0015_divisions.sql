@@ -46,3 +46,8 @@ SELECT id, code, name, kind, division, population, area_km2, geojson, centroid_l
        base_population
 FROM areas
 WHERE division = coalesce(getvariable('division'), (SELECT value FROM meta WHERE key = 'division'), division);
+
+-- The active division's areas and the base areas incidents are stored against: join incidents on `part_id`
+-- and count by `area_id`, and a DeSO view counts DeSO while a RegSO view counts the RegSO their DeSO make up.
+CREATE VIEW active_area_parts AS
+SELECT p.area_id, p.part_id FROM area_parts p JOIN active_areas a ON a.id = p.area_id;
