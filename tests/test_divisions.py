@@ -219,3 +219,22 @@ def test_the_sidebar_chooses_the_division_and_the_upload_page_renames(app_env, b
     assert not at.exception
     assert any(h.value == "Områdesnamn och egna distrikt" for h in at.subheader)
     assert any(b.label == "Spara namnen" for b in at.button) and any(b.label == "Spara distrikten" for b in at.button)
+
+
+def test_rename_from_a_mapping_file_is_all_or_nothing(borlange_master, tmp_path, capsys):
+    path = tmp_path / "b.duckdb"
+    shutil.copy(borlange_master, path)
+    good, bad = tmp_path / "namn.csv", tmp_path / "fel.csv"
+    good.write_bytes(csv_bytes(["kod;namn", "2081C1130;Kupolen", "2081C1100;Norra Backa"]))
+    bad.write_bytes(csv_bytes(["kod;namn", "2081C1140;Tjärna", "2081C9999;Okänt"]))
+    assert cli_main(["--db", str(path), "rename-area", "--file", str(good)]) == 0
+    assert cli_main(["--db", str(path), "rename-area", "--file", str(bad)]) != 0
+    assert "2081C9999" in capsys.readouterr().err
+    con = db.connect(path)
+    try:
+        names = dict(con.execute("SELECT code, name FROM areas WHERE code IN ('2081C1130', '2081C1100',"
+                                 " '2081C1140')").fetchall())
+        assert names == {"2081C1130": "Kupolen", "2081C1100": "Norra Backa", "2081C1140": "Tjärna Ängar"}
+        assert con.execute("SELECT count(*) FROM area_renames").fetchall()[0][0] == 2
+    finally:
+        con.close()
