@@ -53,4 +53,5 @@ if upload is not None:
 st.subheader("Tidigare importer")
 ui.import_history()
 
+ui.area_names_section()
 ui.background_section()

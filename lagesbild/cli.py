@@ -111,6 +111,17 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the file is a GeoPackage of the municipality's own background layers (roads, water, "
                           "buildings) in SWEREF 99 TM, drawn beneath the map")
 
+    rename = commands.add_parser("rename-area", help="give an area a name people recognise (logged)")
+    _db_option(rename)
+    rename.set_defaults(func=cmd_rename_area)
+    rename.add_argument("code", metavar="CODE", nargs="?", help="the area's code, e.g. 2081C1140")
+    rename.add_argument("name", metavar="NAME", nargs="?", help="the new name, e.g. \"Tjärna Ängar\"")
+    rename.add_argument("--file", type=Path, metavar="CSV", help="rename many at once: a CSV with the columns "
+                        "kod;namn (all or none are renamed)")
+    rename.add_argument("--division", metavar="NAME", help="the division the area belongs to (default: the base "
+                        "division, e.g. DeSO; RegSO or Egna distrikt for grouped areas)")
+    rename.add_argument("--by", default=None, help="who renames (default: the user name)")
+
     listing = commands.add_parser("imports", help="list the imports")
     _db_option(listing)
     listing.set_defaults(func=cmd_imports)
@@ -476,6 +487,47 @@ def cmd_imports(args: argparse.Namespace) -> int:
                   f"read {row.rows_read:>8,} stored {row.rows_stored:>8,} dup {row.rows_duplicate:>6,} "
                   f"rejected {row.rows_rejected:>6,}  {row.file_name}")
     return EXIT_OK
+
+
+def cmd_rename_area(args: argparse.Namespace) -> int:
+    from lagesbild import divisions
+
+    if (args.file is None) == (args.code is None or args.name is None):
+        raise CliError("give CODE and NAME, or --file with the columns kod;namn", EXIT_USAGE)
+    names = {args.code: args.name} if args.file is None else _rename_file(args.file)
+    con = _open(_db_path(args))
+    try:
+        renamed = divisions.rename_areas(con, names, _user(args.by), args.division)
+    except divisions.RenameError as exc:
+        raise CliError(exc.en) from exc
+    finally:
+        con.close()
+    print(f"{renamed} area(s) renamed: " + ", ".join(f"{code} -> {' '.join(name.split())!r}"
+                                                    for code, name in names.items()))
+    return EXIT_OK
+
+
+def _rename_file(path: Path) -> dict[str, str]:
+    """Code -> new name from a CSV with the columns kod (or code) and namn (or name)."""
+    from lagesbild.ingest import FileRefusedError, read_table
+
+    if not path.is_file():
+        raise CliError(f"no file at {path}")
+    try:
+        table = read_table(path.read_bytes(), path.name)
+    except FileRefusedError as exc:
+        raise CliError(exc.problem.message("en")) from exc
+    keys = {h.strip().lower(): i for i, h in enumerate(table.headers)}
+    code_at, name_at = keys.get("kod", keys.get("code")), keys.get("namn", keys.get("name"))
+    if code_at is None or name_at is None:
+        raise CliError(f"{path.name}: the columns kod and namn are missing (found: {', '.join(table.headers)})")
+    names: dict[str, str] = {}
+    for number, row in zip(table.row_numbers, table.rows, strict=True):
+        code = row[code_at].strip() if code_at < len(row) else ""
+        if not code:
+            raise CliError(f"{path.name}, row {number}, column {table.headers[code_at]}: the code is missing")
+        names[code] = row[name_at] if name_at < len(row) else ""
+    return names
 
 
 def cmd_undo(args: argparse.Namespace) -> int:

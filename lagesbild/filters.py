@@ -125,7 +125,9 @@ class Filters:
             clauses.append(f"{col}source_id IN (SELECT id FROM sources WHERE list_contains(?, code))")
             params.append(list(self.sources))
         if self.areas:
-            clauses.append(f"{col}area_id IN (SELECT id FROM areas WHERE list_contains(?, code))")
+            # a grouped area (RegSO, own districts) stands for its DeSO parts (lagesbild.divisions)
+            clauses.append(f"{col}area_id IN (SELECT p.part_id FROM area_parts p JOIN areas a ON a.id = p.area_id"
+                           " WHERE list_contains(?, a.code))")
             params.append(list(self.areas))
         if self.risk_factors:
             mask = ("(SELECT coalesce(bit_or(" + RISK_BIT_SQL + "), CAST(0 AS UBIGINT))"

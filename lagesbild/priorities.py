@@ -100,8 +100,8 @@ def lift_table(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclosu
     where, params = base.where()
     frame = queries.frame(
         con,
-        "WITH chosen AS (SELECT i.id, i.area_id, i.cell_key FROM incidents i WHERE i.area_id IS NOT NULL"
-        "  AND i.area_id IN (SELECT id FROM areas) AND " + where + "),"
+        "WITH chosen AS (SELECT i.id, ap.area_id, i.cell_key FROM incidents i"  # the view's division's areas
+        "  JOIN active_area_parts ap ON ap.part_id = i.area_id WHERE " + where + "),"
         " totals AS (SELECT i.area_id, count(*) AS area_total, " + _KEY + " AS total_key FROM chosen i"
         "  GROUP BY 1),"
         " tagged AS (SELECT i.area_id, l.risk_factor_id, count(*) AS area_tagged, " + _KEY + " AS tagged_key"
@@ -273,7 +273,8 @@ def _hot_shares(con: duckdb.DuckDBPyConnection, filters: Filters, found: hotspot
     counts = queries.frame(
         con,
         "SELECT a.code, count(*) AS located, " + _KEY + " AS located_key, " + hot_sql
-        + " FROM incidents i JOIN areas a ON a.id = i.area_id WHERE " + column + " IS NOT NULL AND " + where
+        + " FROM incidents i JOIN active_area_parts ap ON ap.part_id = i.area_id JOIN areas a ON a.id = ap.area_id"
+        " WHERE " + column + " IS NOT NULL AND " + where
         + " GROUP BY 1",
         hot_params + params,
     )

@@ -377,7 +377,7 @@ def _days(version: Version) -> str:
 
 
 _KINDS = {"incidents": "händelser", "interventions": "insatser", "areas": "områden", "population": "befolkning",
-          "demo": "demo"}
+          "demo": "demo", "divisions": "områdesindelning"}
 
 
 def _imports_changed(old: tuple[tuple[int, str, str, str], ...], new: tuple[tuple[int, str, str, str], ...],

@@ -7,6 +7,9 @@ only from constant fragments and `Filters.where`, which binds its values too.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -19,11 +22,42 @@ from lagesbild.protect import combine_keys, key_sql
 from lagesbild.settings import TIME_ZONE
 
 KEY = key_sql()
+# The division this view's area queries follow (lagesbild.divisions; the link's `indelning`): None is the base
+# division. It reaches SQL as the session variable `division`, which the view `active_areas` reads first.
+_DIVISION: ContextVar[str | None] = ContextVar("division", default=None)
+
+
+def use_division(division: str | None) -> None:
+    """Make `active_areas` the areas of `division` for the queries this thread (this view) runs from now on."""
+    _DIVISION.set(division or None)
+
+
+def current_division() -> str | None:
+    return _DIVISION.get()
+
+
+@contextmanager
+def base_division() -> Iterator[None]:
+    """Inside the block `active_areas` is the base division whatever the view chose: imports place incidents
+    and look areas up there."""
+    token = _DIVISION.set(None)
+    try:
+        yield
+    finally:
+        _DIVISION.reset(token)
+
+
+def _cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    cur = con.cursor()
+    division = _DIVISION.get()
+    if division is not None:
+        cur.execute("SET VARIABLE division = ?", [division])
+    return cur
 
 
 def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
     """Run one query on a fresh cursor and return all of its rows."""
-    cur = con.cursor()
+    cur = _cursor(con)
     try:
         return cur.execute(sql, params or []).df()
     finally:
@@ -32,7 +66,7 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = N
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
     """Run one query on a fresh cursor and return all rows as tuples."""
-    cur = con.cursor()
+    cur = _cursor(con)
     try:
         return cur.execute(sql, params or []).fetchall()
     finally:
@@ -119,8 +153,9 @@ def area_rates(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame
         " coalesce(sum(c.harm_weight) FILTER (WHERE i.day BETWEEN ? AND ?), 0) AS harm,"
         " count(i.id) FILTER (WHERE i.day BETWEEN ? AND ?) AS previous,"
         " " + key_sql("i.day BETWEEN ? AND ?") + " AS ckey, " + key_sql("i.day BETWEEN ? AND ?") + " AS previous_key"
-        " FROM active_areas a LEFT JOIN (SELECT i.id, " + day + " AS day, i.area_id, i.category_id, i.cell_key"
-        "  FROM incidents i WHERE i.day BETWEEN ? AND ? AND " + where + ") i ON i.area_id = a.id"
+        " FROM active_areas a JOIN area_parts p ON p.area_id = a.id"
+        " LEFT JOIN (SELECT i.id, " + day + " AS day, i.area_id, i.category_id, i.cell_key"
+        "  FROM incidents i WHERE i.day BETWEEN ? AND ? AND " + where + ") i ON i.area_id = p.part_id"
         " LEFT JOIN categories c ON c.id = i.category_id"
         " GROUP BY a.code, a.name, a.population, a.area_km2 ORDER BY a.name COLLATE sv",
         [filters.start, filters.end, filters.start, filters.end, before.start, before.end,
@@ -177,7 +212,7 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 STATUS_LABELS = {"stored": "sparad", "undone": "ångrad"}
 KIND_LABELS = {"incidents": "händelser", "areas": "områden", "population": "befolkning", "demo": "demo",
-               "reference": "jämförelsestatistik"}
+               "reference": "jämförelsestatistik", "divisions": "områdesindelning"}
 
 
 def imports_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -43,6 +43,7 @@ class Vocabulary:
     sources: frozenset[str] = frozenset()
     areas: frozenset[str] = frozenset()
     interventions: frozenset[str] = frozenset()   # intervention ids, as the link writes them
+    divisions: frozenset[str] = frozenset()       # the divisions with areas (lagesbild.divisions), by name
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class View:
     day_start: int = 0
     followup: FollowupChoice = FollowupChoice()
     version: int | None = None  # a published version (lagesbild.published): the whole app reads its frozen data
+    division: str | None = None  # the division areas are shown in (lagesbild.divisions); None: the base division
     notices: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -183,6 +185,19 @@ def _whole_number(low: int, high: int, step: int = 1) -> Reader:
     return read
 
 
+def division_slug(name: str) -> str:
+    """A division's name as the link writes it: `RegSO` -> `regso`, `Egna distrikt` -> `egna_distrikt`."""
+    plain = name.lower().translate(str.maketrans("åäöé", "aaoe"))
+    return "_".join("".join(ch if ch.isalnum() else " " for ch in plain).split())
+
+
+def _read_division(text: str, vocabulary: Vocabulary) -> tuple[Any, tuple[str, ...]]:
+    found = {division_slug(name): name for name in vocabulary.divisions}
+    if text not in found:
+        raise LinkValueError(text)
+    return found[text], ()
+
+
 def _followup(view: View, write: Callable[[FollowupChoice], str | None]) -> str | None:
     """A follow-up option's value, written only by the Uppföljning page (whose widgets hold it)."""
     return write(view.followup) if view.page == "uppfoljning" else None
@@ -219,6 +234,12 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in (
               label="Riskfaktor", help="Händelser som polisen eller kommunen kopplat till riskfaktorn."),
     Parameter("kalla", "`polisen`", "source codes",
               lambda v: ",".join(v.filters.sources) or None, _known_codes("sources"), label="Källa"),
+    Parameter("indelning", "`regso`, `egna_distrikt`",
+              "the area division every area table, map and ranking shows (default: the areas incidents are placed "
+              "in, e.g. DeSO); `regso` after SCB's key table, `egna_distrikt` after a `deso;distrikt` mapping",
+              lambda v: division_slug(v.division) if v.division else None, _read_division, label="Indelning",
+              help="Vilka områden tabeller, karta och prioritering visar: DeSO, RegSO eller kommunens egna "
+                   "distrikt.", why="ingen sådan indelning finns"),
     Parameter("omrade", "`SBG-C`", "area codes (one area also centres the map on it)",
               lambda v: ",".join(v.filters.areas) or None, _known_codes("areas"), label="Område"),
     Parameter("matchning", "`alla`", "incidents with all the chosen risk factors (default: any of them, `nagon`)",
@@ -332,4 +353,4 @@ def from_query(params: Mapping[str, str | list[str]], vocabulary: Vocabulary, an
                 followup=FollowupChoice(intervention=given.get("insats"), days=given.get("dagar"),
                                         buffer=given.get("naromrade", "ring"), ring_m=given.get("ringbredd", 500),
                                         comparison=given.get("jamforelse", ())),
-                version=given.get("version"), notices=tuple(notices))
+                version=given.get("version"), division=given.get("indelning"), notices=tuple(notices))

@@ -91,7 +91,7 @@ def test_readme_documents_every_link_parameter():
                       preset=None, measure="per1000", layers=("rutor",), grid=1000, centre=(56.0, 14.0, 9.0),
                       page="uppfoljning", day_start=6,
                       followup=FollowupChoice(intervention=3, days=180, buffer="adjacent", ring_m=800,
-                                              comparison=("MJA",)), version=3)
+                                              comparison=("MJA",)), version=3, division="RegSO")
     assert from_query({}, VOCABULARY, ANCHOR).notices == ()
     assert set(to_query(everything)) | {"period"} == set(PARAMETERS)   # every declared parameter is written
 

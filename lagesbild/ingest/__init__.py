@@ -30,7 +30,7 @@ from lagesbild.ingest.undo import Consequence, UndoRefusedError, consequences, r
 from lagesbild.ingest.values import normalise
 
 if TYPE_CHECKING:  # loaded on use at run time (geopandas, the register): see import_bytes
-    from lagesbild.ingest import interventions
+    from lagesbild.ingest import interventions, keytable
     from lagesbild.ingest.areas import PreparedPopulation
 
 LOG = logging.getLogger(__name__)
@@ -208,11 +208,18 @@ def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
     """Import one file. Never raises for bad input: a refused file comes back with status 'refused'.
 
     The whole import is one write: the value choices and the remembered column mapping are saved with the
-    rows, and a dry run or a refused file leaves nothing of either.
+    rows, and a dry run or a refused file leaves nothing of either. Areas are looked up in the base division,
+    whichever division the view that uploads shows (lagesbild.divisions).
     """
+    with queries.base_division():
+        return _import_bytes(con, data, file_name, options, today)
+
+
+def _import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
+                  options: ImportOptions | None, today: date | None) -> ImportResult:
     # Imported on use, so that importing a light part of this package (guard, problems, tables, store) loads
     # neither geopandas (areas) nor the register (interventions imports it, and the register uses guard).
-    from lagesbild.ingest import interventions
+    from lagesbild.ingest import interventions, keytable
     from lagesbild.ingest.areas import prepare_areas, store_areas, store_population
 
     options = options or ImportOptions()
@@ -240,7 +247,7 @@ def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
                 result = store_areas(con, areas, **store)
             else:
                 prepared: (Prepared | PreparedPopulation | interventions.PreparedInterventions
-                           | reference.PreparedReference)
+                           | reference.PreparedReference | keytable.PreparedGrouping)
                 statistics = _reference(data, file_name, found, options)
                 if statistics is not None:
                     prepared = statistics
@@ -250,9 +257,14 @@ def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
                     table = read_table(data, file_name)
                     if options.kind is None and reference.looks_like_bra_table(table.headers):
                         prepared = reference.prepare_bra_table(table, options.year)
+                    elif options.kind is None and keytable.looks_like_grouping(table):
+                        prepared = keytable.prepare_grouping(table, ctx)
                     else:
                         prepared = prepare_table(table, con, ctx, options)
-                if isinstance(prepared, reference.PreparedReference):
+                if isinstance(prepared, keytable.PreparedGrouping):
+                    kind = "divisions"  # SCB's DeSO→RegSO key table or own districts (lagesbild.ingest.keytable)
+                    result = keytable.store_grouping(con, prepared, **store)
+                elif isinstance(prepared, reference.PreparedReference):
                     kind = "reference"  # public aggregates per municipality (lagesbild.ingest.reference)
                     result = reference.store_reference(con, prepared, on_error=options.on_error, **store)
                 elif isinstance(prepared, Prepared):

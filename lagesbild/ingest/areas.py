@@ -254,6 +254,10 @@ def store_areas(con: duckdb.DuckDBPyConnection, prepared: PreparedAreas, *, sha2
             )
         if first_areas:
             cur.execute("INSERT OR REPLACE INTO meta VALUES ('division', ?)", [prepared.division])
+        if fresh:  # names from a key table imported before, and the groupings' areas (lagesbild.divisions)
+            from lagesbild import divisions
+
+            divisions.rebuild_all(cur)
         record_import(cur, import_id, result, sha256=sha256, imported_by=imported_by)
     return result
 

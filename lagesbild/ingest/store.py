@@ -272,6 +272,10 @@ def refresh_population(cur: duckdb.DuckDBPyConnection) -> None:
         "UPDATE areas SET population = coalesce((SELECT p.population FROM area_population p"
         " WHERE p.area_id = areas.id ORDER BY p.year DESC, p.import_id DESC LIMIT 1), base_population)"
     )
+    # a grouped area (RegSO, own districts: lagesbild.divisions) has its parts' population summed
+    cur.execute("UPDATE areas SET population = s.population FROM (SELECT m.group_id, CAST(sum(a.population) AS"
+                " INTEGER) AS population FROM area_members m JOIN areas a ON a.id = m.member_id GROUP BY 1) s"
+                " WHERE s.group_id = areas.id")
 
 
 def install_vocabulary_if_empty(cur: duckdb.DuckDBPyConnection) -> None:

@@ -144,6 +144,12 @@ def undo_import(con: duckdb.DuckDBPyConnection, import_id: int, *, undone_by: st
             raise UndoRefusedError(
                 f"Importen {import_id} ({file_name}) kan inte ångras: den är {queries.STATUS_LABELS.get(status, status)}.",
                 f"Import {import_id} ({file_name}) cannot be undone: its status is '{status}'.")
+        if kind == "divisions":  # a grouping is replaced whole by the next file of its kind (lagesbild.divisions)
+            raise UndoRefusedError(
+                f"Importen {import_id} ({file_name}) är en gruppering av DeSO-områden och ångras genom att en ny "
+                "tabell läses in i dess ställe; ett områdes namn ändras under Ladda upp › Områdesnamn.",
+                f"Import {import_id} ({file_name}) groups DeSO areas; importing another table replaces it. "
+                "Rename an area with `rename-area`.")
         if kind in ("areas", "demo"):  # incidents of other imports lose their area; restore gives it back
             where = "import_id <> ? AND area_id IN (SELECT id FROM areas WHERE import_id = ?)"
             cur.execute("INSERT INTO undone_incident_areas SELECT ?, id, area_id FROM incidents WHERE " + where,

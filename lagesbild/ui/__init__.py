@@ -5,6 +5,7 @@ connection and a `Filters` object; these modules supply both and cache results k
 the data version, so that an import invalidates stale results. Pages use `ui.<name>` for all of it.
 """
 
+from lagesbild.ui.area_names import *  # noqa: F403
 from lagesbild.ui.background_upload import *  # noqa: F403
 from lagesbild.ui.concentration_view import *  # noqa: F403
 from lagesbild.ui.emerging_view import *  # noqa: F403

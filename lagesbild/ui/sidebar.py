@@ -6,7 +6,7 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
-from lagesbild import formatting
+from lagesbild import formatting, queries
 from lagesbild import view as view_module
 from lagesbild.filters import PERIOD_PRESETS, Filters, preset_period
 from lagesbild.ui.signin import sign_in_panel
@@ -28,6 +28,8 @@ def _apply_view(view: view_module.View) -> None:
     state["filter_matchning"] = f.risk_match
     state["filter_kalla"] = list(f.sources)
     state["filter_omrade"] = list(f.areas)
+    if view.division is not None:
+        state["indelning"] = view.division
     state["filter_veckodag"] = list(f.weekdays)
     state["filter_timme_fran"], state["filter_timme_till"] = f.hour_from, f.hour_to
     state["filter_matt"] = view.measure
@@ -96,6 +98,7 @@ def sidebar() -> None:
     if st.session_state.get("filter_riskfaktor"):
         st.sidebar.radio(LINK["matchning"].label, ["any", "all"], horizontal=True, key="filter_matchning",
                          format_func=labelled({"any": "någon av dem", "all": "alla valda"}), help=LINK["matchning"].help)
+    _division_choice(names["divisions"])
     st.sidebar.radio(LINK["matt"].label, list(view_module.MEASURES), format_func=labelled(view_module.MEASURES),
                      key="filter_matt", horizontal=False, help=LINK["matt"].help)
     with st.sidebar.expander("Fler filter: källa, område, veckodag, klockslag"):
@@ -117,6 +120,27 @@ def sidebar() -> None:
     if synthetic:
         st.sidebar.caption("Uppgifterna är syntetiska (demo).")
     sign_in_panel()
+
+
+def _division_choice(present: dict[str, str]) -> None:
+    """'Indelning': the division this view's areas are shown in, offered once there are several (a key table,
+    own districts). The first is the base division, where incidents are placed."""
+    state = st.session_state
+    if len(present) < 2:
+        state.pop("indelning", None)
+    else:
+        if state.get("indelning") not in present:
+            state["indelning"] = next(iter(present))
+        st.sidebar.selectbox(LINK["indelning"].label, list(present), format_func=labelled(present), key="indelning",
+                             help=LINK["indelning"].help, on_change=lambda: state.pop("filter_omrade", None))
+    queries.use_division(state.get("indelning"))
+
+
+def chosen_division() -> str | None:
+    """The division the sidebar chose, None for the base division (the first)."""
+    present = labels()["divisions"]
+    chosen = st.session_state.get("indelning")
+    return chosen if chosen in present and chosen != next(iter(present), None) else None
 
 
 def current_view(page: str = "oversikt") -> view_module.View:
@@ -148,7 +172,8 @@ def current_view(page: str = "oversikt") -> view_module.View:
             days=None if state.get("uppf_egen", True) else state.get("uppf_dagar", FOLLOWUP_DEFAULTS["uppf_dagar"]),
             buffer=state.get("uppf_buffert", "ring"), ring_m=state.get("uppf_ring", 500),
             comparison=tuple(state.get("uppf_jamforelse", ()))),
-        version=pinned.id if (pinned := pinned_version()) is not None else None)  # the link keeps the version
+        version=pinned.id if (pinned := pinned_version()) is not None else None,  # the link keeps the version
+        division=chosen_division())
 
 
 def current_filters() -> Filters:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import duckdb
 import streamlit as st
 
-from lagesbild import db, formatting, published, queries, snapshots
+from lagesbild import db, divisions, formatting, published, queries, snapshots
 from lagesbild import view as view_module
 from lagesbild.demo import build_demo
 from lagesbild.protect import Disclosure
@@ -144,7 +144,7 @@ def versioned(*, max_entries: int, spinner: bool | str = False) -> Callable[[Cal
         signature = inspect.signature(load)
         filled = [name for name in signature.parameters if name in _FILLED_IN]
 
-        def cached(version: tuple[str, int], keyed: tuple[tuple[str, Any], ...],
+        def cached(version: tuple[str, int, str], keyed: tuple[tuple[str, Any], ...],
                    _unkeyed: tuple[tuple[str, Any], ...]) -> R:
             return load(**dict(keyed), **dict(_unkeyed))
 
@@ -158,7 +158,8 @@ def versioned(*, max_entries: int, spinner: bool | str = False) -> Callable[[Cal
             call = signature.bind(*args, **kwargs, **{name: _FILLED_IN[name]() for name in filled})
             call.apply_defaults()
             given = call.arguments.items()
-            return in_cache(data_key(), tuple((k, v) for k, v in given if not k.startswith("_")),
+            queries.use_division(st.session_state.get("indelning"))  # the view's division is part of the key
+            return in_cache((*data_key(), queries.current_division() or ""), tuple((k, v) for k, v in given if not k.startswith("_")),
                             tuple((k, v) for k, v in given if k.startswith("_")))
 
         return loader
@@ -193,13 +194,16 @@ def labels() -> dict[str, dict[str, str]]:
         "areas": dict(queries.rows(
             con, "SELECT code, name FROM active_areas ORDER BY name COLLATE sv")),
         "interventions": {str(i): n for i, n in queries.rows(con, "SELECT id, name FROM interventions ORDER BY id")},
+        "every_area": dict(queries.rows(con, "SELECT code, name FROM areas ORDER BY name COLLATE sv")),
+        "divisions": {d: f"{d} ({n} områden)" for d, n in divisions.available(con)},
     }
 
 
 def vocabulary() -> view_module.Vocabulary:
     found = labels()
     return view_module.Vocabulary(**{kind: frozenset(found[kind]) for kind in (
-        "categories", "risk_factors", "sources", "areas", "interventions")})
+        "categories", "risk_factors", "sources", "interventions", "divisions")},
+        areas=frozenset(found["every_area"]))  # a link's area may belong to the division it names
 
 
 def flash(text: str) -> None:
