@@ -167,8 +167,8 @@ def area_rates(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame
         "  FROM incidents i WHERE i.day BETWEEN ? AND ? AND " + where + ") i ON i.area_id = a.id"
         " LEFT JOIN categories c ON c.id = i.category_id"
         " GROUP BY a.code, a.name, a.population, a.area_km2, a.population_year ORDER BY a.name COLLATE sv",
-        [*_year_params(filters.end.year), filters.start, filters.end, filters.start, filters.end, before.start, before.end,
-         filters.start, filters.end, before.start, before.end, *day_params, min(before.start, filters.start),
+        [filters.start, filters.end, filters.start, filters.end, before.start, before.end,
+         filters.start, filters.end, before.start, before.end, *_year_params(filters.end.year), *day_params, min(before.start, filters.start),
          max(before.end, filters.end) + timedelta(days=1), *params],
     )
     result["rate"] = (result["count"] * 1000.0 / result["population"]).where(result["population"] > 0)
