@@ -112,3 +112,43 @@ def build(areas: Iterable[tuple[int, object]], place_names: Iterable[tuple[str, 
         gazetteer.drop(f"{municipality} kommun")
         gazetteer.drop(f"{municipality}s kommun")
     return gazetteer
+
+
+# The coordinator's list ----------------------------------------------------------------------------------------
+
+NAME_HEADERS = ("namn", "name", "ortnamn", "plats")
+AREA_HEADERS = ("område", "omrade", "area", "områdeskod", "kod")
+
+
+def read_place_list(data: bytes, file_name: str, areas: Iterable[tuple[int, str, str]]) -> list[tuple[str, int]]:
+    """(name, area id) of each row of a CSV `namn;område` (the area by its code or name); the first row that is
+    wrong refuses the whole list (FileRefusedError naming file, row, column and reason)."""
+    from lagesbild.ingest.problems import FileRefusedError, Problem
+    from lagesbild.ingest.tables import read_csv
+    from lagesbild.ingest.values import normalise
+
+    table = read_csv(data, file_name)
+    lowered = [h.strip().lower() for h in table.headers]
+    name_at = next((i for i, h in enumerate(lowered) if h in NAME_HEADERS), None)
+    area_at = next((i for i, h in enumerate(lowered) if h in AREA_HEADERS), None)
+    if name_at is None or area_at is None:
+        raise FileRefusedError(Problem(file_name, None, None, None, "missing_column",
+                                       "namn" if name_at is None else "område"))
+    lookup: dict[str, int] = {}
+    for area_id, code, name in areas:
+        lookup[normalise(code)] = int(area_id)
+        lookup[normalise(name)] = int(area_id)
+    found: list[tuple[str, int]] = []
+    for number, row in zip(table.row_numbers, table.rows, strict=True):
+        name, area = row[name_at].strip(), row[area_at].strip()
+        if not name and not area:
+            continue
+        if len(key(name).replace(" ", "")) < MIN_NAME_LENGTH:
+            raise FileRefusedError(Problem(file_name, number, table.headers[name_at], name, "missing_value",
+                                           f"ett ortnamn på minst {MIN_NAME_LENGTH} bokstäver"))
+        if normalise(area) not in lookup:
+            raise FileRefusedError(Problem(file_name, number, table.headers[area_at], area, "unknown_area"))
+        found.append((name, lookup[normalise(area)]))
+    if not found:
+        raise FileRefusedError(Problem(file_name, None, None, None, "no_rows"))
+    return found

@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from lagesbild import db, gazetteer
+from lagesbild import db, gazetteer, snapshots
 from lagesbild.cli import main as cli_main
 from lagesbild.ingest import ImportOptions, import_bytes, import_path
 from tests.conftest import realdata
@@ -162,3 +162,30 @@ def test_real_national_2025_file_for_borlange_deso_with_regso_names(borlange):
     result = import_path(borlange, realdata(NATIONAL))
     assert result.rows_stored == 78
     assert result.placement == {"placed": 5, "none": 59, "ambiguous": 14}
+
+
+def test_the_coordinators_list_through_the_cli(tmp_path, capsys):
+    where = str(tmp_path / "cli.duckdb")
+    assert cli_main(["init", "--db", where, "--municipality-code", "2081", "--municipality-name", "Borlänge"]) == 0
+    con = db.connect(where)
+    _planted_areas(con)
+    con.close()
+    snapshots.publish(where)  # the CLI reads the newest published snapshot
+    bad = tmp_path / "fel.csv"
+    bad.write_bytes("namn;område\r\nGamla Byn;Tjärna Ängar\r\nNya Byn;Okänt ställe\r\n".encode("utf-8-sig"))
+    capsys.readouterr()
+    assert cli_main(["places", "--db", where, str(bad)]) != 0
+    out = capsys.readouterr().out
+    assert "fel.csv, row 3, column 'område', value 'Okänt ställe': Unknown area." in out
+    good = tmp_path / "orter.csv"
+    good.write_bytes("namn;område\r\nGamla Byn;Tjärna Ängar\r\nSvedjan;2081R001\r\n".encode("utf-8-sig"))
+    assert cli_main(["places", "--db", where, str(good)]) == 0
+    con = db.connect(where)
+    try:
+        stored = con.execute("SELECT p.name, a.name FROM place_names p JOIN areas a ON a.id = p.area_id"
+                             " ORDER BY 1").fetchall()
+        assert stored == [("Gamla Byn", "Tjärna Ängar"), ("Svedjan", "Kupolen-Norra Backa-Hagalund-Ringen")]
+        result = import_bytes(con, json.dumps([_event(1, "Brand i Svedjan.")]).encode(), "e.json", ImportOptions())
+        assert result.placement == {"placed": 1}
+    finally:
+        con.close()
