@@ -7,10 +7,11 @@ from datetime import date
 
 import pytest
 
-from lagesbild import db, overview, queries
+from lagesbild import db, overview, profile, queries
 from lagesbild.cli import main as cli_main
 from lagesbild.filters import Filters
 from lagesbild.ingest import ImportOptions, import_bytes, import_path
+from lagesbild.protect import STAFF
 from tests.conftest import realdata
 from tests.ingest_helpers import csv_bytes, fingerprint
 
@@ -66,6 +67,8 @@ def test_two_years_are_kept_and_each_period_uses_its_own(borlange):
     assert queries.population_label(borlange, 2024) == "Invånare 2024"
     assert queries.population_label(borlange, 2023) == "Invånare 2021"
     assert overview.population_note(borlange, year(2023)) == "Per 1 000 invånare räknas med invånare 2021."
+    facts = profile.build(borlange, year(2024), codes[0], today=date(2026, 1, 1), shown=STAFF).facts
+    assert any("invånare (2024)" in fact for fact in facts), facts
 
 
 def test_the_cli_asks_for_the_year(tmp_path, capsys):
