@@ -39,6 +39,9 @@ if upload is not None:
     if preview.refusal is not None and preview.refusal.code == "crs_unknown":
         options = replace(options, crs=ui.crs_choice())
         preview = ui.run_import(data, name, options)
+    if preview.refusal is not None and preview.refusal.code == "no_year" and (year := ui.year_choice()):
+        options = replace(options, year=year)
+        preview = ui.run_import(data, name, options)
     if preview.unknown:
         choices = ui.unknown_values_editor(preview)
         if choices:  # saved only with the import: the dry run shows their effect, a refusal keeps none

@@ -32,7 +32,7 @@ if view.trend_note:
 left, right = st.columns([3, 2])
 with left:
     st.subheader("Områden med flest händelser per 1 000 invånare")
-    st.caption("Händelser under perioden per 1 000 invånare i området, de tio högsta.")
+    st.caption(f"Händelser under perioden per 1 000 invånare i området, de tio högsta. {view.place_note}")
     ui.show_table(view.top_areas, key="oversikt_omraden")
 with right:
     st.subheader("Pågående insatser")

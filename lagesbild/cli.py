@@ -224,6 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
                                                        "local account in secrets.toml")
     hasher.set_defaults(func=cmd_hash_password)
     hasher.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+
+    places = commands.add_parser("places", help="replace the municipality's own place names (CSV namn;område) "
+                                 "that place police events by their text at import")
+    _db_option(places)
+    places.set_defaults(func=cmd_places)
+    places.add_argument("file", type=Path, metavar="FILE")
     return parser
 
 
@@ -467,6 +473,29 @@ def _import_background(args: argparse.Namespace) -> int:
         print(f"background layer {layer.name!r}: {layer.features:,} {layer.geometry_type} features as "
               f"{background.KIND_NAMES[layer.kind]}, {len(layer.geojson) / 1e6:.2f} MB"
               + (" (not kept: dry run)" if args.dry_run else ""))
+    return EXIT_OK
+
+
+def cmd_places(args: argparse.Namespace) -> int:
+    from lagesbild import db, gazetteer
+    from lagesbild.ingest.problems import FileRefusedError
+
+    if not args.file.is_file():
+        raise CliError(f"no file at {args.file}")
+    con = _open(_db_path(args))
+    try:
+        areas = queries.rows(con, "SELECT id, code, name FROM active_areas")
+        try:
+            found = gazetteer.read_place_list(args.file.read_bytes(), args.file.name, areas)
+        except FileRefusedError as exc:
+            print("Refused, nothing stored: " + exc.problem.message("en"))
+            return EXIT_FAILED
+        with db.write(con) as cur:
+            cur.execute("DELETE FROM place_names")
+            cur.executemany("INSERT OR IGNORE INTO place_names VALUES (?, ?, NULL)", [list(p) for p in found])
+    finally:
+        con.close()
+    print(f"{len(found)} place names stored; they place police events imported from now on")
     return EXIT_OK
 
 

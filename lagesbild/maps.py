@@ -151,6 +151,9 @@ def build(con: duckdb.DuckDBPyConnection, view: View, shown: Disclosure) -> MapD
     drawn_points: list[np.ndarray] = []
 
     areas = area_values(con, view, shown)
+    from lagesbild.overview import population_note, unplaced_note
+    notes.extend(n for n in (unplaced_note(con, view.filters, shown),
+                             population_note(con, view.filters) if view.measure == "per1000" else "") if n)
     hidden_areas = areas["count"].isna()
     cells = shown_cells(con, view, shown)
     hidden_cells = cells["count"].isna()

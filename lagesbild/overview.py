@@ -46,6 +46,7 @@ class Overview:
     comparison_note: str = ""  # 'Ingen jämförelse: saknar data för …' when a year earlier cannot be compared
     police_note: str = ""      # police events are a sample of what the police publish, not reported crime
     band_note: str = ""    # what the expected band behind the bars means, or why there is none
+    place_note: str = ""   # the population year the rates use, and how many incidents have no place
 
 
 def _delta(change: Change | None) -> str | None:
@@ -79,7 +80,7 @@ def key_figures(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclos
     now = queries.totals(con, filters)
     before = queries.totals(con, filters.previous_year())
     exposure = filters.days / filters.previous_year().days
-    inhabitants = queries.population(con)
+    inhabitants = queries.population(con, filters.end.year)
     count, previous = shown.count(now.count, now.key), shown.count(before.count, before.key)
     violence_now = shown.count(now.by_group.get("Våld", 0), (now.group_keys or {}).get("Våld", 0))
     violence_before = shown.count(before.by_group.get("Våld", 0), (before.group_keys or {}).get("Våld", 0))
@@ -104,6 +105,23 @@ def key_figures(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclos
             "Varje händelse vägs efter hur allvarlig kategorin är (misshandel väger mer än nedskräpning)." + refused),
         Kpi("Våld", shown.text(violence_now), _delta(violence), _violence_help() + refused, _colour(violence)),
     ]
+
+
+def unplaced_note(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclosure) -> str:
+    """'64 händelser saknar plats …' for every page that maps or ranks areas ('' when all have a place)."""
+    count, key = queries.unplaced(con, filters)
+    if not count:
+        return ""
+    seen = shown.count(count, key)
+    noun = "händelse saknar" if seen == 1 else "händelser saknar"
+    return (f"{shown.text(seen)} {noun} plats (bara kommunen är känd, som för Polisens händelser) och finns inte "
+            "på kartan eller i jämförelsen mellan områden.")
+
+
+def population_note(con: duckdb.DuckDBPyConnection, filters: Filters) -> str:
+    """Which year's population the rates per 1 000 inhabitants use ('' when the population has no year)."""
+    label = queries.population_label(con, filters.end.year)
+    return f"Per 1 000 invånare räknas med {label.lower()}." if label != "Invånare" else ""
 
 
 def shown_area_rates(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Disclosure) -> pd.DataFrame:
@@ -209,7 +227,8 @@ def build(con: duckdb.DuckDBPyConnection, filters: Filters, *, today: date, show
         interventions=interventions_table(con, today),
         sources=sources_table(con, shown, table),
         data_range=queries.data_range(con),
-        population=queries.population(con),
+        population=queries.population(con, filters.end.year),
+        place_note=" ".join(n for n in (population_note(con, filters), unplaced_note(con, filters, shown)) if n),
         trend_note=" ".join(note for note in notes if note),
         comparison_note=(f"Ingen jämförelse med samma period ett år tidigare (nyckeltal och områden): {gap}."
                          if gap else ""),

@@ -44,6 +44,9 @@ FULL_DOSE_HOURS = 10.0   # hours per week and area that count as a full dose
 MIN_DOSE_FIT = 0.1
 
 NO_INCIDENTS = "Inga händelser matchar filtren – ingen rangordning."
+TOO_LITTLE_PLACED = ("För få händelser med plats i ett område för att rangordna områdena – ingen rangordning. "
+                     "Alla områden skulle dela samma plats.")
+ALL_TIED = "Alla områden får poängen 0 med de valda vikterna – ingen rangordning."
 SCORE_HELP = (
     "Poäng (0–100) = behov × (1 − täckning). Behovet väger ihop fyra delar, var och en 0–1, med vikterna "
     "ovan: skadeviktad nivå (per 1 000 invånare, utjämnad mot kommunens nivå så att små områden inte hamnar "
@@ -314,9 +317,14 @@ def rank(con: duckdb.DuckDBPyConnection, filters: Filters, weights: Weights | No
     weights = weights or Weights()
     now = shown_area_rates(con, filters, shown)
     found = hotspots.analyse(con, filters)
+    from lagesbild.overview import population_note, unplaced_note
+
+    unplaced = unplaced_note(con, filters, shown)
     if now.empty or (now["count"].fillna(1) == 0).all():
-        return Ranking(pd.DataFrame(columns=TABLE_COLUMNS), found, weights, [NO_INCIDENTS])
-    notes: list[str] = []
+        placed_none = unplaced and not now.empty
+        return Ranking(pd.DataFrame(columns=TABLE_COLUMNS), found, weights,
+                       [TOO_LITTLE_PLACED if placed_none else NO_INCIDENTS, *([unplaced] if unplaced else [])])
+    notes: list[str] = [n for n in (unplaced, population_note(con, filters)) if n]
     before = shown_area_rates(con, filters.previous_period(), shown)
     frame = now.merge(before[["code", "count"]].rename(columns={"count": "before"}), on="code")
     frame = _levels(frame)
@@ -371,6 +379,10 @@ def rank(con: duckdb.DuckDBPyConnection, filters: Filters, weights: Weights | No
     # effort does least extra good, however high its need.
     frame["score"] = frame["need"] * (1 - weights.coverage * frame["c_cover"])
     frame.loc[frame["count"].isna() | frame["level"].isna(), "score"] = np.nan
+    if not (frame["score"].fillna(0) > 0).any():  # all tied at 0: a numbered list would rank nothing
+        placed = (frame["count"].fillna(0) > 0).any()
+        return Ranking(pd.DataFrame(columns=TABLE_COLUMNS), found, weights,
+                       [ALL_TIED if placed else TOO_LITTLE_PLACED, *notes])
     frame = frame.sort_values(["score", "level"], ascending=False, na_position="last").reset_index(drop=True)
     frame["rank"] = np.where(frame["score"].notna(), np.arange(1, len(frame) + 1), 0)
     frame["reasons"] = [_reasons(row, frame, shown) for row in frame.itertuples()]

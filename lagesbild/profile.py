@@ -55,7 +55,7 @@ def build(con: duckdb.DuckDBPyConnection, filters: Filters, area_code: str, *, t
     gap = coverage.between(table, filters, filters.previous_year())
     rates = shown_area_rates(con, filters, shown)
     row = rates[rates["code"] == area_code].iloc[0]
-    population = queries.population(con)
+    population = queries.population(con, filters.end.year)
     totals = queries.totals(con, filters)
     total = shown.count(totals.count, totals.key)
     exposure = filters.days / filters.previous_year().days
@@ -72,7 +72,8 @@ def build(con: duckdb.DuckDBPyConnection, filters: Filters, area_code: str, *, t
         if row["population"]:
             facts.append(f"{formatting.number(row['rate'], 1)} per 1 000 invånare, mot "
                          f"{shown.derived(municipal_rate, 1)} i hela kommunen.")
-    facts.append(f"{formatting.number(row['population'])} invånare, {formatting.number(row['area_km2'], 1)} km².")
+    year = f" ({int(row['population_year'])})" if pd.notna(row.get("population_year")) else ""
+    facts.append(f"{formatting.number(row['population'])} invånare{year}, {formatting.number(row['area_km2'], 1)} km².")
 
     area_filters = Filters(**{**filters.__dict__, "areas": (area_code,)})
     monthly = queries.monthly_counts(con, area_filters)

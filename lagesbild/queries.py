@@ -95,9 +95,52 @@ def municipality_name(con: duckdb.DuckDBPyConnection) -> str:
     return found[0][0] if found else ""
 
 
-def population(con: duckdb.DuckDBPyConnection) -> int:
-    """Inhabitants in the active division (the one named in meta, else all areas)."""
-    return int(rows(con, "SELECT coalesce(sum(population), 0) FROM active_areas")[0][0])
+# Each active area's population for a year (bound twice): the figure of that year, else the nearest earlier year,
+# else the earliest later year, else what the boundary file said (`areas.population`, no year known).
+_YEAR_POPULATION = (
+    "SELECT a.id, a.code, a.name, a.area_km2,"
+    " coalesce(y.population, a.population) AS population, y.year AS population_year FROM active_areas a"
+    " LEFT JOIN (SELECT area_id, arg_max(population, (year <= ?, CASE WHEN year <= ? THEN year ELSE -year END))"
+    "  AS population, arg_max(year, (year <= ?, CASE WHEN year <= ? THEN year ELSE -year END)) AS year"
+    "  FROM population_years GROUP BY area_id) y ON y.area_id = a.id"
+)
+
+
+def _year_params(year: int | None) -> list[Any]:
+    chosen = 9999 if year is None else year
+    return [chosen, chosen, chosen, chosen]
+
+
+def population(con: duckdb.DuckDBPyConnection, year: int | None = None) -> int:
+    """Inhabitants in the active division (the one named in meta, else all areas) in `year` (nearest earlier
+    year when that one has no figure; the latest year when None)."""
+    return int(rows(con, "SELECT coalesce(sum(population), 0) FROM (" + _YEAR_POPULATION + ")",
+                    _year_params(year))[0][0])
+
+
+def population_years(con: duckdb.DuckDBPyConnection, year: int | None = None) -> list[int]:
+    """The population years the rates of `year` use (one, unless areas' figures come from different years);
+    empty when the population has no year (only the boundary file's figures)."""
+    found = rows(con, "SELECT DISTINCT population_year FROM (" + _YEAR_POPULATION + ") WHERE population_year"
+                 " IS NOT NULL ORDER BY 1", _year_params(year))
+    return [int(r[0]) for r in found]
+
+
+def population_label(con: duckdb.DuckDBPyConnection, year: int | None = None) -> str:
+    """'Invånare 2023' (or 'Invånare 2023–2024', or 'Invånare') for captions where a rate is shown."""
+    years = population_years(con, year)
+    if not years:
+        return "Invånare"
+    return "Invånare " + (str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}")
+
+
+def unplaced(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[int, int]:
+    """(count, cell key) of the filtered incidents with no area: left out of every map and every ranking of
+    areas (police events carry only the municipality's centroid, unless their text names a place)."""
+    where, params = filters.where()
+    count, key = rows(con, "SELECT count(*), " + KEY + " FROM incidents i WHERE " + where +
+                      " AND i.area_id IS NULL", params)[0]
+    return int(count), int(key or 0)
 
 
 @dataclass(frozen=True)
@@ -140,26 +183,27 @@ def monthly_by_group(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.Dat
 def area_rates(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     """Per area: count, harm, rate per 1,000 inhabitants, and the count a year earlier.
 
-    Columns code, name, population, area_km2, count, harm, previous, rate. Incidents without an area
-    (municipality precision) are not in any row.
+    Columns code, name, population, area_km2, population_year, count, harm, previous, rate; the population is
+    that of the period's last year (nearest earlier year when missing, see `_YEAR_POPULATION`). Incidents without
+    an area (municipality precision) are not in any row: `unplaced` counts them.
     """
     where, params = filters.where(include_period=False)
     day, day_params = filters.day_sql()  # nights that wrap past midnight count on the day they began
     before = filters.previous_year()
     result = frame(
         con,
-        "SELECT a.code, a.name, a.population, a.area_km2,"
+        "SELECT a.code, a.name, a.population, a.area_km2, a.population_year,"
         " count(i.id) FILTER (WHERE i.day BETWEEN ? AND ?) AS count,"
         " coalesce(sum(c.harm_weight) FILTER (WHERE i.day BETWEEN ? AND ?), 0) AS harm,"
         " count(i.id) FILTER (WHERE i.day BETWEEN ? AND ?) AS previous,"
         " " + key_sql("i.day BETWEEN ? AND ?") + " AS ckey, " + key_sql("i.day BETWEEN ? AND ?") + " AS previous_key"
-        " FROM active_areas a JOIN area_parts p ON p.area_id = a.id"
+        " FROM (" + _YEAR_POPULATION + ") a JOIN area_parts p ON p.area_id = a.id"
         " LEFT JOIN (SELECT i.id, " + day + " AS day, i.area_id, i.category_id, i.cell_key"
         "  FROM incidents i WHERE i.day BETWEEN ? AND ? AND " + where + ") i ON i.area_id = p.part_id"
         " LEFT JOIN categories c ON c.id = i.category_id"
-        " GROUP BY a.code, a.name, a.population, a.area_km2 ORDER BY a.name COLLATE sv",
+        " GROUP BY a.code, a.name, a.population, a.area_km2, a.population_year ORDER BY a.name COLLATE sv",
         [filters.start, filters.end, filters.start, filters.end, before.start, before.end,
-         filters.start, filters.end, before.start, before.end, *day_params, min(before.start, filters.start),
+         filters.start, filters.end, before.start, before.end, *_year_params(filters.end.year), *day_params, min(before.start, filters.start),
          max(before.end, filters.end) + timedelta(days=1), *params],
     )
     result["rate"] = (result["count"] * 1000.0 / result["population"]).where(result["population"] > 0)

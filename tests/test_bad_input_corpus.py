@@ -136,8 +136,10 @@ CORPUS = [
     Case("zip-150-deep", "djup.zip", lambda: nested_zip(150), "refused", "archive_too_deep"),
     Case("zip-bomb", "bomb.zip", zip_bomb, "refused", "archive_too_large"),
     # 4: implausible populations
-    Case("population-overflow", "bef.csv", lambda: csv_bytes(["Område;Befolkning", "Mjällby;99999999999"]),
-         "rejected", "implausible_population", 2, "Befolkning"),
+    Case("population-overflow", "bef.csv", lambda: csv_bytes(["Område;Befolkning 2024", "Mjällby;99999999999"]),
+         "rejected", "implausible_population", 2, "Befolkning 2024"),
+    Case("population-without-year", "bef.csv", lambda: csv_bytes(["Område;Befolkning", "Mjällby;1200"]),
+         "refused", "no_year", None, "Befolkning"),
     Case("population-overflow-in-boundaries", "bef.geojson",
          lambda: square_geojson("1083A0001", 14.55, 56.04, 99_999_999_999), "refused", "implausible_population", 1,
          "befolkning"),

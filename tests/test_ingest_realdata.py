@@ -26,7 +26,10 @@ def test_solvesborg_police_events_land_in_solvesborg_with_municipality_precision
     stored = demo_con.execute(
         "SELECT count(*), count(DISTINCT precision), min(precision::VARCHAR), count(area_id), count(cell_250),"
         " count(lon) FROM incidents WHERE import_id = ?", [result.import_id]).fetchall()[0]
-    assert stored == (88, 1, "municipality", 0, 0, 0)
+    # 9 name a place of one demo area (Mjällby, Norje, Falkvik, …) and get that area at area precision
+    # (lagesbild.gazetteer); none gets a point or a square.
+    assert stored == (88, 2, "area", 9, 0, 0)
+    assert result.placement == {"placed": 9, "none": 79}
     # The 2026 rows with a county-level location are kept: the municipality is read from their name.
     assert demo_con.execute("SELECT count(*) FROM incidents WHERE import_id = ? AND year(day) = 2026",
                             [result.import_id]).fetchall()[0][0] > 0

@@ -309,7 +309,9 @@ def prepare_population(table: Table, ctx: Context, year: int | None = None) -> P
     if not years:
         if not population_column:
             raise FileRefusedError(Problem(name, None, None, None, "missing_column", "befolkning"))
-        years = {population_column: year or ctx.today.year}
+        if year is None:  # never silently "this year": a 2023 table stored as 2026 would skew every rate
+            raise FileRefusedError(Problem(name, None, population_column, None, "no_year", population_column))
+        years = {population_column: year}
     frame = pd.DataFrame(table.rows, columns=table.headers, dtype="string").fillna("")
     numbers = np.asarray(table.row_numbers)
     keep = np.ones(len(frame), bool)

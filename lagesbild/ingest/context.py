@@ -14,6 +14,7 @@ import shapely
 from shapely.ops import unary_union
 
 from lagesbild import geo, queries, vocabulary
+from lagesbild.gazetteer import Gazetteer, build
 from lagesbild.ingest.values import normalise
 
 OUTSIDE_TOLERANCE_M = 25.0  # boundaries are simplified: a point this close outside still belongs
@@ -32,6 +33,7 @@ class Context:
     sources: dict[str, int]
     category_codes: dict[int, str]
     store_free_text: bool = False
+    gazetteer: Gazetteer | None = None  # place names -> areas, for event texts without a point (lagesbild.gazetteer)
 
     def area_lookup(self) -> dict[str, int]:
         """Normalised area code or name -> area id."""
@@ -99,4 +101,7 @@ def load_context(con: duckdb.DuckDBPyConnection, today: date | None = None,
         sources=source_lookup,
         category_codes={c.id: c.code for c in categories},
         store_free_text=store_free_text,
+        gazetteer=build(zip(areas["id"], areas["name"], strict=True), queries.rows(
+            con, "SELECT p.name, p.area_id FROM place_names p JOIN active_areas a ON a.id = p.area_id"),
+            meta.get("municipality_name", "")),
     )

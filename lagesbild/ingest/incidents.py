@@ -48,6 +48,7 @@ class Prepared:
     table: Table | None = None
     covers: tuple[date, date] | None = None                       # (first, last day) of the file as a whole
     covers_sources: list[int] = field(default_factory=list)       # sources it covers, stored rows or not
+    placement: dict[str, int] = field(default_factory=dict)       # police events: placed/ambiguous/none by name
 
     @property
     def rows_ignored(self) -> int:

@@ -3,7 +3,9 @@
 Quirks handled, all seen in real files: empty files, one-line and indented files, hours without a leading
 zero, relative URLs, and from 2026 a county-level `location` with the municipality only at the end of
 `name`. The incident time is read from `name` ("5 augusti 15.48, ...", year from the publish time); the
-position is a centroid, so every event gets municipality precision and is never drawn as a point.
+position is a centroid, so an event gets municipality precision and is never drawn as a point — unless its text
+names a place of the municipality (`lagesbild.gazetteer`, matched in memory at import): then it gets that area
+and precision `area`, still without a point.
 """
 
 from __future__ import annotations
@@ -148,6 +150,7 @@ def prepare_police(events: list[Any], ctx: Context, file_name: str) -> Prepared:
     ignored: dict[str, int] = {}
     rejected: set[int] = set()
     unknown: dict[str, int] = {}
+    placement: dict[str, int] = {}
     arson = next((cid for cid, code in ctx.category_codes.items() if code == ARSON), None)
     for number, event in enumerate(events, start=1):
         if not isinstance(event, dict):
@@ -197,11 +200,16 @@ def prepare_police(events: list[Any], ctx: Context, file_name: str) -> Prepared:
                                     EARLIEST_DATE.isoformat()))
             rejected.add(number)
             continue
+        # The text is read here, in memory, for a place name; it is stored below only if the setting says so.
+        area, outcome = (ctx.gazetteer.place(event.get("name"), event.get("summary")) if ctx.gazetteer
+                         else (None, "none"))
+        placement[outcome] = placement.get(outcome, 0) + 1
         records.append({
             "row": number, "source_id": police, "local_time": when,
             "external_id": None if event.get("id") is None else str(event["id"]),
-            "has_time": True, "category_id": category, "area_id": -1, "lon": np.nan, "lat": np.nan,
-            "x": np.nan, "y": np.nan, "precision": "municipality", "risk_mask": np.uint64(0),
+            "has_time": True, "category_id": category, "area_id": -1 if area is None else area,
+            "lon": np.nan, "lat": np.nan, "x": np.nan, "y": np.nan,
+            "precision": "municipality" if area is None else "area", "risk_mask": np.uint64(0),
             "description": (event.get("summary") or None) if ctx.store_free_text else None,
         })
     frame = pd.DataFrame(records, columns=["row", "source_id", "external_id", "local_time", "has_time",
@@ -210,7 +218,7 @@ def prepare_police(events: list[Any], ctx: Context, file_name: str) -> Prepared:
     return Prepared(kind="incidents", file_name=file_name, rows_read=len(events), frame=frame, problems=problems,
                     rejected_rows=rejected, ignored=ignored, unknown={"category": unknown} if unknown else {},
                     source_key="polisen-json", covers=snapshot_period(events, ctx.today),
-                    covers_sources=[police] if police else [])
+                    covers_sources=[police] if police else [], placement=placement)
 
 
 def snapshot_period(events: list[Any], today: date) -> tuple[date, date] | None:

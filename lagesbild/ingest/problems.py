@@ -29,6 +29,10 @@ REASONS: dict[str, tuple[str, str]] = {
                                    "The file name appears to hold a person's name. Rename the file."),
     "no_municipality": ("Databasen har ingen kommun angiven; kör `python -m lagesbild init` först.",
                         "The database names no municipality; run `python -m lagesbild init` first."),
+    "no_year": ("Filen anger inte vilket år befolkningen gäller (kolumnen {detail} har inget årtal). Ange året "
+                "(fältet År på uppladdningssidan, eller --year) och försök igen.",
+                "The file does not say which year the population is for (column {detail} has no year). Give the "
+                "year (the upload page's year field, or --year) and try again."),
     "no_source": ("Ange vilken källa filen kommer från.", "Say which source the file comes from (--source)."),
     "unknown_source": ("Okänd källa: {detail}.", "Unknown source: {detail}."),
     "no_rows": ("Filen innehåller inga datarader.", "The file holds no data rows."),

@@ -46,6 +46,20 @@ class ImportResult:
     times_adjusted: int = 0  # wall-clock times in the daylight-saving gap or fold (see values.stockholm_times)
     covers: tuple[date, date] | None = None  # (first day, last day) the file covers (lagesbild.coverage)
     covers_sources: list[int] = field(default_factory=list)  # the sources it covers them for
+    placement: dict[str, int] = field(default_factory=dict)  # police events placed by a place name in their text
+
+    def placement_text(self, language: str = "en") -> str:
+        """How many events a place name in their text put in an area, and how many have no place."""
+        if not self.placement:
+            return ""
+        placed, ambiguous, none = (self.placement.get(k, 0) for k in ("placed", "ambiguous", "none"))
+        if language == "sv":
+            return (f" {placed} händelser placerades i ett område efter ett ortnamn i texten (områdesnivå, ingen "
+                    f"punkt); {ambiguous + none} saknar plats" + (f" ({ambiguous} med ortnamn i flera områden)"
+                                                                 if ambiguous else "") + ".")
+        return (f" {placed} events placed in an area by a place name in their text (area level, no point); "
+                f"{ambiguous + none} have no place" + (f" ({ambiguous} naming places in several areas)"
+                                                       if ambiguous else "") + ".")
 
     def refuse_if_rows_rejected(self, on_error: str) -> bool:
         """With on_error 'reject', any rejected row refuses the whole file; True when it did."""
@@ -66,14 +80,15 @@ class ImportResult:
             return (f"{head}: {self.rows_read} rader lästa, {self.rows_stored} "
                     f"{'skulle sparas' if dry else 'sparade'}, "
                     f"{self.rows_duplicate} fanns redan, {self.rows_rejected} med fel, "
-                    f"{self.rows_ignored} utanför lägesbilden." + (
+                    f"{self.rows_ignored} utanför lägesbilden." + self.placement_text("sv") + (
                     f" {self.times_adjusted} klockslag justerades för sommartid (en tid som inte finns flyttades"
                     " fram en timme, en tid som finns två gånger lästes som den första)."
                     if self.times_adjusted else ""))
         head = "Dry run" if dry else f"Import {self.import_id}"
         return (f"{head}: {self.rows_read} rows read, {self.rows_stored} {'to store' if dry else 'stored'}, "
                 f"{self.rows_duplicate} already "
-                f"there, {self.rows_rejected} rejected, {self.rows_ignored} left out (outside the picture)." + (
+                f"there, {self.rows_rejected} rejected, {self.rows_ignored} left out (outside the picture)."
+                + self.placement_text() + (
                     f" {self.times_adjusted} clock times adjusted for daylight saving (a time that does not exist"
                     " moved forward one hour, a time that exists twice read as the first)." if self.times_adjusted
                     else ""))
@@ -162,7 +177,7 @@ def store_incidents(con: duckdb.DuckDBPyConnection, prepared: Prepared, *, sha25
     result = ImportResult(None, "dry-run" if dry_run else "stored", prepared.file_name, prepared.kind,
                           rows_read=prepared.rows_read, rows_rejected=len(prepared.rejected_rows),
                           rows_ignored=prepared.rows_ignored, problems=prepared.problems,
-                          ignored=prepared.ignored, unknown=prepared.unknown)
+                          ignored=prepared.ignored, unknown=prepared.unknown, placement=prepared.placement)
     if result.refuse_if_rows_rejected(on_error):
         return result
     rows, result.times_adjusted = _incident_rows(prepared.frame)

@@ -94,7 +94,7 @@ class _Context:
         self.name = queries.municipality_name(con)
         self.table = coverage.monthly(con)
         self.data_range = queries.data_range(con)
-        self.population = queries.population(con)
+        self.population = queries.population(con, filters.end.year)
         now = queries.totals(con, filters)
         self.count = shown.count(now.count, now.key)
         self.exact_count = now.count

@@ -88,6 +88,15 @@ def crs_choice() -> str | None:
     return st.selectbox("Koordinatsystem", options, format_func=labelled(names), key="upload_crs", placeholder="Välj") or None
 
 
+def year_choice() -> int | None:
+    """The year a population table without a year is for: asked, never assumed."""
+    chosen = st.number_input("År som befolkningen gäller", min_value=1968, max_value=2100, value=None, step=1,
+                             key="upload_ar", placeholder="t.ex. 2024",
+                             help="Filen anger inget år. Andelar per 1 000 invånare räknas med befolkningen för "
+                                  "periodens år.")
+    return None if chosen is None else int(chosen)
+
+
 def run_import(data: bytes, file_name: str, options: ImportOptions) -> ImportResult:
     """Import (or dry-run) the uploaded bytes. A dry run is remembered per file, options and data version, so a
     widget that changes nothing about the import costs nothing (a dry run reads the whole file)."""

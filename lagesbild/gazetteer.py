@@ -1,0 +1,154 @@
+"""The municipality's own place names, matched against police event texts to place an event in an area.
+
+Police events carry no place finer than the municipality (its centroid, or from February 2026 the county's), yet
+their texts often name one: "Misshandel vid Kupolen", "Brand i lägenhet på Tjärna Ängar". At import, and in memory
+only, each event's `name` and `summary` are matched against the names of the municipality's areas (a RegSO name
+such as "Kupolen-Norra Backa-Hagalund-Ringen" also gives each of its parts) and the list the coordinator uploads
+(CSV `namn;område`, table `place_names`). The text is never stored for this (only when the municipality's
+setting for free text says so, as before).
+
+Careful matching, because a wrong area is worse than none:
+- whole words only ("Ringen" is not found in "Ringenäs" or "Ringens"), case-insensitive with å, ä, ö kept apart
+  from a, o (so "Ängar" is not "Angar"), except that the first letter must be a capital as in a proper name
+  ("TJÄRNA ÄNGAR" and "Tjärna ängar" are found; "ringen", "centrum" as common nouns are not); runs of spaces in
+  a name match any white space;
+- the longest name first, so "Norra Hagalund" (one area) wins over "Hagalund" (another) in the same text;
+- a name that belongs to several areas is ambiguous on its own; an event is placed only when the areas of every
+  name found in its text have exactly one area in common ("Repbäcken" alone: not placed; "Repbäcken, Amsberg":
+  placed where both are);
+- the municipality's own name and names shorter than three letters are never place names.
+
+A placed event gets its area and precision `area`, and no point: the map shows it in the area's count and colour,
+never as a dot or in a 250 m square, so it does not pretend a precision the text does not have.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+MIN_NAME_LENGTH = 3
+_SPACE = re.compile(r"\s+")
+# A name's parts in SCB's RegSO names ("Kupolen-Norra Backa-Hagalund-Ringen"); a hyphen with letters on both sides
+# only, so "Stora Tuna" stays whole.
+_PARTS = re.compile(r"(?<=\w)-(?=\w)")
+
+
+def key(name: str) -> str:
+    """A name as compared: lower case (Swedish letters kept), single spaces, no surrounding space."""
+    return _SPACE.sub(" ", name.strip()).lower()
+
+
+@dataclass
+class Gazetteer:
+    """Normalised place name -> the ids of the areas it names."""
+
+    names: dict[str, frozenset[int]] = field(default_factory=dict)
+    _pattern: re.Pattern[str] | None = field(default=None, init=False, repr=False)
+
+    def add(self, name: str, area_id: int) -> None:
+        found = key(name)
+        if len(found.replace(" ", "")) < MIN_NAME_LENGTH or not any(c.isalpha() for c in found):
+            return
+        self.names[found] = self.names.get(found, frozenset()) | {int(area_id)}
+        self._pattern = None
+
+    def drop(self, name: str) -> None:
+        self.names.pop(key(name), None)
+        self._pattern = None
+
+    @property
+    def pattern(self) -> re.Pattern[str] | None:
+        if self._pattern is None and self.names:
+            ordered = sorted(self.names, key=lambda n: (-len(n), n))  # longest first: alternation takes the first
+            body = "|".join(r"\s+".join(re.escape(word) for word in n.split(" ")) for n in ordered)
+            self._pattern = re.compile(r"(?<!\w)(?:" + body + r")(?!\w)", re.IGNORECASE)
+        return self._pattern
+
+    def found(self, text: str) -> list[str]:
+        """The names found in a text, each once, in the order they first appear."""
+        if not text or self.pattern is None:
+            return []
+        seen: dict[str, None] = {}
+        for match in self.pattern.finditer(text):
+            if match.group(0)[0].islower():  # "ringen", "centrum": a common noun, not the proper name
+                continue
+            seen[key(match.group(0))] = None
+        return list(seen)
+
+    def place(self, *texts: str | None) -> tuple[int | None, str]:
+        """(area id, outcome) for an event's texts: outcome 'placed', 'ambiguous' (names found but no single
+        area common to them all) or 'none' (no name found)."""
+        names = [n for text in texts if text for n in self.found(text)]
+        if not names:
+            return None, "none"
+        common: frozenset[int] | None = None
+        for name in names:
+            areas = self.names[name]
+            common = areas if common is None else common & areas
+        if common is not None and len(common) == 1:
+            return next(iter(common)), "placed"
+        return None, "ambiguous"
+
+
+def build(areas: Iterable[tuple[int, object]], place_names: Iterable[tuple[str, int]] = (),
+          municipality: str = "") -> Gazetteer:
+    """The gazetteer of a municipality: each area's name and its hyphenated parts, then the uploaded names.
+    The municipality's own name (and "X kommun") names no area."""
+    gazetteer = Gazetteer()
+    for area_id, name in areas:
+        if not isinstance(name, str):
+            continue
+        gazetteer.add(name, area_id)
+        parts = _PARTS.split(name)
+        if len(parts) > 1:
+            for part in parts:
+                gazetteer.add(part, area_id)
+    for name, area_id in place_names:
+        gazetteer.add(name, area_id)
+    if municipality:
+        gazetteer.drop(municipality)
+        gazetteer.drop(f"{municipality} kommun")
+        gazetteer.drop(f"{municipality}s kommun")
+    return gazetteer
+
+
+# The coordinator's list ----------------------------------------------------------------------------------------
+
+NAME_HEADERS = ("namn", "name", "ortnamn", "plats")
+AREA_HEADERS = ("område", "omrade", "area", "områdeskod", "kod")
+
+
+def read_place_list(data: bytes, file_name: str, areas: Iterable[tuple[int, str, str]]) -> list[tuple[str, int]]:
+    """(name, area id) of each row of a CSV `namn;område` (the area by its code or name); the first row that is
+    wrong refuses the whole list (FileRefusedError naming file, row, column and reason)."""
+    from lagesbild.ingest.problems import FileRefusedError, Problem
+    from lagesbild.ingest.tables import read_csv
+    from lagesbild.ingest.values import normalise
+
+    table = read_csv(data, file_name)
+    lowered = [h.strip().lower() for h in table.headers]
+    name_at = next((i for i, h in enumerate(lowered) if h in NAME_HEADERS), None)
+    area_at = next((i for i, h in enumerate(lowered) if h in AREA_HEADERS), None)
+    if name_at is None or area_at is None:
+        raise FileRefusedError(Problem(file_name, None, None, None, "missing_column",
+                                       "namn" if name_at is None else "område"))
+    lookup: dict[str, int] = {}
+    for area_id, code, name in areas:
+        lookup[normalise(code)] = int(area_id)
+        lookup[normalise(name)] = int(area_id)
+    found: list[tuple[str, int]] = []
+    for number, row in zip(table.row_numbers, table.rows, strict=True):
+        name, area = row[name_at].strip(), row[area_at].strip()
+        if not name and not area:
+            continue
+        if len(key(name).replace(" ", "")) < MIN_NAME_LENGTH:
+            raise FileRefusedError(Problem(file_name, number, table.headers[name_at], name, "missing_value",
+                                           f"ett ortnamn på minst {MIN_NAME_LENGTH} bokstäver"))
+        if normalise(area) not in lookup:
+            raise FileRefusedError(Problem(file_name, number, table.headers[area_at], area, "unknown_area"))
+        found.append((name, lookup[normalise(area)]))
+    if not found:
+        raise FileRefusedError(Problem(file_name, None, None, None, "no_rows"))
+    return found
