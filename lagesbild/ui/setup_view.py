@@ -92,7 +92,8 @@ def areas_step(found: setup.Status) -> None:
     """Step 2: SCB's DeSO/RegSO, own districts, or the whole municipality as one area from its outline."""
     _step(2, found.areas > 0)
     if found.areas:
-        st.write(f"Klart: {formatting.number(found.areas)} områden ({', '.join(found.divisions)}).")
+        noun = "område" if found.areas == 1 else "områden"
+        st.write(f"Klart: {formatting.number(found.areas)} {noun} ({', '.join(found.divisions)}).")
         return
     st.write("Saknas: områdesgränser. Ladda upp SCB:s DeSO eller RegSO (GeoPackage eller GeoJSON; filen för hela "
              "landet går bra, bara kommunens områden sparas) eller egna stadsdelar. Har kommunen ingen indelning "
