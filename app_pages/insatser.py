@@ -14,11 +14,13 @@ shown = everything[(pd.to_datetime(everything["start_date"]).dt.date <= filters.
                    & (pd.to_datetime(everything["end_date"]).dt.date.fillna(filters.end) >= filters.start)]
 if filters.areas:
     shown = shown[shown["area_codes"].map(lambda codes: bool(set(codes) & set(filters.areas)))]
-st.caption(f"{len(shown)} av {len(everything)} insatser pågår någon gång under den valda perioden.")
-if shown.empty:  # no timeline: an empty one has an axis at "Jan 2000"
-    st.info("Inga insatser är registrerade ännu." if everything.empty else
-            "Ingen insats pågår under den valda perioden. Välj en längre period i filtren till vänster.")
+if everything.empty:  # no timeline: an empty one has an axis at "Jan 2000"
+    st.info("Inga insatser är registrerade ännu.")
+elif shown.empty:
+    st.info(f"Ingen av de {len(everything)} insatserna pågår under den valda perioden. Välj en längre period "
+            "eller andra områden i filtren till vänster.")
 else:
+    st.caption(f"{len(shown)} av {len(everything)} insatser pågår någon gång under den valda perioden.")
     st.plotly_chart(charts.timeline(shown, pd.Timestamp.today().normalize()), key="insatser_tidslinje")
     ui.show_table(shown[["name", "kind", "status", "areas", "timing", "responsible", "risk_factors"]].rename(
         columns={"name": "Insats", "kind": "Typ", "status": "Status", "areas": "Områden", "timing": "När",

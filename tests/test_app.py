@@ -105,8 +105,8 @@ def test_first_run_guide_pages_kom_igang_on_the_demo(app_env, demo_db):
     at.run()
     assert not at.exception
     assert at.title[0].value == "Kom igång"
-    assert [h.value for h in at.subheader] == ["✅ Steg 1: Välj kommun", "✅ Steg 2: Områden", "✅ Steg 3: Befolkning",
-                                               "✅ Steg 4: Händelser"]
+    assert [h.value for h in at.subheader] == ["Steg 1: Välj kommun – klart", "Steg 2: Områden – klart",
+                                               "Steg 3: Befolkning – klart", "Steg 4: Händelser – klart"]
     assert any("syntetisk demodata" in info.value for info in at.info)
     assert "Lägesbilden har det den behöver" in at.success[0].value
 

@@ -67,7 +67,8 @@ STEP_TITLES = {1: "Välj kommun", 2: "Områden", 3: "Befolkning", 4: "Händelser
 
 
 def _step(number: int, done: bool) -> None:
-    st.subheader(f"{'✅' if done else '⬜'} Steg {number}: {STEP_TITLES[number]}")
+    st.subheader(f"Steg {number}: {STEP_TITLES[number]} – {'klart' if done else 'saknas'}")  # no emoji: the
+    # server's browser may lack an emoji font
 
 
 def municipality_step(found: setup.Status) -> None:
@@ -79,8 +80,9 @@ def municipality_step(found: setup.Status) -> None:
         st.caption("Kommunen kan inte bytas när det redan finns områden eller händelser.")
         return
     choices = setup.known()
-    code = st.selectbox("Kommun", list(choices), index=None, format_func=setup.label, key="kom_igang_kommun",
-                        placeholder="Välj kommun (skriv för att söka)")
+    codes = list(choices)
+    code = st.selectbox("Kommun", codes, index=codes.index(found.code) if found.code in choices else None,
+                        format_func=setup.label, key="kom_igang_kommun", placeholder="Välj kommun (skriv för att söka)")
     if code and code != found.code and st.button("Spara kommunen", type="primary", key="kom_igang_spara"):
         with write_guard(), db.write(connection()) as cur:
             setup.set_municipality(cur, choices[code])
