@@ -9,9 +9,12 @@ st.set_page_config(page_title="Lägesbild", page_icon="🗺️", layout="wide") 
 ui.ensure_database()
 ui.choose_version()   # a link to a published version (?version=) makes every page read its frozen data
 ui.load_link_once()
+# A coordinator with an empty (or half-filled) database starts on the first-run guide, shown first in the menu.
+coordinator = ui.current_role() == "coordinator"
+first_run = coordinator and not ui.setup_status().ready
 pages = {
     "oversikt": st.Page("app_pages/oversikt.py", title="Översikt", icon=":material/dashboard:", url_path="oversikt",
-                        default=True),
+                        default=not first_run),
     "karta": st.Page("app_pages/karta.py", title="Karta", icon=":material/map:", url_path="karta"),
     "tid": st.Page("app_pages/tidsmonster.py", title="Tidsmönster", icon=":material/schedule:", url_path="tid"),
     "prio": st.Page("app_pages/prioritering.py", title="Prioritering", icon=":material/target:", url_path="prioritering"),
@@ -23,7 +26,10 @@ pages = {
     "publicerat": st.Page("app_pages/publicerat.py", title="Publicerade lägesbilder", icon=":material/verified:",
                           url_path="publicerat"),
 }
-if ui.current_role() == "coordinator":
+if coordinator:
+    guide = st.Page("app_pages/kom_igang.py", title="Kom igång", icon=":material/flag:", url_path="kom-igang",
+                    default=first_run)
+    pages = {"kom_igang": guide, **pages} if first_run else {**pages, "kom_igang": guide}
     pages["ladda_upp"] = st.Page("app_pages/ladda_upp.py", title="Ladda upp data", icon=":material/upload_file:",
                                  url_path="ladda-upp")
 # Widgets must come after st.navigation: drawn before it, they lose their value on every rerun.

@@ -9,6 +9,8 @@ ui.share_button("atgardsplan")
 st.caption("Insatserna grupperade efter problem och riskfaktor, med status och senaste uppföljning – klart att "
            "visa för kommunfullmäktige.")
 listing = ui.interventions_listing()
+if ui.no_interventions(len(listing)):
+    st.stop()
 results = ui.load_plan(listing["id"], followup.Options())
 listing["Uppföljning"] = [followup.VERDICT_LABELS[results[n].verdict] for n in listing["id"]]
 for number, (problem, group) in enumerate(listing.groupby(listing["problem"].fillna("Övrigt"), sort=True)):

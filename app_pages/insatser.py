@@ -14,11 +14,17 @@ shown = everything[(pd.to_datetime(everything["start_date"]).dt.date <= filters.
                    & (pd.to_datetime(everything["end_date"]).dt.date.fillna(filters.end) >= filters.start)]
 if filters.areas:
     shown = shown[shown["area_codes"].map(lambda codes: bool(set(codes) & set(filters.areas)))]
-st.caption(f"{len(shown)} av {len(everything)} insatser pågår någon gång under den valda perioden.")
-st.plotly_chart(charts.timeline(shown, pd.Timestamp.today().normalize()), key="insatser_tidslinje")
-ui.show_table(shown[["name", "kind", "status", "areas", "timing", "responsible", "risk_factors"]].rename(columns={
-    "name": "Insats", "kind": "Typ", "status": "Status", "areas": "Områden", "timing": "När",
-    "responsible": "Ansvariga", "risk_factors": "Riskfaktorer"}), key="insatser_lista")
+if everything.empty:  # no timeline: an empty one has an axis at "Jan 2000"
+    st.info("Inga insatser är registrerade ännu.")
+elif shown.empty:
+    st.info(f"Ingen av de {len(everything)} insatserna pågår under den valda perioden. Välj en längre period "
+            "eller andra områden i filtren till vänster.")
+else:
+    st.caption(f"{len(shown)} av {len(everything)} insatser pågår någon gång under den valda perioden.")
+    st.plotly_chart(charts.timeline(shown, pd.Timestamp.today().normalize()), key="insatser_tidslinje")
+    ui.show_table(shown[["name", "kind", "status", "areas", "timing", "responsible", "risk_factors"]].rename(
+        columns={"name": "Insats", "kind": "Typ", "status": "Status", "areas": "Områden", "timing": "När",
+                 "responsible": "Ansvariga", "risk_factors": "Riskfaktorer"}), key="insatser_lista")
 
 if ui.current_role() != "coordinator":
     st.info("Insatser läggs in och ändras av samordnaren (logga in som samordnare).")

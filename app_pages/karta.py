@@ -5,6 +5,8 @@ import streamlit as st
 from lagesbild import exports, formatting, ui, view
 
 st.title("Karta")
+if ui.missing(incidents=True, mention_areas=True):
+    st.stop()
 left, middle, right = st.columns([3, 1.3, 1])
 left.multiselect(view.PARAMETERS["lager"].label, list(view.LAYERS), format_func=ui.labelled(view.LAYERS),
                  key="karta_lager", select_all=False, placeholder="Välj lager")

@@ -4,10 +4,12 @@ import streamlit as st
 
 from lagesbild import formatting, ui
 
+st.title("Lägesbild – översikt")
+if ui.missing(incidents=True, mention_areas=True):
+    ui.reference_section()
+    st.stop()
 filters = ui.current_filters()
 view = ui.load_overview(filters)
-
-st.title("Lägesbild – översikt")
 ui.share_button("oversikt")
 ui.report_downloads()
 st.caption(

@@ -9,6 +9,8 @@ ui.share_button("prio")
 st.caption("Områdena rangordnas efter behov (skadeviktad nivå, säker ökning, hot spots, riskfaktorer som är "
            "vanligare än i kommunen) mot täckning (pågående insatser mot samma problem). Välj riskfaktorer och "
            "kategorier i filtren till vänster för att rangordna för ett visst problem.")
+if ui.missing(areas=True, incidents=True):
+    st.stop()
 filters = ui.current_filters()
 weights = ui.weight_sliders()
 ranking = ui.load_ranking(filters, weights)

@@ -6,6 +6,8 @@ from lagesbild import ui, view
 
 st.title("Tidsmönster")
 ui.share_button("tid")
+if ui.missing(incidents=True):
+    st.stop()
 current = ui.current_view("tid")
 heat, months, wheel, hidden, notes = ui.load_time_patterns(current.filters, current.day_start)
 ui.protection_notice()

@@ -8,6 +8,8 @@ st.title("Uppföljning")
 ui.followup_defaults()
 link = view.PARAMETERS
 listing = ui.interventions_listing()
+if ui.no_interventions(len(listing)) or ui.missing(incidents=True):
+    st.stop()
 names = dict(zip(listing["id"], listing["name"], strict=True))
 top, share = st.columns([4, 1])
 chosen = top.selectbox(link["insats"].label, list(names), format_func=ui.labelled(names), key="uppf_insats",

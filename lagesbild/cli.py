@@ -80,8 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     init = commands.add_parser("init", help="create an empty database for a municipality")
     _db_option(init)
     init.set_defaults(func=cmd_init)
-    init.add_argument("--municipality-code", required=True, metavar="KOD", help="SCB code, e.g. 1083")
-    init.add_argument("--municipality-name", required=True, metavar="NAMN", help="e.g. Sölvesborg")
+    init.add_argument("--kommun", "--municipality-code", dest="municipality_code", required=True, metavar="KOD",
+                      help="SCB code, e.g. 2081; the name and outline come from the shipped list of all 290")
+    init.add_argument("--name", "--municipality-name", dest="municipality_name", metavar="NAMN",
+                      help="the name, when not the shipped one (e.g. Sölvesborg)")
+    init.add_argument("--whole-municipality", action="store_true",
+                      help="one area, the municipality's outline (no DeSO/RegSO or own districts yet)")
 
     imp = commands.add_parser("import", help="import a CSV/TXT/Excel/police JSON/boundary/population file, or "
                               "BRÅ/Kolada figures per municipality")
@@ -378,20 +382,31 @@ def _user(given: str | None) -> str:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from lagesbild import vocabulary
+    from lagesbild import setup, snapshots, vocabulary
 
     path = _db_path(args)
     if path.exists():
         raise CliError(f"{path} already exists")
-    if not (args.municipality_code.isdigit() and len(args.municipality_code) == 4):
-        raise CliError("the municipality code has four digits, e.g. 1083", EXIT_USAGE)
-    from lagesbild import snapshots
+    try:
+        choice = setup.resolve(args.municipality_code, args.municipality_name)
+    except ValueError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from exc
+    if args.whole_municipality and not setup.has_outline(choice.code):
+        raise CliError(f"no shipped outline for {choice.code}", EXIT_USAGE)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with snapshots.writing(path) as con:
+        with db.write(con) as cur:
+            vocabulary.install(cur)
+            setup.set_municipality(cur, choice)
+        if args.whole_municipality:
+            from lagesbild.ingest import ImportOptions, import_bytes
 
-    with snapshots.writing(path) as con, db.write(con) as cur:
-        vocabulary.install(cur)
-        db.set_meta(cur, "municipality_code", args.municipality_code)
-        db.set_meta(cur, "municipality_name", args.municipality_name)
-    print(f"empty database for {args.municipality_name} ({args.municipality_code}) written to {path}")
+            result = import_bytes(con, setup.outline_geojson(choice.code, choice.name), setup.OUTLINE_FILE,
+                                  ImportOptions(kind="areas", imported_by="init"))
+            if result.status != "stored":
+                raise CliError(result.summary("en"))
+    print(f"empty database for {choice.name} ({choice.code}) written to {path}"
+          + (" with the municipality's outline as its one area" if args.whole_municipality else ""))
     return EXIT_OK
 
 

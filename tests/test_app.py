@@ -95,6 +95,22 @@ def test_upload_page_pages_ladda_upp_for_the_coordinator(app_env, demo_db):
     assert at.button(key="upload_angra").disabled  # undo needs a confirmation first
 
 
+def test_first_run_guide_pages_kom_igang_on_the_demo(app_env, demo_db):
+    """On a filled database the guide says every step is done (the empty ones: tests/test_empty_states.py)."""
+    app_env(demo_db)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["inloggning"] = COORDINATOR
+    at.run()
+    at.switch_page("app_pages/kom_igang.py")
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Kom igång"
+    assert [h.value for h in at.subheader] == ["Steg 1: Välj kommun – klart", "Steg 2: Områden – klart",
+                                               "Steg 3: Befolkning – klart", "Steg 4: Händelser – klart"]
+    assert any("syntetisk demodata" in info.value for info in at.info)
+    assert "Lägesbilden har det den behöver" in at.success[0].value
+
+
 def test_upload_page_refuses_viewers_even_when_opened_directly(app_env, demo_db):
     app_env(demo_db)
     at = AppTest.from_file(str(ROOT / "app_pages" / "ladda_upp.py"), default_timeout=TIMEOUT)

@@ -25,10 +25,11 @@ pytestmark = pytest.mark.browser
 
 PAGES = {"oversikt": "/", "karta": "/karta", "tid": "/tid", "prio": "/prioritering", "insatser": "/insatser",
          "uppfoljning": "/uppfoljning", "atgardsplan": "/atgardsplan", "publicerat": "/publicerat"}
-UPLOAD_PAGE = {"ladda_upp": "/ladda-upp"}
+UPLOAD_PAGE = {"ladda_upp": "/ladda-upp", "kom_igang": "/kom-igang"}  # the coordinator's pages
 TITLES = {"/": "Översikt", "/karta": "Karta", "/tid": "Tidsmönster", "/prioritering": "Prioritering",
           "/insatser": "Insatser", "/uppfoljning": "Uppföljning", "/atgardsplan": "Åtgärdsplan",
-          "/publicerat": "Publicerade lägesbilder", "/ladda-upp": "Ladda upp data"}
+          "/publicerat": "Publicerade lägesbilder", "/ladda-upp": "Ladda upp data",
+          "/kom-igang": "Kom igång"}
 
 # English and technical words that must not reach a Swedish reader, as regular expressions over the visible text
 # (whole words, case-sensitive unless marked (?i)). Each names where it was seen or could come from.
