@@ -7,6 +7,7 @@ from lagesbild import ui
 ui.require_role("coordinator")
 st.title("Kom igång")
 ui.show_flash()
+ui.sync_link("oversikt")  # the sidebar's choices (e.g. Indelning) stay true in the address bar here too
 st.caption("Fyra steg till en lägesbild. Varje steg visar vad som redan finns och vad som saknas; uppladdningen "
            "görs på sidan Ladda upp data, och en import kan alltid ångras där.")
 found = ui.setup_status()

@@ -95,6 +95,8 @@ def rebuild(cur: duckdb.DuckDBPyConnection, division: str, import_id: int | None
     cur.execute("DELETE FROM area_members WHERE group_id IN (SELECT id FROM areas WHERE division = ?)", [division])
     if gone:
         cur.execute("DELETE FROM intervention_areas WHERE list_contains(?, area_id)", [gone])
+        cur.execute("UPDATE incidents SET area_id = NULL, precision = 'municipality'"  # placed by name on it
+                    " WHERE list_contains(?, area_id)", [gone])
         cur.execute("DELETE FROM area_population WHERE list_contains(?, area_id)", [gone])
         cur.execute("DELETE FROM areas WHERE list_contains(?, id)", [gone])
     kind = KINDS.get(division, "custom")

@@ -16,7 +16,11 @@ Careful matching, because a wrong area is worse than none:
 - a name that belongs to several areas is ambiguous on its own; an event is placed only when the areas of every
   name found in its text have exactly one area in common ("Repbäcken" alone: not placed; "Repbäcken, Amsberg":
   placed where both are);
-- the municipality's own name and names shorter than three letters are never place names.
+- the municipality's own name and names shorter than three letters are never place names;
+- names of every division count (DeSO, RegSO, the municipality's own districts): each name stands for the base
+  areas (DeSO) it covers (the most specific area when it names nested ones), and the event is placed on the one base area common to all its names, or else on the
+  grouped area (a RegSO, a district) whose base areas are exactly those in common. An event placed on a RegSO
+  is then counted in the RegSO view and said to be without a place in a DeSO view, never guessed into one DeSO.
 
 A placed event gets its area and precision `area`, and no point: the map shows it in the area's count and colour,
 never as a dot or in a 250 m square, so it does not pretend a precision the text does not have.
@@ -45,6 +49,8 @@ class Gazetteer:
     """Normalised place name -> the ids of the areas it names."""
 
     names: dict[str, frozenset[int]] = field(default_factory=dict)
+    # area id -> the base areas it is made of (a base area: itself); areas not listed are base areas
+    parts: dict[int, frozenset[int]] = field(default_factory=dict)
     _pattern: re.Pattern[str] | None = field(default=None, init=False, repr=False)
 
     def add(self, name: str, area_id: int) -> None:
@@ -85,18 +91,33 @@ class Gazetteer:
             return None, "none"
         common: frozenset[int] | None = None
         for name in names:
-            areas = self.names[name]
-            common = areas if common is None else common & areas
+            covered = self._covered(self.names[name])
+            common = covered if common is None else common & covered
         if common is not None and len(common) == 1:
             return next(iter(common)), "placed"
-        return None, "ambiguous"
+        group = self._group_of(common) if common else None
+        return (group, "placed") if group is not None else (None, "ambiguous")
+
+    def _covered(self, areas: frozenset[int]) -> frozenset[int]:
+        """The base areas a name stands for: those of the areas it names, the most specific when they nest (a
+        DeSO renamed "Kupolen" inside the RegSO "Kupolen-Ringen": that DeSO)."""
+        of = {a: self.parts.get(a, frozenset({a})) for a in areas}
+        specific = [a for a in areas if not any(b != a and of[b] < of[a] for b in areas)]
+        return frozenset().union(*(of[a] for a in specific))
+
+    def _group_of(self, base: frozenset[int]) -> int | None:
+        """The grouped area made of exactly these base areas (the lowest id when divisions share a group)."""
+        return min((g for g, members in self.parts.items() if members == base and g not in base), default=None)
 
 
 def build(areas: Iterable[tuple[int, object]], place_names: Iterable[tuple[str, int]] = (),
-          municipality: str = "") -> Gazetteer:
+          municipality: str = "", parts: Iterable[tuple[int, int]] = ()) -> Gazetteer:
     """The gazetteer of a municipality: each area's name and its hyphenated parts, then the uploaded names.
-    The municipality's own name (and "X kommun") names no area."""
+    `parts` pairs (area id, base area id) of grouped areas (view `area_parts`). The municipality's own name (and
+    "X kommun") names no area."""
     gazetteer = Gazetteer()
+    for area_id, part_id in parts:
+        gazetteer.parts[int(area_id)] = gazetteer.parts.get(int(area_id), frozenset()) | {int(part_id)}
     for area_id, name in areas:
         if not isinstance(name, str):
             continue

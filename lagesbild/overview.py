@@ -114,8 +114,11 @@ def unplaced_note(con: duckdb.DuckDBPyConnection, filters: Filters, shown: Discl
         return ""
     seen = shown.count(count, key)
     noun = "händelse saknar" if seen == 1 else "händelser saknar"
-    return (f"{shown.text(seen)} {noun} plats (bara kommunen är känd, som för Polisens händelser) och finns inte "
-            "på kartan eller i jämförelsen mellan områden.")
+    note = (f"{shown.text(seen)} {noun} plats i den här indelningen (för de flesta är bara kommunen känd, som för "
+            "Polisens händelser) och finns inte på kartan eller i jämförelsen mellan områden.")
+    coarser = [f"{shown.text(shown.count(n, k))} är placerade på ett helt område i indelningen {division} och syns "
+               f"när den väljs under Indelning" for division, (n, k) in queries.coarser_placed(con, filters).items()]
+    return note + "".join(f" {c}." for c in coarser)
 
 
 def population_note(con: duckdb.DuckDBPyConnection, filters: Filters) -> str:

@@ -135,12 +135,23 @@ def population_label(con: duckdb.DuckDBPyConnection, year: int | None = None) ->
 
 
 def unplaced(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[int, int]:
-    """(count, cell key) of the filtered incidents with no area: left out of every map and every ranking of
-    areas (police events carry only the municipality's centroid, unless their text names a place)."""
+    """(count, cell key) of the filtered incidents in no area of the active division: left out of every map and
+    every ranking of areas. Police events carry only the municipality's centroid unless their text names a place;
+    one placed on a whole RegSO (its name, but none of its DeSO) has no place in a DeSO view."""
     where, params = filters.where()
     count, key = rows(con, "SELECT count(*), " + KEY + " FROM incidents i WHERE " + where +
-                      " AND i.area_id IS NULL", params)[0]
+                      " AND (i.area_id IS NULL OR i.area_id NOT IN (SELECT part_id FROM active_area_parts))",
+                      params)[0]
     return int(count), int(key or 0)
+
+
+def coarser_placed(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, tuple[int, int]]:
+    """Of the `unplaced` incidents, those placed on an area of another division, by that division:
+    {'RegSO': (count, cell key)} — they are in the map and ranking when that division is chosen."""
+    where, params = filters.where()
+    return {str(d): (int(n), int(k or 0)) for d, n, k in rows(
+        con, "SELECT a.division, count(*), " + KEY + " FROM incidents i JOIN areas a ON a.id = i.area_id WHERE "
+        + where + " AND i.area_id NOT IN (SELECT part_id FROM active_area_parts) GROUP BY 1 ORDER BY 1", params)}
 
 
 @dataclass(frozen=True)
@@ -215,7 +226,8 @@ def running_interventions(con: duckdb.DuckDBPyConnection, on: date) -> pd.DataFr
     return frame(
         con,
         "SELECT iv.id, iv.name, iv.kind,"
-        " CASE WHEN len(t.area_codes) = (SELECT count(*) FROM areas) AND len(t.area_codes) > 1 THEN 'Hela kommunen'"
+        " CASE WHEN len(t.registered_area_codes) > 1 AND len(t.registered_area_codes) ="
+        "  (SELECT count(*) FROM areas x WHERE x.division = t.registered_division) THEN 'Hela kommunen'"
         "  ELSE nullif(array_to_string(t.area_names, ', '), '') END AS areas,"
         " iv.start_date, iv.end_date, array_to_string(iv.responsible, ', ') AS responsible,"
         " iv.dose_value, iv.dose_unit, nullif(array_to_string(t.risk_factor_labels, ', '), '') AS risk_factors"

@@ -113,7 +113,7 @@ def problems(con: duckdb.DuckDBPyConnection, item: Intervention) -> list[str]:
 
 def load(con: duckdb.DuckDBPyConnection, intervention_id: int) -> Intervention:
     """The intervention as the form shows it."""
-    row = queries.frame(con, "SELECT iv.*, t.area_codes, t.risk_factor_codes, t.category_codes FROM interventions iv"
+    row = queries.frame(con, "SELECT iv.*, t.registered_area_codes AS area_codes, t.risk_factor_codes, t.category_codes FROM interventions iv"
                              " JOIN intervention_targets t ON t.intervention_id = iv.id WHERE iv.id = ?",
                         [intervention_id])
     if row.empty:
@@ -141,8 +141,10 @@ def load(con: duckdb.DuckDBPyConnection, intervention_id: int) -> Intervention:
 def _write_links(cur: duckdb.DuckDBPyConnection, number: int, item: Intervention) -> None:
     for table in ("intervention_areas", "intervention_risk_factors", "intervention_categories"):
         cur.execute("DELETE FROM " + table + " WHERE intervention_id = ?", [number])  # allow-listed names
-    cur.execute("INSERT INTO intervention_areas SELECT ?, id FROM active_areas WHERE list_contains(?, code)",
-                [number, item.area_codes])
+    # On the base division's areas (what the form offers), or an area of another division registered before.
+    cur.execute("INSERT INTO intervention_areas SELECT DISTINCT ON (code) ?, id FROM areas WHERE list_contains(?, code)"
+                " ORDER BY code, division = coalesce((SELECT value FROM meta WHERE key = 'division'), division) DESC,"
+                " id", [number, item.area_codes])
     cur.execute("INSERT INTO intervention_risk_factors SELECT ?, id FROM risk_factors WHERE list_contains(?, code)",
                 [number, item.risk_factors])
     cur.execute("INSERT INTO intervention_categories SELECT ?, id FROM categories WHERE list_contains(?, code)",

@@ -18,6 +18,8 @@ pytestmark = pytest.mark.browser
 
 def test_edit_an_intervention_and_see_it_on_the_map(demo_db, tmp_path):
     need_chromium()
+    from playwright.sync_api import expect
+
     with running_app(demo_db, coordinator_secrets(tmp_path)) as url, browser_page(height=1600) as page:
         sign_in(page, url)
         page.get_by_role("link", name="Insatser").click()
@@ -29,12 +31,15 @@ def test_edit_an_intervention_and_see_it_on_the_map(demo_db, tmp_path):
         form = page.locator("[data-testid=stForm]")
         name = form.get_by_label("Namn")
         name.wait_for(timeout=30_000)
+        # The form is filled from the chosen intervention in a rerun; typing before that rerun lands would be lost.
+        expect(name).to_have_value("Kvällsöppen fritidsgård i Mjällby", timeout=30_000)
         name.fill("Kvällsöppen fritidsgård i Mjällby och Sölve")
         areas = form.locator("[data-testid=stMultiSelect] input").first
         areas.click()
         areas.fill("Sölve")
         page.get_by_role("option", name="Sölve", exact=True).click()
         page.keyboard.press("Escape")
+        expect(name).to_have_value("Kvällsöppen fritidsgård i Mjällby och Sölve")
         form.get_by_role("button", name="Spara").click()
         wait_until_idle(page)
         page.get_by_text("Ändringarna är sparade.").wait_for(timeout=30_000)

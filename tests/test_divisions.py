@@ -23,6 +23,7 @@ from tests.ingest_helpers import csv_bytes, fingerprint
 KEY_TABLE = "scb_deso_tables_sarahlorraine/kopplingstabell-deso-regso-20210702.csv"
 AGES = "scb_deso_tables_sarahlorraine/age_demographics_deso.csv"
 DESO = "deso_dalarna_gpkg/deso_dalarna.gpkg"
+NATIONAL = "polisen_events_dnouri/events_national_union_2025.json"
 BORLANGE_POPULATION = 52178  # the 27 DeSO of 2081 in age_demographics_deso.csv, summed independently (awk)
 
 
@@ -238,3 +239,62 @@ def test_rename_from_a_mapping_file_is_all_or_nothing(borlange_master, tmp_path,
         assert con.execute("SELECT count(*) FROM area_renames").fetchall()[0][0] == 2
     finally:
         con.close()
+
+
+def test_real_police_events_placed_on_deso_or_whole_regso_add_up_in_every_division(borlange):
+    """The national 2025 file over Borlänge's real DeSO with the key table: a text naming a RegSO but none of its
+    DeSO places the event on the RegSO; the DeSO view says so instead of guessing a DeSO, and every division's
+    areas plus its events without a place add up to the same total."""
+    from lagesbild import overview
+    from lagesbild.protect import Disclosure
+
+    result = import_path(borlange, realdata(NATIONAL))
+    assert result.rows_stored == 78
+    # Measured: 19 events name a place of exactly one RegSO, as over RegSO alone; 5 of them a single DeSO.
+    assert result.placement == {"placed": 19, "none": 59}
+    by_level = dict(borlange.execute(
+        "SELECT a.division, count(*) FROM incidents i JOIN areas a ON a.id = i.area_id GROUP BY 1").fetchall())
+    assert by_level == {"DeSO 2018_v2": 5, "RegSO": 14}
+    period = Filters(start=date(2025, 1, 1), end=date(2025, 12, 31))
+    staff = Disclosure(viewer=False)
+    totals = {}
+    for division, unplaced in (("DeSO 2018_v2", 73), ("RegSO", 59)):
+        queries.use_division(division)
+        try:
+            in_areas = int(queries.area_rates(borlange, period)["count"].sum())
+            assert queries.unplaced(borlange, period)[0] == unplaced
+            note = overview.unplaced_note(borlange, period, staff)
+            totals[division] = in_areas + unplaced
+        finally:
+            queries.use_division(None)
+        if division == "RegSO":
+            assert in_areas == 19 and "indelningen" not in note.split(".", 1)[1]
+        else:
+            assert in_areas == 5
+            assert note.startswith("73 händelser saknar plats") and "14 är placerade på ett helt område i " \
+                "indelningen RegSO" in note
+    assert totals == {"DeSO 2018_v2": 78, "RegSO": 78}
+
+
+def test_an_intervention_is_registered_on_deso_and_seen_in_each_division(borlange):
+    """Registered from a RegSO view, the intervention keeps its DeSO; the RegSO view sees it in that DeSO's
+    RegSO (the ranking's coverage, the follow-up's target), the DeSO view in the DeSO, and the form gets the DeSO."""
+    from lagesbild import register
+
+    regso = borlange.execute("SELECT a.code FROM areas a JOIN area_members m ON m.group_id = a.id"
+                             " JOIN areas d ON d.id = m.member_id WHERE d.code = '2081C1130'").fetchall()[0][0]
+    queries.use_division("RegSO")
+    try:
+        number = register.create(borlange, register.Intervention(
+            name="Nattvandring vid Kupolen", kind="Nattvandring", start=date(2025, 3, 1),
+            area_codes=["2081C1130"]), by="anna")
+        seen = queries.rows(borlange, "SELECT area_codes, registered_area_codes FROM intervention_targets"
+                                      " WHERE intervention_id = ?", [number])[0]
+        assert seen == ([regso], ["2081C1130"])
+        assert register.load(borlange, number).area_codes == ["2081C1130"]
+        running = queries.running_interventions(borlange, date(2025, 6, 1))
+        assert running.loc[running["id"] == number, "areas"].tolist() != ["Hela kommunen"]
+    finally:
+        queries.use_division(None)
+    assert queries.rows(borlange, "SELECT area_codes FROM intervention_targets WHERE intervention_id = ?",
+                        [number])[0][0] == ["2081C1130"]

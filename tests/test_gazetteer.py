@@ -189,3 +189,16 @@ def test_the_coordinators_list_through_the_cli(tmp_path, capsys):
         assert result.placement == {"placed": 1}
     finally:
         con.close()
+
+
+def test_a_name_of_a_grouped_area_places_on_its_one_deso_or_on_the_group():
+    """DeSO 11, 12 make RegSO 1 ("Kupolen-Ringen"), DeSO 13 alone makes RegSO 2 ("Tjärna Ängar"); DeSO 11 is
+    renamed "Kupolen". A name covering several DeSO places on the RegSO they make up, never on one of them."""
+    found = gazetteer.build(
+        [(1, "Kupolen-Ringen"), (2, "Tjärna Ängar"), (11, "Kupolen"), (12, "Ringen norra"), (13, "Tjärna Ängar")],
+        parts=[(1, 11), (1, 12), (2, 13)])
+    assert found.place("Bråk vid Ringen.") == (1, "placed")                  # the RegSO: both its DeSO
+    assert found.place("Bråk vid Kupolen.") == (11, "placed")                # the DeSO named so (within RegSO 1)
+    assert found.place("Brand på Tjärna Ängar.") == (13, "placed")           # the one DeSO of RegSO 2
+    assert found.place("Bråk vid Ringen norra.") == (12, "placed")
+    assert found.place("Bråk vid Kupolen och på Tjärna Ängar.") == (None, "ambiguous")

@@ -101,7 +101,7 @@ def load_context(con: duckdb.DuckDBPyConnection, today: date | None = None,
         sources=source_lookup,
         category_codes={c.id: c.code for c in categories},
         store_free_text=store_free_text,
-        gazetteer=build(zip(areas["id"], areas["name"], strict=True), queries.rows(
-            con, "SELECT p.name, p.area_id FROM place_names p JOIN active_areas a ON a.id = p.area_id"),
-            meta.get("municipality_name", "")),
+        gazetteer=build(queries.rows(con, "SELECT id, name FROM areas ORDER BY id"),  # every division's names
+                        queries.rows(con, "SELECT name, area_id FROM place_names"), meta.get("municipality_name", ""),
+                        queries.rows(con, "SELECT area_id, part_id FROM area_parts WHERE area_id <> part_id")),
     )

@@ -33,9 +33,10 @@ CREATE TABLE area_renames (
     renamed_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT current_timestamp
 );
 
--- Any area (of any division) and the base areas its incidents are stored against: itself, or its members.
+-- Any area (of any division) and the areas its incidents are stored against: itself (a grouped area holds the
+-- police events whose text named it but no single one of its DeSO, see lagesbild.gazetteer), and its members.
 CREATE VIEW area_parts AS
-SELECT id AS area_id, id AS part_id FROM areas WHERE id NOT IN (SELECT group_id FROM area_members)
+SELECT id AS area_id, id AS part_id FROM areas
 UNION ALL
 SELECT group_id AS area_id, member_id AS part_id FROM area_members;
 

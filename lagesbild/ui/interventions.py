@@ -29,8 +29,11 @@ def intervention_form(existing, key: str):
         kind = right.text_input("Typ (t.ex. Belysning, Trygghetsvärdar)", item.kind)
         start = left.date_input("Start", item.start, format="YYYY-MM-DD")
         end = right.date_input("Slut (tomt = tills vidare)", item.end, format="YYYY-MM-DD")
-        areas = st.multiselect("Områden", list(names["areas"]), item.area_codes, format_func=labelled(names["areas"]),
-                               select_all=False, placeholder="Välj områden")
+        offered = names["register_areas"] | {c: names["every_area"].get(c, c) for c in item.area_codes}
+        areas = st.multiselect("Områden", list(offered), item.area_codes, format_func=labelled(offered),
+                               select_all=False, placeholder="Välj områden",
+                               help="Insatser registreras på grundindelningens områden; en vy med en annan "
+                                    "indelning (t.ex. RegSO) visar insatsen i de områden som omfattar dem.")
         risks = st.multiselect("Riskfaktorer som insatsen riktar sig mot", list(names["risk_factors"]),
                                item.risk_factors, format_func=labelled(names["risk_factors"]), select_all=False, placeholder="Välj riskfaktorer")
         categories = st.multiselect("Kategorier som insatsen ska minska", list(names["categories"]),

@@ -195,6 +195,10 @@ def labels() -> dict[str, dict[str, str]]:
             con, "SELECT code, name FROM active_areas ORDER BY name COLLATE sv")),
         "interventions": {str(i): n for i, n in queries.rows(con, "SELECT id, name FROM interventions ORDER BY id")},
         "every_area": dict(queries.rows(con, "SELECT code, name FROM areas ORDER BY name COLLATE sv")),
+        # interventions are registered on the base division's areas whatever division the view shows
+        "register_areas": dict(queries.rows(con, "SELECT code, name FROM areas WHERE division = coalesce((SELECT"
+                                                 " value FROM meta WHERE key = 'division'), division)"
+                                                 " ORDER BY name COLLATE sv")),
         "divisions": {d: f"{d} ({n} områden)" for d, n in divisions.available(con)},
     }
 
