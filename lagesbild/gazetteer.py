@@ -122,10 +122,10 @@ def build(areas: Iterable[tuple[int, object]], place_names: Iterable[tuple[str, 
         if not isinstance(name, str):
             continue
         gazetteer.add(name, area_id)
-        parts = _PARTS.split(name)
-        if len(parts) > 1:
-            for part in parts:
-                gazetteer.add(part, area_id)
+        pieces = _PARTS.split(name)
+        if len(pieces) > 1:
+            for piece in pieces:
+                gazetteer.add(piece, area_id)
     for name, area_id in place_names:
         gazetteer.add(name, area_id)
     if municipality:
