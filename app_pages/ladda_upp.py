@@ -57,4 +57,5 @@ st.subheader("Tidigare importer")
 ui.import_history()
 
 ui.area_names_section()
+ui.place_names_section()
 ui.background_section()

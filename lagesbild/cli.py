@@ -492,25 +492,20 @@ def _import_background(args: argparse.Namespace) -> int:
 
 
 def cmd_places(args: argparse.Namespace) -> int:
-    from lagesbild import db, gazetteer
+    from lagesbild import gazetteer
     from lagesbild.ingest.problems import FileRefusedError
 
     if not args.file.is_file():
         raise CliError(f"no file at {args.file}")
     con = _open(_db_path(args))
     try:
-        areas = queries.rows(con, "SELECT id, code, name FROM active_areas")
-        try:
-            found = gazetteer.read_place_list(args.file.read_bytes(), args.file.name, areas)
-        except FileRefusedError as exc:
-            print("Refused, nothing stored: " + exc.problem.message("en"))
-            return EXIT_FAILED
-        with db.write(con) as cur:
-            cur.execute("DELETE FROM place_names")
-            cur.executemany("INSERT OR IGNORE INTO place_names VALUES (?, ?, NULL)", [list(p) for p in found])
+        stored = gazetteer.replace_place_names(con, args.file.read_bytes(), args.file.name)
+    except FileRefusedError as exc:
+        print("Refused, nothing stored: " + exc.problem.message("en"))
+        return EXIT_FAILED
     finally:
         con.close()
-    print(f"{len(found)} place names stored; they place police events imported from now on")
+    print(f"{stored} place names stored; they place police events imported from now on")
     return EXIT_OK
 
 

@@ -31,6 +31,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
 
 MIN_NAME_LENGTH = 3
 _SPACE = re.compile(r"\s+")
@@ -144,6 +148,7 @@ AREA_HEADERS = ("område", "omrade", "area", "områdeskod", "kod")
 def read_place_list(data: bytes, file_name: str, areas: Iterable[tuple[int, str, str]]) -> list[tuple[str, int]]:
     """(name, area id) of each row of a CSV `namn;område` (the area by its code or name); the first row that is
     wrong refuses the whole list (FileRefusedError naming file, row, column and reason)."""
+    from lagesbild.ingest import guard
     from lagesbild.ingest.problems import FileRefusedError, Problem
     from lagesbild.ingest.tables import read_csv
     from lagesbild.ingest.values import normalise
@@ -167,9 +172,35 @@ def read_place_list(data: bytes, file_name: str, areas: Iterable[tuple[int, str,
         if len(key(name).replace(" ", "")) < MIN_NAME_LENGTH:
             raise FileRefusedError(Problem(file_name, number, table.headers[name_at], name, "missing_value",
                                            f"ett ortnamn på minst {MIN_NAME_LENGTH} bokstäver"))
+        if (reason := guard.value_reason(name, guard.PLACE)) is not None:  # a person's name or id is no place
+            raise FileRefusedError(Problem(file_name, number, table.headers[name_at], None, reason))
         if normalise(area) not in lookup:
             raise FileRefusedError(Problem(file_name, number, table.headers[area_at], area, "unknown_area"))
         found.append((name, lookup[normalise(area)]))
     if not found:
         raise FileRefusedError(Problem(file_name, None, None, None, "no_rows"))
     return found
+
+
+def replace_place_names(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str) -> int:
+    """Store the coordinator's list (CSV `namn;område`, an area of any division by code or name) in place of the
+    previous one, all or nothing; returns the number of names. FileRefusedError when any row is wrong: then the
+    list stored before is kept. The names place police events imported from now on."""
+    from lagesbild import db, queries
+    from lagesbild.ingest import guard
+
+    guard.check_file_name(file_name)
+    found = read_place_list(data, file_name, queries.rows(con, "SELECT id, code, name FROM areas ORDER BY id"))
+    with db.write(con) as cur:
+        cur.execute("DELETE FROM place_names")
+        cur.executemany("INSERT OR IGNORE INTO place_names VALUES (?, ?, NULL)", [list(p) for p in found])
+    return len(found)
+
+
+def place_names(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """The stored list: (name, the area's name), in Swedish order."""
+    from lagesbild import queries
+
+    return [(str(n), str(a)) for n, a in queries.rows(
+        con, "SELECT p.name, a.name FROM place_names p JOIN areas a ON a.id = p.area_id"
+             " ORDER BY p.name COLLATE sv, a.name COLLATE sv")]

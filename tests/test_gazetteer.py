@@ -12,6 +12,7 @@ import pytest
 from lagesbild import db, gazetteer, snapshots
 from lagesbild.cli import main as cli_main
 from lagesbild.ingest import ImportOptions, import_bytes, import_path
+from lagesbild.ingest.problems import FileRefusedError
 from tests.conftest import realdata
 
 NATIONAL = "polisen_events_dnouri/events_national_union_2025.json"
@@ -202,3 +203,22 @@ def test_a_name_of_a_grouped_area_places_on_its_one_deso_or_on_the_group():
     assert found.place("Brand på Tjärna Ängar.") == (13, "placed")           # the one DeSO of RegSO 2
     assert found.place("Bråk vid Ringen norra.") == (12, "placed")
     assert found.place("Bråk vid Kupolen och på Tjärna Ängar.") == (None, "ambiguous")
+
+
+def test_the_place_list_is_all_or_nothing_and_refuses_a_persons_name(borlange):
+    _planted_areas(borlange)
+    good = "namn;område\r\nGamla Byn;Tjärna Ängar\r\nSvedjan;2081R001\r\n".encode("utf-8-sig")
+    assert gazetteer.replace_place_names(borlange, good, "orter.csv") == 2
+    before = gazetteer.place_names(borlange)
+    assert before == [("Gamla Byn", "Tjärna Ängar"), ("Svedjan", "Kupolen-Norra Backa-Hagalund-Ringen")]
+    person = "namn;område\r\nTorget;Tjärna Ängar\r\nAnna Svensson;Tjärna Ängar\r\n".encode("utf-8-sig")
+    with pytest.raises(FileRefusedError) as refused:
+        gazetteer.replace_place_names(borlange, person, "orter2.csv")
+    problem = refused.value.problem
+    assert (problem.file, problem.row, problem.column, problem.code) == ("orter2.csv", 3, "namn",
+                                                                              "personal_name")
+    assert "Anna" not in problem.message("sv")
+    assert gazetteer.place_names(borlange) == before
+    with pytest.raises(FileRefusedError):
+        gazetteer.replace_place_names(borlange, good, "Anna Svensson 19850101-1234.csv")
+    assert gazetteer.place_names(borlange) == before

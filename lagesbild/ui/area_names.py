@@ -5,11 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lagesbild import divisions, formatting, queries
+from lagesbild import divisions, formatting, gazetteer, queries
+from lagesbild.ingest.problems import FileRefusedError
 from lagesbild.ui.signin import signed_in_name
 from lagesbild.ui.state import connection, write_guard
 
-__all__ = ["area_names_section"]
+__all__ = ["area_names_section", "place_names_section"]
 
 
 def area_names_section() -> None:
@@ -55,3 +56,27 @@ def area_names_section() -> None:
             st.error(formatting.plain(exc.sv) + " Inget sparades.")
         else:
             st.success(f"{formatting.number(made)} egna distrikt sparades (indelningen ”{divisions.OWN}”).")
+
+
+def place_names_section() -> None:
+    """'Egna ortnamn': the coordinator's list of place names that places police events in an area."""
+    st.subheader("Egna ortnamn")
+    st.caption("Polisens händelser har bara kommunen som plats, men texten nämner ofta en plats. Områdenas namn "
+               "används redan; här kan du lägga till kommunens egna ortnamn (kvarter, skolor, torg) i en CSV med "
+               "kolumnerna namn;område (områdets kod eller namn). Listan ersätter den förra och gäller händelser "
+               "som läses in från och med nu. Händelsernas text sparas inte.")
+    con = connection()
+    stored = gazetteer.place_names(con)
+    if stored:
+        with st.expander(f"{formatting.number(len(stored))} egna ortnamn finns"):
+            st.dataframe(pd.DataFrame(stored, columns=["Ortnamn", "Område"]), hide_index=True)
+    chosen = st.file_uploader("Lista med ortnamn (CSV)", type=["csv", "txt"], key="ortnamn_fil")
+    if chosen is not None and st.button("Spara ortnamnen", key="ortnamn_spara"):
+        try:
+            with write_guard():
+                count = gazetteer.replace_place_names(con, chosen.getvalue(), chosen.name)
+        except FileRefusedError as exc:
+            st.error(formatting.plain(exc.problem.message("sv")) + " Inget sparades; den tidigare listan gäller.")
+        else:
+            st.success(f"{formatting.number(count)} ortnamn sparades. De placerar Polisens händelser som läses in "
+                       "från och med nu.")
