@@ -80,8 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     init = commands.add_parser("init", help="create an empty database for a municipality")
     _db_option(init)
     init.set_defaults(func=cmd_init)
-    init.add_argument("--kommun", "--municipality-code", dest="municipality_code", required=True, metavar="KOD",
-                      help="SCB code, e.g. 2081; the name and outline come from the shipped list of all 290")
+    init.add_argument("--kommun", "--municipality-code", dest="municipality_code", metavar="KOD",
+                      help="SCB code, e.g. 2081; the name and outline come from the shipped list of all 290 (left "
+                           "out: the municipality is chosen in the app, on Kom igång)")
     init.add_argument("--name", "--municipality-name", dest="municipality_name", metavar="NAMN",
                       help="the name, when not the shipped one (e.g. Sölvesborg)")
     init.add_argument("--whole-municipality", action="store_true",
@@ -387,6 +388,14 @@ def cmd_init(args: argparse.Namespace) -> int:
     path = _db_path(args)
     if path.exists():
         raise CliError(f"{path} already exists")
+    if args.municipality_code is None:
+        if args.whole_municipality or args.municipality_name:
+            raise CliError("--whole-municipality and --name need --kommun", EXIT_USAGE)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with snapshots.writing(path) as con, db.write(con) as cur:
+            vocabulary.install(cur)
+        print(f"empty database written to {path}; choose the municipality in the app (Kom igång)")
+        return EXIT_OK
     try:
         choice = setup.resolve(args.municipality_code, args.municipality_name)
     except ValueError as exc:

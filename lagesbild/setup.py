@@ -54,7 +54,11 @@ def resolve(code: str, name: str | None = None) -> Choice:
 
 
 def set_municipality(cur: duckdb.DuckDBPyConnection, choice: Choice) -> None:
-    """Store the municipality in `meta`, as `init` does (inside the caller's write)."""
+    """Store the municipality in `meta`, and the standard vocabulary (categories, risk factors, sources) when the
+    database has none yet, as `init` does (inside the caller's write)."""
+    from lagesbild import vocabulary
+
+    vocabulary.install(cur)   # keeps what exists: a no-op after `init`
     db.set_meta(cur, "municipality_code", choice.code)
     db.set_meta(cur, "municipality_name", choice.name)
 

@@ -88,6 +88,29 @@ def test_init_takes_the_name_from_the_code(tmp_path):
         con.close()
 
 
+def test_init_without_a_code_leaves_the_municipality_to_the_app_and_installs_the_vocabulary(tmp_path, capsys):
+    path = tmp_path / "tom.duckdb"
+    assert cli.main(["init", "--db", str(path)]) == 0
+    assert "Kom igång" in capsys.readouterr().out
+    con = db.connect(path, read_only=True)
+    try:
+        assert db.get_meta(con, "municipality_code") is None
+        assert con.execute("SELECT count(*) FROM categories").fetchall()[0][0] > 10   # police events can map
+    finally:
+        con.close()
+    assert cli.main(["init", "--db", str(tmp_path / "x.duckdb"), "--whole-municipality"]) == cli.EXIT_USAGE
+
+
+def test_choosing_the_municipality_installs_the_vocabulary_a_bare_database_lacks(tmp_path):
+    con = db.connect(tmp_path / "bar.duckdb")
+    try:
+        with db.write(con) as cur:
+            setup.set_municipality(cur, setup.known()["2081"])
+        assert con.execute("SELECT count(*) FROM categories").fetchall()[0][0] > 10
+    finally:
+        con.close()
+
+
 def test_init_refuses_an_unknown_code_without_a_name_and_keeps_the_old_options(tmp_path, capsys):
     assert cli.main(["init", "--db", str(tmp_path / "x.duckdb"), "--kommun", "9999"]) == cli.EXIT_USAGE
     assert "not one of Sweden's 290" in capsys.readouterr().err
