@@ -159,6 +159,27 @@ def hour_weekday_pandas(tables: dict[str, pd.DataFrame], filters: Filters) -> pd
     return out.sort_values(["weekday", "hour"]).reset_index(drop=True)
 
 
+def population_years(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The small table of inhabitants per area and year (code, year, population), read once by each peer."""
+    return queries.frame(con, "SELECT a.code, y.year, y.population FROM population_years y"
+                              " JOIN active_areas a ON a.id = y.area_id")
+
+
+def of_year(areas: pd.DataFrame, years: pd.DataFrame, year: int) -> pd.DataFrame:
+    """`areas` with the population of `year` (the nearest earlier year, else the earliest later one, else the
+    area's own figure) and that year, as `queries.area_rates` takes them (a small table: pandas for both peers)."""
+    out = areas[["code", "name", "population", "area_km2"]].copy()
+    out["population_year"] = np.nan
+    if not years.empty:
+        ranked = years.assign(before=years["year"] <= year,
+                              order=np.where(years["year"] <= year, years["year"], -years["year"]))
+        best = ranked.sort_values(["before", "order"]).groupby("code").tail(1).set_index("code")
+        chosen = out["code"].map(best["population"])
+        out["population"] = chosen.where(chosen.notna(), out["population"])
+        out["population_year"] = out["code"].map(best["year"])
+    return out[["code", "name", "population", "area_km2", "population_year"]]
+
+
 # The fair peers for the whole map build: the incidents loaded once, as a careful pandas or Polars user would
 # hold them (codes as categoricals, days as dates, the small tables beside them), then the same aggregates that
 # `maps.build` asks DuckDB for — the grid, the area rates, the police-sample flag — and the same Python after
@@ -181,6 +202,7 @@ class PandasPeer:
         # The active division in the order the app shows it (Swedish collation), loaded once like the rest.
         self.areas = queries.frame(
             con, "SELECT code, name, population, area_km2 FROM active_areas ORDER BY name COLLATE sv")
+        self.years = population_years(con)
         raw = queries.frame(con, "SELECT day, hour, category_id, source_id, area_id, cell_250, cell_1k, cell_key,"
                                  " import_id FROM incidents")
 
@@ -251,10 +273,11 @@ class PandasPeer:
         past = frame.loc[then, ["area", "cell_key"]].groupby("area", observed=False).agg(
             previous=("cell_key", "size"), previous_key=("cell_key", "sum"))
         counts = present.join(past)
-        out = self.areas.join(counts, on="code")
+        out = of_year(self.areas, self.years, filters.end.year).join(counts, on="code")
         out["ckey"] = (out["ckey"] % KEY_SPACE).astype(np.int32)
         out["previous_key"] = (out["previous_key"] % KEY_SPACE).astype(np.int32)
-        out = out[["code", "name", "population", "area_km2", "count", "harm", "previous", "ckey", "previous_key"]]
+        out = out[["code", "name", "population", "area_km2", "population_year", "count", "harm", "previous", "ckey",
+                   "previous_key"]]
         out["rate"] = (out["count"] * 1000.0 / out["population"]).where(out["population"] > 0)
         return out.reset_index(drop=True)
 
@@ -274,8 +297,9 @@ class PolarsPeer:
         categories = queries.frame(con, "SELECT id, code, harm_weight FROM categories ORDER BY id")
         sources = queries.frame(con, "SELECT id, code FROM sources ORDER BY id")
         every_area = queries.frame(con, "SELECT id, code FROM areas ORDER BY id")
-        self.areas = pl.from_pandas(queries.frame(
-            con, "SELECT code, name, population, area_km2 FROM active_areas ORDER BY name COLLATE sv"))
+        self.area_table = queries.frame(
+            con, "SELECT code, name, population, area_km2 FROM active_areas ORDER BY name COLLATE sv")
+        self.years = population_years(con)
         raw = pl.from_pandas(queries.frame(
             con, "SELECT day, hour, category_id, source_id, area_id, cell_250, cell_1k, cell_key, import_id"
                  " FROM incidents"))
@@ -358,7 +382,8 @@ class PolarsPeer:
                        (pl.col("cell_key").filter(now).sum() % KEY_SPACE).cast(pl.Int32).alias("ckey"),
                        (pl.col("cell_key").filter(then).sum() % KEY_SPACE).cast(pl.Int32).alias("previous_key"))
                   .collect().with_columns(pl.col("area").cast(pl.String).alias("code")).drop("area"))
-        out = self.areas.join(counts, on="code", how="left", maintain_order="left").with_columns(
+        areas = pl.from_pandas(of_year(self.area_table, self.years, filters.end.year))
+        out = areas.join(counts, on="code", how="left", maintain_order="left").with_columns(
             pl.col("count", "previous").fill_null(0), pl.col("harm").fill_null(0.0),
             pl.col("ckey", "previous_key").fill_null(0))
         out = out.with_columns(pl.when(pl.col("population") > 0)
