@@ -27,8 +27,9 @@ REASONS: dict[str, tuple[str, str]] = {
                                  "The file name holds a Swedish personal identity number. Rename the file."),
     "personal_name_in_file_name": ("Filnamnet verkar innehålla ett personnamn. Byt namn på filen och försök igen.",
                                    "The file name appears to hold a person's name. Rename the file."),
-    "no_municipality": ("Databasen har ingen kommun angiven; kör `python -m lagesbild init` först.",
-                        "The database names no municipality; run `python -m lagesbild init` first."),
+    "no_municipality": ("Ingen kommun är vald ännu. Välj kommun under Kom igång (steg 1) och försök igen.",
+                        "The database names no municipality; choose it in the app (Kom igång) or make the database"
+                        " with `.venv/bin/python -m lagesbild init --kommun KOD`."),
     "no_year": ("Filen anger inte vilket år befolkningen gäller (kolumnen {detail} har inget årtal). Ange året "
                 "(fältet År på uppladdningssidan, eller --year) och försök igen.",
                 "The file does not say which year the population is for (column {detail} has no year). Give the "

@@ -24,7 +24,7 @@ def area_names_section() -> None:
     if not present:
         st.info("Inga områden ännu. Läs in områdesgränser (till exempel SCB:s DeSO) först.")
         return
-    division = st.selectbox("Indelning", [d for d, _ in present], key="namn_indelning")
+    division = st.selectbox("Indelning", [d for d, _ in present], key="namn_indelning", placeholder="Välj indelning")
     areas = queries.frame(con, "SELECT code AS Kod, name AS Namn FROM areas WHERE division = ? ORDER BY code",
                           [division])
     edited = st.data_editor(areas, disabled=["Kod"], hide_index=True, key="namn_tabell", use_container_width=True)
