@@ -163,6 +163,17 @@ def areas(con: duckdb.DuckDBPyConnection, chosen: Sequence[str] = ()) -> pd.Data
         [list(chosen), list(chosen)])
 
 
+def base_codes(con: duckdb.DuckDBPyConnection, chosen: Sequence[str]) -> tuple[str, ...]:
+    """The base division's areas that make up the chosen areas (a RegSO filter stands for its DeSO): the
+    sidebar's area filter as the round's areas. Empty when nothing is chosen."""
+    if not chosen:
+        return ()
+    found = queries.rows(con, "SELECT DISTINCT b.code FROM areas a JOIN area_parts p ON p.area_id = a.id"
+                              " JOIN areas b ON b.id = p.part_id WHERE list_contains(?, a.code) ORDER BY 1",
+                         [list(chosen)])
+    return tuple(str(r[0]) for r in found) or ("",)   # chosen areas without base parts: none of the round's
+
+
 def expected(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Which organisation answers for which area: organisation, organisation_name, area_code, area."""
     found = []
@@ -438,6 +449,23 @@ def picture_table(picture: pd.DataFrame, shown: Disclosure = STAFF) -> pd.DataFr
                                                               expected_n.reindex(table.index), strict=True)])
     table.index.name = "Område"
     return table.reset_index()
+
+
+def picture_figure(table: pd.DataFrame) -> go.Figure:
+    """The week's picture as a heat map, area × item, coloured 0 (inget) to 3 (mycket); blank where hidden or
+    unanswered."""
+    labels = [c for c in table.columns if c not in ("Område", "Svar")]
+    z = table[labels].to_numpy(float)
+    text = [["" if np.isnan(v) else formatting.number(v, 1) for v in row] for row in z]
+    figure = go.Figure(go.Heatmap(
+        z=z, x=[formatting.plain_html(c) for c in labels], y=[formatting.plain_html(a) for a in table["Område"]],
+        zmin=0, zmax=3, colorscale="YlOrRd", text=text, texttemplate="%{text}", hoverongaps=False,
+        colorbar={"title": "0–3", "tickvals": [0, 1, 2, 3], "ticktext": [f"{v} {SCALE[v]}" for v in range(4)]},
+        hovertemplate="%{y}, %{x}: %{text}<extra></extra>"))
+    figure.update_layout(height=max(260, 28 * len(table) + 120), margin={"l": 10, "r": 10, "t": 10, "b": 10})
+    figure.update_yaxes(autorange="reversed")
+    figure.update_xaxes(side="top")
+    return figure
 
 
 def missing(con: duckdb.DuckDBPyConnection, week: Week) -> pd.DataFrame:
