@@ -108,7 +108,7 @@ def est_round_form(week: est.Week) -> None:
                "den; sparar ni igen ersätts de tidigare svaren (ändringar loggas).")
     with st.form(f"est_form_{week.code}_{organisation}"):
         edited = st.data_editor(grid, column_config=config, hide_index=True, num_rows="fixed", width="stretch",
-                                key="est_rutnat")
+                                placeholder="", key="est_rutnat")
         if not st.form_submit_button("Spara veckans svar", type="primary"):
             return
     require_role("staff")
