@@ -46,9 +46,10 @@ if not viewer:
         ui.est_settings()
 
 with tabs["Kvartalet"]:
-    year, quarter = week.quarter
-    st.caption(f"{est.quarter_label(year, quarter).capitalize()}: veckorondans medelvärde per område (alla "
-               "organisationer och veckor) bredvid händelserna under kvartalet och områdets plats i "
-               "prioriteringen (samma filter). Underlag till kvartalets prioritering av områden.")
+    weeks = est.quarter_so_far(week)
+    st.caption(f"{est.quarter_label(*week.quarter).capitalize()} till och med v. {week.week} "
+               f"({len(weeks)} veckor): veckorondans medelvärde per område (alla organisationer och veckor) bredvid "
+               "händelserna under samma veckor och områdets plats i prioriteringen för samma period och filter. "
+               "Underlag till kvartalets prioritering av områden.")
     ui.protection_notice()
-    ui.show_table(ui.load_est_quarter(year, quarter, filters), key="est_kvartal")
+    ui.show_table(ui.load_est_quarter(week, filters), key="est_kvartal")

@@ -33,6 +33,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from lagesbild import db, formatting, queries
+from lagesbild.charts import swedish_date_axis
 from lagesbild.ingest import guard
 from lagesbild.protect import STAFF, Disclosure
 
@@ -637,24 +638,32 @@ def trend_figure(series: pd.DataFrame, title: str, shown: Disclosure = STAFF) ->
     figure.update_yaxes(range=[-0.2, 3.2], tickvals=[0, 1, 2, 3],
                         ticktext=[f"{v} {SCALE[v]}" for v in range(4)], title=None)
     figure.update_xaxes(title=None)
+    swedish_date_axis(figure, series["monday"].min(), series["monday"].max())
     return figure
 
 
 # The quarter ---------------------------------------------------------------------------------------------------
 
-def quarter_table(con: duckdb.DuckDBPyConnection, year: int, quarter: int, filters: Any,
-                  shown: Disclosure = STAFF, *, ranking: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The quarterly prioritisation: per area the quarter's EST scores (mean over every answer, and the
-    highest-scoring item) beside its incidents in the quarter (`queries.area_rates`, protected for viewers)
-    and its place in the ranking (`priorities.rank` for the quarter, given or computed)."""
+def quarter_so_far(week: Week) -> list[Week]:
+    """The weeks of `week`'s quarter up to and including it."""
+    return [w for w in quarter_weeks(*week.quarter) if w <= week]
+
+
+def quarter_table(con: duckdb.DuckDBPyConnection, week: Week, filters: Any, shown: Disclosure = STAFF, *,
+                  ranking: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The quarterly prioritisation for `week`'s quarter up to that week: per area the EST scores (mean over
+    every answer, and the highest-scoring item) beside its incidents in the same weeks (`queries.area_rates`,
+    protected for viewers; days after the last day with data are not counted) and its place in the ranking
+    (`priorities.rank` for the same period, given or computed)."""
     from dataclasses import replace
 
     from lagesbild import priorities
 
-    weeks = quarter_weeks(year, quarter)
+    weeks = quarter_so_far(week)
     found = answers(con, weeks[0], weeks[-1], filters.risk_factors, filters.areas)
-    start, end = weeks[0].monday, weeks[-1].sunday
-    period = replace(filters, start=start, end=end)
+    data = queries.data_range(con)
+    end = min(weeks[-1].sunday, data[1]) if data else weeks[-1].sunday
+    period = replace(filters, start=weeks[0].monday, end=max(end, weeks[0].monday))
     with queries.base_division():
         rates = queries.area_rates(con, period)
         if ranking is None:

@@ -38,6 +38,7 @@ def test_weeks_and_quarters():
     assert (q4[0], q4[-1]) == (est.Week(2026, 40), est.Week(2026, 53))
     assert est.quarter_weeks(2027, 1)[0] == est.Week(2027, 1)
     assert est.Week(2026, 40).quarter == (2026, 4)
+    assert est.quarter_so_far(est.Week(2026, 44)) == est.weeks_between(est.Week(2026, 40), est.Week(2026, 44))
 
 
 def test_a_round_is_saved_replaced_and_logged(sbg_con):
@@ -234,16 +235,16 @@ def test_the_demo_rise_is_found_and_the_trend_has_a_figure(demo_con):
 def test_the_quarter_view_puts_the_checklist_beside_incidents_and_the_ranking(sbg_con):
     filters = Filters(start=date(2026, 1, 1), end=date(2026, 10, 31))
     ranking = pd.DataFrame({"code": ["SBG-C", "SBG-S"], "rank": [1, 2]})
-    table = est.quarter_table(sbg_con, 2026, 3, filters, ranking=ranking)
+    table = est.quarter_table(sbg_con, est.Week(2026, 39), filters, ranking=ranking)
     assert list(table.columns) == ["Område", "EST-medel", "Högst i EST", "Veckor med svar", "Händelser",
                                    "Per 1 000 inv.", "Rang i prioriteringen"]
     top = table.iloc[0]
     assert top["Område"] in {"Sölvesborg centrum", "Stationsområdet och hamnen", "Norje"}
     assert table.set_index("Område").loc["Sölvesborg centrum", "Rang i prioriteringen"] == 1
     assert table["Händelser"].sum() > 0
-    viewer = est.quarter_table(sbg_con, 2026, 3, filters, Disclosure(viewer=True), ranking=ranking)
+    viewer = est.quarter_table(sbg_con, est.Week(2026, 39), filters, Disclosure(viewer=True), ranking=ranking)
     assert "Veckor med svar" not in viewer.columns
-    only_drugs = est.quarter_table(sbg_con, 2026, 3, Filters(start=filters.start, end=filters.end,
+    only_drugs = est.quarter_table(sbg_con, est.Week(2026, 39), Filters(start=filters.start, end=filters.end,
                                                                risk_factors=("oppen_narkotikahandel",)),
                                    ranking=ranking)
     assert only_drugs["Högst i EST"].str.startswith("Narkotika").any()

@@ -47,10 +47,11 @@ def load_est_trends(week: est.Week, filters: Filters) -> pd.DataFrame:
 
 
 @versioned(max_entries=8, spinner="Räknar kvartalet och rangordningen …")
-def load_est_quarter(year: int, quarter: int, filters: Filters, *, shown: Disclosure) -> pd.DataFrame:
+def load_est_quarter(week: est.Week, filters: Filters, *, shown: Disclosure) -> pd.DataFrame:
+    """The quarter up to `week`: the round's scores beside incidents and the ranking, as this person may see."""
     from dataclasses import replace
 
-    return est.quarter_table(connection(), year, quarter, replace(filters, areas=_areas(filters)), shown)
+    return est.quarter_table(connection(), week, replace(filters, areas=_areas(filters)), shown)
 
 
 def est_missing(week: est.Week) -> None:
