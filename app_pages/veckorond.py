@@ -10,6 +10,8 @@ st.caption("I EST (Effektiv samordning för trygghet) svarar kommunens trygghets
            f"bostadsbolaget varje vecka på samma korta checklista för varje område: {est.SCALE_TEXT}. "
            "Frågorna hör till riskfaktorer: riskfaktorfiltret till vänster visar bara de frågor som hör dit.")
 ui.show_flash()
+if ui.missing(areas=True):   # the round is answered per area
+    st.stop()
 filters = ui.current_filters()
 week = ui.est_week()
 viewer = ui.is_viewer()

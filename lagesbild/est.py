@@ -676,9 +676,9 @@ def quarter_table(con: duckdb.DuckDBPyConnection, week: Week, filters: Any, show
     top = per_item.reset_index().sort_values("value", ascending=False).drop_duplicates("area_code")
     top_text = {a: f"{checklist.get(i, i)} ({formatting.number(v, 1)})"
                 for a, i, v in zip(top["area_code"], top["item"], top["value"], strict=True)}
-    table["Högst i EST"] = table["area_code"].map(top_text).fillna("")
-    table["Veckor med svar"] = table["area_code"].map(found.groupby("area_code")[["iso_year", "iso_week"]].apply(
-        lambda f: len(f.drop_duplicates()))).fillna(0).astype(int)
+    table["Högst i EST"] = [top_text.get(a, "") for a in table["area_code"]]
+    answered_weeks = found.drop_duplicates(["area_code", "iso_year", "iso_week"]).groupby("area_code").size()
+    table["Veckor med svar"] = table["area_code"].map(answered_weeks).fillna(0).astype(int)
     rates = rates.set_index("code")
     counts = shown.counts(rates["count"], rates["ckey"])
     table["Händelser"] = table["area_code"].map(pd.Series(counts, index=rates.index))
