@@ -230,6 +230,14 @@ def save_organisations(con: duckdb.DuckDBPyConnection, table: pd.DataFrame) -> N
              int(r.sort_order), bool(r.active)] for r in table.itertuples()])
 
 
+def save_configuration(con: duckdb.DuckDBPyConnection, items_table: pd.DataFrame,
+                       organisations_table: pd.DataFrame) -> None:
+    """Replace the checklist and the organisations together: both or neither (RoundError says why)."""
+    with db.write(con):   # the two writes below join this one transaction
+        save_items(con, items_table)
+        save_organisations(con, organisations_table)
+
+
 def _config_problems(table: pd.DataFrame, what: str) -> list[str]:
     found = []
     codes = table["code"].astype(str)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -144,6 +145,30 @@ def test_items_and_organisations_are_configurable(sbg_con):
     orgs.loc[orgs["code"] == "polisen", "area_codes"] = pd.Series([["MJA"]], index=orgs.index[orgs["code"] == "polisen"])
     est.save_organisations(sbg_con, orgs)
     assert set(est.round_grid(sbg_con, est.Week(2026, 46), "polisen")["area_code"]) == {"MJA"}
+
+
+def test_a_bad_organisation_table_keeps_the_checklist_too(sbg_con):
+    table = est.items(sbg_con, active_only=False)[["code", "label", "risk_factor", "sort_order", "active"]]
+    table.loc[table["code"] == "klotter", "label"] = "Klotter och tags"
+    orgs = est.organisations(sbg_con, active_only=False)
+    orgs.loc[orgs["code"] == "polisen", "name"] = "Lisa Nilsson"
+    with pytest.raises(est.RoundError, match="personnamn"):
+        est.save_configuration(sbg_con, table, orgs)
+    assert "Klotter" in set(est.items(sbg_con)["label"])
+
+
+def test_migration_0019_adds_the_risk_factors_beside_a_coordinators_own(tmp_path):
+    from lagesbild import db, vocabulary
+
+    con = duckdb.connect(str(tmp_path / "old.duckdb"))
+    db.migrate(con, db.load_migrations()[:17])
+    con.executemany("INSERT INTO risk_factors VALUES (?, ?, ?, ?)", [list(r) for r in vocabulary.RISK_FACTORS[:15]])
+    con.execute("INSERT INTO risk_factors VALUES (16, 'egen', 'Egen riskfaktor', 'place')")
+    assert db.migrate(con) == [18, 19]
+    ids = dict(con.execute("SELECT code, id FROM risk_factors WHERE id > 15").fetchall())
+    assert ids == {"egen": 16, "skadegorelse_miljo": 19, "brander_miljo": 17, "upplevd_otrygghet": 18}
+    assert con.execute("SELECT count(*) FROM est_items").fetchall()[0][0] == 9
+    con.close()
 
 
 # The trend test -----------------------------------------------------------------------------------------------

@@ -147,8 +147,7 @@ def est_settings() -> None:
         if st.button("Spara checklistan och organisationerna", key="est_spara_installningar"):
             try:
                 with write_guard():
-                    est.save_items(con, items)
-                    est.save_organisations(con, orgs)
+                    est.save_configuration(con, items, orgs)
             except est.RoundError as error:
                 for problem in error.problems:
                     st.error(formatting.plain(problem))
