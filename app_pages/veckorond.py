@@ -43,6 +43,7 @@ if not viewer:
         ui.est_missing(week)
     with tabs["Fyll i veckans svar"]:
         ui.est_round_form(week)
+        ui.est_round_upload()
         with st.expander("Ändrade svar"):
             ui.show_table(est.change_log(ui.connection()), key="est_logg")
         ui.est_settings()

@@ -702,3 +702,88 @@ def quarter_table(con: duckdb.DuckDBPyConnection, week: Week, filters: Any, show
     table = table.sort_values(["EST-medel", "Område"], ascending=[False, True], na_position="last")
     table = table.drop(columns=["area_code"]).reset_index(drop=True)
     return formatting.with_formats(table, {"Händelser": formatting.count_format(shown.hidden_label)})
+
+
+# Rounds from a spreadsheet -------------------------------------------------------------------------------------
+
+FILE_HEADERS = ("vecka", "organisation", "område")
+FILE_HELP = ("En rad per vecka, organisation och område: kolumnerna Vecka (t.ex. 2026-W12), Organisation, Område "
+             "och en kolumn per fråga (Skadegörelse, Klotter, …) med 0–3; tom cell = inget svar. Semikolon, "
+             "komma eller tab; Excel (.xlsx) går också.")
+
+
+def read_round_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str) -> dict[tuple[Week, str], pd.DataFrame]:
+    """The rounds in a spreadsheet (see FILE_HELP) as answers per (week, organisation); RoundError names the
+    file, row, column and reason of every problem. Organisations, areas and questions are matched by code or
+    Swedish name, whatever the case."""
+    from lagesbild.ingest import tables
+    from lagesbild.ingest.problems import FileRefusedError
+    from lagesbild.ingest.values import normalise
+
+    try:
+        table = tables.read_xlsx(data, file_name) if file_name.lower().endswith(".xlsx") \
+            else tables.read_csv(data, file_name)
+        guard.check(table, skip_name_check=set(table.headers))
+    except FileRefusedError as refused:
+        raise RoundError([refused.problem.message()]) from refused
+    headers = {normalise(h): h for h in table.headers}
+    lacking = [h for h in FILE_HEADERS if h not in headers]
+    if lacking:
+        raise RoundError([f"{file_name}: kolumnen {', '.join(lacking)} saknas. {FILE_HELP}"])
+    orgs = organisations(con)
+    by_name = {normalise(str(k)): c for c, n in zip(orgs["code"], orgs["name"], strict=True) for k in (c, n)}
+    base = areas(con)
+    area_by = {normalise(str(k)): c for c, n in zip(base["code"], base["name"], strict=True) for k in (c, n)}
+    checklist = items(con)
+    item_by = {normalise(str(k)): c for c, n in zip(checklist["code"], checklist["label"], strict=True)
+               for k in (c, n)}
+    item_columns = {h: item_by[n] for n, h in headers.items() if n in item_by}
+    unknown = [h for n, h in headers.items() if n not in item_by and n not in FILE_HEADERS]
+    found: list[str] = [f"{file_name}: kolumnen {h!r} är ingen fråga i checklistan." for h in unknown]
+    frame = table.frame()
+    rounds: dict[tuple[Week, str], list[tuple[str, str, Any]]] = {}
+    for row_number, (_, row) in zip(table.row_numbers, frame.iterrows(), strict=True):
+        where = f"{file_name}, rad {row_number}"
+        try:
+            week = Week.parse(str(row[headers["vecka"]]))
+        except ValueError:
+            found.append(f"{where}, kolumn 'Vecka': ”{row[headers['vecka']]}” är ingen vecka (skriv t.ex. 2026-W12).")
+            continue
+        org = by_name.get(normalise(str(row[headers["organisation"]])))
+        area = area_by.get(normalise(str(row[headers["område"]])))
+        if org is None:
+            found.append(f"{where}, kolumn 'Organisation': ”{row[headers['organisation']]}” deltar inte i "
+                         "veckorondan.")
+        if area is None:
+            found.append(f"{where}, kolumn 'Område': ”{row[headers['område']]}” är inget område.")
+        if org is None or area is None:
+            continue
+        for header, item in item_columns.items():
+            value = str(row[header]).strip()
+            if not value:
+                continue
+            if _as_score(value) is None:
+                found.append(f"{where}, kolumn {header!r}: ”{value}” är inte ett av värdena {SCALE_TEXT}.")
+            rounds.setdefault((week, org), []).append((area, item, value))
+    if found:
+        raise RoundError(found)
+    if not rounds:
+        raise RoundError([f"{file_name}: inga svar i filen. {FILE_HELP}"])
+    return {key: pd.DataFrame(rows, columns=["area_code", "item", "value"]) for key, rows in rounds.items()}
+
+
+def import_round_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, by: str, *,
+                      today: date | None = None) -> Saved:
+    """Save every round in a spreadsheet, all or nothing: answers in the file replace the saved ones (logged),
+    answers the file does not hold are kept."""
+    rounds = read_round_file(con, data, file_name)
+    found = [f"{file_name}, {week.label}, {organisation}: {p}" for (week, organisation), frame in rounds.items()
+             for p in problems(con, week, organisation, frame, today=today)]
+    if found:
+        raise RoundError(found)
+    totals = [0, 0, 0]
+    with db.write(con):   # every round below joins this one transaction
+        for (week, organisation), frame in rounds.items():
+            saved = save_round(con, week, organisation, frame, by, replace_all=False, today=today)
+            totals = [totals[0] + saved.new, totals[1] + saved.changed, totals[2] + saved.removed]
+    return Saved(*totals)

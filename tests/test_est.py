@@ -171,6 +171,32 @@ def test_migration_0019_adds_the_risk_factors_beside_a_coordinators_own(tmp_path
     con.close()
 
 
+def test_rounds_from_a_spreadsheet_all_or_nothing(sbg_con):
+    good = ("Vecka;Organisation;Område;Klotter;Otrygghet;Nedskräpning\r\n"
+            "2026-W46;Polisen;Mjällby;2;1;\r\n"
+            "2026-W46;bostadsbolaget;SBG-C;3;;0\r\n").encode("utf-8-sig")
+    saved = est.import_round_file(sbg_con, good, "est.csv", "bo", today=TODAY)
+    assert (saved.new, saved.changed, saved.removed) == (4, 0, 0)
+    rows = sbg_con.execute("SELECT organisation, area_code, item, value FROM est_answers WHERE iso_year = 2026 AND iso_week = 46"
+                           " ORDER BY ALL").fetchall()
+    assert rows == [("bostadsbolaget", "SBG-C", "klotter", 3), ("bostadsbolaget", "SBG-C", "nedskrapning", 0),
+                    ("polisen", "MJA", "klotter", 2), ("polisen", "MJA", "otrygghet", 1)]
+    before = est_state(sbg_con)
+    bad = ("Vecka;Organisation;Område;Klotter\n2026-W46;Polisen;Mjällby;1\n2026-W46;Polisen;Atlantis;1\n"
+           "v46;Polisen;Mjällby;1\n2026-W46;Polisen;Hällevik;5\n").encode()
+    with pytest.raises(est.RoundError) as raised:
+        est.import_round_file(sbg_con, bad, "fel.csv", "bo", today=TODAY)
+    assert raised.value.problems == [
+        "fel.csv, rad 3, kolumn 'Område': ”Atlantis” är inget område.",
+        "fel.csv, rad 4, kolumn 'Vecka': ”v46” är ingen vecka (skriv t.ex. 2026-W12).",
+        f"fel.csv, rad 5, kolumn 'Klotter': ”5” är inte ett av värdena {est.SCALE_TEXT}."]
+    assert est_state(sbg_con) == before
+    with pytest.raises(est.RoundError, match="personnummer"):
+        est.import_round_file(sbg_con, "Vecka;Organisation;Område;Klotter;Anteckning\n2026-W46;Polisen;MJA;1;"
+                              "19121212-1212\n".encode(), "pnr.csv", "bo", today=TODAY)
+    assert est_state(sbg_con) == before
+
+
 # The trend test -----------------------------------------------------------------------------------------------
 
 AREAS, ITEMS, ORGS = 18, 9, 3

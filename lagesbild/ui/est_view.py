@@ -16,7 +16,7 @@ from lagesbild.ui.state import connection, flash, labelled, labels, versioned, w
 from lagesbild.ui.tables import show_table
 
 __all__ = ["est_week", "load_est_picture", "load_est_trends", "load_est_quarter", "est_missing", "est_round_form",
-           "est_trend_chart", "est_settings"]
+           "est_trend_chart", "est_round_upload", "est_settings"]
 
 
 def _areas(filters: Filters) -> tuple[str, ...]:
@@ -123,6 +123,26 @@ def est_round_form(week: est.Week) -> None:
         return
     flash(saved.text)
     st.rerun()
+
+
+def est_round_upload() -> None:
+    """Rounds sent as a spreadsheet (organisations often do): all or nothing, each problem named."""
+    with st.expander("Ladda upp svar från ett kalkylark"):
+        st.caption(est.FILE_HELP)
+        sent = st.file_uploader("Kalkylark med veckorondens svar", type=["csv", "txt", "xlsx"], key="est_fil")
+        if sent is None or not st.button("Spara svaren i filen", key="est_fil_spara"):
+            return
+        require_role("staff")
+        try:
+            with write_guard():
+                saved = est.import_round_file(connection(), sent.getvalue(), sent.name, signed_in_name())
+        except est.RoundError as error:
+            st.error("Inget sparades. " + formatting.plain(" ".join(error.problems[:1])))
+            for problem in error.problems[1:20]:
+                st.error(formatting.plain(problem))
+            return
+        flash(saved.text)
+        st.rerun()
 
 
 def est_settings() -> None:
