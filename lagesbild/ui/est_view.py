@@ -31,7 +31,7 @@ def est_week() -> est.Week:
     weeks = est.weeks_between(this_week.shifted(-103), this_week)[::-1]
     default = this_week if newest is None or newest >= this_week else newest
     return st.selectbox("Vecka", weeks, index=weeks.index(default) if default in weeks else 0,
-                        format_func=lambda w: w.label, key="est_vecka")
+                        format_func=lambda w: w.label, key="est_vecka", placeholder="Välj vecka")
 
 
 @versioned(max_entries=16)
@@ -77,9 +77,9 @@ def est_trend_chart(week: est.Week, trends: pd.DataFrame) -> None:
     first = rising.iloc[0] if not rising.empty else None
     left, right = st.columns(2)
     area_list, item_list = list(areas), list(items)
-    area = left.selectbox("Område", area_list, format_func=labelled(areas), key="est_trend_omrade",
+    area = left.selectbox("Område", area_list, format_func=labelled(areas), key="est_trend_omrade", placeholder="Välj",
                           index=area_list.index(first["area_code"]) if first is not None else 0)
-    item = right.selectbox("Fråga", item_list, format_func=labelled(items), key="est_trend_fraga",
+    item = right.selectbox("Fråga", item_list, format_func=labelled(items), key="est_trend_fraga", placeholder="Välj",
                            index=item_list.index(first["item"]) if first is not None else 0)
     series = est.weekly_series(con, week, area, item)
     st.plotly_chart(est.trend_figure(series, f"{items[item]} – {areas[area]}"), key="est_trend")
@@ -97,7 +97,8 @@ def est_round_form(week: est.Week) -> None:
     if not names:
         st.info("Inga organisationer deltar i veckorondan ännu (samordnaren lägger till dem nedan).")
         return
-    organisation = st.selectbox("Organisation", list(names), format_func=labelled(names), key="est_organisation")
+    organisation = st.selectbox("Organisation", list(names), format_func=labelled(names), key="est_organisation",
+                                placeholder="Välj organisation")
     grid = est.round_grid(con, week, organisation)
     checklist = est.items(con)
     config = {"area_code": None, "Område": st.column_config.TextColumn("Område", disabled=True),
