@@ -36,6 +36,7 @@ from lagesbild import db, formatting, queries
 from lagesbild.charts import swedish_date_axis
 from lagesbild.ingest import guard
 from lagesbild.protect import STAFF, Disclosure
+from lagesbild.settings import TIME_ZONE
 
 SCALE = {0: "inget", 1: "lite", 2: "en del", 3: "mycket"}
 SCALE_TEXT = "0 = inget, 1 = lite, 2 = en del, 3 = mycket"
@@ -398,7 +399,8 @@ def change_log(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame
              " LEFT JOIN (SELECT DISTINCT ON (code) code, name FROM areas) a ON a.code = l.area_code"
              " ORDER BY l.id DESC LIMIT ?", [limit])
     return pd.DataFrame({
-        "När": pd.to_datetime(found["changed_at"]).dt.strftime("%Y-%m-%d %H:%M"), "Vem": found["changed_by"],
+        "När": pd.to_datetime(found["changed_at"], utc=True).dt.tz_convert(TIME_ZONE).dt.strftime("%Y-%m-%d %H:%M"),
+        "Vem": found["changed_by"],
         "Vecka": [f"v. {w} {y}" for y, w in zip(found["iso_year"], found["iso_week"], strict=True)],
         "Organisation": found["org"], "Område": found["area"], "Fråga": found["item"],
         "Från": found["old_value"], "Till": found["new_value"].astype("Int64")})
