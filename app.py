@@ -18,6 +18,8 @@ pages = {
     "karta": st.Page("app_pages/karta.py", title="Karta", icon=":material/map:", url_path="karta"),
     "tid": st.Page("app_pages/tidsmonster.py", title="Tidsmönster", icon=":material/schedule:", url_path="tid"),
     "prio": st.Page("app_pages/prioritering.py", title="Prioritering", icon=":material/target:", url_path="prioritering"),
+    "veckorond": st.Page("app_pages/veckorond.py", title="Veckorond (EST)", icon=":material/fact_check:",
+                         url_path="veckorond"),
     "insatser": st.Page("app_pages/insatser.py", title="Insatser", icon=":material/event_note:", url_path="insatser"),
     "uppfoljning": st.Page("app_pages/uppfoljning.py", title="Uppföljning", icon=":material/query_stats:",
                            url_path="uppfoljning"),

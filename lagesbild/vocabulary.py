@@ -109,6 +109,11 @@ RISK_FACTORS = (
     RiskFactor(13, "bristande_tillsyn", "Bristande föräldratillsyn", "family"),
     RiskFactor(14, "tidig_debut", "Tidig normbrytande debut", "individual"),
     RiskFactor(15, "svag_sammanhallning", "Svag social sammanhållning i grannskapet", "community"),
+    # Added with migration 0019 (the EST weekly round's checklist maps onto them): an existing database gets
+    # them from there.
+    RiskFactor(16, "skadegorelse_miljo", "Skadegörelse i miljön", "place"),
+    RiskFactor(17, "brander_miljo", "Bränder i miljön (containrar, fordon, byggnader)", "place"),
+    RiskFactor(18, "upplevd_otrygghet", "Upplevd otrygghet på platsen", "community"),
 )
 
 DOMAIN_LABELS = {

@@ -14,6 +14,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from lagesbild import est
+
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 TIMEOUT = 60
@@ -215,6 +217,66 @@ def test_register_pages_insatser_is_read_only_for_viewers(app_env, demo_db):
     assert any("läggs in och ändras av samordnaren" in i.value for i in at.info)
     assert not at.text_input  # no form
     assert at.query_params["sida"] == "insatser"  # "Kopiera länk" writes this view into the address
+
+
+def test_weekly_round_pages_veckorond_for_viewers_shows_only_aggregates(app_env, demo_db):
+    app_env(demo_db)
+    at = start("app_pages/veckorond.py")
+    assert not at.exception
+    assert at.title[0].value == "Veckorond (EST)"
+    assert [t.label for t in at.tabs] == ["Veckans bild", "Kvartalet"]   # no trend per answer, no form, no log
+    picture = at.dataframe[0].value
+    assert "Svar" not in picture.columns and "Område" in picture.columns
+    assert not at.button  # nothing to save
+
+
+STAFF = {"username": "bo", "role": "staff"}
+
+
+def test_weekly_round_staff_sees_missing_answers_and_saves_a_round(app_env, demo_db):
+    app_env(demo_db)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["inloggning"] = STAFF
+    at.run()
+    at.switch_page("app_pages/veckorond.py").run()
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["Veckans bild", "Trend", "Saknade svar", "Kvartalet",
+                                          "Fyll i veckans svar"]
+    assert at.selectbox(key="est_vecka").value == est.Week(2026, 44)   # the demo's newest round
+    tables = {tuple(d.value.columns)[:2]: d.value for d in at.dataframe}
+    missing = tables[("Organisation", "Saknas")]
+    assert missing.set_index("Organisation").loc["Bostadsbolaget", "Saknas"] == "6 av 6"
+    trends = tables[("Område", "Fråga")]
+    assert ("Sölvesborg norra", "Skadegörelse", "ökar") in set(zip(trends["Område"], trends["Fråga"],
+                                                                   trends["Trend"], strict=True))
+    assert at.selectbox(key="est_trend_omrade").value == "SBG-N"   # the chart opens on a rising series
+    at.selectbox(key="est_organisation").set_value("polisen").run()
+    at.button[0].click().run()  # Spara veckans svar: the saved answers unchanged
+    assert not at.exception
+    assert any("Inget ändrades" in s.value for s in at.success)
+
+
+def test_weekly_round_follows_the_risk_factor_filter(app_env, demo_db):
+    app_env(demo_db)
+    at = start()
+    at.session_state["filter_riskfaktor"] = ["upplevd_otrygghet"]
+    at.switch_page("app_pages/veckorond.py").run()
+    assert not at.exception
+    picture = at.dataframe[0].value
+    assert list(picture.columns) == ["Område", "Otrygghet"]
+
+
+def test_weekly_round_coordinator_sees_the_checklist_settings(app_env, demo_db):
+    app_env(demo_db)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["inloggning"] = COORDINATOR
+    at.run()
+    at.switch_page("app_pages/veckorond.py").run()
+    assert not at.exception
+    assert at.button(key="est_spara_installningar")
+    at.button(key="est_spara_installningar").click().run()
+    assert not at.exception
+    assert any("Checklistan och organisationerna är sparade" in s.value for s in at.success)
 
 
 def editing_intervention_2() -> AppTest:

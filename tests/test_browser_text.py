@@ -23,10 +23,12 @@ from tests.browser import (
 
 pytestmark = pytest.mark.browser
 
-PAGES = {"oversikt": "/", "karta": "/karta", "tid": "/tid", "prio": "/prioritering", "insatser": "/insatser",
+PAGES = {"oversikt": "/", "karta": "/karta", "tid": "/tid", "prio": "/prioritering", "veckorond": "/veckorond",
+         "insatser": "/insatser",
          "uppfoljning": "/uppfoljning", "atgardsplan": "/atgardsplan", "publicerat": "/publicerat"}
 UPLOAD_PAGE = {"ladda_upp": "/ladda-upp", "kom_igang": "/kom-igang"}  # the coordinator's pages
 TITLES = {"/": "Översikt", "/karta": "Karta", "/tid": "Tidsmönster", "/prioritering": "Prioritering",
+          "/veckorond": "Veckorond (EST)",
           "/insatser": "Insatser", "/uppfoljning": "Uppföljning", "/atgardsplan": "Åtgärdsplan",
           "/publicerat": "Publicerade lägesbilder", "/ladda-upp": "Ladda upp data",
           "/kom-igang": "Kom igång"}

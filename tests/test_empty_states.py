@@ -240,6 +240,15 @@ def test_data_pages_with_incidents_and_no_areas(app_env, copy, page):
         assert "Kom igång, steg 2: områden" in [label for label, _ in links(at)]
 
 
+def test_weekly_round_needs_areas_and_works_before_any_answer(app_env, copy):
+    app_env(copy("empty"))
+    assert "Inga områden finns ännu." in infos(open_page("veckorond", COORDINATOR))
+    app_env(copy("areas"))
+    at = open_page("veckorond", COORDINATOR)    # areas, no incidents, no answers: every tab says what it can
+    assert "Ingen säker ökning eller minskning" in infos(at)
+    assert at.get("arrow_data_frame") or at.dataframe
+
+
 @pytest.mark.parametrize("page", ["uppfoljning", "atgardsplan", "insatser"])
 def test_intervention_pages_without_interventions(app_env, copy, page):
     app_env(copy("incidents"))

@@ -9,6 +9,7 @@ from lagesbild.ui.area_names import *  # noqa: F403
 from lagesbild.ui.background_upload import *  # noqa: F403
 from lagesbild.ui.concentration_view import *  # noqa: F403
 from lagesbild.ui.emerging_view import *  # noqa: F403
+from lagesbild.ui.est_view import *  # noqa: F403
 from lagesbild.ui.interventions import *  # noqa: F403
 from lagesbild.ui.loaders import *  # noqa: F403
 from lagesbild.ui.mapview import *  # noqa: F403
