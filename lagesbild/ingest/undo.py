@@ -41,6 +41,7 @@ MOVES = {
     "areas": _AREAS,
     "population": _POPULATION,
     "reference": [("reference_statistics", "import_id = ?")],
+    "survey": [("safety_surveys", "import_id = ?")],
     "demo": [*_INCIDENTS, *_INTERVENTIONS, *_AREAS],
 }
 HELD_TABLES = sorted({table for moves in MOVES.values() for table, _ in moves})
