@@ -42,7 +42,7 @@ MOVES = {
     "population": _POPULATION,
     "reference": [("reference_statistics", "import_id = ?")],
     "survey": [("safety_surveys", "import_id = ?")],
-    "demo": [*_INCIDENTS, *_INTERVENTIONS, *_AREAS],
+    "demo": [("safety_surveys", "import_id = ?"), *_INCIDENTS, *_INTERVENTIONS, *_AREAS],
 }
 HELD_TABLES = sorted({table for moves in MOVES.values() for table, _ in moves})
 
