@@ -27,6 +27,7 @@ if not simple:
     if picked:
         st.session_state["karta_profil"] = picked[0].get("code")
     ui.legend(shown.legend_title, shown.legend, ui.disclosure().hidden_label if ui.is_viewer() else None)
+    ui.survey_legend(shown)
     ui.map_position(shown)
 ui.show_table(shown.areas, key="karta_omraden_tabell")
 if not shown.interventions.empty:
@@ -54,3 +55,4 @@ if code:
         ui.show_table(profile.risk_factors, key="karta_profil_riskfaktorer")
     st.caption("Pågående insatser i området:")
     ui.show_table(profile.interventions, key="karta_profil_insatser")
+    ui.area_safety(code)

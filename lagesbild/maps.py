@@ -48,6 +48,8 @@ class MapData:
     view_state: ViewState = DEFAULT_CENTRE   # where the map opens: the link's position, or fitted to what is drawn
     fitted: ViewState = DEFAULT_CENTRE       # fitted to everything drawn (areas and data)
     area_views: dict[str, ViewState] | None = None   # fitted to each area, for "Zooma till"
+    survey_legend: list[tuple[str, tuple[int, int, int]]] | None = None  # the "otrygghet" layer's classes
+    survey_title: str = ""
 
 
 def breaks(values: pd.Series, classes: int = len(PALETTE), decimals: int = 0) -> list[float]:
@@ -213,6 +215,13 @@ def build(con: duckdb.DuckDBPyConnection, view: View, shown: Disclosure) -> MapD
             legend_values, legend_title = area_bounds, f"Områden: {MEASURE_UNITS[view.measure]}"
             legend_low = _lowest(areas["value"][~hidden_areas])
 
+    survey_legend: list[tuple[str, tuple[int, int, int]]] | None = None
+    survey_title = ""
+    if "otrygghet" in view.layers:
+        survey_layers, survey_legend, survey_title, survey_note = survey_layer(con, areas, shown)
+        layers.extend(survey_layers)
+        notes.append(survey_note)
+
     drawn = pd.DataFrame(columns=["Insats", "Status", "Period", "Mot"])
     if "insatser" in view.layers:
         drawn_layers, drawn = _intervention_layer(con, view, areas)
@@ -270,7 +279,59 @@ def build(con: duckdb.DuckDBPyConnection, view: View, shown: Disclosure) -> MapD
         view_state=view_state,
         fitted=fitted,
         area_views=area_views,
+        survey_legend=survey_legend,
+        survey_title=survey_title,
     )
+
+
+SMALL_RING = [20, 20, 20, 230]
+
+
+def survey_layer(con: duckdb.DuckDBPyConnection, areas: pd.DataFrame, shown: Disclosure
+                 ) -> tuple[list[pdk.Layer], list[tuple[str, tuple[int, int, int]]], str, str]:
+    """The "Otrygghet (enkät)" layer: each drawn area coloured by the insecurity share of its latest survey
+    (`lagesbild.safety.map_values`), the respondents in the tooltip, a value from fewer than 30 answers drawn
+    pale with a dark ring at its centre ("för få svar"), and a value hidden from a viewer grey. Returns the
+    layers, the legend, its title and a note saying what is drawn."""
+    from lagesbild import safety
+
+    values, indicator = safety.map_values(con, shown)
+    if values.empty:
+        return [], [], "", ("Lagret Otrygghet (enkät) är tomt: ingen trygghetsmätning med andelar per område är "
+                            "importerad (Ladda upp, se docs/exempel_trygghetsmatning.csv).")
+    drawn = areas.merge(values, left_on="code", right_on="area_code", how="inner", suffixes=("", "_survey"))
+    readable = drawn[~drawn["hidden"] & ~drawn["small"]]["value_survey"]
+    bounds = breaks(readable, decimals=0)
+    rows: list[dict[str, Any]] = []
+    rings: list[dict[str, Any]] = []
+    for row in drawn.itertuples():
+        survey = values[values["area_code"] == row.code].iloc[0]
+        text = f"{row.name}\n" + safety.tooltip(survey)
+        if survey["hidden"]:
+            fill = HIDDEN_FILL
+        elif survey["small"]:
+            fill = [*colour_for(float(survey["value"]), bounds, 70)[:3], 70]
+        else:
+            fill = colour_for(float(survey["value"]), bounds, 170)
+        for ring in _rings(row.geojson):
+            rows.append({"polygon": ring, "fill": fill, "tooltip": text})
+        if survey["small"] and not survey["hidden"]:
+            rings.append({"position": [round(float(row.centroid_lon), 6), round(float(row.centroid_lat), 6)],
+                          "tooltip": text})
+    layers = [pdk.Layer("PolygonLayer", rows, id="otrygghet", get_polygon="polygon", get_fill_color="fill",
+                        get_line_color=[60, 60, 60, 220], line_width_min_pixels=1.5, stroked=True, filled=True,
+                        pickable=True)]
+    if rings:
+        layers.append(pdk.Layer("ScatterplotLayer", rings, id="otrygghet_fa_svar", get_position="position",
+                                get_radius=140, radius_min_pixels=7, filled=False, stroked=True,
+                                get_line_color=SMALL_RING, line_width_min_pixels=2.5, pickable=True))
+    years = sorted({int(y) for y in drawn["year"]})
+    year_text = "–".join(str(y) for y in (years[0], years[-1]) if y) if len(years) > 1 else str(years[0])
+    small_count = int((drawn["small"] & ~drawn["hidden"]).sum())
+    note = (f"Otrygghet (enkät): {indicator}, senaste mätningen per område ({year_text}), andel svarande i procent. "
+            f"Områden med färre än {safety.MIN_RESPONDENTS} svar ritas bleka med en mörk ring ({small_count} st): "
+            "siffran är för osäker att jämföra. Antal svarande står i rutan som visas när du pekar på ett område.")
+    return layers, legend_entries(bounds, _lowest(readable), 0), f"Otrygghet (enkät): {indicator}, %", note
 
 
 def _intervention_layer(con: duckdb.DuckDBPyConnection, view: View, areas: pd.DataFrame) -> tuple[list[pdk.Layer], pd.DataFrame]:

@@ -241,3 +241,81 @@ def test_pooled_areas_say_how_many_areas_they_weigh(empty_con):
     assert pooled["value"].tolist() == [20.0] and pooled["respondents"].tolist() == [150.0]
     assert pooled["area_name"].iloc[0].startswith("2 områden")
     assert safety.pooled(frame.assign(respondents=[100.0, float("nan")])).empty
+
+
+# Shown in the app ---------------------------------------------------------------------------------------------
+
+def _staff(page, params=None):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_app import APP, TIMEOUT
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["inloggning"] = {"username": "sara", "role": "staff"}
+    at.query_params.update(params or {})
+    at.run()
+    at.switch_page(page)
+    at.run()
+    return at
+
+
+def _tables(at):
+    return [frame.value for frame in at.dataframe]
+
+
+def test_the_overview_shows_upplevd_trygghet_with_its_change(app_env, demo_db):
+    app_env(demo_db)
+    at = _staff("app_pages/oversikt.py")
+    assert not at.exception
+    assert "Upplevd trygghet" in [h.value for h in at.subheader]
+    table = next(t for t in _tables(at) if "Förändring" in t.columns)
+    row = table[table["Indikator"] == demo_survey.INSECURITY].iloc[0]
+    assert (row["Område"], row["År"], row["Jämfört med"]) == (safety.WHOLE, "2025", "2023")
+    assert "procentenheter (95 %:" in row["Förändring"] and "%" in row["Värde (95 %)"]
+    assert any("för få svar" in c.value for c in at.caption)
+
+
+def test_the_map_draws_the_survey_layer_with_respondents_and_marked_small_samples(app_env, demo_db):
+    import json
+
+    app_env(demo_db)
+    at = _staff("app_pages/karta.py", {"sida": "karta", "lager": "omraden,otrygghet"})
+    assert not at.exception
+    assert "otrygghet" in at.multiselect(key="karta_lager").value
+    deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    layers = {layer["id"]: layer for layer in deck["layers"]}
+    assert {"otrygghet", "otrygghet_fa_svar"} <= set(layers)
+    tips = [d["tooltip"] for d in layers["otrygghet"]["data"]]
+    station = next(t for t in tips if t.startswith("Stationsområdet"))
+    assert "svarande" in station and demo_survey.INSECURITY in station
+    small = [d["tooltip"] for d in layers["otrygghet_fa_svar"]["data"]]
+    assert len(small) == 1 and small[0].startswith("Pukavik") and "för få svar" in small[0]
+    legends = [el.proto.body for el in at.get("html") if "kartans-teckenforklaring" in el.proto.body]
+    assert any("Otrygghet (enkät)" in html and "för få svar" in html for html in legends)
+    at.selectbox(key="karta_profil").set_value(demo_survey.STATION).run()
+    assert not at.exception
+    profile = next(t for t in _tables(at) if "Svarande" in t.columns and "Område" not in t.columns)
+    assert demo_survey.INSECURITY in profile["Indikator"].tolist()
+
+
+def test_a_viewer_sees_no_survey_value_from_fewer_than_five_answers_on_the_map(app_env, demo_db):
+    import json
+
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_app import APP, TIMEOUT
+
+    con = __import__("lagesbild.db", fromlist=["connect"]).connect(demo_db)
+    con.execute("UPDATE safety_surveys SET respondents = 3 WHERE area_id = (SELECT id FROM areas WHERE code = 'PUK')")
+    con.close()
+    app_env(demo_db)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update({"sida": "karta", "lager": "otrygghet"})
+    at.run()
+    at.switch_page("app_pages/karta.py")
+    at.run()
+    assert not at.exception
+    deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    data = next(layer for layer in deck["layers"] if layer["id"] == "otrygghet")["data"]
+    pukavik = next(d["tooltip"] for d in data if d["tooltip"].startswith("Pukavik"))
+    assert "dolt (färre än 5 svar)" in pukavik and "%" not in pukavik
