@@ -319,3 +319,34 @@ def test_a_viewer_sees_no_survey_value_from_fewer_than_five_answers_on_the_map(a
     data = next(layer for layer in deck["layers"] if layer["id"] == "otrygghet")["data"]
     pukavik = next(d["tooltip"] for d in data if d["tooltip"].startswith("Pukavik"))
     assert "dolt (färre än 5 svar)" in pukavik and "%" not in pukavik
+
+
+def test_the_report_has_a_perceived_safety_section_protected_for_viewers(sbg_db):
+    from lagesbild import db, report
+    from lagesbild.filters import Filters
+    from lagesbild.report.model import Heading, Table
+    from tests.test_report import pdf_pages
+
+    con = db.connect(sbg_db)
+    try:
+        con.execute("UPDATE safety_surveys SET respondents = 3 WHERE area_id = (SELECT id FROM areas"
+                    " WHERE code = 'PUK') AND year = 2025")
+        filters = Filters(start=date(2025, 11, 1), end=date(2026, 10, 31))
+        internal = report.build(con, filters, shown=STAFF, today=TODAY)
+        protected = report.build(con, filters, shown=VIEWER, today=TODAY)
+    finally:
+        con.close()
+    for made in (internal, protected):
+        headings = [b.text for b in made.blocks if isinstance(b, Heading)]
+        assert headings.index("Upplevd trygghet") < headings.index("Jämförelse med liknande kommuner och riket")
+        assert headings.index("Kartläggning") < headings.index("Upplevd trygghet") < headings.index("Källor")
+    tables = [b.frame for b in internal.blocks if isinstance(b, Table) and "Svarande" in b.frame.columns]
+    per_area = tables[1]
+    assert per_area["Område"].iloc[0] == "Stationsområdet och hamnen"
+    pukavik = per_area[per_area["Område"] == "Pukavik"].iloc[0]
+    assert pukavik["Svarande"] == f"{safety.WARNING} 3" and "%" in pukavik["Värde (95 %)"]
+    hidden = [b.frame for b in protected.blocks if isinstance(b, Table) and "Svarande" in b.frame.columns][1]
+    pukavik = hidden[hidden["Område"] == "Pukavik"].iloc[0]
+    assert (pukavik["Svarande"], pukavik["Värde (95 %)"]) == ("<5", "dolt (färre än 5 svar)")
+    text = "\n".join(pdf_pages(report.layout(protected, "pdf")))
+    assert "Upplevd trygghet" in text and "Stationsområdet och hamnen" in text and safety.WARNING in text
