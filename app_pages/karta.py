@@ -23,7 +23,8 @@ simple = st.toggle("Enkel vy utan karta (om kartan inte syns)", key="karta_enkel
 if not simple:
     event = st.pydeck_chart(shown.deck, height=560, on_select="rerun", selection_mode="single-object",
                             key="karta_karta")
-    picked = (event.selection.get("objects", {}) or {}).get("omraden", []) if event else []
+    objects = (event.selection.get("objects", {}) or {}) if event else {}
+    picked = objects.get("omraden") or objects.get("otrygghet") or []
     if picked:
         st.session_state["karta_profil"] = picked[0].get("code")
     ui.legend(shown.legend_title, shown.legend, ui.disclosure().hidden_label if ui.is_viewer() else None)

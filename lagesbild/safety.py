@@ -322,15 +322,16 @@ def tooltip(row: pd.Series) -> str:
     return f"{row['indicator']} {row['year']}: {value}{interval}\n{answers}{flag}"
 
 
-def insecurity_need(con: duckdb.DuckDBPyConnection, area_codes: list[str]) -> pd.Series:
+def insecurity_need(con: duckdb.DuckDBPyConnection, area_codes: list[str], shown: Disclosure = STAFF
+                    ) -> pd.Series:
     """For the ranking's optional need part "hög otrygghet": per area 0–1, the lower end of the Wilson interval
     of the insecurity share in its latest survey, scaled by the highest such lower end. Credited from the lower
     end only, so a small sample's wide interval earns little; areas with fewer than MIN_RESPONDENTS answers or
-    no survey get 0."""
-    frame, _ = map_values(con, STAFF)
+    no survey get 0 (and so do values hidden from a viewer)."""
+    frame, _ = map_values(con, shown)
     credit = pd.Series(0.0, index=area_codes)
     if frame.empty:
         return credit
-    usable = frame[~frame["small"]].set_index("area_code")["low"].reindex(area_codes).fillna(0.0)
+    usable = frame[~frame["small"] & ~frame["hidden"]].set_index("area_code")["low"].reindex(area_codes).fillna(0.0)
     top = float(usable.max())
     return usable / top if top > 0 else credit

@@ -350,3 +350,22 @@ def test_the_report_has_a_perceived_safety_section_protected_for_viewers(sbg_db)
     assert (pukavik["Svarande"], pukavik["Värde (95 %)"]) == ("<5", "dolt (färre än 5 svar)")
     text = "\n".join(pdf_pages(report.layout(protected, "pdf")))
     assert "Upplevd trygghet" in text and "Stationsområdet och hamnen" in text and safety.WARNING in text
+
+
+def test_high_insecurity_is_an_optional_need_in_the_ranking(sbg_con):
+    from dataclasses import replace
+
+    from lagesbild import priorities
+    from lagesbild.filters import Filters
+
+    filters = Filters(start=date(2025, 11, 1), end=date(2026, 10, 31))
+    plain = priorities.rank(sbg_con, filters)
+    assert priorities.Weights().insecurity == 0.0 and (plain.table["c_insecure"] == 0).all()
+    weighted = priorities.rank(sbg_con, filters, replace(priorities.Weights(), insecurity=0.5))
+    table = weighted.table.set_index("code")
+    assert table.loc[demo_survey.STATION, "c_insecure"] == 1.0                  # the highest lower bound
+    assert table.loc[demo_survey.SMALL_AREA, "c_insecure"] == 0.0               # under 30 answers: no credit
+    assert 0 < table.loc[demo_survey.CENTRE, "c_insecure"] < 1
+    assert "hög otrygghet i trygghetsmätningen" in table.loc[demo_survey.STATION, "reasons"]
+    before = plain.table.set_index("code")
+    assert table.loc[demo_survey.STATION, "need"] == pytest.approx(before.loc[demo_survey.STATION, "need"] + 0.5)

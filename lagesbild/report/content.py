@@ -47,7 +47,7 @@ from lagesbild.report.references import ReferenceComparison, reference_compariso
 
 CHAPTERS = ("Sammanfattning", "Kartläggning", "Källor", "Analys och prioriterade problem",
             "Åtgärdsplan med uppföljning", "Metod och förbehåll", "Datum och dataversion")
-MAPPING_SECTIONS = ("Omfattning", "Utveckling över tid", "Var", "När", "Riskfaktorer",
+MAPPING_SECTIONS = ("Omfattning", "Utveckling över tid", "Var", "När", "Riskfaktorer", "Upplevd trygghet",
                     "Jämförelse med liknande kommuner och riket")
 CAUSES = "Orsaksanalys (fylls i av analytikern)"
 NO_REFERENCE = "Ingen referensstatistik importerad"

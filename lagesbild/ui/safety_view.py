@@ -62,6 +62,5 @@ def area_safety(code: str) -> None:
 
 def survey_legend(shown) -> None:
     """The map's legend for the "Otrygghet (enkät)" layer, with the marking of small samples."""
-    if shown.survey_legend:
-        legend(shown.survey_title, [*shown.survey_legend, (f"◯ {safety.SMALL} (<{safety.MIN_RESPONDENTS})",
-                                                           (245, 245, 245))])
+    if shown.survey_legend:  # beside squares; alone, the survey legend is the map's own (lagesbild.maps)
+        legend(shown.survey_title, shown.survey_legend)
