@@ -13,8 +13,8 @@ respondents. Reading them honestly takes three rules, stated here once and shown
 * **Differences**: a difference between two shares (two years, or two areas) is called real only when the 95 %
   interval of the difference — Newcombe's hybrid score interval, built from the two Wilson intervals — leaves
   out zero (`compare`). When the two intervals overlap heavily it does not, and the text says "kan vara slump".
-  By construction it calls a difference between two samples of the same true share real in about 5 % of
-  cases at most; tests/test_safety_survey.py checks that by simulation.
+  It calls a difference between two samples of the same true share real in about 5 % of cases (the
+  interval is approximate: 4.0–5.5 % measured); tests/test_safety_survey.py checks that by simulation.
 
 What a viewer sees (`Disclosure`, lagesbild.protect): respondents are not counts of incidents, but a share of
 very few answers can say what one person answered. A value from fewer answers than the disclosure threshold
