@@ -76,6 +76,7 @@ def test_an_unmatched_area_refuses_the_file_naming_row_column_and_value(sbg_con)
     assert "trygghet.csv, rad 3, kolumn 'område', värde 'Lund centrum'" in message
     assert "motsvarar inget av områdena i Sölvesborg" in message
     assert [p.row for p in result.problems] == [3, 4]   # every unmatched row is listed with the first
+    assert (result.kind, result.headers) == ("survey", [])  # no incident column mapping is offered for it
     assert fingerprint(sbg_con) == before
 
 

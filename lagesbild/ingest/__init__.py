@@ -258,6 +258,7 @@ def _import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
                     if options.kind is None and reference.looks_like_bra_table(table.headers):
                         prepared = reference.prepare_bra_table(table, options.year)
                     elif options.kind is None and survey.looks_like_survey(table.headers):
+                        kind = "survey"  # a refusal says so, and offers no incident column mapping
                         prepared = survey.prepare_survey(table, con, ctx)
                     elif options.kind is None and keytable.looks_like_grouping(table):
                         prepared = keytable.prepare_grouping(table, ctx)
@@ -297,7 +298,7 @@ def _import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
     except FileRefusedError as refused:
         result = ImportResult(None, "refused", file_name, kind, refusal=refused.problem,
                               problems=[refused.problem, *refused.related])
-        if table is not None:
+        if table is not None and kind != "survey":
             result.headers = table.headers
             result.mapping = guess_mapping(table.headers, INCIDENT_FIELDS) | (options.mapping or {})
         return result
