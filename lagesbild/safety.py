@@ -142,10 +142,29 @@ def survey_values(con: duckdb.DuckDBPyConnection, shown: Disclosure = STAFF) -> 
         [WHOLE],
     )
     frame["respondents"] = frame["respondents"].astype(float)
-    return _annotated(frame, shown)
+    return _annotated(frame, shown, withheld(frame, shown))
 
 
-def _annotated(frame: pd.DataFrame, shown: Disclosure) -> pd.DataFrame:
+def withheld(frame: pd.DataFrame, shown: Disclosure) -> set[tuple[str, int]]:
+    """(indicator, year) whose whole-municipality value a viewer may not see: one of its areas is hidden, and the
+    municipality's answers are not at least `threshold` more than the areas' known ones (or a count is missing),
+    so the municipality's value and the visible areas' would give the hidden area's value by subtraction. The
+    same holds for a municipality value pooled from the areas (`pooled`)."""
+    if not shown.viewer or frame.empty:
+        return set()
+    found: set[tuple[str, int]] = set()
+    for (key, year), group in frame.groupby(["indicator_key", "year"], sort=False):
+        areas = group[group["area_code"].notna()]
+        n = areas["respondents"].astype(float)
+        if not (~(n >= shown.threshold)).any():
+            continue
+        whole = group[group["area_code"].isna()]["respondents"].astype(float)
+        if whole.empty or whole.isna().any() or n.isna().any() or float(whole.iloc[0]) - float(n.sum()) < shown.threshold:
+            found.add((str(key), int(year)))
+    return found
+
+
+def _annotated(frame: pd.DataFrame, shown: Disclosure, hide: set[tuple[str, int]] | None = None) -> pd.DataFrame:
     n = frame["respondents"].to_numpy(float)
     share = frame["unit"].eq("andel").to_numpy()
     low, high = wilson(frame["value"], n)
@@ -153,6 +172,11 @@ def _annotated(frame: pd.DataFrame, shown: Disclosure) -> pd.DataFrame:
     frame["high"] = np.where(share, high, np.nan)
     frame["small"] = ~(n >= MIN_RESPONDENTS)
     frame["hidden"] = shown.viewer & ~(n >= shown.threshold)
+    if hide:
+        whole = frame["area_code"].isna().to_numpy()
+        listed = np.array([(k, int(y)) in hide for k, y in zip(frame["indicator_key"], frame["year"], strict=True)],
+                          dtype=bool)
+        frame["hidden"] = frame["hidden"].to_numpy() | (whole & listed)
     for column in ("value", "low", "high", "respondents"):
         frame[column] = frame[column].where(~frame["hidden"], np.nan)
     return frame
@@ -231,13 +255,14 @@ class Latest:
         return (f"{WARNING} " if self.small else "") + formatting.number(self.respondents)
 
 
-def latest(frame: pd.DataFrame, shown: Disclosure = STAFF) -> list[Latest]:
+def latest(frame: pd.DataFrame, shown: Disclosure = STAFF, hide: set[tuple[str, int]] | None = None
+           ) -> list[Latest]:
     """Per indicator and place in `frame` (raw values, before annotation): the latest year, and the change
     against the latest earlier year with its interval and verdict. A viewer gets no change where either
-    value is hidden."""
+    value is hidden; `hide` (from `withheld`) hides whole-municipality values too."""
     if frame.empty:
         return []
-    frame = _annotated(frame.copy(), shown)
+    frame = _annotated(frame.copy(), shown, hide)
     found = []
     frame["place"] = frame["area_name"]
     for key in _indicator_order(frame):
@@ -269,7 +294,8 @@ def raw_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def municipality_latest(con: duckdb.DuckDBPyConnection, shown: Disclosure = STAFF) -> list[Latest]:
     """For the overview: each indicator's latest value for the whole municipality (or the areas pooled)."""
-    return latest(pooled(raw_values(con)), shown)
+    raw = raw_values(con)
+    return latest(pooled(raw), shown, withheld(raw, shown))
 
 
 def area_latest(con: duckdb.DuckDBPyConnection, area_code: str, shown: Disclosure = STAFF) -> list[Latest]:

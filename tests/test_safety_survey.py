@@ -370,3 +370,24 @@ def test_high_insecurity_is_an_optional_need_in_the_ranking(sbg_con):
     assert "hög otrygghet i trygghetsmätningen" in table.loc[demo_survey.STATION, "reasons"]
     before = plain.table.set_index("code")
     assert table.loc[demo_survey.STATION, "need"] == pytest.approx(before.loc[demo_survey.STATION, "need"] + 0.5)
+
+
+def test_a_viewer_cannot_subtract_a_hidden_area_from_the_municipality(sbg_con):
+    """Municipality 100 answers = Falkvik 3 + Mjällby 97: the municipality's share and Mjällby's would give
+    Falkvik's. So the municipality's value is hidden from viewers too; with 1 000 answers (the rest are many
+    people elsewhere) it is not, and a value pooled from areas with a hidden one never is shown."""
+    rows = ["Oro för brott;Hela kommunen;2026;30;100", "Oro för brott;Falkvik;2026;100;3",
+            "Oro för brott;Mjällby;2026;27,8;97",
+            "Otrygghet utomhus kvällstid;Hela kommunen;2026;30;1000", "Otrygghet utomhus kvällstid;Falkvik;2026;100;3",
+            "Otrygghet utomhus kvällstid;Mjällby;2026;27,8;97",
+            "Trygg i bostadsområdet;Falkvik;2026;0;3", "Trygg i bostadsområdet;Mjällby;2026;80;50"]
+    assert survey(sbg_con, rows).status == "stored"
+    viewer = {i.indicator: i for i in safety.municipality_latest(sbg_con, VIEWER)}
+    staff = {i.indicator: i for i in safety.municipality_latest(sbg_con, STAFF)}
+    assert viewer["Oro för brott"].hidden and math.isnan(viewer["Oro för brott"].value)
+    assert not viewer["Otrygghet utomhus kvällstid"].hidden and viewer["Otrygghet utomhus kvällstid"].value == 30
+    assert viewer["Trygg i bostadsområdet"].hidden and not staff["Trygg i bostadsområdet"].hidden
+    assert staff["Trygg i bostadsområdet"].value == pytest.approx(80 * 50 / 53)
+    whole = safety.survey_values(sbg_con, VIEWER).query("year == 2026 and area_code.isna()", engine="python")
+    assert whole.set_index("indicator")["hidden"].to_dict() == {"Oro för brott": True,
+                                                                 "Otrygghet utomhus kvällstid": False}
