@@ -91,7 +91,7 @@ class Comparison:
     def text(self, unit: str = "andel") -> str:
         """Swedish, e.g. '+8 procentenheter (95 %: +2 till +14), säker ökning'."""
         points = "procentenheter" if unit == "andel" else "indexenheter"
-        change = f"{formatting.number(self.difference, 1, )} {points}".replace("-", "−")
+        change = f"{formatting.number(self.difference, 1)} {points}".replace("-", "−")
         change = ("+" if self.difference > 0 else "") + change
         if self.verdict == "index":
             return f"{change} (ett index har inget intervall: skillnaden prövas inte)"
