@@ -23,10 +23,12 @@ simple = st.toggle("Enkel vy utan karta (om kartan inte syns)", key="karta_enkel
 if not simple:
     event = st.pydeck_chart(shown.deck, height=560, on_select="rerun", selection_mode="single-object",
                             key="karta_karta")
-    picked = (event.selection.get("objects", {}) or {}).get("omraden", []) if event else []
+    objects = (event.selection.get("objects", {}) or {}) if event else {}
+    picked = objects.get("omraden") or objects.get("otrygghet") or []
     if picked:
         st.session_state["karta_profil"] = picked[0].get("code")
     ui.legend(shown.legend_title, shown.legend, ui.disclosure().hidden_label if ui.is_viewer() else None)
+    ui.survey_legend(shown)
     ui.map_position(shown)
 ui.show_table(shown.areas, key="karta_omraden_tabell")
 if not shown.interventions.empty:
@@ -54,3 +56,4 @@ if code:
         ui.show_table(profile.risk_factors, key="karta_profil_riskfaktorer")
     st.caption("Pågående insatser i området:")
     ui.show_table(profile.interventions, key="karta_profil_insatser")
+    ui.area_safety(code)

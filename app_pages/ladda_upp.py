@@ -10,8 +10,8 @@ from lagesbild.ingest import ImportOptions
 ui.require_role("coordinator")
 st.title("Ladda upp data")
 st.caption("CSV, TXT eller Excel med händelser eller befolkning, Polisens händelser (JSON), områdesgränser "
-           "(GeoJSON, GeoPackage eller zippad shapefil). Inget sparas förrän du trycker på Importera, och en "
-           "import kan alltid ångras.")
+           "(GeoJSON, GeoPackage eller zippad shapefil), en trygghetsmätning (indikator, område, år, värde, svarande). "
+           "Inget sparas förrän du trycker på Importera, och en import kan alltid ångras.")
 st.caption(f"Högst {ui.upload_limit_mb()} MB per fil. En större fil (till exempel en miljon rader) läses in på "
            "servern med `python -m lagesbild import FIL` – det går medan appen används, och importen syns här.")
 

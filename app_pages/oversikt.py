@@ -53,4 +53,5 @@ if view.data_range:
         f"Invånare i kommunens områden: {formatting.number(view.population)}."
     )
 
+ui.safety_section()  # the latest trygghetsmätning and its change (lagesbild.safety)
 ui.reference_section()  # BRÅ per 100 000 against SKR group and country (lagesbild.reference)

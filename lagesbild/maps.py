@@ -48,6 +48,8 @@ class MapData:
     view_state: ViewState = DEFAULT_CENTRE   # where the map opens: the link's position, or fitted to what is drawn
     fitted: ViewState = DEFAULT_CENTRE       # fitted to everything drawn (areas and data)
     area_views: dict[str, ViewState] | None = None   # fitted to each area, for "Zooma till"
+    survey_legend: list[tuple[str, tuple[int, int, int]]] | None = None  # the "otrygghet" layer's classes
+    survey_title: str = ""
 
 
 def breaks(values: pd.Series, classes: int = len(PALETTE), decimals: int = 0) -> list[float]:
@@ -195,7 +197,8 @@ def build(con: duckdb.DuckDBPyConnection, view: View, shown: Disclosure) -> MapD
         for ring in rings:
             area_rows.append({
                 "polygon": ring, "code": row.code, "tooltip": tooltip,
-                "fill": [0, 0, 0, 0] if ("rutor" in view.layers or hidden or not row.value > 0)
+                "fill": [0, 0, 0, 0] if ("rutor" in view.layers or "otrygghet" in view.layers or hidden
+                                         or not row.value > 0)
                 else colour_for(row.value, area_bounds, 150, decimals),
             })
     if "omraden" in view.layers or "rutor" not in view.layers:
@@ -212,6 +215,17 @@ def build(con: duckdb.DuckDBPyConnection, view: View, shown: Disclosure) -> MapD
         if legend_values is None:
             legend_values, legend_title = area_bounds, f"Områden: {MEASURE_UNITS[view.measure]}"
             legend_low = _lowest(areas["value"][~hidden_areas])
+
+    survey_legend: list[tuple[str, tuple[int, int, int]]] | None = None
+    survey_title = ""
+    if "otrygghet" in view.layers:
+        # Beneath squares and points, above the (then unfilled) areas, whose click still opens the profile.
+        survey_layers, survey_legend, survey_title, survey_note = survey_layer(con, areas, shown)
+        below = 1 if layers and getattr(layers[0], "id", "") == "omraden" else 0
+        layers[below:below] = survey_layers
+        notes.append(survey_note)
+        if "rutor" not in view.layers and survey_legend:  # the survey is what colours the areas
+            legend_values, legend_title = None, ""
 
     drawn = pd.DataFrame(columns=["Insats", "Status", "Period", "Mot"])
     if "insatser" in view.layers:
@@ -258,6 +272,8 @@ def build(con: duckdb.DuckDBPyConnection, view: View, shown: Disclosure) -> MapD
 
     deck = decks.deck([*base.below, *layers, *base.labels], view_state)
     entries = legend_entries(legend_values or [1.0], legend_low, decimals if "rutor" not in view.layers else 0)
+    if legend_values is None and survey_legend:
+        entries, legend_title, survey_legend = survey_legend, survey_title, None
     return MapData(
         deck=deck,
         legend=entries,
@@ -270,7 +286,68 @@ def build(con: duckdb.DuckDBPyConnection, view: View, shown: Disclosure) -> MapD
         view_state=view_state,
         fitted=fitted,
         area_views=area_views,
+        survey_legend=survey_legend,
+        survey_title=survey_title,
     )
+
+
+SMALL_MARK = [25, 25, 25, 235]
+SHARE_BOUNDS = [9.0, 14.0, 19.0, 29.0, 39.0, 100.0]   # fixed classes: two years' maps stay comparable
+SHARE_LABELS = ["0–9", "10–14", "15–19", "20–29", "30–39", "40–100"]
+
+
+def survey_layer(con: duckdb.DuckDBPyConnection, areas: pd.DataFrame, shown: Disclosure
+                 ) -> tuple[list[pdk.Layer], list[tuple[str, tuple[int, int, int]]], str, str]:
+    """The "Otrygghet (enkät)" layer: each drawn area coloured by the insecurity share of its latest survey
+    (`lagesbild.safety.map_values`), the respondents in the tooltip, a value from fewer than 30 answers drawn
+    pale and marked "⚠ för få svar" under its name, and a value hidden from a viewer grey. The classes are
+    fixed (`SHARE_BOUNDS`), so two years' maps can be compared. Returns the layers, the legend (with the
+    small-sample mark), its title and a note saying what is drawn."""
+    from lagesbild import safety
+
+    values, indicator = safety.map_values(con, shown)
+    if values.empty:
+        return [], [], "", ("Lagret Otrygghet (enkät) är tomt: ingen trygghetsmätning med andelar per område är "
+                            "importerad (Ladda upp, se docs/exempel_trygghetsmatning.csv).")
+    drawn = areas.merge(values, left_on="code", right_on="area_code", how="inner", suffixes=("", "_survey"))
+    bounds = SHARE_BOUNDS
+    rows: list[dict[str, Any]] = []
+    rings: list[dict[str, Any]] = []
+    for row in drawn.itertuples():
+        survey = values[values["area_code"] == row.code].iloc[0]
+        text = f"{row.name}\n" + safety.tooltip(survey)
+        if survey["hidden"]:
+            fill = HIDDEN_FILL
+        elif survey["small"]:
+            fill = [*colour_for(float(survey["value"]), bounds, 70)[:3], 70]
+        else:
+            fill = colour_for(float(survey["value"]), bounds, 170)
+        for ring in _rings(row.geojson):
+            rows.append({"polygon": ring, "fill": fill, "tooltip": text, "code": row.code})
+        if survey["small"] and not survey["hidden"]:
+            rings.append({"position": [round(float(row.centroid_lon), 6), round(float(row.centroid_lat), 6)],
+                          "tooltip": text, "code": row.code})
+    layers = [pdk.Layer("PolygonLayer", rows, id="otrygghet", get_polygon="polygon", get_fill_color="fill",
+                        get_line_color=[60, 60, 60, 220], line_width_min_pixels=1.5, stroked=True, filled=True,
+                        pickable=True)]
+    if rings:
+        # A text mark just under the area's name (which sits on the same point): "⚠ för få svar".
+        layers.append(pdk.Layer("TextLayer", [{**r, "text": f"{safety.WARNING} {safety.SMALL}"} for r in rings],
+                                id="otrygghet_fa_svar", get_position="position", get_text="text", get_size=12,
+                                get_color=SMALL_MARK, size_units='"pixels"', character_set='"auto"',
+                                font_family='"Arial, Helvetica, sans-serif"', font_weight=700, background=True,
+                                get_background_color=[255, 255, 255, 225], background_padding=[3, 1],
+                                get_pixel_offset=[0, 16], get_text_anchor='"middle"',
+                                get_alignment_baseline='"center"', pickable=True))
+    years = sorted({int(y) for y in drawn["year"]})
+    year_text = "–".join(str(y) for y in (years[0], years[-1]) if y) if len(years) > 1 else str(years[0])
+    small_count = int((drawn["small"] & ~drawn["hidden"]).sum())
+    note = (f"Otrygghet (enkät): {indicator}, senaste mätningen per område ({year_text}), andel svarande i procent. "
+            f"Områden med färre än {safety.MIN_RESPONDENTS} svar ritas bleka och märks ”⚠ för få svar” ({small_count} st): "
+            "siffran är för osäker att jämföra. Antal svarande står i rutan som visas när du pekar på ett område.")
+    entries = [(text, colour) for text, colour in zip(SHARE_LABELS, PALETTE, strict=True)]
+    entries.append((f"{safety.WARNING} {safety.SMALL} (<{safety.MIN_RESPONDENTS}, blekt)", (245, 245, 245)))
+    return layers, entries, f"Otrygghet (enkät): {indicator}, % svarande", note
 
 
 def _intervention_layer(con: duckdb.DuckDBPyConnection, view: View, areas: pd.DataFrame) -> tuple[list[pdk.Layer], pd.DataFrame]:

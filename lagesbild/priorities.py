@@ -55,7 +55,9 @@ SCORE_HELP = (
     "vanligare än i resten av kommunen (nedre gränsen i konfidensintervallet). Täckningen är pågående insatser "
     "mot samma problem: en insats räknas fullt om den riktar sig mot de valda riskfaktorerna eller "
     "kategorierna i just det området, mindre om den gäller hela kommunen eller har liten omfattning. "
-    "Poängen jämför områden inom samma urval, inte mellan olika filter."
+    "Poängen jämför områden inom samma urval, inte mellan olika filter. Hög otrygghet (enkät) är avstängd från "
+    "början (vikt 0); med en vikt räknas trygghetsmätningens andel otrygga i områdets senaste mätning, från den "
+    "nedre gränsen i konfidensintervallet, och inte alls för områden med färre än 30 svar."
 )
 
 
@@ -66,6 +68,7 @@ class Weights:
     hotspots: float = 0.20
     lift: float = 0.20
     coverage: float = 0.80  # share of the need a fully fitting running intervention takes away
+    insecurity: float = 0.0  # "hög otrygghet" from the trygghetsmätning (lagesbild.safety): off unless chosen
 
 
 _KEY = key_sql()
@@ -150,7 +153,7 @@ class Ranking:
 TABLE_COLUMNS = ["code", "name", "population", "area_km2", "count", "harm", "previous", "before", "per_km2",
                  "harm_rate", "shrunk_rate", "level", "hot_share", "lift", "lift_low", "lift_label", "change",
                  "change_basis", "change_previous", "covered_by", "cover_fits", "c_rate", "c_trend", "c_hot", "c_lift",
-                 "c_cover", "need", "score", "rank", "reasons"]
+                 "c_insecure", "c_cover", "need", "score", "rank", "reasons"]
 _GRID = {250: "cell_250", 1000: "cell_1k"}  # the only grid columns the hot-spot query may name
 
 
@@ -373,8 +376,18 @@ def rank(con: duckdb.DuckDBPyConnection, filters: Filters, weights: Weights | No
     frame["c_hot"] = frame["hot_share"].clip(0, 1)
     frame["c_lift"] = ((frame["lift_low"] - 1) / 2).clip(0, 1)  # lower bound: chance alone earns nothing
     frame["c_cover"] = frame["cover_fits"].map(lambda fits: 1.0 - float(np.prod([1.0 - f for f in fits])))
+    frame["c_insecure"] = 0.0
+    frame["insecure_share"] = np.nan
+    if weights.insecurity > 0:  # survey shares: the lower end of their interval, small samples earn nothing
+        from lagesbild import safety
+
+        frame["c_insecure"] = safety.insecurity_need(con, frame["code"].tolist(), shown).to_numpy()
+        surveyed, _ = safety.map_values(con, shown)
+        if not surveyed.empty:
+            frame["insecure_share"] = frame["code"].map(surveyed.set_index("area_code")["value"]).astype(float)
     frame["need"] = (weights.rate * frame["c_rate"] + weights.trend * frame["c_trend"]
-                     + weights.hotspots * frame["c_hot"] + weights.lift * frame["c_lift"])
+                     + weights.hotspots * frame["c_hot"] + weights.lift * frame["c_lift"]
+                     + weights.insecurity * frame["c_insecure"])
     # Coverage discounts need: an area whose problem already has a fitting intervention is where a *new*
     # effort does least extra good, however high its need.
     frame["score"] = frame["need"] * (1 - weights.coverage * frame["c_cover"])
@@ -420,6 +433,9 @@ def _reasons(row: Any, frame: pd.DataFrame, shown: Disclosure) -> str:
         times = (f"{formatting.number(row.lift, 1)} gånger (minst {formatting.number(row.lift_low, 1)})"
                  if math.isfinite(row.lift) else f"minst {formatting.number(row.lift_low, 1)} gånger")
         parts.append(f"{row.lift_label.lower()} {times} vanligare än i resten av kommunen")
+    if row.c_insecure > 0:
+        parts.append(f"hög otrygghet i trygghetsmätningen: {formatting.number(row.insecure_share, 0)} % "
+                     f"(räknas {formatting.percent(100 * row.c_insecure, 0, signed=False)} av det högsta)")
     if row.covered_by:
         named = [name if fit >= 0.995 else f"{name} (räknas {formatting.percent(100 * fit, 0, signed=False)})"
                  for name, fit in zip(row.covered_by, row.cover_fits, strict=True)]

@@ -268,7 +268,8 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 STATUS_LABELS = {"stored": "sparad", "undone": "ångrad"}
 KIND_LABELS = {"incidents": "händelser", "areas": "områden", "population": "befolkning", "demo": "demo",
-               "reference": "jämförelsestatistik", "divisions": "områdesindelning"}
+               "reference": "jämförelsestatistik", "divisions": "områdesindelning",
+               "survey": "trygghetsmätning"}
 
 
 def imports_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

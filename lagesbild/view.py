@@ -23,7 +23,7 @@ WEEKDAY_CODES = ("man", "tis", "ons", "tor", "fre", "lor", "son")
 WEEKDAY_LABELS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
 MEASURES = {"antal": "Antal händelser", "per1000": "Per 1 000 invånare", "skadeviktat": "Skadeviktat"}
 LAYERS = {"rutor": "Rutor (250 m / 1 km)", "omraden": "Områden", "punkter": "Enskilda händelser",
-          "insatser": "Insatser"}
+          "insatser": "Insatser", "otrygghet": "Otrygghet (enkät)"}
 GRIDS = (250, 1000)
 PAGES = ("oversikt", "karta", "tid", "prio", "insatser", "uppfoljning", "atgardsplan", "publicerat")
 SURROUNDINGS = {"ring": "ring", "angransande": "adjacent"}  # the link's word -> followup.Options.buffer
@@ -257,7 +257,7 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in (
     Parameter("matt", "`antal` (default), `per1000`, `skadeviktat`", "the measure",
               lambda v: v.measure if v.measure != "antal" else None, _one_of({m: m for m in MEASURES}),
               label="Visa"),
-    Parameter("lager", "`rutor,omraden,insatser` (default), `punkter`", "map layers (`inga`: none)",
+    Parameter("lager", "`rutor,omraden,insatser` (default), `punkter`, `otrygghet`", "map layers (`inga`: none)",
               lambda v: None if tuple(v.layers) == DEFAULT_LAYERS else ",".join(v.layers) or "inga", _read_layers,
               label="Lager"),
     Parameter("ruta", "`250` (default), `1000`", "grid square size in metres",

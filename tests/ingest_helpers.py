@@ -9,7 +9,8 @@ import duckdb
 
 TABLES = ("areas", "incidents", "incident_risk_factors", "categories", "risk_factors", "sources", "interventions",
           "intervention_areas", "intervention_risk_factors", "intervention_categories", "intervention_log", "imports",
-          "meta", "value_aliases", "column_mappings", "area_population", "reference_statistics")
+          "meta", "value_aliases", "column_mappings", "area_population", "reference_statistics",
+          "safety_surveys")
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection) -> str:

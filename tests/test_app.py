@@ -38,7 +38,7 @@ def test_overview_pages_oversikt(app_env, demo_db):
     labels = [m.label for m in at.metric]
     assert labels == ["Händelser", "Per 1 000 invånare", "Skadeviktat", "Våld"]
     assert any("Demodata" in info.value for info in at.info)
-    assert len(at.dataframe) == 3
+    assert len(at.dataframe) == 4  # top areas, interventions, sources, Upplevd trygghet (the demo's survey)
 
 
 def test_overview_follows_the_period(app_env, demo_db):

@@ -30,7 +30,7 @@ from lagesbild.ingest.undo import Consequence, UndoRefusedError, consequences, r
 from lagesbild.ingest.values import normalise
 
 if TYPE_CHECKING:  # loaded on use at run time (geopandas, the register): see import_bytes
-    from lagesbild.ingest import interventions, keytable
+    from lagesbild.ingest import interventions, keytable, survey
     from lagesbild.ingest.areas import PreparedPopulation
 
 LOG = logging.getLogger(__name__)
@@ -219,7 +219,7 @@ def _import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
                   options: ImportOptions | None, today: date | None) -> ImportResult:
     # Imported on use, so that importing a light part of this package (guard, problems, tables, store) loads
     # neither geopandas (areas) nor the register (interventions imports it, and the register uses guard).
-    from lagesbild.ingest import interventions, keytable
+    from lagesbild.ingest import interventions, keytable, survey
     from lagesbild.ingest.areas import prepare_areas, store_areas, store_population
 
     options = options or ImportOptions()
@@ -247,7 +247,7 @@ def _import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
                 result = store_areas(con, areas, **store)
             else:
                 prepared: (Prepared | PreparedPopulation | interventions.PreparedInterventions
-                           | reference.PreparedReference | keytable.PreparedGrouping)
+                           | reference.PreparedReference | keytable.PreparedGrouping | survey.PreparedSurvey)
                 statistics = _reference(data, file_name, found, options)
                 if statistics is not None:
                     prepared = statistics
@@ -257,11 +257,17 @@ def _import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
                     table = read_table(data, file_name)
                     if options.kind is None and reference.looks_like_bra_table(table.headers):
                         prepared = reference.prepare_bra_table(table, options.year)
+                    elif options.kind is None and survey.looks_like_survey(table.headers):
+                        kind = "survey"  # a refusal says so, and offers no incident column mapping
+                        prepared = survey.prepare_survey(table, con, ctx)
                     elif options.kind is None and keytable.looks_like_grouping(table):
                         prepared = keytable.prepare_grouping(table, ctx)
                     else:
                         prepared = prepare_table(table, con, ctx, options)
-                if isinstance(prepared, keytable.PreparedGrouping):
+                if isinstance(prepared, survey.PreparedSurvey):
+                    kind = "survey"  # perceived safety per area and year (lagesbild.ingest.survey)
+                    result = survey.store_survey(con, prepared, **store)
+                elif isinstance(prepared, keytable.PreparedGrouping):
                     kind = "divisions"  # SCB's DeSO→RegSO key table or own districts (lagesbild.ingest.keytable)
                     result = keytable.store_grouping(con, prepared, **store)
                 elif isinstance(prepared, reference.PreparedReference):
@@ -292,7 +298,7 @@ def _import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
     except FileRefusedError as refused:
         result = ImportResult(None, "refused", file_name, kind, refusal=refused.problem,
                               problems=[refused.problem, *refused.related])
-        if table is not None:
+        if table is not None and kind != "survey":
             result.headers = table.headers
             result.mapping = guess_mapping(table.headers, INCIDENT_FIELDS) | (options.mapping or {})
         return result

@@ -87,6 +87,10 @@ REASONS: dict[str, tuple[str, str]] = {
                            "values; undo that import first if the new ones should hold."),
     "no_reference_values": ("Filen innehåller inga värden att jämföra med (bara saknade värden, ”..”).",
                             "The file holds no values to compare with (only missing values, '..')."),
+    "survey_conflict": ("Samma indikator, område och år finns redan med ett annat värde eller antal svarande, i "
+                        "{detail}; ångra den importen först om de nya ska gälla.",
+                        "The same indicator, area and year are already stored with another value or number of "
+                        "respondents, in {detail}; undo that import first if the new ones should hold."),
     "unexpected": ("Filen kunde inte läsas in ({detail}); inget sparades. Felet har loggats.",
                    "The file could not be imported ({detail}); nothing was stored. The error was logged."),
     # row problems
@@ -125,6 +129,22 @@ REASONS: dict[str, tuple[str, str]] = {
     "duplicate_municipality": ("Kommunen finns redan på rad {detail} med ett annat värde; det första värdet används.",
                                "The municipality already appears on row {detail} with another value; the first "
                                "is used."),
+    "unknown_survey_area": ("Enkätområdet motsvarar inget av områdena i {detail} (varken kod, namn eller ortnamn); "
+                            "byt till ett av områdena, skriv ”Hela kommunen” eller lägg till namnet som ortnamn "
+                            "för rätt område. Inget sparades.",
+                            "The survey area matches none of the areas of {detail} (neither code, name nor place name); "
+                            "use one of the areas, write 'Hela kommunen' or add the name as a place name of the "
+                            "right area. Nothing was stored."),
+    "bad_survey_year": ("Året måste vara ett årtal mellan 1950 och {detail}.",
+                        "The year must be a year between 1950 and {detail}."),
+    "bad_survey_unit": ("Enheten måste vara ”andel” (procent) eller ”index”.",
+                        "The unit must be 'andel' (per cent) or 'index'."),
+    "bad_share": ("En andel anges i procent och måste ligga mellan 0 och 100.",
+                  "A share is given in per cent and must lie between 0 and 100."),
+    "bad_respondents": ("Antalet svarande måste vara ett heltal som inte är negativt.",
+                        "The number of respondents must be a non-negative whole number."),
+    "survey_twice": ("Samma indikator, område och år finns redan på rad {detail} med ett annat värde.",
+                     "The same indicator, area and year already appear on row {detail} with another value."),
     "bad_population": ("Befolkningen måste vara ett heltal som inte är negativt.",
                        "The population must be a non-negative whole number."),
 }

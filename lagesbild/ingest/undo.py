@@ -41,7 +41,8 @@ MOVES = {
     "areas": _AREAS,
     "population": _POPULATION,
     "reference": [("reference_statistics", "import_id = ?")],
-    "demo": [*_INCIDENTS, *_INTERVENTIONS, *_AREAS],
+    "survey": [("safety_surveys", "import_id = ?")],
+    "demo": [("safety_surveys", "import_id = ?"), *_INCIDENTS, *_INTERVENTIONS, *_AREAS],
 }
 HELD_TABLES = sorted({table for moves in MOVES.values() for table, _ in moves})
 

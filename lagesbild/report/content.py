@@ -47,7 +47,7 @@ from lagesbild.report.references import ReferenceComparison, reference_compariso
 
 CHAPTERS = ("Sammanfattning", "Kartläggning", "Källor", "Analys och prioriterade problem",
             "Åtgärdsplan med uppföljning", "Metod och förbehåll", "Datum och dataversion")
-MAPPING_SECTIONS = ("Omfattning", "Utveckling över tid", "Var", "När", "Riskfaktorer",
+MAPPING_SECTIONS = ("Omfattning", "Utveckling över tid", "Var", "När", "Riskfaktorer", "Upplevd trygghet",
                     "Jämförelse med liknande kommuner och riket")
 CAUSES = "Orsaksanalys (fylls i av analytikern)"
 NO_REFERENCE = "Ingen referensstatistik importerad"
@@ -197,7 +197,7 @@ def _mapping(c: _Context, report: Report) -> None:
     report.add(Paragraph("Kartläggningen beskriver brottsligheten och otryggheten i kommunen: omfattning, "
                          "utveckling, var och när det sker, vilka riskfaktorer som hänger ihop med händelserna och "
                          "hur kommunen ligger till mot liknande kommuner och riket."))
-    for section in (_extent, _over_time, _where, _when, _risk_factors, _comparison):
+    for section in (_extent, _over_time, _where, _when, _risk_factors, _perceived_safety, _comparison):
         section(c, report)
 
 
@@ -407,6 +407,44 @@ def _risk_factors(c: _Context, report: Report) -> None:
             "exakt 95 %-intervall över 1)."))
     else:
         report.add(Paragraph("Ingen riskfaktor är säkert vanligare i något område än i resten av kommunen.", "note"))
+
+
+def _perceived_safety(c: _Context, report: Report) -> None:
+    """The trygghetsmätning beside the reported crime: the latest survey per indicator for the municipality,
+    and the insecurity share per area with respondents, small samples flagged and hidden values kept hidden."""
+    from lagesbild import safety
+
+    report.add(Heading("Upplevd trygghet", 2))
+    if not safety.has_surveys(c.con):
+        report.add(Paragraph("Ingen trygghetsmätning är importerad: avsnittet om upplevd trygghet kräver en "
+                             "enkät per område och år (polisens trygghetsmätning eller kommunens egen) med antal "
+                             "svarande. Ladda upp den på sidan Ladda upp (se docs/exempel_trygghetsmatning.csv).",
+                             "missing"))
+        return
+    report.add(Paragraph("Enkätsvar om hur invånarna upplever sin omgivning kompletterar de anmälda brotten: "
+                         "otryggheten kan vara hög där få brott anmäls. " + safety.SMALL_RULE))
+    whole = safety.municipality_latest(c.con, c.shown)
+    if whole:
+        report.add(Table(safety.latest_table(whole, with_place=True),
+                         "Senaste mätningen per indikator för hela kommunen, jämfört med mätningen före."))
+    values, indicator = safety.map_values(c.con, c.shown)
+    if values.empty:
+        return
+    frame = values.sort_values("value", ascending=False, na_position="last")
+    found = safety.latest(safety.raw_values(c.con).pipe(
+        lambda f: f[(f["indicator"] == indicator) & f["area_code"].notna()]), c.shown)
+    by_place = {item.place: item for item in found}
+    rows = [by_place[name] for name in frame["area_name"] if name in by_place]
+    report.add(Table(safety.latest_table(rows, with_place=True).drop(columns=["Indikator"]),
+                     f"{indicator} per område, senaste mätningen, högst först."))
+    readable = frame[~frame["small"] & ~frame["hidden"]]
+    if not readable.empty:
+        top = readable.iloc[0]
+        report.add(Paragraph(
+            f"Högst andel bland områden med minst {safety.MIN_RESPONDENTS} svar: {top['area_name']}, "
+            f"{formatting.number(top['value'], 0)} % ({formatting.number(top['low'], 0)}–"
+            f"{formatting.number(top['high'], 0)} %, {formatting.number(top['respondents'])} svarande, "
+            f"{int(top['year'])}). Jämför med områdets anmälda händelser ovan innan slutsatser dras.", "note"))
 
 
 def _comparison(c: _Context, report: Report) -> None:

@@ -16,6 +16,7 @@ from lagesbild.ui.mapview import *  # noqa: F403
 from lagesbild.ui.published_view import *  # noqa: F403
 from lagesbild.ui.reference_view import *  # noqa: F403
 from lagesbild.ui.report_view import *  # noqa: F403
+from lagesbild.ui.safety_view import *  # noqa: F403
 from lagesbild.ui.setup_view import *  # noqa: F403
 from lagesbild.ui.sidebar import *  # noqa: F403
 from lagesbild.ui.signin import *  # noqa: F403

@@ -93,11 +93,12 @@ def weight_sliders():
 
     default = Weights()
     with st.expander("Vikter i rangordningen"):
-        columns = st.columns(5)
+        columns = st.columns(6)
         chosen = {}
         for column, (name, text) in zip(columns, [
                 ("rate", "Skadeviktad nivå"), ("trend", "Ökning"), ("hotspots", "Hot spots"),
-                ("lift", "Riskfaktorer"), ("coverage", "Pågående insatser (drar ner)")], strict=True):
+                ("lift", "Riskfaktorer"), ("insecurity", "Hög otrygghet (enkät)"),
+                ("coverage", "Pågående insatser (drar ner)")], strict=True):
             chosen[name] = column.slider(text, 0.0, 1.0, getattr(default, name), 0.05, key=f"prio_vikt_{name}")
     return Weights(**chosen)
 
