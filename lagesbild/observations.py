@@ -31,7 +31,7 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 
-from lagesbild import db, geo, queries, vocabulary
+from lagesbild import basemap, db, geo, queries, vocabulary
 from lagesbild.ingest import guard, undo
 from lagesbild.ingest.store import next_free_id, next_import_id
 from lagesbild.settings import TIME_ZONE
@@ -43,6 +43,7 @@ SOURCE_KEY = "rapport"
 SERIOUSNESS = {1: "Låg", 2: "Medel", 3: "Hög"}
 MAX_PICK_CELLS = 1600   # squares offered for picking in one area (the payload of the phone's map)
 FINEST_PICK_M = 25
+PICK_MAP_HEIGHT = 340
 EXACT_UP_TO_M = 50      # a pick this fine is a point ('exact'); coarser is 'street'
 _ZONE = ZoneInfo(TIME_ZONE)
 
@@ -411,29 +412,32 @@ def pick_grid(con: duckdb.DuckDBPyConnection, area_code: str, *, width_px: int =
     lon, lat = geo.to_wgs84(cx, cy)
     corner_lon, corner_lat = geo.to_wgs84(cx - size / 2, cy - size / 2)
     cells = pd.DataFrame({"lon": np.round(lon, 6), "lat": np.round(lat, 6), "corner_lon": np.round(corner_lon, 6),
-                          "corner_lat": np.round(corner_lat, 6)})
-    centre = shape.representative_point()
-    clon, clat = geo.to_wgs84(np.array([centre.x]), np.array([centre.y]))
-    extent = max(east - west, north - south, 200.0)
-    zoom = math.log2(156_543.03 * math.cos(math.radians(float(clat[0]))) * width_px / extent)
-    return PickGrid(area_code, size, cells, (float(clat[0]), float(clon[0]), round(min(max(zoom, 10.0), 18.0), 2)))
+                          "corner_lat": np.round(corner_lat, 6), "tooltip": "Välj den här platsen"})
+    outer = geo.to_wgs84(np.array([west, east]), np.array([south, north]))
+    view = basemap.fit((float(outer[0][0]), float(outer[1][0]), float(outer[0][1]), float(outer[1][1])),
+                       width=width_px, height=PICK_MAP_HEIGHT, padding=0.02, max_zoom=18.0)
+    return PickGrid(area_code, size, cells, view)
 
 
-def pick_deck(grid: PickGrid, outline_geojson: str, picked: tuple[float, float] | None,
-              base: list[pdk.Layer] | None = None) -> pdk.Deck:
-    """The phone's map: the area, its squares to tap (layer id 'rutor') and the picked point."""
-    from lagesbild import decks
+def pick_deck(con: duckdb.DuckDBPyConnection, grid: PickGrid, picked: tuple[float, float] | None) -> pdk.Deck:
+    """The phone's map: the base map with area names, the area's outline, its squares to tap (layer id 'rutor')
+    and the picked point."""
+    from lagesbild import background, decks
 
-    shape = shapely.from_geojson(outline_geojson)
+    outline = area_outline(con, grid.area_code)
+    shape = shapely.from_geojson(outline)
     rings = [list(p.exterior.coords) for p in getattr(shape, "geoms", [shape])]
-    layers = [*(base or []),
+    named = queries.frame(con, "SELECT name, geojson FROM active_areas")
+    base = basemap.build(db.get_meta(con, "municipality_code"), shape.bounds, named, background.deck_layers(con))
+    layers = [*base.below,
               pdk.Layer("PolygonLayer", [{"polygon": [list(c) for c in ring]} for ring in rings], id="omrade",
                         get_polygon="polygon", filled=False, stroked=True, get_line_color=[30, 60, 120, 220],
                         line_width_min_pixels=2, pickable=False),
               pdk.Layer("GridCellLayer", grid.cells.to_dict("records"), id="rutor",
                         get_position=["corner_lon", "corner_lat"], cell_size=grid.size_m, extruded=False,
                         get_fill_color=[40, 90, 160, 28], pickable=True, auto_highlight=True,
-                        highlight_color=[230, 120, 20, 160])]
+                        highlight_color=[230, 120, 20, 160]),
+              *base.labels]
     view = grid.view
     if picked is not None:
         layers.append(pdk.Layer("ScatterplotLayer", [{"lon": picked[0], "lat": picked[1]}], id="vald_punkt",

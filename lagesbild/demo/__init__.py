@@ -23,6 +23,7 @@ from lagesbild.demo import areas as demo_areas
 from lagesbild.demo import incidents as demo_incidents
 from lagesbild.demo import interventions as demo_interventions
 from lagesbild.demo import places
+from lagesbild.demo import street as demo_street
 from lagesbild.ingest.store import align_sequences
 from lagesbild.protect import seeded_keys
 
@@ -91,6 +92,7 @@ def build_demo(
             _write_areas(cur, area_frame)
             _write_incidents(cur, incident_frame)
             count = _write_interventions(cur, area_frame, end)
+            demo_street.write(cur, area_frame, end, seed)
             align_sequences(cur)  # the demo chose its ids itself: the next import's come after them
             for key, value in {
                 "synthetic": "1",

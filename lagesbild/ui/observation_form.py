@@ -1,7 +1,7 @@
 """UI glue for the rapportör's one page: the report form, its draft, the receipt and the author's recent reports.
 
-The draft lives in `st.session_state` (the widgets' own keys, the picked point and the draft's token) until a
-receipt comes back: a send that fails — the database refuses, the connection drops — leaves every value where it
+The draft lives in `st.session_state` (the widgets' own keys, which end in the draft's token, and the picked
+point) until a receipt comes back, when a new token gives a fresh form: a send that fails — the database refuses, the connection drops — leaves every value where it
 was, and sending again stores the report once (`observations.submit` is idempotent on the token). The work is in
 `lagesbild.observations`.
 """
@@ -29,8 +29,7 @@ _TOKEN = "rapport_nyckel"      # the draft's client token
 _POINT = "rapport_punkt"       # (lon, lat, square size) picked on the map
 _RECEIPT = "rapport_kvitto"    # the last receipt's text, shown once
 _EDITING = "rapport_andrar"    # the number of the report being edited, if any
-_FIELDS = ("rapport_vad", "rapport_riskfaktorer", "rapport_omrade", "rapport_plats", "rapport_nu", "rapport_datum",
-           "rapport_tid", "rapport_allvar", "rapport_kommentar", _POINT, _TOKEN, _EDITING, "rapport_karta")
+_DRAFT = (_POINT, _TOKEN, _EDITING)  # the widgets' keys carry the token: a new draft gets fresh widgets
 _WHERE = {"punkt": "Peka på kartan", "omrade": "Hela området"}
 _FAILED = ("Rapporten kunde inte skickas just nu. Inget har försvunnit: allt du fyllt i finns kvar här. "
            "Tryck på Skicka igen när du har täckning – rapporten sparas bara en gång.")
@@ -50,8 +49,13 @@ def _token() -> str:
     return str(st.session_state[_TOKEN])
 
 
+def _key(name: str) -> str:
+    """A widget's key in this draft (`rapport_vad_<token>`)."""
+    return f"rapport_{name}_{_token()}"
+
+
 def _clear_draft() -> None:
-    for key in _FIELDS:
+    for key in _DRAFT:
         st.session_state.pop(key, None)
 
 
@@ -69,18 +73,18 @@ def _where(con: duckdb.DuckDBPyConnection) -> tuple[float | None, float | None, 
         st.warning("Kommunen har inga områden inlagda ännu; be samordnaren lägga in dem.")
         st.stop()
     names = dict(zip(areas["code"], areas["name"], strict=True))
-    if st.session_state.get("rapport_omrade") not in names:
-        st.session_state["rapport_omrade"] = observations.default_area(con) or next(iter(names))
-    area = st.selectbox("Område", list(names), format_func=lambda c: names[c], key="rapport_omrade")
-    how = st.radio("Plats", list(_WHERE), format_func=_WHERE.__getitem__, horizontal=True, key="rapport_plats")
+    if st.session_state.get(_key("omrade")) not in names:
+        st.session_state[_key("omrade")] = observations.default_area(con) or next(iter(names))
+    area = st.selectbox("Område", list(names), format_func=lambda c: names[c], key=_key("omrade"))
+    how = st.radio("Plats", list(_WHERE), format_func=_WHERE.__getitem__, horizontal=True, key=_key("plats"))
     if how == "omrade":
         return None, None, area, observations.FINEST_PICK_M
     grid = observations.pick_grid(con, area)
     point = st.session_state.get(_POINT)
     if point is not None and point[3] != area:
         point = None
-    deck = observations.pick_deck(grid, observations.area_outline(con, area), point[:2] if point else None)
-    event = st.pydeck_chart(deck, height=340, on_select="rerun", selection_mode="single-object", key="rapport_karta")
+    deck = observations.pick_deck(con, grid, point[:2] if point else None)
+    event = st.pydeck_chart(deck, height=observations.PICK_MAP_HEIGHT, on_select="rerun", selection_mode="single-object", key=_key("karta"))
     picked = (getattr(event, "selection", None) or {}).get("objects", {}).get("rutor") or []
     if picked:
         cell = picked[0]
@@ -88,19 +92,23 @@ def _where(con: duckdb.DuckDBPyConnection) -> tuple[float | None, float | None, 
         st.session_state[_POINT] = point
     if point is None:
         st.caption("Tryck på kartan där du såg det.")
-        return None, None, area, grid.size_m
+        return None, None, None, grid.size_m
     st.caption(f"Vald plats: {point[1]:.5f} N, {point[0]:.5f} E (en ruta på {point[2]} m).")
     return point[0], point[1], area, int(point[2])
 
 
 def _when() -> datetime:
     zone = ZoneInfo(TIME_ZONE)
-    if st.toggle("Just nu", value=True, key="rapport_nu"):
-        return datetime.now(UTC)
     now = datetime.now(zone)
+    state = st.session_state  # defaults through the state, which an edit fills in instead
+    state.setdefault(_key("nu"), True)
+    if st.toggle("Just nu", key=_key("nu")):
+        return datetime.now(UTC)
+    state.setdefault(_key("datum"), now.date())
+    state.setdefault(_key("tid"), now.time().replace(second=0, microsecond=0))
     left, right = st.columns(2)
-    day = left.date_input("Datum", now.date(), max_value=now.date(), format="YYYY-MM-DD", key="rapport_datum")
-    clock = right.time_input("Klockslag", now.time().replace(second=0, microsecond=0), step=300, key="rapport_tid")
+    day = left.date_input("Datum", max_value=now.date(), format="YYYY-MM-DD", key=_key("datum"))
+    clock = right.time_input("Klockslag", step=300, key=_key("tid"))
     return datetime.combine(day, clock, zone)
 
 
@@ -112,16 +120,17 @@ def report_form(organisation: str) -> None:
     if editing:
         st.info(f"Du ändrar rapport nr {editing}.")
     category = st.selectbox("Vad såg du?", list(names["categories"]), index=None, placeholder="Välj",
-                            format_func=names["categories"].__getitem__, key="rapport_vad")
+                            format_func=names["categories"].__getitem__, key=_key("vad"))
     factors = st.multiselect("Riskfaktorer du såg", list(names["risk_factors"]),
                              format_func=names["risk_factors"].__getitem__, placeholder="Välj (om några)",
-                             key="rapport_riskfaktorer")
+                             key=_key("riskfaktorer"))
     lon, lat, area, size = _where(con)
     when = _when()
-    seriousness = st.segmented_control("Hur allvarligt?", list(observations.SERIOUSNESS), default=2,
+    st.session_state.setdefault(_key("allvar"), 2)
+    seriousness = st.segmented_control("Hur allvarligt?", list(observations.SERIOUSNESS),
                                        format_func=lambda n: f"{n} – {observations.SERIOUSNESS[n]}",
-                                       key="rapport_allvar")
-    note = st.text_input("Kommentar (valfri, utan namn)", max_chars=observations.NOTE_MAX, key="rapport_kommentar",
+                                       key=_key("allvar"))
+    note = st.text_input("Kommentar (valfri, utan namn)", max_chars=observations.NOTE_MAX, key=_key("kommentar"),
                          help="Skriv vad som hänt, aldrig vem: namn och personnummer sparas inte.")
     st.caption(f"Rapporten sparas för {formatting.plain(organisation)}.")
     label = "Spara ändringen" if editing else "Skicka"
@@ -184,19 +193,19 @@ def _load_for_edit(number: int) -> None:
     _clear_draft()
     state = st.session_state
     state[_EDITING] = number
-    state["rapport_vad"] = report.category
-    state["rapport_riskfaktorer"] = list(report.risk_factors)
-    state["rapport_allvar"] = report.seriousness
-    state["rapport_kommentar"] = report.note
-    state["rapport_nu"] = False
+    state[_key("vad")] = report.category
+    state[_key("riskfaktorer")] = list(report.risk_factors)
+    state[_key("allvar")] = report.seriousness
+    state[_key("kommentar")] = report.note
+    state[_key("nu")] = False
     local = report.occurred_at.astimezone(ZoneInfo(TIME_ZONE))
-    state["rapport_datum"], state["rapport_tid"] = local.date(), local.time().replace(second=0, microsecond=0)
+    state[_key("datum")], state[_key("tid")] = local.date(), local.time().replace(second=0, microsecond=0)
     if report.lon is not None and report.lat is not None:
         area = observations.area_of(current_connection(), report.lon, report.lat)
-        state["rapport_omrade"], state["rapport_plats"] = area, "punkt"
+        state[_key("omrade")], state[_key("plats")] = area, "punkt"
         state[_POINT] = (report.lon, report.lat, report.pick_m, area)
     else:
-        state["rapport_omrade"], state["rapport_plats"] = report.area_code, "omrade"
+        state[_key("omrade")], state[_key("plats")] = report.area_code, "omrade"
     st.rerun()
 
 
