@@ -13,6 +13,7 @@ import pytest
 
 from lagesbild import auth, db, queries
 from tests.browser import browser_page, need_chromium, running_app, wait_until_idle
+from tests.test_browser_text import TRUNCATED, english_words, open_every_select
 
 pytestmark = pytest.mark.browser
 
@@ -38,21 +39,29 @@ def sign_in_on_phone(page, url: str, username: str) -> None:
     if not sidebar.get_by_text("Logga in").first.is_visible():
         page.locator("[data-testid=stExpandSidebarButton]").first.click()
     sidebar.get_by_text("Logga in").first.click()
+    sidebar.get_by_label("Användarnamn").wait_for(timeout=30_000)
     sidebar.get_by_label("Användarnamn").fill(username)
     sidebar.get_by_label("Lösenord").fill("hemligt")
     sidebar.get_by_role("button", name="Logga in").click()
     wait_until_idle(page)
-    sidebar.get_by_text(f"Inloggad som {username}").wait_for(timeout=30_000)
+    try:
+        sidebar.get_by_text(f"Inloggad som {username}").wait_for(timeout=30_000)
+    except Exception as failed:
+        raise AssertionError("not signed in: " + sidebar.inner_text()) from failed
     page.locator("[data-testid=stSidebarCollapseButton] button").first.click()
+    wait_until_idle(page)
+
+
+def choose(page, category: str) -> None:
+    page.locator("[data-testid=stSelectbox]").filter(has_text="Vad såg du?").first.click()
+    page.get_by_role("option", name=category, exact=True).click()
     wait_until_idle(page)
 
 
 def fill_in(page, category: str) -> None:
     """What: a category; where: the square in the middle of the area's map (tapped as a finger would)."""
     page.get_by_role("heading", name="Rapportera").wait_for(timeout=60_000)
-    page.locator("[data-testid=stSelectbox]").filter(has_text="Vad såg du?").first.click()
-    page.get_by_role("option", name=category, exact=True).click()
-    wait_until_idle(page)
+    choose(page, category)
     canvas = page.locator("[data-testid=stDeckGlJsonChart] canvas").first
     canvas.scroll_into_view_if_needed()
     page.wait_for_timeout(1500)  # deck.gl draws (and can pick) from the next animation frames
@@ -109,9 +118,17 @@ def test_a_reporter_reports_from_a_phone_and_staff_see_it(demo_db, tmp_path):
             page.wait_for_timeout(1500)
             page.screenshot(path=str(SCREENSHOT))
             page.set_viewport_size({"width": PHONE[0], "height": PHONE[1]})
+            assert english_words(page) + open_every_select(page) == []  # Swedish only, dropdowns too
+            assert page.evaluate(TRUNCATED) == []  # nothing cut short on the phone
+            choose(page, "Klotter")  # opening the lists to read them (and Escape) may have cleared it
+            assert page.get_by_text("Vald plats:").count() == 1
             page.get_by_role("button", name="Skicka").click()
             wait_until_idle(page)
-            receipt = page.get_by_text(re.compile(r"Tack! Rapport nr \d+ sparad kl\. \d\d:\d\d\.")).inner_text()
+            receipt_text = page.get_by_text(re.compile(r"Tack! Rapport nr \d+ sparad kl\. \d\d:\d\d\."))
+            try:
+                receipt = receipt_text.inner_text()
+            except Exception as failed:
+                raise AssertionError(page.locator("[data-testid=stMain]").inner_text()) from failed
             assert page.get_by_role("heading", name="Dina senaste rapporter").count() == 1
             assert page.locator("[data-testid=stException]").count() == 0
 
