@@ -115,6 +115,7 @@ def test_a_reporter_reports_from_a_phone_and_staff_see_it(demo_db, tmp_path):
             fill_in(page, "Klotter")
             page.set_viewport_size({"width": 390, "height": 1400})  # the whole form, for the README
             page.locator("[data-testid=stMain]").evaluate("element => element.scrollTo(0, 0)")
+            page.mouse.move(5, 400)  # no tooltip in the picture
             page.wait_for_timeout(1500)
             page.screenshot(path=str(SCREENSHOT))
             page.set_viewport_size({"width": PHONE[0], "height": PHONE[1]})

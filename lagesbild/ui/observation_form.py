@@ -80,16 +80,18 @@ def _where(con: duckdb.DuckDBPyConnection) -> tuple[float | None, float | None, 
     if how == "omrade":
         return None, None, area, observations.FINEST_PICK_M
     grid = observations.pick_grid(con, area)
+    # The tap's selection is in the chart's state before the chart is drawn again: read it first, so the map
+    # drawn in this run already shows the point.
+    earlier = st.session_state.get(_key("karta")) or {}
+    picked = ((earlier.get("selection") or {}).get("objects") or {}).get("rutor") or []
+    if picked:
+        st.session_state[_POINT] = (float(picked[0]["lon"]), float(picked[0]["lat"]), grid.size_m, area)
     point = st.session_state.get(_POINT)
     if point is not None and point[3] != area:
         point = None
     deck = observations.pick_deck(con, grid, point[:2] if point else None)
-    event = st.pydeck_chart(deck, height=observations.PICK_MAP_HEIGHT, on_select="rerun", selection_mode="single-object", key=_key("karta"))
-    picked = (getattr(event, "selection", None) or {}).get("objects", {}).get("rutor") or []
-    if picked:
-        cell = picked[0]
-        point = (float(cell["lon"]), float(cell["lat"]), grid.size_m, area)
-        st.session_state[_POINT] = point
+    st.pydeck_chart(deck, height=observations.PICK_MAP_HEIGHT, on_select="rerun", selection_mode="single-object",
+                    key=_key("karta"))
     if point is None:
         st.caption("Tryck på kartan där du såg det.")
         return None, None, None, grid.size_m
