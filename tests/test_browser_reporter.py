@@ -130,7 +130,8 @@ def test_a_reporter_reports_from_a_phone_and_staff_see_it(demo_db, tmp_path):
                 receipt = receipt_text.inner_text()
             except Exception as failed:
                 raise AssertionError(page.locator("[data-testid=stMain]").inner_text()) from failed
-            assert page.get_by_role("heading", name="Dina senaste rapporter").count() == 1
+            page.get_by_role("heading", name="Dina senaste rapporter").wait_for(timeout=30_000)
+            wait_until_idle(page)
             assert page.locator("[data-testid=stException]").count() == 0
 
             # No other page, whatever the address says: every URL lands on Rapportera, with no data.
