@@ -253,3 +253,38 @@ def test_every_data_page_refuses_a_reporter_opened_directly(app_env, sbg_db, pag
     assert not at.exception
     assert at.error, page
     assert not at.metric and not at.dataframe and not at.get("deck_gl_json_chart") and not at.get("plotly_chart")
+
+
+def test_rapportera_edits_and_deletes_an_own_report(app_env, sbg_db):
+    app_env(sbg_db)
+    at = reporter_app()
+    at.run()
+    labelled(at.selectbox, "Vad såg du?").set_value("klotter")
+    labelled(at.radio, "Plats").set_value("omrade")
+    at.run()
+    at.button(key="rapport_skicka").click()
+    at.run()
+    number = int(at.success[0].value.split("nr ")[1].split()[0])
+    at.button(key=f"rapport_andra_{number}").click()
+    at.run()
+    assert not at.exception
+    assert at.info[0].value == f"Du ändrar rapport nr {number}."
+    assert labelled(at.selectbox, "Vad såg du?").value == "klotter"
+    assert labelled(at.radio, "Plats").value == "omrade"
+    labelled(at.selectbox, "Vad såg du?").set_value("nedskrapning")
+    at.run()
+    at.button(key="rapport_skicka").click()
+    at.run()
+    assert not at.exception
+    assert at.success[0].value == f"Rapport nr {number} är ändrad."
+    at.checkbox(key=f"rapport_bekrafta_{number}").check()
+    at.run()
+    at.button(key=f"rapport_ta_bort_{number}").click()
+    at.run()
+    assert at.success[0].value == f"Rapport nr {number} är borttagen."
+    assert not at.subheader  # no own reports left to change
+    con = db.connect(sbg_db)
+    try:
+        assert list(observations.history(con, number)["action"]) == ["skapad", "ändrad", "borttagen"]
+    finally:
+        con.close()
