@@ -7,6 +7,13 @@ from lagesbild import ui
 st.set_page_config(page_title="Lägesbild", page_icon="🗺️", layout="wide")  # an emoji is drawn locally; a material icon is fetched from fonts.gstatic.com
 
 ui.ensure_database()
+if ui.current_role() == "reporter":  # a rapportör has one page and sees no data: every other URL lands on it
+    only = st.navigation([st.Page("app_pages/rapportera.py", title="Rapportera", icon=":material/add_location_alt:",
+                                  url_path="rapportera", default=True)])
+    ui.inject_style()
+    ui.sign_in_panel()
+    only.run()
+    st.stop()
 ui.choose_version()   # a link to a published version (?version=) makes every page read its frozen data
 ui.load_link_once()
 # A coordinator with an empty (or half-filled) database starts on the first-run guide, shown first in the menu.
@@ -36,8 +43,9 @@ if coordinator:
                                  url_path="ladda-upp")
 # Widgets must come after st.navigation: drawn before it, they lose their value on every rerun.
 page = st.navigation(list(pages.values()))
-if "_lank_sida" in st.session_state:  # a shared link names its page in ?sida=, on the start page URL
+if st.session_state.get("_lank_sida") in pages:  # a shared link names its page in ?sida=, on the start page URL
     st.switch_page(pages[st.session_state.pop("_lank_sida")])
+st.session_state.pop("_lank_sida", None)  # a page this role does not have (the upload page for a viewer)
 ui.inject_style()
 ui.sidebar()
 ui.version_banner()

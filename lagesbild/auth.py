@@ -1,7 +1,8 @@
 """Roles, local accounts, sessions that survive a reload, and throttling of failed sign-ins.
 
-Three roles: *viewer* (anyone with a link, the default: aggregates only), *staff* (sees detail) and
-*coordinator* (changes data). Sign-in is either the municipality's OIDC provider through `st.login` (roles by
+Three roles in a ladder: *viewer* (anyone with a link, the default: aggregates only), *staff* (sees detail) and
+*coordinator* (changes data). Beside the ladder, *reporter* (rapportör: a safety host or a partner) sees no
+data at all: only the form that reports what they saw (lagesbild.observations), for their organisation. Sign-in is either the municipality's OIDC provider through `st.login` (roles by
 e-mail address in secrets) or local accounts whose salted PBKDF2 hashes live in secrets. Passwords are
 compared in constant time, an unknown user name costs as much as a wrong password, and a stored hash with
 fewer than `MIN_ITERATIONS` is refused until the administrator makes a new one.
@@ -30,9 +31,12 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 ROLES = ("viewer", "staff", "coordinator")
+REPORTER = "reporter"  # not a step of ROLES: reports from the street, sees no aggregated page
+ALL_ROLES = (*ROLES, REPORTER)
+DEFAULT_ORGANISATION = "Trygghetsvärdar"
 # Streamlit's secrets (or any mapping like them): TOML tables and values, nested as the file nests them.
 Secrets = Mapping[str, Any]
-ROLE_LABELS = {"viewer": "Läsare", "staff": "Personal", "coordinator": "Samordnare"}
+ROLE_LABELS = {"viewer": "Läsare", "staff": "Personal", "coordinator": "Samordnare", REPORTER: "Rapportör"}
 MIN_ITERATIONS = 600_000  # OWASP's floor for PBKDF2-HMAC-SHA256 (2023)
 ITERATIONS = MIN_ITERATIONS
 _SCHEME = "pbkdf2_sha256"
@@ -44,7 +48,9 @@ MIN_SECRET_LENGTH = 32
 
 
 def at_least(role: str, needed: str) -> bool:
-    """Whether `role` includes what `needed` may do."""
+    """Whether `role` includes what `needed` may do (a reporter, outside the ladder, includes nothing of it)."""
+    if role not in ROLES or needed not in ROLES:
+        return False
     return ROLES.index(role) >= ROLES.index(needed)
 
 
@@ -104,6 +110,7 @@ class Account:
     username: str
     role: str
     password_hash: str
+    organisation: str = ""  # a reporter's organisation (the source of their reports)
 
 
 def accounts_from(config: Secrets) -> dict[str, Account]:
@@ -111,9 +118,12 @@ def accounts_from(config: Secrets) -> dict[str, Account]:
     found = {}
     for username, entry in dict(config.get("accounts", {})).items():
         role = entry.get("role", "viewer")
-        if role not in ROLES:
-            raise ValueError(f"account {username!r} has unknown role {role!r}; use one of {ROLES}")
-        found[username.lower()] = Account(username, role, entry.get("password_hash", ""))
+        if role not in ALL_ROLES:
+            raise ValueError(f"account {username!r} has unknown role {role!r}; use one of {ALL_ROLES}")
+        organisation = str(entry.get("organisation", "")).strip()
+        if role == REPORTER and not organisation:
+            organisation = DEFAULT_ORGANISATION
+        found[username.lower()] = Account(username, role, entry.get("password_hash", ""), organisation)
     return found
 
 
@@ -138,15 +148,28 @@ def authenticate(accounts: Mapping[str, Account], username: str, password: str) 
 
 
 def role_for_email(config: Secrets, email: str | None) -> str:
-    """A role for an OIDC-signed-in user: listed in `[roles]` coordinators/staff, else `[roles] default`."""
+    """A role for an OIDC-signed-in user: listed in `[roles]` coordinators/staff/reporters, else `[roles] default`."""
     roles = dict(config.get("roles", {}))
     address = (email or "").strip().lower()
     if address and address in {e.lower() for e in roles.get("coordinators", [])}:
         return "coordinator"
     if address and address in {e.lower() for e in roles.get("staff", [])}:
         return "staff"
+    if address and address in {e.lower() for e in roles.get("reporters", [])}:
+        return REPORTER
     default = roles.get("default", "viewer")
     return default if default in ROLES else "viewer"
+
+
+def organisation_for(config: Secrets, username: str) -> str:
+    """A reporter's organisation: from their local account, else `[roles.organisations]` (address = name) for an
+    OIDC user, else DEFAULT_ORGANISATION."""
+    account = accounts_from(config).get(username.strip().lower())
+    if account is not None and account.organisation:
+        return account.organisation
+    mapping = dict(dict(config.get("roles", {})).get("organisations", {}))
+    found = {str(k).strip().lower(): str(v).strip() for k, v in mapping.items()}.get(username.strip().lower(), "")
+    return found or DEFAULT_ORGANISATION
 
 
 def session_key(config: Secrets) -> bytes | None:

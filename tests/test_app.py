@@ -419,3 +419,20 @@ def test_overview_compares_with_similar_municipalities_after_an_import(app_env, 
     notes = [m.value for m in at.markdown]
     assert any("Sölvesborg" in n and "anmäls" in n for n in notes)
     assert any("Källa: Brå, Anmälda brott i kommunerna 2021" in c.value.replace("\\", "") for c in at.caption)
+
+
+def test_report_page_pages_rapportera_for_a_reporter(app_env, demo_db):
+    """A rapportör's one page (app_pages/rapportera.py): the form sends a report; more in test_observations.py."""
+    app_env(demo_db)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["inloggning"] = {"username": "vard1", "role": "reporter"}
+    at.run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Rapportera"]
+    next(s for s in at.selectbox if s.label == "Vad såg du?").set_value("otrygghet")
+    next(r for r in at.radio if r.label == "Plats").set_value("omrade")
+    at.run()
+    at.button(key="rapport_skicka").click()
+    at.run()
+    assert not at.exception
+    assert at.success[0].value.startswith("Tack! Rapport nr ")

@@ -24,6 +24,7 @@ from lagesbild.demo import est as demo_est
 from lagesbild.demo import incidents as demo_incidents
 from lagesbild.demo import interventions as demo_interventions
 from lagesbild.demo import places
+from lagesbild.demo import street as demo_street
 from lagesbild.demo import survey as demo_survey
 from lagesbild.ingest.store import align_sequences
 from lagesbild.protect import seeded_keys
@@ -93,6 +94,7 @@ def build_demo(
             _write_areas(cur, area_frame)
             _write_incidents(cur, incident_frame)
             count = _write_interventions(cur, area_frame, end)
+            demo_street.write(cur, area_frame, end, seed)  # a year of safety-host reports (issue 15)
             demo_est.write(cur, end, seed)
             demo_survey.write(cur, area_frame, end, seed)  # two years of trygghetsmätning (issue 15)
             align_sequences(cur)  # the demo chose its ids itself: the next import's come after them

@@ -13,6 +13,7 @@ from lagesbild.ui.est_view import *  # noqa: F403
 from lagesbild.ui.interventions import *  # noqa: F403
 from lagesbild.ui.loaders import *  # noqa: F403
 from lagesbild.ui.mapview import *  # noqa: F403
+from lagesbild.ui.observation_form import *  # noqa: F403
 from lagesbild.ui.published_view import *  # noqa: F403
 from lagesbild.ui.reference_view import *  # noqa: F403
 from lagesbild.ui.report_view import *  # noqa: F403

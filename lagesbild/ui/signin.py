@@ -78,7 +78,7 @@ def _restore_from_cookie() -> None:
 
 
 def current_role() -> str:
-    """viewer, staff or coordinator for this browser session."""
+    """viewer, staff, coordinator or reporter (outside the ladder: sees only the report form) for this session."""
     if _oidc_signed_in():
         email = st.user.get("email")
         return auth.role_for_email(_secrets(), email if isinstance(email, str) else None)
@@ -88,7 +88,8 @@ def current_role() -> str:
 
 
 def is_viewer() -> bool:
-    """Whether the person sees aggregates only (everyone not signed in as staff or coordinator)."""
+    """Whether the person sees aggregates only (everyone not signed in as staff or coordinator; a reporter sees
+    no data page at all, which the router and `require_role` see to)."""
     return not auth.at_least(current_role(), "staff")
 
 
@@ -109,6 +110,11 @@ def signed_in_name() -> str:
     _restore_from_cookie()
     signed_in = st.session_state.get(_SIGNED_IN)
     return signed_in["username"] if signed_in else "okänd"
+
+
+def current_organisation() -> str:
+    """A rapportör's organisation (from their account or `[roles.organisations]`), the source of their reports."""
+    return auth.organisation_for(_secrets(), signed_in_name())
 
 
 def _client() -> str:

@@ -19,7 +19,7 @@ from lagesbild import view as view_module
 from lagesbild.demo import build_demo
 from lagesbild.protect import Disclosure
 from lagesbild.settings import Settings
-from lagesbild.ui.signin import is_viewer
+from lagesbild.ui.signin import current_role, is_viewer
 
 _CREATE_LOCK = threading.Lock()
 VERSION_KEY = "_publicerad_version"  # the published version this session shows (a `published.Version`)
@@ -46,9 +46,19 @@ def ensure_database() -> None:
                 snapshots.publish_locked(path)
 
 
+def refuse_reporter() -> None:
+    """Stop a data page for a rapportör, who sees no data at all (their one page, Rapportera, reads through
+    `current_connection` and never comes here). Every loader passes here, cached or not: the page itself checks,
+    not only the menu."""
+    if current_role() == "reporter":
+        st.error("Som rapportör ser du inga uppgifter här. Din sida är Rapportera.")
+        st.stop()
+
+
 def connection() -> duckdb.DuckDBPyConnection:
     """The data this session reads: the frozen file of the published version its link opened (`?version=`), or
     else the newest snapshot (`current_connection`). Every query takes its own cursor from it."""
+    refuse_reporter()
     pinned = pinned_version()
     if pinned is not None:
         return _pinned(str(published.file_path(settings().db_path, pinned)), pinned)
@@ -119,6 +129,7 @@ def _snapshot_version(snapshot: str) -> int:
 def data_key() -> tuple[str, int]:
     """What every cache is keyed by: the frozen file of a published version ('' for the current data) and the
     data version, so a published version and the current data never share a cached result."""
+    refuse_reporter()
     pinned = pinned_version()
     return (pinned.file_name if pinned is not None else "", data_version())
 

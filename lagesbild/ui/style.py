@@ -27,6 +27,8 @@ STREAMLIT_WORDS = {
     "No options to select": "Inget att välja",
     "Clear all": "Rensa alla",
     "Clear value": "Rensa",
+    "Clear selection": "Rensa valet",   # a map with selection (the report form's)
+    "Choose an option": "Välj",        # a multiselect's input while its list is open
     "Remove file": "Ta bort filen",
     "Delete": "Ta bort",
     # the table toolbar and column menu
