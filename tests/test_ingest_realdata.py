@@ -136,7 +136,6 @@ def test_deso_boundaries_and_population_for_a_municipality_they_cover(borlange):
     ("kolada_kommun_juvahem/index.json", "missing_year"),
     ("scb_bilinnehav_cawke99/bilinnehav_2.csv", "unknown_kind"),
     ("scb_regso_population_mumbokatten/deso_income.csv", "unknown_kind"),
-    ("scb_deso_tables_sarahlorraine/kopplingstabell-deso-regso-20210702.csv", "unknown_kind"),
     ("kommun_reference_sjbrg/municipality_county.csv", "unknown_kind"),
     ("kommun_reference_sjbrg/postal_to_municipality.csv", "unknown_kind"),
     ("polisen_events_dnouri/swedish_admin_areas.csv", "unknown_kind"),
