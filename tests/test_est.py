@@ -164,7 +164,7 @@ def test_migration_0019_adds_the_risk_factors_beside_a_coordinators_own(tmp_path
     db.migrate(con, db.load_migrations()[:17])
     con.executemany("INSERT INTO risk_factors VALUES (?, ?, ?, ?)", [list(r) for r in vocabulary.RISK_FACTORS[:15]])
     con.execute("INSERT INTO risk_factors VALUES (16, 'egen', 'Egen riskfaktor', 'place')")
-    assert db.migrate(con) == [18, 19]
+    assert db.migrate(con)[:2] == [18, 19]   # and the later ones
     ids = dict(con.execute("SELECT code, id FROM risk_factors WHERE id > 15").fetchall())
     assert ids == {"egen": 16, "skadegorelse_miljo": 19, "brander_miljo": 17, "upplevd_otrygghet": 18}
     assert con.execute("SELECT count(*) FROM est_items").fetchall()[0][0] == 9
