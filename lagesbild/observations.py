@@ -31,7 +31,7 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 
-from lagesbild import basemap, db, geo, queries, vocabulary
+from lagesbild import basemap, db, formatting, geo, queries, vocabulary
 from lagesbild.ingest import guard, undo
 from lagesbild.ingest.store import next_free_id, next_import_id
 from lagesbild.settings import TIME_ZONE
@@ -39,12 +39,13 @@ from lagesbild.settings import TIME_ZONE
 EDIT_WINDOW = timedelta(hours=24)
 OLDEST = timedelta(days=30)  # a report is about something seen lately; older things come by file
 NOTE_MAX = 200
-SOURCE_KEY = "rapport"
+SOURCE_KEY = queries.PHONE_REPORTS  # the source_key of the import each report is
 SERIOUSNESS = {1: "Låg", 2: "Medel", 3: "Hög"}
 MAX_PICK_CELLS = 1600   # squares offered for picking in one area (the payload of the phone's map)
 FINEST_PICK_M = 25
 PICK_MAP_HEIGHT = 340
 EXACT_UP_TO_M = 50      # a pick this fine is a point ('exact'); coarser is 'street'
+COARSEST_POSITION_M = 250  # a phone position less certain than this is not used: the map is better
 _ZONE = ZoneInfo(TIME_ZONE)
 
 
@@ -380,6 +381,37 @@ def area_of(con: duckdb.DuckDBPyConnection, lon: float, lat: float) -> str | Non
     x, y = geo.to_sweref(np.array([lon]), np.array([lat]))
     position = int(geo.assign_to_polygons(geo.sweref_geometries(found["geojson"]), x, y)[0])
     return None if position < 0 else str(found["code"].iloc[position])
+
+
+@dataclass(frozen=True)
+class Position:
+    """The phone's position as a report's place: the point, its area and the square it is certain to."""
+
+    lon: float
+    lat: float
+    area_code: str
+    pick_m: int
+
+
+def locate(con: duckdb.DuckDBPyConnection, lon: float, lat: float, accuracy_m: float) -> Position:
+    """The phone's position (WGS84, accuracy in metres as the browser reports it) as a place for the form.
+
+    A position less certain than `COARSEST_POSITION_M` is refused (a phone without GPS guesses from the mobile
+    network, often a kilometre off); a certain one keeps its uncertainty as the size of its square, so it is stored
+    as a point ('exact') up to `EXACT_UP_TO_M` and as 'street' beyond.
+    """
+    values = (lon, lat, accuracy_m)
+    if not all(isinstance(v, int | float) and math.isfinite(v) for v in values) or not (
+            -180 <= lon <= 180 and -90 <= lat <= 90) or accuracy_m < 0:
+        raise ReportError(["Telefonen gav ingen giltig position. Peka på kartan i stället."])
+    if accuracy_m > COARSEST_POSITION_M:
+        raise ReportError([f"Positionen är för osäker (±{formatting.number(accuracy_m)} m). Peka på kartan i "
+                           "stället, eller försök igen utomhus."])
+    area = area_of(con, lon, lat)
+    if area is None:
+        raise ReportError(["Din position ligger utanför kommunens områden. Välj område och peka på kartan."])
+    pick_m = max(FINEST_PICK_M, math.ceil(accuracy_m / FINEST_PICK_M) * FINEST_PICK_M)
+    return Position(round(float(lon), 6), round(float(lat), 6), area, int(pick_m))
 
 
 def default_area(con: duckdb.DuckDBPyConnection) -> str | None:

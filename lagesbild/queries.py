@@ -272,14 +272,25 @@ KIND_LABELS = {"incidents": "händelser", "areas": "områden", "population": "be
                "survey": "trygghetsmätning"}
 
 
-def imports_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The import history as a Swedish display table, newest first."""
+PHONE_REPORTS = "rapport"  # the source_key of the import each report from a phone is (lagesbild.observations)
+
+
+def phone_report_imports(con: duckdb.DuckDBPyConnection) -> int:
+    """How many imports are single reports from a phone."""
+    return int(rows(con, "SELECT count(*) FROM imports WHERE source_key = ?", [PHONE_REPORTS])[0][0])
+
+
+def imports_table(con: duckdb.DuckDBPyConnection, *, phone_reports: bool = False) -> pd.DataFrame:
+    """The import history as a Swedish display table, newest first; the one-report imports of reports from a phone
+    (thousands a year) only when asked for."""
     found = frame(con, "SELECT id, file_name, kind, imported_by, imported_at, rows_read, rows_stored,"
-                       " rows_duplicate, rows_rejected, rows_ignored, status FROM imports ORDER BY id DESC")
+                       " rows_duplicate, rows_rejected, rows_ignored, status, source_key FROM imports"
+                       " WHERE ? OR source_key IS DISTINCT FROM ? ORDER BY id DESC", [phone_reports, PHONE_REPORTS])
     return pd.DataFrame({
         "Nr": found["id"],
         "Fil": found["file_name"],
-        "Innehåll": found["kind"].map(lambda k: KIND_LABELS.get(k, k)),
+        "Innehåll": [("rapport från telefon" if key == PHONE_REPORTS else KIND_LABELS.get(kind, kind))
+                     for kind, key in zip(found["kind"], found["source_key"], strict=True)],
         "Av": found["imported_by"],
         "När": pd.to_datetime(found["imported_at"]).dt.tz_convert(TIME_ZONE).dt.strftime("%Y-%m-%d %H:%M"),
         "Lästa": found["rows_read"], "Sparade": found["rows_stored"], "Fanns redan": found["rows_duplicate"],

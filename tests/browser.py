@@ -79,13 +79,14 @@ def running_app(db_path: Path, secrets: Path | None = None, port: int | None = N
 
 
 @contextmanager
-def browser_page(width: int = 1400, height: int = 1000):
+def browser_page(width: int = 1400, height: int = 1000, **context):
+    """A headless Chromium page; `context` goes to Playwright's new_page (geolocation, permissions, …)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": width, "height": height}, locale="sv-SE")
+            page = browser.new_page(viewport={"width": width, "height": height}, locale="sv-SE", **context)
             yield page
         finally:
             browser.close()

@@ -132,3 +132,35 @@ def test_the_page_states_the_size_limit_and_where_larger_files_go(app_env, demo_
     captions = " ".join(c.value for c in at.caption)
     assert "Högst 50 MB per fil" in captions  # the value in .streamlit/config.toml, read at run time
     assert "python -m lagesbild import" in captions
+
+
+def test_reports_from_a_phone_stay_out_of_the_history_until_asked_for(app_env, demo_db):
+    """Each phone report is an import of its own (so one can be undone); thousands a year must not bury the files."""
+    from datetime import UTC, datetime, timedelta
+
+    from lagesbild import observations
+
+    with_a_second_import(demo_db)
+    con = db.connect(demo_db)
+    try:
+        now = datetime.now(UTC)
+        for token in ("a", "b"):
+            observations.submit(con, observations.Report("klotter", now - timedelta(minutes=5), 2,
+                                                         area_code="SBG-C"),
+                                author="vard1", organisation="Trygghetsvärdar", token=token)
+    finally:
+        con.close()
+    app_env(demo_db)
+    at = upload_page()
+    assert statuses(at) == {2: "sparad", 1: "sparad"}
+    shown = at.toggle(key="upload_visa_rapporter")
+    assert shown.label == "Visa rapporter från telefon (2)" and not shown.value
+    shown.set_value(True).run()
+    history = at.dataframe[0].value
+    assert list(history["Nr"]) == [4, 3, 2, 1]
+    assert list(history["Innehåll"][:2]) == ["rapport från telefon"] * 2
+    at.selectbox(key="upload_angra_nr").select(4).run()  # a report the coordinator takes out (undo, restorable)
+    at.checkbox(key="upload_angra_bekrafta_4").check().run()
+    at.button(key="upload_angra").click().run()
+    assert not at.exception
+    assert status_in_db(demo_db)[4] == ("undone", "anna")

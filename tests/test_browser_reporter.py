@@ -158,11 +158,15 @@ def test_a_dropped_connection_while_sending_loses_nothing(demo_db, tmp_path):
     with running_app(demo_db, secrets(tmp_path)) as url, browser_page(*PHONE) as page:
         sign_in_on_phone(page, url, "vard1")
         fill_in(page, "Nedskräpning")
+        notice = page.get_by_text("Ingen anslutning just nu. Inget har skickats ännu")
+        assert not notice.is_visible()
         page.context.set_offline(True)
+        notice.wait_for(state="visible", timeout=10_000)  # the phone says so, in Swedish
         page.get_by_role("button", name="Skicka").click()
         page.wait_for_timeout(3000)
         assert "Nedskräpning" in category_shown(page)  # the draft is on the screen while offline
         page.context.set_offline(False)
+        notice.wait_for(state="hidden", timeout=10_000)
         wait_until_idle(page)
         sent = page.get_by_text(re.compile(r"Tack! Rapport nr \d+"))
         if sent.count() == 0:  # the send never reached the server: the whole draft is still there
@@ -174,3 +178,36 @@ def test_a_dropped_connection_while_sending_loses_nothing(demo_db, tmp_path):
         # sending the same draft again (a double tap after reconnecting) stores nothing new
         assert page.locator("[data-testid=stException]").count() == 0
     assert len(reports_by(demo_db, "vard1")) == 1
+
+
+def test_a_reporter_uses_the_phones_position(demo_db, tmp_path):
+    """The phone's own position (granted) fills the area and the point; refused, the form says what to do."""
+    need_chromium()
+    torget = {"longitude": 14.5842, "latitude": 56.0508, "accuracy": 15}
+    with running_app(demo_db, secrets(tmp_path)) as url:
+        with browser_page(*PHONE, geolocation=torget, permissions=["geolocation"]) as page:
+            sign_in_on_phone(page, url, "vard1")
+            page.get_by_role("heading", name="Rapportera").wait_for(timeout=60_000)
+            choose(page, "Nedskräpning")
+            page.get_by_role("button", name="Använd min position").click()
+            page.get_by_text("(din position, ±25 m)").wait_for(timeout=30_000)
+            wait_until_idle(page)
+            assert page.get_by_text("Vald plats: 56.05080 N, 14.58420 E").count() == 1
+            area = page.locator("[data-testid=stSelectbox]").filter(has_text="Område").first.locator("input")
+            assert area.input_value() == "Sölvesborg centrum"
+            page.get_by_role("button", name="Skicka").click()
+            page.get_by_text(re.compile(r"Tack! Rapport nr \d+ sparad")).wait_for(timeout=30_000)
+        with browser_page(*PHONE) as page:  # no permission given: the browser refuses, the form says so
+            sign_in_on_phone(page, url, "vard1")
+            page.get_by_role("heading", name="Rapportera").wait_for(timeout=60_000)
+            page.get_by_role("button", name="Använd min position").click()
+            page.get_by_text("Telefonen lämnade inte ut sin position.").wait_for(timeout=30_000)
+            assert page.locator("[data-testid=stException]").count() == 0
+    con = db.connect(demo_db, read_only=True)
+    try:
+        stored = queries.rows(con, "SELECT a.code, i.precision, round(i.lon, 4), round(i.lat, 4) FROM street_reports r"
+                                   " JOIN incidents i ON i.id = r.incident_id JOIN areas a ON a.id = i.area_id"
+                                   " WHERE r.author = 'vard1'")
+    finally:
+        con.close()
+    assert stored == [("SBG-C", "exact", 14.5842, 56.0508)]

@@ -288,3 +288,27 @@ def test_rapportera_edits_and_deletes_an_own_report(app_env, sbg_db):
         assert list(observations.history(con, number)["action"]) == ["skapad", "ändrad", "borttagen"]
     finally:
         con.close()
+
+
+def test_the_phones_position_becomes_a_point_as_certain_as_the_phone(sbg_con):
+    place = observations.locate(sbg_con, TORGET[0], TORGET[1], 12.0)
+    assert place == observations.Position(TORGET[0], TORGET[1], "SBG-C", observations.FINEST_PICK_M)
+    assert observations.locate(sbg_con, TORGET[0], TORGET[1], 120.0).pick_m == 125  # rounded up to whole squares
+    for accuracy, precision in ((12.0, "exact"), (120.0, "street")):
+        found = observations.locate(sbg_con, TORGET[0], TORGET[1], accuracy)
+        receipt = send(sbg_con, token=f"pos{accuracy}", lon=found.lon, lat=found.lat, pick_m=found.pick_m)
+        stored = queries.rows(sbg_con, "SELECT precision FROM incidents WHERE id = ?", [receipt.incident_id])
+        assert stored == [(precision,)]
+
+
+@pytest.mark.parametrize(("lon", "lat", "accuracy", "reason"), [
+    (TORGET[0], TORGET[1], 1800.0, "Positionen är för osäker (±1\u00a0800 m)"),  # a mobile-network guess
+    (18.0686, 59.3293, 10.0, "utanför kommunens områden"),                      # Stockholm
+    (float("nan"), TORGET[1], 10.0, "ingen giltig position"),
+    (TORGET[0], 95.0, 10.0, "ingen giltig position"),
+    (TORGET[0], TORGET[1], -1.0, "ingen giltig position"),
+])
+def test_a_position_that_cannot_be_used_says_why(sbg_con, lon, lat, accuracy, reason):
+    with pytest.raises(observations.ReportError) as refused:
+        observations.locate(sbg_con, lon, lat, accuracy)
+    assert reason in refused.value.reasons[0]

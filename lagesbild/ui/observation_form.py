@@ -18,6 +18,7 @@ import streamlit as st
 
 from lagesbild import auth, db, formatting, observations
 from lagesbild.settings import TIME_ZONE
+from lagesbild.ui import phone
 from lagesbild.ui.signin import current_organisation, current_role, signed_in_name
 from lagesbild.ui.state import current_connection
 
@@ -29,7 +30,8 @@ _TOKEN = "rapport_nyckel"      # the draft's client token
 _POINT = "rapport_punkt"       # (lon, lat, square size) picked on the map
 _RECEIPT = "rapport_kvitto"    # the last receipt's text, shown once
 _EDITING = "rapport_andrar"    # the number of the report being edited, if any
-_DRAFT = (_POINT, _TOKEN, _EDITING)  # the widgets' keys carry the token: a new draft gets fresh widgets
+_TAPPED = "rapport_tryckt"     # the last square tapped on the map (a position asked for later replaces it)
+_DRAFT = (_POINT, _TOKEN, _EDITING, _TAPPED)  # the widgets' keys carry the token: a new draft gets fresh widgets
 _WHERE = {"punkt": "Peka på kartan", "omrade": "Hela området"}
 _FAILED = ("Rapporten kunde inte skickas just nu. Inget har försvunnit: allt du fyllt i finns kvar här. "
            "Tryck på Skicka igen när du har täckning – rapporten sparas bara en gång.")
@@ -67,12 +69,13 @@ def show_receipt() -> None:
 
 
 def _where(con: duckdb.DuckDBPyConnection) -> tuple[float | None, float | None, str | None, int]:
-    """The where-part of the form: an area, then a point on its map or the whole area."""
+    """The where-part of the form: the phone's position, or an area and a point on its map, or the whole area."""
     areas = observations.areas(con)
     if areas.empty:
         st.warning("Kommunen har inga områden inlagda ännu; be samordnaren lägga in dem.")
         st.stop()
     names = dict(zip(areas["code"], areas["name"], strict=True))
+    _use_position(con)
     if st.session_state.get(_key("omrade")) not in names:
         st.session_state[_key("omrade")] = observations.default_area(con) or next(iter(names))
     area = st.selectbox("Område", list(names), format_func=lambda c: names[c], key=_key("omrade"))
@@ -84,8 +87,10 @@ def _where(con: duckdb.DuckDBPyConnection) -> tuple[float | None, float | None, 
     # drawn in this run already shows the point.
     earlier = st.session_state.get(_key("karta")) or {}
     picked = ((earlier.get("selection") or {}).get("objects") or {}).get("rutor") or []
-    if picked:
-        st.session_state[_POINT] = (float(picked[0]["lon"]), float(picked[0]["lat"]), grid.size_m, area)
+    tapped = (float(picked[0]["lon"]), float(picked[0]["lat"])) if picked else None
+    if tapped is not None and tapped != st.session_state.get(_TAPPED):  # a new tap (not one the position replaced)
+        st.session_state[_POINT] = (*tapped, grid.size_m, area)
+        st.session_state[_TAPPED] = tapped
     point = st.session_state.get(_POINT)
     if point is not None and point[3] != area:
         point = None
@@ -95,8 +100,25 @@ def _where(con: duckdb.DuckDBPyConnection) -> tuple[float | None, float | None, 
     if point is None:
         st.caption("Tryck på kartan där du såg det.")
         return None, None, None, grid.size_m
-    st.caption(f"Vald plats: {point[1]:.5f} N, {point[0]:.5f} E (en ruta på {point[2]} m).")
+    how_found = f"din position, ±{point[2]} m" if len(point) > 4 else f"en ruta på {point[2]} m"
+    st.caption(f"Vald plats: {point[1]:.5f} N, {point[0]:.5f} E ({how_found}). "
+               "Tryck på kartan för att ändra.")
     return point[0], point[1], area, int(point[2])
+
+
+def _use_position(con: duckdb.DuckDBPyConnection) -> None:
+    """The phone's position, when asked for: its area and point fill the where-part (drawn after this)."""
+    found, failed = phone.position_request(_key("position"))
+    if found is not None:
+        try:
+            place = observations.locate(con, found["lon"], found["lat"], found["noggrannhet"])
+        except observations.ReportError as refused:
+            failed = " ".join(refused.reasons)
+        else:
+            st.session_state[_key("omrade")], st.session_state[_key("plats")] = place.area_code, "punkt"
+            st.session_state[_POINT] = (place.lon, place.lat, place.pick_m, place.area_code, "position")
+    if failed:
+        st.warning(formatting.plain(failed), icon=":material/location_off:")
 
 
 def _when() -> datetime:
@@ -135,6 +157,7 @@ def report_form(organisation: str) -> None:
     note = st.text_input("Kommentar (valfri, utan namn)", max_chars=observations.NOTE_MAX, key=_key("kommentar"),
                          help="Skriv vad som hänt, aldrig vem: namn och personnummer sparas inte.")
     st.caption(f"Rapporten sparas för {formatting.plain(organisation)}.")
+    phone.connection_notice()
     label = "Spara ändringen" if editing else "Skicka"
     if not st.button(label, type="primary", key="rapport_skicka", width="stretch"):
         return

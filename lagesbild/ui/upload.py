@@ -180,7 +180,11 @@ def import_history() -> None:
     """Every import, with undo (saying first what it means for later data) and restore for the coordinator."""
     con = connection()
     show_flash()
-    history = queries.imports_table(con)
+    reports = queries.phone_report_imports(con)
+    phone = bool(reports) and st.toggle(f"Visa rapporter från telefon ({formatting.number(reports)})",
+                                        key="upload_visa_rapporter",
+                                        help="Varje rapport från en rapportör är en egen import, som kan ångras.")
+    history = queries.imports_table(con, phone_reports=phone)
     show_table(history, key="upload_historik")
     files = dict(zip(history["Nr"], history["Fil"], strict=True))
     stored = history[history["Status"] == queries.STATUS_LABELS["stored"]]["Nr"].tolist()
