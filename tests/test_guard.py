@@ -273,3 +273,21 @@ def test_aliases_and_categories_refuse_personal_data(sbg_con, value):
 ])
 def test_legitimate_values_pass(value):
     assert guard.value_reason(value) is None, value
+
+
+# What a person types into a form: no list holds every first name ---------------------------------------------------
+
+@pytest.mark.parametrize("value", ["Kalle Svensson klottrade", "pelle persson vid torget", "Ronny Nilsson-Berg",
+                                   "såg Nisse Karlsson", "Jocke Eriksdotter", "Lasse Andersson och två till"])
+def test_a_form_refuses_a_first_name_no_list_holds(value):
+    assert guard.value_reason(value, guard.FORM) == "personal_name", value
+    assert guard.form_problems({"Kommentar": value}) != []
+
+
+@pytest.mark.parametrize("value", [
+    "Gustav Adolfs torg", "Karl Gustav", "Erik Dahlbergsgatan", "Anna Lindhs plats", "Per Albin Hanssons väg",
+    "Vid Nilssons kiosk", "Hansson Bygg", "Stora Torget", "Polisen och Sölvesborgshem", "Lasse på torget",
+    "Samling vid Stationen, Karlshamnsvägen", "Trygghetsvandring med föreningar", "Kyrkan Olsson",
+])
+def test_a_form_still_takes_places_and_organisations(value):
+    assert guard.value_reason(value, guard.FORM) is None, value

@@ -59,6 +59,10 @@ FIRST_NAMES = {
     "stefan", "andreas", "martin", "mattias", "alexander", "patrik", "niklas", "joakim", "marcus", "leo",
     "filip", "viktor", "robert", "henrik", "tobias", "simon", "rasmus", "sebastian", "isak", "albin", "linus",
     "kevin", "anton", "omar", "yusuf", "ibrahim", "leila", "amina", "olivia", "astrid", "vera", "stina",
+    # the short forms people write in a hurry, and the names of the generations safety hosts meet on the street
+    "kalle", "pelle", "olle", "nisse", "janne", "micke", "lasse", "bosse", "kicki", "lotta", "pia", "åsa",
+    "ulf", "göran", "leif", "kent", "tommy", "åke", "rolf", "kjell", "ingvar", "lennart", "gunnar", "jörgen",
+    "ola", "inger", "marianne", "monica", "carina", "anneli", "mona", "ronja", "nora", "saga", "selma", "tilde",
 }
 # First names that are also common Swedish words: counted only when written with capitals, or as a whole value.
 WORDLIKE_NAMES = {"per", "jan", "hans", "mats", "karl", "axel", "maj", "vera", "leo", "linnea", "frida", "ali"}
@@ -81,8 +85,10 @@ _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?")
 _NAME = re.compile(r"^[A-ZÅÄÖÉ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäö]+)?(?: [A-ZÅÄÖÉ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäö]+)?){1,2}$")
 
 # Column modes: a place-like column (categories, areas, codes) is checked for numbers and for first name plus
-# surname; a text column also for whole values shaped like names, for its header and as a whole.
-PLACE, TEXT = "place", "text"
+# surname; a text column also for whole values shaped like names, for its header and as a whole. FORM is what a
+# person types into a form (a report's comment, an intervention's fields): also any capitalised word before a
+# capitalised surname ("Kalle Svensson", whatever the first name), since no list holds every first name.
+PLACE, TEXT, FORM = "place", "text", "form"
 
 
 def luhn_ok(digits: str) -> bool:
@@ -142,6 +148,30 @@ def _surname_like(word: str) -> bool:
     return any(lower.endswith(end) and len(lower) >= len(end) + 2 for end in _SURNAME_ENDINGS)
 
 
+_CAPITALISED_PAIR = re.compile(r"(?=\b([A-ZÅÄÖÉ][a-zåäöéü]+) +([A-ZÅÄÖÉ][a-zåäöéü]+(?:-[A-ZÅÄÖÉ][a-zåäöéü]+)?)\b)")
+
+
+def _clearly_a_surname(word: str) -> bool:
+    """A surname nothing else is written like: -sson, -dotter, or a listed surname of five letters or more."""
+    lower = word.lower()
+    if lower in NOT_SURNAMES or lower in FIRST_NAMES:
+        return False
+    return (lower.endswith("sson") and len(lower) >= 6) or lower.endswith("dotter") or (
+        lower in SURNAMES and len(lower) >= 5)
+
+
+def capitalised_name_in(text: str) -> bool:
+    """Whether typed text holds a capitalised word before a capitalised, clearly surname-like one ("Kalle
+    Svensson", "Ronny Nilsson-Berg"), neither of them a place word ("Kyrkan Olsson" is not counted)."""
+    for found in _CAPITALISED_PAIR.finditer(str(text)):
+        first, last = found.group(1), found.group(2)
+        if _PLACE_WORDS.search(first.lower()) or _PLACE_WORDS.search(last.lower()):
+            continue
+        if any(_clearly_a_surname(part) for part in last.split("-")):
+            return True
+    return False
+
+
 def names_in(text: str) -> bool:
     """Whether free text names a person: a common first name next to a surname-like word, in any case.
 
@@ -189,7 +219,7 @@ def value_reason(text: object, mode: str = PLACE) -> str | None:
         return None
     if _ID_HINT.search(text) and next(iter(_matches(text)), None):
         return "personal_id"
-    if names_in(text) or (mode == TEXT and is_a_name(text)):
+    if names_in(text) or (mode in (TEXT, FORM) and is_a_name(text)) or (mode == FORM and capitalised_name_in(text)):
         return "personal_name"
     return None
 
@@ -357,7 +387,7 @@ def form_problems(fields: dict[str, object]) -> list[str]:
     found = []
     for label, value in fields.items():
         values = value if isinstance(value, list | tuple) else [value]
-        reasons = {value_reason(v, TEXT) for v in values} - {None}
+        reasons = {value_reason(v, FORM) for v in values} - {None}
         for code in ("personal_id", "personal_name"):
             if code in reasons:
                 found.append(FORM_REASONS[code][0].format(what=f"Fältet ”{label}”"))
