@@ -311,7 +311,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except FileExistsError:
         raise CliError(f"{path} already exists; add --force to replace it") from None
     print(f"demo database written to {summary.path}: {summary.areas} areas, {summary.incidents:,} incidents "
-          f"({summary.start} to {summary.end}), {summary.interventions} interventions, seed {summary.seed}")
+          f"and {summary.street_reports:,} reports from the street ({summary.start} to {summary.end}), "
+          f"{summary.interventions} interventions, seed {summary.seed}")
     return EXIT_OK
 
 

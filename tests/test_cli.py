@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,11 +24,12 @@ def test_demo_then_info(tmp_path):
     path = tmp_path / "d.duckdb"
     made = run("demo", "--db", str(path), "--incidents", "3000", "--end", "2025-12-31")
     assert made.returncode == 0, made.stderr
-    assert "3,000 incidents" in made.stdout
+    reports = int(re.search(r"3,000 incidents and (\d+) reports from the street", made.stdout).group(1))
+    assert reports > 0
     info = run("info", "--db", str(path))
     assert info.returncode == 0, info.stderr
     assert f"schema version  {db.latest_version()}" in info.stdout
-    assert "incidents" in info.stdout and "3,000" in info.stdout
+    assert "incidents" in info.stdout and f"{3_000 + reports:,}" in info.stdout  # the reports are incidents too
     assert "synthetic demo data" in info.stdout
 
 

@@ -44,6 +44,7 @@ class DemoSummary:
     areas: int
     incidents: int
     interventions: int
+    street_reports: int = 0    # reports from the safety hosts' phones, stored as incidents too
 
 
 def default_end(today: date | None = None) -> date:
@@ -94,7 +95,7 @@ def build_demo(
             _write_areas(cur, area_frame)
             _write_incidents(cur, incident_frame)
             count = _write_interventions(cur, area_frame, end)
-            demo_street.write(cur, area_frame, end, seed)  # a year of safety-host reports (issue 15)
+            reports = demo_street.write(cur, area_frame, end, seed)  # a year of safety-host reports (issue 15)
             demo_est.write(cur, end, seed)
             demo_survey.write(cur, area_frame, end, seed)  # two years of trygghetsmätning (issue 15)
             align_sequences(cur)  # the demo chose its ids itself: the next import's come after them
@@ -113,7 +114,7 @@ def build_demo(
     finally:
         con.close()
     os.replace(partial, path)
-    return DemoSummary(path, seed, start, end, len(area_frame), len(incident_frame), count)
+    return DemoSummary(path, seed, start, end, len(area_frame), len(incident_frame), count, reports)
 
 
 def _write_areas(cur: duckdb.DuckDBPyConnection, area_frame: gpd.GeoDataFrame) -> None:
