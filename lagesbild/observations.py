@@ -45,6 +45,7 @@ MAX_PICK_CELLS = 1600   # squares offered for picking in one area (the payload o
 FINEST_PICK_M = 25
 PICK_MAP_HEIGHT = 340
 EXACT_UP_TO_M = 50      # a pick this fine is a point ('exact'); coarser is 'street'
+STREET_UP_TO_M = 250    # ... up to SCB's finest square; a coarser pick (a rural area's big squares) keeps its area only
 COARSEST_POSITION_M = 250  # a phone position less certain than this is not used: the map is better
 _ZONE = ZoneInfo(TIME_ZONE)
 
@@ -150,6 +151,9 @@ def _place(cur: duckdb.DuckDBPyConnection, report: Report) -> dict[str, Any]:
             if position[0] < 0:
                 raise ReportError(["Platsen ligger utanför kommunens områden. Peka på kartan inom kommunen."])
             area_id = int(areas["id"].iloc[int(position[0])])
+        if report.pick_m > STREET_UP_TO_M:  # a point a square of 300 m or more off would sit in the wrong 250 m cell
+            return {"lon": None, "lat": None, "x": None, "y": None, "cell_250": None, "cell_1k": None,
+                    "area_id": area_id, "precision": "area"}
         return {"lon": float(report.lon), "lat": float(report.lat), "x": float(x[0]), "y": float(y[0]),
                 "cell_250": int(geo.cell_id(x, y, 250)[0]), "cell_1k": int(geo.cell_id(x, y, 1000)[0]),
                 "area_id": area_id, "precision": "exact" if report.pick_m <= EXACT_UP_TO_M else "street"}

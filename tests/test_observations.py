@@ -312,3 +312,15 @@ def test_a_position_that_cannot_be_used_says_why(sbg_con, lon, lat, accuracy, re
     with pytest.raises(observations.ReportError) as refused:
         observations.locate(sbg_con, lon, lat, accuracy)
     assert reason in refused.value.reasons[0]
+
+
+def test_a_point_picked_in_a_big_rural_square_keeps_only_its_area(sbg_con):
+    """A 300 m square's centre could sit in the wrong 250 m cell: such a pick is stored on its area, no point."""
+    countryside = observations.pick_grid(sbg_con, "LAN-N")
+    cell = countryside.cells.iloc[len(countryside.cells) // 2]
+    area = observations.area_of(sbg_con, float(cell["lon"]), float(cell["lat"]))
+    for size, precision in ((observations.STREET_UP_TO_M, "street"), (observations.STREET_UP_TO_M + 25, "area")):
+        receipt = send(sbg_con, token=f"land{size}", lon=float(cell["lon"]), lat=float(cell["lat"]), pick_m=size)
+        stored = queries.rows(sbg_con, "SELECT a.code, i.precision, i.x IS NULL, i.cell_250 IS NULL FROM incidents i"
+                                       " JOIN areas a ON a.id = i.area_id WHERE i.id = ?", [receipt.incident_id])
+        assert stored == [(area, precision, precision == "area", precision == "area")]
