@@ -97,9 +97,13 @@ def test_borlange_from_an_empty_database_to_its_overview(tmp_path):
 
         page.get_by_role("link", name="Kom igång").first.click()
         wait_until_idle(page)
+        wait_until_idle(page)
         for step in ("Steg 1: Välj kommun – klart", "Steg 2: Områden – klart", "Steg 3: Befolkning – klart",
                      "Steg 4: Händelser – klart"):
-            page.get_by_text(step).wait_for(timeout=30_000)
+            try:
+                page.get_by_text(step).wait_for(timeout=60_000)
+            except Exception as failed:  # say what the page said instead (once a load flake, once a real fault)
+                raise AssertionError(page.locator("[data-testid=stMain]").inner_text()) from failed
 
         page.get_by_role("link", name="Översikt").first.click()
         wait_until_idle(page)

@@ -27,7 +27,7 @@ def area_names_section() -> None:
     division = st.selectbox("Indelning", [d for d, _ in present], key="namn_indelning", placeholder="Välj indelning")
     areas = queries.frame(con, "SELECT code AS Kod, name AS Namn FROM areas WHERE division = ? ORDER BY code",
                           [division])
-    edited = st.data_editor(areas, disabled=["Kod"], hide_index=True, key="namn_tabell", use_container_width=True)
+    edited = st.data_editor(areas, disabled=["Kod"], hide_index=True, key="namn_tabell", width="stretch")
     if st.button("Spara namnen", key="namn_spara"):
         changed = edited[edited["Namn"] != areas["Namn"]]
         try:
@@ -46,7 +46,7 @@ def area_names_section() -> None:
     current = divisions.members(con, divisions.OWN)
     deso["Distrikt"] = pd.Series([current.get(c, "") for c in deso["Kod"]], dtype="string")
     grouping = st.data_editor(deso, disabled=["Kod", "Namn"], hide_index=True, key="distrikt_tabell",
-                              use_container_width=True)
+                              width="stretch")
     if st.button("Spara distrikten", key="distrikt_spara"):
         try:
             with write_guard():
