@@ -452,8 +452,10 @@ def picture_table(picture: pd.DataFrame, shown: Disclosure = STAFF) -> pd.DataFr
     order = list(dict.fromkeys(picture["label"]))
     table = mean.reindex(columns=order).round(1)
     answered = picture.groupby("area", sort=False)["answered"].max()
-    if shown.viewer:
-        table = table.where(answered.reindex(table.index) >= MIN_VIEWER_ORGANISATIONS)
+    if shown.viewer:  # per cell: an area where two answered one question and one another shows only the first
+        per_cell = picture.pivot_table(index="area", columns="label", values="answered", sort=False, dropna=False)
+        enough = per_cell.reindex(index=table.index, columns=table.columns).fillna(0) >= MIN_VIEWER_ORGANISATIONS
+        table = table.where(enough)
     else:
         expected_n = picture.groupby("area", sort=False)["expected"].max()
         table.insert(0, "Svar", [f"{a} av {e}" for a, e in zip(answered.reindex(table.index),
@@ -671,6 +673,10 @@ def quarter_table(con: duckdb.DuckDBPyConnection, week: Week, filters: Any, show
 
     weeks = quarter_so_far(week)
     found = answers(con, weeks[0], weeks[-1], filters.risk_factors, filters.areas)
+    if shown.viewer:  # only what the week's picture shows them: cells (area, question, week) two or more answered,
+        # so that two quarters a week apart never differ by one organisation's answer
+        per_cell = found.groupby(["area_code", "item", "iso_year", "iso_week"])["organisation"].transform("nunique")
+        found = found[per_cell >= MIN_VIEWER_ORGANISATIONS]
     data = queries.data_range(con)
     end = min(weeks[-1].sunday, data[1]) if data else weeks[-1].sunday
     period = replace(filters, start=weeks[0].monday, end=max(end, weeks[0].monday))
@@ -700,6 +706,7 @@ def quarter_table(con: duckdb.DuckDBPyConnection, week: Week, filters: Any, show
     if shown.viewer:
         few = table["area_code"].map(orgs).fillna(0) < MIN_VIEWER_ORGANISATIONS
         table.loc[few, ["EST-medel", "Högst i EST"]] = [np.nan, ""]
+        table["EST-medel"] = table["EST-medel"].round(1)
         table = table.drop(columns=["Veckor med svar"])
     table = table.sort_values(["EST-medel", "Område"], ascending=[False, True], na_position="last")
     table = table.drop(columns=["area_code"]).reset_index(drop=True)

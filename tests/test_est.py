@@ -119,6 +119,43 @@ def test_the_week_picture_and_what_viewers_see(sbg_con):
     assert np.isnan(viewer.loc["Hällevik", "Klotter"])        # … nor one organisation's own answer
 
 
+def test_a_partial_round_never_shows_a_viewer_one_organisations_answer(sbg_con):
+    """Two organisations answered one question in an area, one of them every other: the area is shown, but only
+    the question both answered (found by an adversary: the check was per area, not per question)."""
+    week = est.Week(2026, 46)
+    est.save_round(sbg_con, week, "polisen", answers(("MJA", "klotter", 3), ("MJA", "narkotika", 2)), "bo",
+                   today=TODAY)
+    est.save_round(sbg_con, week, "trygghetsvardar", answers(("MJA", "klotter", 1)), "bo", today=TODAY)
+    viewer = est.picture_table(est.week_picture(sbg_con, week), Disclosure(viewer=True)).set_index("Område")
+    assert viewer.loc["Mjällby", "Klotter"] == 2.0
+    assert np.isnan(viewer.loc["Mjällby", "Narkotika"])     # the police's own 2
+    staff = est.picture_table(est.week_picture(sbg_con, week)).set_index("Område")
+    assert staff.loc["Mjällby", "Narkotika"] == 2.0
+
+
+def test_two_quarters_a_week_apart_never_give_a_viewer_one_organisations_answer(sbg_con):
+    """The quarter up to week 44 minus the quarter up to week 43 must not be one organisation's week-44 answer:
+    a viewer's quarter counts only cells (area, question, week) that two organisations answered."""
+    filters = Filters(start=date(2026, 10, 1), end=date(2026, 11, 1))
+    sbg_con.execute("DELETE FROM est_answers")  # only the rounds below
+    for number in (41, 42, 43):
+        for organisation, value in (("polisen", 1), ("trygghetsvardar", 2)):
+            est.save_round(sbg_con, est.Week(2026, number), organisation, answers(("MJA", "klotter", value)), "bo",
+                           today=TODAY)
+    est.save_round(sbg_con, est.Week(2026, 44), "polisen", answers(("MJA", "klotter", 3)), "bo", today=TODAY)
+    ranking = pd.DataFrame({"code": ["MJA"], "rank": [1]})
+    viewer = Disclosure(viewer=True)
+
+    def shown(week: int) -> tuple:
+        table = est.quarter_table(sbg_con, est.Week(2026, week), filters, viewer, ranking=ranking)
+        row = table.set_index("Område").loc["Mjällby"]
+        return row["EST-medel"], row["Högst i EST"]
+
+    assert shown(43) == shown(44) == (1.5, "Klotter (1,5)")  # the police's lone 3 in week 44 moves nothing
+    staff = est.quarter_table(sbg_con, est.Week(2026, 44), filters, ranking=ranking).set_index("Område")
+    assert staff.loc["Mjällby", "EST-medel"] == round((3 * (1 + 2) + 3) / 7, 2)  # staff count every answer
+
+
 def test_the_risk_factor_filter_keeps_the_matching_items(sbg_con):
     every = est.items(sbg_con)
     assert every["risk_factor"].notna().all()

@@ -291,3 +291,37 @@ def test_a_form_refuses_a_first_name_no_list_holds(value):
 ])
 def test_a_form_still_takes_places_and_organisations(value):
     assert guard.value_reason(value, guard.FORM) is None, value
+
+
+# An adversary's ways round the form guard (found in review): each is read as a person would see it -------------
+
+@pytest.mark.parametrize("value", [
+    "k a l l e svensson", "såg Svensson, Kalle vid torget", "Ka\u200blle Svensson sålde", "K\u0430lle Svensson",
+    "\uff4balle Svensson", "Kalle_Svensson", "Kalle.Svensson", "Svensson/Kalle", "Ka\u00adlle Svensson",
+])
+def test_a_disguised_name_is_refused(value):
+    assert guard.value_reason(value, guard.FORM) == "personal_name", value
+
+
+@pytest.mark.parametrize("value", [
+    "1981-12-18-9876", "81-12-18-9876", "811218/9876", "811218.9876", "811218_9876", "811218:9876",
+    "811218--9876", "811218-98 76", "811218\u20439876", "\u0668\u0661\u0661\u0662\u0661\u0668-\u0669\u0668\u0667\u0666",
+    "8 1 1 2 1 8 9 8 7 6", "sågs av 1981 12 18 9876",
+])
+def test_a_loosely_written_personal_id_is_refused(value):
+    assert guard.value_reason(value, guard.FORM) == "personal_id", value
+
+
+def test_an_email_address_is_refused_with_its_own_reason():
+    assert guard.value_reason("kalle.svensson@gmail.com ringde", guard.FORM) == "personal_email"
+    assert guard.form_problems({"Kommentar": "skriv till kalle@exempel.se"}) == [
+        "Fältet ”Kommentar” innehåller en e-postadress. Personuppgifter får inte sparas; ta bort adressen."]
+
+
+@pytest.mark.parametrize("value", [
+    "igår 2026-11-26 21.40 vid torget", "kl 21.40-22.15", "5 st, 16-17 år", "56.05080 N, 14.58420 E",
+    "Andersson, Bygg och Måleri", "Lampan vid Gångstråket 12 är trasig", "info på www.solvesborg.se",
+    "Trygghetsvandring v.47", "a b c", "Nilssons kiosk",
+])
+def test_typed_text_without_personal_data_still_passes(value):
+    assert guard.value_reason(value, guard.FORM) is None, value

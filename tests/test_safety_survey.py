@@ -97,6 +97,19 @@ def test_bad_values_refuse_the_file(sbg_con, line, column, code):
     assert fingerprint(sbg_con) == before
 
 
+@pytest.mark.parametrize(("indicator", "code"), [
+    ("Otrygghet 1981-12-18-9876", "personal_id"), ("Otrygghet kalle.svensson@exempel.se", "personal_email"),
+    ("Otrygghet Ka\u200blle Svensson", "personal_name"),
+])
+def test_an_indicator_holding_personal_data_refuses_the_file(sbg_con, indicator, code):
+    """Indicator names are shown to everyone: read as typed text (an adversary stored these before)."""
+    before = fingerprint(sbg_con)
+    result = survey(sbg_con, ["Oro för brott;Mjällby;2024;14;82", f"{indicator};Falkvik;2024;12;30"])
+    assert result.status == "refused"
+    assert (result.refusal.row, result.refusal.column, result.refusal.code) == (3, "indikator", code)
+    assert fingerprint(sbg_con) == before
+
+
 def test_the_same_row_twice_with_another_value_and_a_stored_value_contradicted_are_refused(sbg_con):
     twice = survey(sbg_con, ["Oro för brott;Falkvik;2024;12;100", "Oro för brott;falkvik;2024;14;100"])
     assert (twice.status, twice.refusal.code, twice.refusal.detail) == ("refused", "survey_twice", "2")

@@ -18,6 +18,7 @@ common first name followed by a surname-like word, in any case, and (in text col
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date
 
@@ -210,8 +211,57 @@ def is_a_name(text: str) -> bool:
             and not any(_PLACE_WORDS.search(w) for w in words[1:]))
 
 
+# What a person types can hide a name or a number from a plain reading: invisible characters inside a word,
+# letters from another alphabet that look Latin, fullwidth or Arabic-Indic digits, letters or digits spaced
+# out one by one, dots and underscores between names. FORM mode reads the text as a person would see it first.
+_LOOKALIKES = str.maketrans("аеорсхуАВЕКМНОРСТХкмтнвіІјЈѕαεοκνρτυχΑΕΟΚΝΡΤΥΧΒΜΗΙ",
+                            "aeopcxyABEKMHOPCTXkmthbiIjJsaeoknptyxAEOKNPTYXBMHI")
+_SPACED_LETTERS = re.compile(r"(?<![^\W\d_])(?:[^\W\d_] ){2,}[^\W\d_](?![^\W\d_])")
+_SPACED_DIGITS = re.compile(r"(?<![0-9])(?:[0-9] ){5,}[0-9](?![0-9])")
+_JOINED_WORDS = re.compile(r"(?<=[^\W\d_])[_./](?=[^\W\d_])")
+_EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\W\d_]{2,}")
+# A personnummer written loosely: any of - . / space between the date's parts, one or two of - + . / _ : or a
+# space before the last four digits ("1981-12-18-9876", "811218/9876", "81-12-18--9876"); still a valid date and
+# check digit. "2026-11-26 21.40" is not one: the last four digits are not split by a dot.
+_LOOSE_PNR = re.compile(_BEFORE + r"(?P<c>19|20)?(?P<y>[0-9]{2})[-./ ]?(?P<m>[0-9]{2})[-./ ]?(?P<d>[0-9]{2})"
+                        r"(?:[-+./_:]{1,2}| )?(?P<t>[0-9]{2} ?[0-9]{2})" + _AFTER)
+_SURNAME_FIRST = re.compile(r"\b([A-ZÅÄÖÉ][a-zåäöéü]+), ([A-ZÅÄÖÉ][a-zåäöéü]+)\b")
+
+
+def as_seen(text: str, *, words_apart: bool = True) -> str:
+    """Typed text as a reader sees it: NFKC, no invisible characters, look-alike letters and other digits made
+    plain, spaced-out letters and digits joined, dots and underscores between words made spaces."""
+    plain = unicodedata.normalize("NFKC", text)
+    plain = "".join("-" if unicodedata.category(ch) == "Pd" or ch == "\u2043" else ch for ch in plain
+                    if unicodedata.category(ch) != "Cf").translate(_LOOKALIKES)
+    plain = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in plain)
+    plain = _SPACED_LETTERS.sub(lambda m: m.group(0).replace(" ", ""), plain)
+    plain = _SPACED_DIGITS.sub(lambda m: m.group(0).replace(" ", ""), plain)
+    return _JOINED_WORDS.sub(" ", plain) if words_apart else plain
+
+
+def _loose_id_in(text: str) -> bool:
+    for found in _LOOSE_PNR.finditer(text.translate(_SAME_LENGTH)):
+        birth = found.group("y") + found.group("m") + found.group("d")
+        if _valid(found.group("c"), birth, found.group("t").replace(" ", "")):
+            return True
+    return False
+
+
+def _form_reason(text: str) -> str | None:
+    """What FORM mode adds, on the text as seen: loose personnummer and names of any first name."""
+    if _loose_id_in(text) or (_ID_HINT.search(text) and next(iter(_matches(text)), None)):
+        return "personal_id"
+    if names_in(text) or is_a_name(text) or capitalised_name_in(text) or any(
+            _clearly_a_surname(found.group(1)) and found.group(2).lower() in FIRST_NAMES
+            for found in _SURNAME_FIRST.finditer(text)):
+        return "personal_name"
+    return None
+
+
 def value_reason(text: object, mode: str = PLACE) -> str | None:
-    """'personal_id', 'personal_name' or None for one value (TEXT mode also judges whole values as names)."""
+    """'personal_id', 'personal_name' (FORM mode also 'personal_email') or None for one value (TEXT mode also
+    judges whole values as names; FORM mode reads the text as seen, see `as_seen`)."""
     if text is None:
         return None
     text = str(text)
@@ -219,8 +269,12 @@ def value_reason(text: object, mode: str = PLACE) -> str | None:
         return None
     if _ID_HINT.search(text) and next(iter(_matches(text)), None):
         return "personal_id"
-    if names_in(text) or (mode in (TEXT, FORM) and is_a_name(text)) or (mode == FORM and capitalised_name_in(text)):
+    if names_in(text) or (mode in (TEXT, FORM) and is_a_name(text)):
         return "personal_name"
+    if mode == FORM:
+        if _EMAIL.search(as_seen(text, words_apart=False)):
+            return "personal_email"
+        return _form_reason(as_seen(text))
     return None
 
 
@@ -365,6 +419,8 @@ FORM_REASONS = {
                     "{what} holds a Swedish personal identity number. Personal data are never stored."),
     "personal_name": ("{what} verkar innehålla ett personnamn. Personuppgifter får inte sparas; skriv utan namn.",
                       "{what} appears to hold a person's name. Personal data are never stored."),
+    "personal_email": ("{what} innehåller en e-postadress. Personuppgifter får inte sparas; ta bort adressen.",
+                       "{what} holds an e-mail address. Personal data are never stored."),
 }
 
 
@@ -388,7 +444,7 @@ def form_problems(fields: dict[str, object]) -> list[str]:
     for label, value in fields.items():
         values = value if isinstance(value, list | tuple) else [value]
         reasons = {value_reason(v, FORM) for v in values} - {None}
-        for code in ("personal_id", "personal_name"):
+        for code in FORM_REASONS:
             if code in reasons:
                 found.append(FORM_REASONS[code][0].format(what=f"Fältet ”{label}”"))
     return found

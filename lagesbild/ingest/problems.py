@@ -23,6 +23,8 @@ REASONS: dict[str, tuple[str, str]] = {
                     "The column holds Swedish personal identity numbers. The file is refused; remove the column."),
     "personal_name": ("Kolumnen verkar innehålla personnamn. Filen tas inte emot; ta bort kolumnen och försök igen.",
                       "The column appears to hold personal names. The file is refused; remove the column."),
+    "personal_email": ("Kolumnen innehåller e-postadresser. Filen tas inte emot; ta bort dem och försök igen.",
+                       "The column holds e-mail addresses. The file is refused; remove them."),
     "personal_id_in_file_name": ("Filnamnet innehåller ett personnummer. Byt namn på filen och försök igen.",
                                  "The file name holds a Swedish personal identity number. Rename the file."),
     "personal_name_in_file_name": ("Filnamnet verkar innehålla ett personnamn. Byt namn på filen och försök igen.",

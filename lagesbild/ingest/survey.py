@@ -204,6 +204,11 @@ def prepare_survey(table: Table, con: duckdb.DuckDBPyConnection, ctx: Context) -
         raise FileRefusedError(Problem(name, None, None, None, "no_rows"))
     guard.check_column(name, columns["indicator"], [v.indicator for v in values], [v.row for v in values],
                        guard.PLACE)
+    for first in {v.indicator_key: v for v in reversed(values)}.values():  # each indicator once, its first row
+        # an indicator is typed by a person and shown to everyone: read as the form guard reads typed text
+        reason = guard.value_reason(first.indicator, guard.FORM)
+        if reason:
+            raise FileRefusedError(Problem(name, first.row, columns["indicator"], None, reason))
     ignored = {"rader som upprepar en tidigare rad": duplicates} if duplicates else {}
     return PreparedSurvey(name, values, len(table.rows), ignored)
 
