@@ -183,6 +183,9 @@ def _slug(text: str) -> str:
 
 def source_for(cur: duckdb.DuckDBPyConnection, organisation: str) -> int:
     """The source of an organisation's reports (by label or code), added to `sources` when missing."""
+    refused = guard.form_problems({"Organisation": organisation})
+    if refused:  # the account's organisation becomes a source everyone sees: never a person's name
+        raise ReportError([*refused, "Be samordnaren ändra kontots organisation."])
     code = _slug(organisation)
     found = _rows(cur, "SELECT id FROM sources WHERE lower(label) = lower(?) OR code = ? ORDER BY id LIMIT 1",
                   [organisation.strip(), code])
@@ -418,11 +421,19 @@ def locate(con: duckdb.DuckDBPyConnection, lon: float, lat: float, accuracy_m: f
     return Position(round(float(lon), 6), round(float(lat), 6), area, int(pick_m))
 
 
-def default_area(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The area the form starts on: the one with the most incidents (where reports mostly come from)."""
-    found = queries.frame(con, "SELECT a.code FROM active_areas a LEFT JOIN incidents i ON i.area_id = a.id"
-                               " GROUP BY a.code ORDER BY count(i.id) DESC, a.code LIMIT 1")
-    return None if found.empty else str(found["code"].iloc[0])
+def default_area(con: duckdb.DuckDBPyConnection, author: str) -> str | None:
+    """The area the form starts on: where the author's latest report was, else the first by name. (Never the
+    area with the most incidents: a rapportör sees no data, not even which area that is.)"""
+    latest = queries.rows(con, "SELECT i.lon, i.lat, a.code FROM street_reports r JOIN incidents i"
+                               " ON i.id = r.incident_id LEFT JOIN areas a ON a.id = i.area_id"
+                               " WHERE lower(r.author) = lower(?) ORDER BY r.created_at DESC LIMIT 1", [author])
+    names = areas(con)
+    if latest:
+        lon, lat, code = latest[0]
+        found = area_of(con, lon, lat) if lon is not None and lat is not None else code
+        if found in set(names["code"]):
+            return str(found)
+    return None if names.empty else str(names["code"].iloc[0])
 
 
 def area_outline(con: duckdb.DuckDBPyConnection, area_code: str) -> str:
@@ -445,6 +456,11 @@ def pick_grid(con: duckdb.DuckDBPyConnection, area_code: str, *, width_px: int =
     cx, cy = (a.ravel() for a in np.meshgrid(xs, ys))
     inside = shapely.contains_xy(shape.buffer(size / 2), cx, cy)
     cx, cy = cx[inside], cy[inside]
+    # a square at the edge is stored at its centre: offer it only when that centre lies in one of the areas (it
+    # may be the neighbour's), so no tap ends in "outside the municipality" (the coast, the border)
+    every = queries.frame(con, "SELECT geojson FROM active_areas")
+    placed = geo.assign_to_polygons(geo.sweref_geometries(every["geojson"]), cx, cy) >= 0
+    cx, cy = cx[placed], cy[placed]
     lon, lat = geo.to_wgs84(cx, cy)
     corner_lon, corner_lat = geo.to_wgs84(cx - size / 2, cy - size / 2)
     cells = pd.DataFrame({"lon": np.round(lon, 6), "lat": np.round(lat, 6), "corner_lon": np.round(corner_lon, 6),

@@ -18,7 +18,9 @@ respondents. Reading them honestly takes three rules, stated here once and shown
 
 What a viewer sees (`Disclosure`, lagesbild.protect): respondents are not counts of incidents, but a share of
 very few answers can say what one person answered. A value from fewer answers than the disclosure threshold
-(5), or without a respondent count, is hidden from viewers ("<5" svar, no value); staff see every value.
+(5), or without a respondent count, is hidden from viewers ("<5" svar, no value); so is a share that, times its
+respondents, says how many answered one way when that is under 5 either way (12,5 % of 16 is two people: the
+value is hidden, the 16 respondents are shown). Staff see every value.
 """
 
 from __future__ import annotations
@@ -145,6 +147,20 @@ def survey_values(con: duckdb.DuckDBPyConnection, shown: Disclosure = STAFF) -> 
     return _annotated(frame, shown, withheld(frame, shown))
 
 
+HIDDEN_TEXT = "dolt (färre än 5 personer bakom värdet)"
+
+
+def _too_few(frame: pd.DataFrame, threshold: int) -> NDArray[np.bool_]:
+    """Rows a viewer may not see: fewer respondents than `threshold` (or no count), or a share whose respondents
+    times share — the people who answered so, or did not — is under `threshold` either way."""
+    n = frame["respondents"].to_numpy(float)
+    people = np.rint(frame["value"].to_numpy(float) * n / 100)
+    share = frame["unit"].eq("andel").to_numpy()
+    with np.errstate(invalid="ignore"):
+        few_people = share & ((people < threshold) | (n - people < threshold))
+    return np.asarray(~(n >= threshold) | few_people, dtype=bool)
+
+
 def withheld(frame: pd.DataFrame, shown: Disclosure) -> set[tuple[str, int]]:
     """(indicator, year) whose whole-municipality value a viewer may not see: one of its areas is hidden, and the
     municipality's answers are not at least `threshold` more than the areas' known ones (or a count is missing),
@@ -156,7 +172,7 @@ def withheld(frame: pd.DataFrame, shown: Disclosure) -> set[tuple[str, int]]:
     for (key, year), group in frame.groupby(["indicator_key", "year"], sort=False):
         areas = group[group["area_code"].notna()]
         n = areas["respondents"].astype(float)
-        if not (~(n >= shown.threshold)).any():
+        if not _too_few(areas, shown.threshold).any():
             continue
         whole = group[group["area_code"].isna()]["respondents"].astype(float)
         if whole.empty or whole.isna().any() or n.isna().any() or float(whole.iloc[0]) - float(n.sum()) < shown.threshold:
@@ -171,14 +187,17 @@ def _annotated(frame: pd.DataFrame, shown: Disclosure, hide: set[tuple[str, int]
     frame["low"] = np.where(share, low, np.nan)
     frame["high"] = np.where(share, high, np.nan)
     frame["small"] = ~(n >= MIN_RESPONDENTS)
-    frame["hidden"] = shown.viewer & ~(n >= shown.threshold)
+    frame["hidden"] = shown.viewer & _too_few(frame, shown.threshold)
     if hide:
         whole = frame["area_code"].isna().to_numpy()
         listed = np.array([(k, int(y)) in hide for k, y in zip(frame["indicator_key"], frame["year"], strict=True)],
                           dtype=bool)
         frame["hidden"] = frame["hidden"].to_numpy() | (whole & listed)
-    for column in ("value", "low", "high", "respondents"):
+    for column in ("value", "low", "high"):
         frame[column] = frame[column].where(~frame["hidden"], np.nan)
+    # the respondents stay when there are enough of them (only the value said how many answered one way)
+    frame["respondents"] = frame["respondents"].where(~(shown.viewer & ~(frame["respondents"] >= shown.threshold)),
+                                                      np.nan)
     return frame
 
 
@@ -238,7 +257,7 @@ class Latest:
 
     def value_text(self) -> str:
         if self.hidden:
-            return "dolt (färre än 5 svar)"
+            return HIDDEN_TEXT
         if self.unit == "andel":
             text = f"{formatting.number(self.value, 0)} %"
             if not math.isnan(self.low):
@@ -248,7 +267,7 @@ class Latest:
         return (f"{WARNING} " if self.small else "") + text
 
     def respondents_text(self) -> str:
-        if self.hidden:
+        if self.hidden and math.isnan(self.respondents):
             return "<5"
         if math.isnan(self.respondents):
             return f"{WARNING} {NO_COUNT}"
@@ -337,7 +356,7 @@ def map_values(con: duckdb.DuckDBPyConnection, shown: Disclosure = STAFF,
 def tooltip(row: pd.Series) -> str:
     """The map's text for one area's survey value."""
     if row["hidden"]:
-        return f"{row['indicator']} {row['year']}: dolt (färre än 5 svar)"
+        return f"{row['indicator']} {row['year']}: {HIDDEN_TEXT}"
     n = row["respondents"]
     answers = NO_COUNT if n != n else f"{formatting.number(n)} svarande"
     interval = (f" (95 %: {formatting.number(row['low'], 0)}–{formatting.number(row['high'], 0)} %)"

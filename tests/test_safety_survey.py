@@ -212,7 +212,8 @@ def test_the_same_true_share_is_called_different_no_more_often_than_five_percent
 def test_viewers_never_see_a_value_from_fewer_answers_than_the_threshold(sbg_con):
     survey(sbg_con, ["Oro för brott;Falkvik;2026;33,3;3", "Oro för brott;Mjällby;2026;0;0",
                      "Oro för brott;Sölve;2026;40;", "Oro för brott;Valje;2026;20;5",
-                     "Oro för brott;Norje;2026;22;31"])
+                     "Oro för brott;Norje;2026;22;31", "Oro för brott;Hällevik;2026;50;10",
+                     "Oro för brott;Pukavik;2026;12,5;16", "Oro för brott;Gammalstorp;2026;87,5;16"])
     staff = safety.survey_values(sbg_con, STAFF).query("year == 2026").set_index("area_code")
     viewer = safety.survey_values(sbg_con, VIEWER).query("year == 2026").set_index("area_code")
     assert staff.loc["SBG-F", "value"] == 33.3 and staff["small"].loc[["SBG-F", "MJA", "SOL", "VAL"]].all()
@@ -220,9 +221,17 @@ def test_viewers_never_see_a_value_from_fewer_answers_than_the_threshold(sbg_con
     for code in ("SBG-F", "MJA", "SOL"):
         assert viewer.loc[code, "hidden"]
         assert viewer.loc[code, ["value", "low", "high", "respondents"]].isna().all()
-    assert not viewer.loc["VAL", "hidden"] and viewer.loc["VAL", "value"] == 20.0   # 5 answers: at the threshold
+    # share × respondents is a count of people: 20 % of 5 is one person, 12,5 % of 16 two, 87,5 % of 16 all but
+    # two (found by an adversary); the value is hidden, the respondents (enough of them) are not
+    for code in ("VAL", "PUK", "GAM"):
+        assert viewer.loc[code, "hidden"] and np.isnan(viewer.loc[code, "value"]), code
+        assert viewer.loc[code, "respondents"] == staff.loc[code, "respondents"], code
+    assert not viewer.loc["HAL", "hidden"] and viewer.loc["HAL", "value"] == 50.0   # five and five: shown
+    assert not viewer.loc["NOR", "hidden"]
     falkvik = [i for i in safety.area_latest(sbg_con, "SBG-F", VIEWER) if i.indicator == "Oro för brott"][0]
-    assert (falkvik.value_text(), falkvik.respondents_text()) == ("dolt (färre än 5 svar)", "<5")
+    assert (falkvik.value_text(), falkvik.respondents_text()) == (safety.HIDDEN_TEXT, "<5")
+    pukavik = [i for i in safety.area_latest(sbg_con, "PUK", VIEWER) if i.indicator == "Oro för brott"][0]
+    assert (pukavik.value_text(), pukavik.respondents_text()) == (safety.HIDDEN_TEXT, f"{safety.WARNING} 16")
     assert falkvik.change is None   # a change against a hidden value would give it away
     table = safety.latest_table(safety.area_latest(sbg_con, "SBG-F", VIEWER))
     assert "33" not in " ".join(table.astype(str).to_numpy().ravel())
@@ -332,7 +341,7 @@ def test_a_viewer_sees_no_survey_value_from_fewer_than_five_answers_on_the_map(a
     deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     data = next(layer for layer in deck["layers"] if layer["id"] == "otrygghet")["data"]
     pukavik = next(d["tooltip"] for d in data if d["tooltip"].startswith("Pukavik"))
-    assert "dolt (färre än 5 svar)" in pukavik and "%" not in pukavik
+    assert safety.HIDDEN_TEXT in pukavik and "%" not in pukavik
 
 
 def test_the_report_has_a_perceived_safety_section_protected_for_viewers(sbg_db):
@@ -361,7 +370,7 @@ def test_the_report_has_a_perceived_safety_section_protected_for_viewers(sbg_db)
     assert pukavik["Svarande"] == f"{safety.WARNING} 3" and "%" in pukavik["Värde (95 %)"]
     hidden = [b.frame for b in protected.blocks if isinstance(b, Table) and "Svarande" in b.frame.columns][1]
     pukavik = hidden[hidden["Område"] == "Pukavik"].iloc[0]
-    assert (pukavik["Svarande"], pukavik["Värde (95 %)"]) == ("<5", "dolt (färre än 5 svar)")
+    assert (pukavik["Svarande"], pukavik["Värde (95 %)"]) == ("<5", safety.HIDDEN_TEXT)
     text = "\n".join(pdf_pages(report.layout(protected, "pdf")))
     assert "Upplevd trygghet" in text and "Stationsområdet och hamnen" in text and safety.WARNING in text
 
@@ -404,3 +413,15 @@ def test_a_viewer_cannot_subtract_a_hidden_area_from_the_municipality(sbg_con):
     whole = safety.survey_values(sbg_con, VIEWER).query("year == 2026 and area_code.isna()", engine="python")
     assert whole.set_index("indicator")["hidden"].to_dict() == {"Oro för brott": True,
                                                                  "Otrygghet utomhus kvällstid": False}
+
+
+def test_an_area_hidden_for_its_few_people_cannot_be_subtracted_either(sbg_con):
+    """Falkvik 10 % of 30 answers is three people: hidden. The municipality's 40 answers are Falkvik's and
+    Mjällby's only, so the municipality's share would give Falkvik's back: it is hidden too."""
+    rows = ["Oro för brott;Hela kommunen;2026;20;40", "Oro för brott;Falkvik;2026;10;30",
+            "Oro för brott;Mjällby;2026;50;10"]
+    assert survey(sbg_con, rows).status == "stored"
+    viewer = safety.survey_values(sbg_con, VIEWER).query("year == 2026").set_index("area_name")
+    assert viewer.loc["Falkvik", "hidden"] and viewer.loc["Falkvik", "respondents"] == 30
+    assert not viewer.loc["Mjällby", "hidden"]
+    assert viewer.loc[safety.WHOLE, "hidden"] and np.isnan(viewer.loc[safety.WHOLE, "value"])

@@ -77,7 +77,7 @@ def _where(con: duckdb.DuckDBPyConnection) -> tuple[float | None, float | None, 
     names = dict(zip(areas["code"], areas["name"], strict=True))
     _use_position(con)
     if st.session_state.get(_key("omrade")) not in names:
-        st.session_state[_key("omrade")] = observations.default_area(con) or next(iter(names))
+        st.session_state[_key("omrade")] = observations.default_area(con, signed_in_name()) or next(iter(names))
     area = st.selectbox("Område", list(names), format_func=lambda c: names[c], key=_key("omrade"))
     how = st.radio("Plats", list(_WHERE), format_func=_WHERE.__getitem__, horizontal=True, key=_key("plats"))
     if how == "omrade":
