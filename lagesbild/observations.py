@@ -118,9 +118,15 @@ def _problems(cur: duckdb.DuckDBPyConnection, report: Report, now: datetime) -> 
     found = []
     if report.category not in _codes(cur, "categories"):
         found.append("Välj vad du såg.")
-    unknown = [code for code in report.risk_factors if code not in _codes(cur, "risk_factors")]
+    known = _codes(cur, "risk_factors")
+    unknown = [code for code in report.risk_factors if code not in known]
     if unknown:
         found.append("Okända riskfaktorer: " + ", ".join(unknown) + ".")
+    about_people = [label for code, label, domain in _rows(cur, "SELECT code, label, domain FROM risk_factors")
+                    if code in report.risk_factors and domain not in STREET_DOMAINS]
+    if about_people:
+        found.append("En rapport säger vad som syns på platsen, inte något om personer: "
+                     + ", ".join(about_people) + " kan inte väljas.")
     if report.seriousness not in SERIOUSNESS:
         found.append("Välj hur allvarligt det är (1–3).")
     when = _aware(report.occurred_at)
@@ -374,10 +380,17 @@ def areas(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return queries.frame(con, "SELECT code, name FROM active_areas ORDER BY name COLLATE sv")
 
 
+# Risk factors one can see at a place. The others (individual, family, school, peers) describe people, which a
+# report from the street must never do ("vad, var och när – aldrig vem").
+STREET_DOMAINS = ("place", "ANDTS", "community")
+
+
 def choices(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
-    """Code -> Swedish label of the categories and the risk factors, in Swedish order: the form's what."""
+    """Code -> Swedish label of the categories and of the risk factors seen at a place, in Swedish order: the
+    form's what."""
     return {"categories": dict(queries.rows(con, "SELECT code, label FROM categories ORDER BY label COLLATE sv")),
-            "risk_factors": dict(queries.rows(con, "SELECT code, label FROM risk_factors ORDER BY label COLLATE sv"))}
+            "risk_factors": dict(queries.rows(con, "SELECT code, label FROM risk_factors WHERE list_contains(?, domain)"
+                                                   " ORDER BY label COLLATE sv", [list(STREET_DOMAINS)]))}
 
 
 def area_of(con: duckdb.DuckDBPyConnection, lon: float, lat: float) -> str | None:

@@ -78,10 +78,26 @@ def data_version(con: duckdb.DuckDBPyConnection) -> int:
     return int(rows(con, "SELECT coalesce((SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'data_version'), 0)")[0][0])
 
 
+PHONE_REPORTS = "rapport"  # the source_key of the import each report from a phone is (lagesbild.observations)
+
+
 def data_range(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
-    """First and last day with incidents, or None when there are none."""
-    first, last = rows(con, "SELECT min(day), max(day) FROM incidents")[0]
-    return None if first is None else (first, last)
+    """First and last day with incidents, or None when there are none. The last day is the files' last day: a
+    report from a phone today must not move every page's period into a month no file has reached yet (which
+    would leave that month "without data" for every other source and switch the comparisons off); only when
+    there is nothing but phone reports do they set it."""
+    first, last, last_filed = rows(
+        con, "SELECT min(day), max(day), max(day) FILTER (WHERE import_id IS NULL OR import_id NOT IN"
+             " (SELECT id FROM imports WHERE source_key = ?)) FROM incidents", [PHONE_REPORTS])[0]
+    return None if first is None else (first, last_filed or last)
+
+
+def phone_reports_after(con: duckdb.DuckDBPyConnection, day: date) -> date | None:
+    """The last day of a report from a phone after `day` (the files' last day), if any: said beside the period."""
+    found = rows(con, "SELECT max(day) FROM incidents WHERE day > ? AND import_id IN"
+                      " (SELECT id FROM imports WHERE source_key = ? AND status = 'stored')", [day, PHONE_REPORTS])
+    last: date | None = found[0][0]
+    return last
 
 
 def is_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
@@ -270,9 +286,6 @@ STATUS_LABELS = {"stored": "sparad", "undone": "ångrad"}
 KIND_LABELS = {"incidents": "händelser", "areas": "områden", "population": "befolkning", "demo": "demo",
                "reference": "jämförelsestatistik", "divisions": "områdesindelning",
                "survey": "trygghetsmätning"}
-
-
-PHONE_REPORTS = "rapport"  # the source_key of the import each report from a phone is (lagesbild.observations)
 
 
 def phone_report_imports(con: duckdb.DuckDBPyConnection) -> int:

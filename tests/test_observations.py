@@ -343,3 +343,26 @@ def test_an_organisation_named_like_a_person_is_refused(sbg_con):
         send(sbg_con, organisation="Kalle Svensson")
     assert "Be samordnaren ändra kontots organisation." in refused.value.reasons
     assert queries.rows(sbg_con, "SELECT count(*) FROM sources") == sources
+
+
+def test_a_report_from_a_phone_today_does_not_move_the_pages_period(sbg_con):
+    """Phone reports arrive daily, files monthly: the files' last day stays the end of the default period, or a
+    month no file has reached would be 'without data' for every other source (found in review: one report
+    switched every comparison off)."""
+    before = queries.data_range(sbg_con)
+    assert queries.phone_reports_after(sbg_con, before[1]) is None
+    receipt = observations.submit(sbg_con, report(occurred_at=datetime.now(UTC) - timedelta(minutes=5)),
+                                  author="vard1", organisation="Trygghetsvärdar", token="idag")
+    assert queries.data_range(sbg_con) == before
+    today = queries.rows(sbg_con, "SELECT day FROM incidents WHERE id = ?", [receipt.incident_id])[0][0]
+    assert today > before[1] and queries.phone_reports_after(sbg_con, before[1]) == today
+
+
+def test_only_risk_factors_seen_at_a_place_are_offered_or_taken(sbg_con):
+    """'Kriminella kamrater' or 'Bristande föräldratillsyn' describe people: not a street report's business."""
+    offered = observations.choices(sbg_con)["risk_factors"]
+    assert "bristande_belysning" in offered and "oppen_narkotikahandel" in offered
+    assert "kriminella_kamrater" not in offered and "bristande_tillsyn" not in offered
+    with pytest.raises(observations.ReportError) as refused:
+        send(sbg_con, risk_factors=("bristande_belysning", "kriminella_kamrater"))
+    assert any("Kriminella kamrater kan inte väljas" in reason for reason in refused.value.reasons)

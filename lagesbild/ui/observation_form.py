@@ -66,6 +66,7 @@ def show_receipt() -> None:
     text = st.session_state.pop(_RECEIPT, None)
     if text:
         st.success(text, icon=":material/check_circle:")
+        st.toast(text, icon=":material/check_circle:")  # seen where the thumb is, not only at the top of the page
 
 
 def _where(con: duckdb.DuckDBPyConnection) -> tuple[float | None, float | None, str | None, int]:

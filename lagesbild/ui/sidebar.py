@@ -10,7 +10,15 @@ from lagesbild import formatting, queries
 from lagesbild import view as view_module
 from lagesbild.filters import PERIOD_PRESETS, Filters, preset_period
 from lagesbild.ui.signin import sign_in_panel
-from lagesbild.ui.state import anchor_day, header, labelled, labels, pinned_version, vocabulary
+from lagesbild.ui.state import (
+    anchor_day,
+    header,
+    labelled,
+    labels,
+    phone_reports_after,
+    pinned_version,
+    vocabulary,
+)
 
 CUSTOM_PERIOD = "eget"
 LINK = view_module.PARAMETERS  # each filter widget's label and help come from its link parameter
@@ -116,7 +124,10 @@ def sidebar() -> None:
         if st.session_state.get("filter_timme_fran", 0) > st.session_state.get("filter_timme_till", 23):
             st.caption(LINK["timmar"].help or "")
     if found:
-        st.sidebar.caption(f"Data från {formatting.day(found[0])} till {formatting.day(found[1])}.")
+        later = phone_reports_after(found[1])
+        st.sidebar.caption(f"Data från {formatting.day(found[0])} till {formatting.day(found[1])}."
+                           + (f" Rapporter från telefon finns till {formatting.day(later)}; välj en period som "
+                              "når dit för att se dem." if later else ""))
     if synthetic:
         st.sidebar.caption("Uppgifterna är syntetiska (demo).")
     sign_in_panel()

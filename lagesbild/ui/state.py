@@ -185,6 +185,12 @@ def header() -> tuple[str, bool, tuple[date, date] | None]:
     return queries.municipality_name(con), queries.is_synthetic(con), queries.data_range(con)
 
 
+@versioned(max_entries=16)
+def phone_reports_after(day: date) -> date | None:
+    """The last day of a report from a phone after the files' last day (`queries.phone_reports_after`)."""
+    return queries.phone_reports_after(connection(), day)
+
+
 def anchor_day() -> date:
     """The latest day the period presets count back from: the last day with data, never after today."""
     _, _, found = header()
