@@ -3,7 +3,7 @@ week's picture, the trend, who has not answered, and the quarter beside incident
 
 import streamlit as st
 
-from lagesbild import est, ui
+from lagesbild import est, formatting, ui
 
 st.title("Veckorond (EST)")
 st.caption("I EST (Effektiv samordning för trygghet) svarar kommunens trygghetsvärdar, polisen och "
@@ -23,9 +23,11 @@ with tabs["Veckans bild"]:
     picture = ui.load_est_picture(week, filters)
     if picture.empty:
         st.info("Ingen fråga i checklistan hör till de valda riskfaktorerna eller områdena.")
+    elif not est.has_values(picture):
+        st.info(f"Inga svar att visa för {week.label}" + (" (eller för få organisationer har svarat)." if viewer
+                                                         else " ännu. Se Saknade svar."))
     else:
-        if viewer:
-            st.caption(est.VIEWER_NOTE)
+        st.caption(est.VIEWER_NOTE if viewer else est.STAFF_NOTE)
         st.plotly_chart(est.picture_figure(picture), key="est_bild")
         ui.show_table(picture, key="est_bild_tabell")
 
@@ -34,7 +36,10 @@ if not viewer:
         trends = ui.load_est_trends(week, filters)
         changes = est.trend_table(trends, changes_only=True)
         st.caption(est.TREND_HELP)
-        if changes.empty:
+        if trends.empty or (trends["verdict"] == est.TREND_FEW).all():  # nothing tested: no claim either way
+            st.info(f"För få veckor med svar för att pröva någon trend (minst {est.MIN_WEEKS} av de senaste "
+                    f"{est.WINDOW_WEEKS} veckorna).")
+        elif changes.empty:
             st.info(f"Ingen säker ökning eller minskning de senaste {est.WINDOW_WEEKS} veckorna.")
         else:
             ui.show_table(changes, key="est_trender")
@@ -51,7 +56,7 @@ if not viewer:
 with tabs["Kvartalet"]:
     weeks = est.quarter_so_far(week)
     st.caption(f"{est.quarter_label(*week.quarter).capitalize()} till och med v. {week.week} "
-               f"({len(weeks)} veckor): veckorondans medelvärde per område (alla organisationer och veckor) bredvid "
+               f"({len(weeks)} veckor, {formatting.period(weeks[0].monday, weeks[-1].sunday)}): veckorondans medelvärde per område (alla organisationer och veckor) bredvid "
                "händelserna under samma veckor och områdets plats i prioriteringen för samma period och filter. "
                "Underlag till kvartalets prioritering av områden.")
     ui.protection_notice()

@@ -52,10 +52,14 @@ TREND_HELP = (
     "på en organisations svar blandas om), rättat för att många områden och frågor prövas samtidigt. När inget "
     f"har förändrats visar tabellen någon ökning eller minskning i högst {round(ALPHA * 100)} fall av 100; när "
     f"något har förändrats är i genomsnitt högst {round(ALPHA * 100)} % av de visade förändringarna slump. "
-    f"Minst {MIN_WEEKS} veckor med svar krävs innan något sägs."
+    f"Minst {MIN_WEEKS} veckor med svar krävs innan något sägs. En ökning eller minskning kan vara säsong "
+    "(sommarens slut vid hamnen, skolloven): jämför med samma veckor förra året innan den tolkas som en trend."
 )
-VIEWER_NOTE = (f"Varje värde är medelvärdet av organisationernas svar ({SCALE_TEXT}). Ett område visas bara när "
-               f"minst {MIN_VIEWER_ORGANISATIONS} organisationer har svarat, och vem som svarat vad visas inte.")
+VIEWER_NOTE = (f"Varje värde är medelvärdet av organisationernas svar ({SCALE_TEXT}). En fråga i ett område visas "
+               f"bara när minst {MIN_VIEWER_ORGANISATIONS} organisationer har svarat på den, och vem som svarat vad "
+               "visas inte.")
+STAFF_NOTE = (f"Varje värde är medelvärdet av organisationernas svar ({SCALE_TEXT}); Svar säger hur många av "
+              "de väntade organisationerna som svarat för området.")
 _CODE = re.compile(r"^[a-z0-9_]{1,40}$")
 
 
@@ -462,6 +466,12 @@ def picture_table(picture: pd.DataFrame, shown: Disclosure = STAFF) -> pd.DataFr
                                                               expected_n.reindex(table.index), strict=True)])
     table.index.name = "Område"
     return table.reset_index()
+
+
+def has_values(table: pd.DataFrame) -> bool:
+    """Whether a week's picture table (`picture_table`) shows any score at all."""
+    labels = [c for c in table.columns if c not in ("Område", "Svar")]
+    return bool(table[labels].notna().to_numpy().any()) if labels else False
 
 
 def picture_figure(table: pd.DataFrame) -> go.Figure:

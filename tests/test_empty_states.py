@@ -245,7 +245,11 @@ def test_weekly_round_needs_areas_and_works_before_any_answer(app_env, copy):
     assert "Inga områden finns ännu." in infos(open_page("veckorond", COORDINATOR))
     app_env(copy("areas"))
     at = open_page("veckorond", COORDINATOR)    # areas, no incidents, no answers: every tab says what it can
-    assert "Ingen säker ökning eller minskning" in infos(at)
+    said = infos(at)
+    assert "Ingen säker ökning eller minskning" not in said  # no claim from no data (found in review)
+    assert "För få veckor med svar för att pröva någon trend" in said
+    assert "Inga svar att visa för v." in said
+    assert not at.get("plotly_chart")                         # no empty heat map, no empty trend chart
     assert at.get("arrow_data_frame") or at.dataframe
 
 

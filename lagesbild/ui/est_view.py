@@ -82,10 +82,13 @@ def est_trend_chart(week: est.Week, trends: pd.DataFrame) -> None:
     item = right.selectbox("Fråga", item_list, format_func=labelled(items), key="est_trend_fraga", placeholder="Välj",
                            index=item_list.index(first["item"]) if first is not None else 0)
     series = est.weekly_series(con, week, area, item)
+    if not series["answered"].any():  # no axes around nothing
+        st.info(f"Inga svar på {items[item].lower()} för {areas[area]} under året fram till {week.label}.")
+        return
     st.plotly_chart(est.trend_figure(series, f"{items[item]} – {areas[area]}"), key="est_trend")
     verdict = trends[(trends["area_code"] == area) & (trends["item"] == item)]["verdict"]
     if not verdict.empty:
-        st.caption(f"De senaste {est.WINDOW_WEEKS} veckorna: **{verdict.iloc[0]}**. {est.TREND_HELP}")
+        st.caption(f"De senaste {est.WINDOW_WEEKS} veckorna: **{verdict.iloc[0]}**.")
 
 
 def est_round_form(week: est.Week) -> None:
