@@ -148,6 +148,7 @@ def survey_values(con: duckdb.DuckDBPyConnection, shown: Disclosure = STAFF) -> 
 
 
 HIDDEN_TEXT = "dolt (färre än 5 personer bakom värdet)"
+GUARD_TEXT = "dolt (annars kan ett annat dolt värde räknas fram)"
 
 
 def _too_few(frame: pd.DataFrame, threshold: int) -> NDArray[np.bool_]:
@@ -161,38 +162,68 @@ def _too_few(frame: pd.DataFrame, threshold: int) -> NDArray[np.bool_]:
     return np.asarray(~(n >= threshold) | few_people, dtype=bool)
 
 
-def withheld(frame: pd.DataFrame, shown: Disclosure) -> set[tuple[str, int]]:
-    """(indicator, year) whose whole-municipality value a viewer may not see: one of its areas is hidden, and the
-    municipality's answers are not at least `threshold` more than the areas' known ones (or a count is missing),
-    so the municipality's value and the visible areas' would give the hidden area's value by subtraction. The
-    same holds for a municipality value pooled from the areas (`pooled`)."""
+Place = tuple[str, int, str | None]   # (indicator_key, year, area code; None for the whole municipality)
+
+
+def _group_too_few(n: float, people: float, share: bool, threshold: int) -> bool:
+    return n < threshold or (share and (people < threshold or n - people < threshold))
+
+
+def withheld(frame: pd.DataFrame, shown: Disclosure) -> set[Place]:
+    """Values a viewer may not see although they have enough answers themselves, because together with what
+    the viewer does see they would give a hidden area's value back by subtraction (the municipality's value
+    minus the visible areas'). Complementary suppression: the visible areas with the fewest answers are hidden
+    too, one by one, until the hidden areas together with the municipality's answers outside every area are
+    not too few themselves (at least 5 answers, and at least 5 people either way for a share); only when no
+    area is left to hide, or a count is missing, is the municipality's value hidden. The same holds for a
+    municipality value pooled from the areas (`pooled`)."""
     if not shown.viewer or frame.empty:
         return set()
-    found: set[tuple[str, int]] = set()
+    found: set[Place] = set()
     for (key, year), group in frame.groupby(["indicator_key", "year"], sort=False):
         areas = group[group["area_code"].notna()]
-        n = areas["respondents"].astype(float)
-        if not _too_few(areas, shown.threshold).any():
+        hidden = _too_few(areas, shown.threshold)
+        if not hidden.any():
             continue
-        whole = group[group["area_code"].isna()]["respondents"].astype(float)
-        if whole.empty or whole.isna().any() or n.isna().any() or float(whole.iloc[0]) - float(n.sum()) < shown.threshold:
-            found.add((str(key), int(year)))
+        n = areas["respondents"].astype(float).to_numpy()
+        whole = group[group["area_code"].isna()]
+        share = bool((group["unit"] == "andel").all())
+        if whole.empty:  # the pooled value: the areas' own answers, nothing outside them
+            whole_n, whole_people = float(n.sum()), float(np.rint(areas["value"].to_numpy(float) * n / 100).sum())
+        else:
+            whole_n = float(whole["respondents"].iloc[0])
+            whole_people = float(np.rint(float(whole["value"].iloc[0]) * whole_n / 100))
+        if math.isnan(whole_n) or np.isnan(n).any():
+            found.add((str(key), int(year), None))
+            continue
+        people = np.rint(areas["value"].to_numpy(float) * n / 100)
+        rest_n, rest_people = whole_n - n.sum(), whole_people - people.sum()
+        codes = areas["area_code"].to_numpy()
+        by_size = [int(i) for i in np.argsort(n, kind="stable") if not hidden[i]]
+        while _group_too_few(n[hidden].sum() + rest_n, people[hidden].sum() + rest_people, share, shown.threshold):
+            if rest_n >= shown.threshold:  # answers outside every area blur the subtraction enough
+                break
+            if not by_size:
+                found.add((str(key), int(year), None))
+                break
+            chosen = by_size.pop(0)
+            hidden[chosen] = True
+            found.add((str(key), int(year), str(codes[chosen])))
     return found
 
 
-def _annotated(frame: pd.DataFrame, shown: Disclosure, hide: set[tuple[str, int]] | None = None) -> pd.DataFrame:
+def _annotated(frame: pd.DataFrame, shown: Disclosure, hide: set[Place] | None = None) -> pd.DataFrame:
     n = frame["respondents"].to_numpy(float)
     share = frame["unit"].eq("andel").to_numpy()
     low, high = wilson(frame["value"], n)
     frame["low"] = np.where(share, low, np.nan)
     frame["high"] = np.where(share, high, np.nan)
     frame["small"] = ~(n >= MIN_RESPONDENTS)
-    frame["hidden"] = shown.viewer & _too_few(frame, shown.threshold)
-    if hide:
-        whole = frame["area_code"].isna().to_numpy()
-        listed = np.array([(k, int(y)) in hide for k, y in zip(frame["indicator_key"], frame["year"], strict=True)],
-                          dtype=bool)
-        frame["hidden"] = frame["hidden"].to_numpy() | (whole & listed)
+    few = shown.viewer & _too_few(frame, shown.threshold)
+    listed = np.array([(k, int(y), None if a != a or a is None else a) in (hide or set()) for k, y, a in
+                       zip(frame["indicator_key"], frame["year"], frame["area_code"], strict=True)], dtype=bool)
+    frame["hidden"] = few | listed
+    frame["guarding"] = listed & ~few   # hidden only so that another hidden value cannot be worked out
     for column in ("value", "low", "high"):
         frame[column] = frame[column].where(~frame["hidden"], np.nan)
     # the respondents stay when there are enough of them (only the value said how many answered one way)
@@ -254,10 +285,12 @@ class Latest:
     hidden: bool
     previous_year: int | None
     change: Comparison | None
+    guarding: bool = False        # hidden only so that another hidden value cannot be worked out
+    before_hidden: bool = False   # the value compared with is hidden from this viewer
 
     def value_text(self) -> str:
         if self.hidden:
-            return HIDDEN_TEXT
+            return GUARD_TEXT if self.guarding else HIDDEN_TEXT
         if self.unit == "andel":
             text = f"{formatting.number(self.value, 0)} %"
             if not math.isnan(self.low):
@@ -274,7 +307,7 @@ class Latest:
         return (f"{WARNING} " if self.small else "") + formatting.number(self.respondents)
 
 
-def latest(frame: pd.DataFrame, shown: Disclosure = STAFF, hide: set[tuple[str, int]] | None = None
+def latest(frame: pd.DataFrame, shown: Disclosure = STAFF, hide: set[Place] | None = None
            ) -> list[Latest]:
     """Per indicator and place in `frame` (raw values, before annotation): the latest year, and the change
     against the latest earlier year with its interval and verdict. A viewer gets no change where either
@@ -296,7 +329,8 @@ def latest(frame: pd.DataFrame, shown: Disclosure = STAFF, hide: set[tuple[str, 
             found.append(Latest(str(last["indicator"]), str(last["area_name"]), int(last["year"]),
                                 str(last["unit"]), float(last["value"]), float(last["low"]), float(last["high"]),
                                 float(last["respondents"]), bool(last["small"]), bool(last["hidden"]),
-                                None if before is None else int(before["year"]), change))
+                                None if before is None else int(before["year"]), change, bool(last["guarding"]),
+                                before is not None and bool(before["hidden"])))
     return found
 
 
@@ -320,7 +354,7 @@ def municipality_latest(con: duckdb.DuckDBPyConnection, shown: Disclosure = STAF
 def area_latest(con: duckdb.DuckDBPyConnection, area_code: str, shown: Disclosure = STAFF) -> list[Latest]:
     """For an area's profile: each indicator's latest value in the area, with the change since before."""
     frame = raw_values(con)
-    return latest(frame[frame["area_code"] == area_code], shown)
+    return latest(frame[frame["area_code"] == area_code], shown, withheld(frame, shown))
 
 
 def latest_table(found: list[Latest], *, with_place: bool = False) -> pd.DataFrame:
@@ -333,7 +367,7 @@ def latest_table(found: list[Latest], *, with_place: bool = False) -> pd.DataFra
         row |= {"År": str(item.year), "Värde (95 %)": item.value_text(), "Svarande": item.respondents_text(),
                 "Jämfört med": str(item.previous_year) if item.previous_year else "–",
                 "Förändring": item.change.text(item.unit) if item.change else (
-                    "–" if item.previous_year is None else "dold (för få svar)")}
+                    "–" if item.previous_year is None or item.hidden else "– (jämförelsevärdet är dolt)")}
         rows.append(row)
     columns = ["Indikator", *(["Område"] if with_place else []), "År", "Värde (95 %)", "Svarande", "Jämfört med",
                "Förändring"]
@@ -356,7 +390,7 @@ def map_values(con: duckdb.DuckDBPyConnection, shown: Disclosure = STAFF,
 def tooltip(row: pd.Series) -> str:
     """The map's text for one area's survey value."""
     if row["hidden"]:
-        return f"{row['indicator']} {row['year']}: {HIDDEN_TEXT}"
+        return f"{row['indicator']} {row['year']}: {GUARD_TEXT if row.get('guarding') else HIDDEN_TEXT}"
     n = row["respondents"]
     answers = NO_COUNT if n != n else f"{formatting.number(n)} svarande"
     interval = (f" (95 %: {formatting.number(row['low'], 0)}–{formatting.number(row['high'], 0)} %)"

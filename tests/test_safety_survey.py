@@ -396,8 +396,9 @@ def test_high_insecurity_is_an_optional_need_in_the_ranking(sbg_con):
 
 def test_a_viewer_cannot_subtract_a_hidden_area_from_the_municipality(sbg_con):
     """Municipality 100 answers = Falkvik 3 + Mjällby 97: the municipality's share and Mjällby's would give
-    Falkvik's. So the municipality's value is hidden from viewers too; with 1 000 answers (the rest are many
-    people elsewhere) it is not, and a value pooled from areas with a hidden one never is shown."""
+    Falkvik's. So Mjällby is hidden too (complementary suppression), and the municipality's headline stays; with
+    1 000 answers (the rest are many people elsewhere) Mjällby need not be; a value pooled from the areas is
+    shown only with both hidden."""
     rows = ["Oro för brott;Hela kommunen;2026;30;100", "Oro för brott;Falkvik;2026;100;3",
             "Oro för brott;Mjällby;2026;27,8;97",
             "Otrygghet utomhus kvällstid;Hela kommunen;2026;30;1000", "Otrygghet utomhus kvällstid;Falkvik;2026;100;3",
@@ -406,13 +407,19 @@ def test_a_viewer_cannot_subtract_a_hidden_area_from_the_municipality(sbg_con):
     assert survey(sbg_con, rows).status == "stored"
     viewer = {i.indicator: i for i in safety.municipality_latest(sbg_con, VIEWER)}
     staff = {i.indicator: i for i in safety.municipality_latest(sbg_con, STAFF)}
-    assert viewer["Oro för brott"].hidden and math.isnan(viewer["Oro för brott"].value)
+    # the municipality's headline stays; Mjällby, the one visible area, is hidden beside Falkvik instead
+    assert not viewer["Oro för brott"].hidden and viewer["Oro för brott"].value == 30
     assert not viewer["Otrygghet utomhus kvällstid"].hidden and viewer["Otrygghet utomhus kvällstid"].value == 30
-    assert viewer["Trygg i bostadsområdet"].hidden and not staff["Trygg i bostadsområdet"].hidden
-    assert staff["Trygg i bostadsområdet"].value == pytest.approx(80 * 50 / 53)
-    whole = safety.survey_values(sbg_con, VIEWER).query("year == 2026 and area_code.isna()", engine="python")
-    assert whole.set_index("indicator")["hidden"].to_dict() == {"Oro för brott": True,
-                                                                 "Otrygghet utomhus kvällstid": False}
+    assert not viewer["Trygg i bostadsområdet"].hidden and staff["Trygg i bostadsområdet"].value == pytest.approx(
+        80 * 50 / 53) == viewer["Trygg i bostadsområdet"].value
+    values = safety.survey_values(sbg_con, VIEWER).query("year == 2026")
+    hidden = {(i, a) for i, a in zip(values["indicator"], values["area_name"], strict=True)
+              if values.set_index(["indicator", "area_name"]).loc[(i, a), "hidden"]}
+    assert hidden == {("Oro för brott", "Falkvik"), ("Oro för brott", "Mjällby"),
+                      ("Otrygghet utomhus kvällstid", "Falkvik"),   # 1 000 answers elsewhere blur Mjällby's
+                      ("Trygg i bostadsområdet", "Falkvik"), ("Trygg i bostadsområdet", "Mjällby")}
+    # whatever is shown, no hidden area's value follows: the municipality minus what is visible is two areas
+    # together (Falkvik + Mjällby: 100 answers, 30 people), or a thousand answers outside any area
 
 
 def test_an_area_hidden_for_its_few_people_cannot_be_subtracted_either(sbg_con):
@@ -423,5 +430,19 @@ def test_an_area_hidden_for_its_few_people_cannot_be_subtracted_either(sbg_con):
     assert survey(sbg_con, rows).status == "stored"
     viewer = safety.survey_values(sbg_con, VIEWER).query("year == 2026").set_index("area_name")
     assert viewer.loc["Falkvik", "hidden"] and viewer.loc["Falkvik", "respondents"] == 30
-    assert not viewer.loc["Mjällby", "hidden"]
-    assert viewer.loc[safety.WHOLE, "hidden"] and np.isnan(viewer.loc[safety.WHOLE, "value"])
+    # complementary suppression: Mjällby is hidden instead of the municipality's headline, since Falkvik and
+    # Mjällby together (40 answers, 8 people) give nothing small away
+    assert viewer.loc["Mjällby", "hidden"] and viewer.loc["Mjällby", "guarding"]
+    assert not viewer.loc[safety.WHOLE, "hidden"] and viewer.loc[safety.WHOLE, "value"] == 20
+    mjallby = [i for i in safety.area_latest(sbg_con, "MJA", VIEWER) if i.year == 2026][0]
+    assert mjallby.value_text() == safety.GUARD_TEXT
+
+
+def test_without_an_area_left_to_hide_the_municipality_is_hidden(sbg_con):
+    """Falkvik 10 % of 30 and nothing else: the municipality's 30 answers are Falkvik's three people."""
+    assert survey(sbg_con, ["Oro för brott;Hela kommunen;2026;10;30", "Oro för brott;Falkvik;2026;10;30"]
+                  ).status == "stored"
+    viewer = safety.survey_values(sbg_con, VIEWER).query("year == 2026").set_index("area_name")
+    assert viewer.loc[safety.WHOLE, "hidden"] and viewer.loc["Falkvik", "hidden"]
+    assert [i.value_text() for i in safety.municipality_latest(sbg_con, VIEWER) if i.year == 2026] == [
+        safety.HIDDEN_TEXT]
