@@ -342,12 +342,13 @@ def survey_layer(con: duckdb.DuckDBPyConnection, areas: pd.DataFrame, shown: Dis
     years = sorted({int(y) for y in drawn["year"]})
     year_text = "–".join(str(y) for y in (years[0], years[-1]) if y) if len(years) > 1 else str(years[0])
     small_count = int((drawn["small"] & ~drawn["hidden"]).sum())
-    note = (f"Otrygghet (enkät): {indicator}, senaste mätningen per område ({year_text}), andel svarande i procent. "
+    note = (f"Otrygghet (enkät): {indicator}, senaste mätningen per område ({year_text}): andelen av de svarande som "
+            "svarat så, i procent (inte svarsfrekvensen). "
             f"Områden med färre än {safety.MIN_RESPONDENTS} svar ritas bleka och märks ”⚠ för få svar” ({small_count} st): "
             "siffran är för osäker att jämföra. Antal svarande står i rutan som visas när du pekar på ett område.")
     entries = [(text, colour) for text, colour in zip(SHARE_LABELS, PALETTE, strict=True)]
     entries.append((f"{safety.WARNING} {safety.SMALL} (<{safety.MIN_RESPONDENTS}, blekt)", (245, 245, 245)))
-    return layers, entries, f"Otrygghet (enkät): {indicator}, % svarande", note
+    return layers, entries, f"Otrygghet (enkät): {indicator}, % av de svarande", note
 
 
 def _intervention_layer(con: duckdb.DuckDBPyConnection, view: View, areas: pd.DataFrame) -> tuple[list[pdk.Layer], pd.DataFrame]:

@@ -192,7 +192,7 @@ def test_a_reporter_uses_the_phones_position(demo_db, tmp_path):
             page.get_by_role("button", name="Använd min position").click()
             page.get_by_text("(din position, ±25 m)").wait_for(timeout=30_000)
             wait_until_idle(page)
-            assert page.get_by_text("Vald plats: 56.05080 N, 14.58420 E").count() == 1
+            assert page.get_by_text("Vald plats: 56,05080 N, 14,58420 E").count() == 1
             area = page.locator("[data-testid=stSelectbox]").filter(has_text="Område").first.locator("input")
             assert area.input_value() == "Sölvesborg centrum"
             page.get_by_role("button", name="Skicka").click()

@@ -110,6 +110,15 @@ def test_an_indicator_holding_personal_data_refuses_the_file(sbg_con, indicator,
     assert fingerprint(sbg_con) == before
 
 
+def test_shares_written_as_fractions_refuse_the_file(sbg_con):
+    """0,25 meant as 25 % would be stored as a quarter of a per cent, silently (found in review)."""
+    before = fingerprint(sbg_con)
+    result = survey(sbg_con, ["Oro för brott;Mjällby;2024;0,14;82", "Oro för brott;Falkvik;2024;0,25;40"])
+    assert result.status == "refused"
+    assert (result.refusal.row, result.refusal.column, result.refusal.code) == (2, "andel (%)", "shares_as_fractions")
+    assert fingerprint(sbg_con) == before
+
+
 def test_the_same_row_twice_with_another_value_and_a_stored_value_contradicted_are_refused(sbg_con):
     twice = survey(sbg_con, ["Oro för brott;Falkvik;2024;12;100", "Oro för brott;falkvik;2024;14;100"])
     assert (twice.status, twice.refusal.code, twice.refusal.detail) == ("refused", "survey_twice", "2")

@@ -143,6 +143,10 @@ REASONS: dict[str, tuple[str, str]] = {
                         "The unit must be 'andel' (per cent) or 'index'."),
     "bad_share": ("En andel anges i procent och måste ligga mellan 0 och 100.",
                   "A share is given in per cent and must lie between 0 and 100."),
+    "shares_as_fractions": ("Alla andelar i filen är 1 eller lägre: de ser ut att vara skrivna som bråk (0,25) "
+                            "och inte i procent (25). Skriv dem i procent och försök igen.",
+                            "Every share in the file is 1 or less: they look like fractions (0.25), not per cent "
+                            "(25). Write them in per cent and try again."),
     "bad_respondents": ("Antalet svarande måste vara ett heltal som inte är negativt.",
                         "The number of respondents must be a non-negative whole number."),
     "survey_twice": ("Samma indikator, område och år finns redan på rad {detail} med ett annat värde.",

@@ -202,6 +202,12 @@ def prepare_survey(table: Table, con: duckdb.DuckDBPyConnection, ctx: Context) -
         raise FileRefusedError(problems[0], problems[1:])
     if not values:
         raise FileRefusedError(Problem(name, None, None, None, "no_rows"))
+    shares = [v for v in values if v.unit == "andel"]
+    if shares and all(v.value <= 1 for v in shares) and any(v.value > 0 for v in shares):
+        # 0,25 stored as 0,25 % would be a quiet error a hundredfold: a survey where every share is at most 1 %
+        # is not a survey of insecurity
+        first = next(v for v in shares if v.value > 0)
+        raise FileRefusedError(Problem(name, first.row, columns["value"], None, "shares_as_fractions"))
     guard.check_column(name, columns["indicator"], [v.indicator for v in values], [v.row for v in values],
                        guard.PLACE)
     for first in {v.indicator_key: v for v in reversed(values)}.values():  # each indicator once, its first row

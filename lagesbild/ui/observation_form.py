@@ -104,7 +104,8 @@ def _where(con: duckdb.DuckDBPyConnection) -> tuple[float | None, float | None, 
     how_found = f"din position, ±{point[2]} m" if len(point) > 4 else f"en ruta på {point[2]} m"
     coarse = (f" Rutor på över {observations.STREET_UP_TO_M} m är för grova för en punkt: rapporten sparas på "
               "området." if point[2] > observations.STREET_UP_TO_M else "")
-    st.caption(f"Vald plats: {point[1]:.5f} N, {point[0]:.5f} E ({how_found}).{coarse} "
+    st.caption(f"Vald plats: {formatting.number(point[1], 5)} N, {formatting.number(point[0], 5)} E "
+               f"({how_found}).{coarse} "
                "Tryck på kartan för att ändra.")
     return point[0], point[1], area, int(point[2])
 
