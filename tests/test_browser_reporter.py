@@ -58,10 +58,17 @@ def choose(page, category: str) -> None:
     wait_until_idle(page)
 
 
-def fill_in(page, category: str) -> None:
+def choose_area(page, area: str) -> None:
+    page.locator("[data-testid=stSelectbox]").filter(has_text="Område").first.click()
+    page.get_by_role("option", name=area, exact=True).click()
+    wait_until_idle(page)
+
+
+def fill_in(page, category: str, area: str = "Sölvesborg centrum") -> None:
     """What: a category; where: the square in the middle of the area's map (tapped as a finger would)."""
     page.get_by_role("heading", name="Rapportera").wait_for(timeout=60_000)
     choose(page, category)
+    choose_area(page, area)  # the form starts on the author's last area, else the first by name
     canvas = page.locator("[data-testid=stDeckGlJsonChart] canvas").first
     canvas.scroll_into_view_if_needed()
     page.wait_for_timeout(1500)  # deck.gl draws (and can pick) from the next animation frames
