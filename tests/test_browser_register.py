@@ -30,9 +30,13 @@ def test_edit_an_intervention_and_see_it_on_the_map(demo_db, tmp_path):
         wait_until_idle(page)
         form = page.locator("[data-testid=stForm]")
         name = form.get_by_label("Namn")
-        name.wait_for(timeout=30_000)
         # The form is filled from the chosen intervention in a rerun; typing before that rerun lands would be lost.
-        expect(name).to_have_value("Kvällsöppen fritidsgård i Mjällby", timeout=30_000)
+        # While it lands, the old form (the blank draft's keys) and the new one can both be on the page.
+        page.wait_for_function(
+            """want => {
+                const inputs = [...document.querySelectorAll('[data-testid=stForm] input[aria-label="Namn"]')];
+                return inputs.length === 1 && inputs[0].value === want;
+            }""", arg="Kvällsöppen fritidsgård i Mjällby", timeout=30_000)
         name.fill("Kvällsöppen fritidsgård i Mjällby och Sölve")
         areas = form.locator("[data-testid=stMultiSelect] input").first
         areas.click()

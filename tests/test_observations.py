@@ -366,3 +366,25 @@ def test_only_risk_factors_seen_at_a_place_are_offered_or_taken(sbg_con):
     with pytest.raises(observations.ReportError) as refused:
         send(sbg_con, risk_factors=("bristande_belysning", "kriminella_kamrater"))
     assert any("Kriminella kamrater kan inte väljas" in reason for reason in refused.value.reasons)
+
+
+def test_a_draft_token_never_puts_streamlits_delimiter_in_a_components_key(app_env, sbg_db, monkeypatch):
+    """A url-safe token starting with "_" made the position component's key `rapport_position__…`, which Streamlit
+    refuses (about one draft in 30 crashed the page). Every token the form can draw must be safe."""
+    from lagesbild.ui import observation_form
+
+    drawn = []
+    real = observation_form.secrets.token_hex
+
+    def spy(n):
+        drawn.append(real(n))
+        return drawn[-1]
+
+    monkeypatch.setattr(observation_form.secrets, "token_hex", spy)
+    app_env(sbg_db)
+    at = reporter_app()
+    at.run()
+    assert not at.exception
+    assert drawn and all("_" not in token for token in drawn)
+    assert at.session_state["rapport_nyckel"] == drawn[-1]
+    assert "__" not in f"rapport_position_{drawn[-1]}"
