@@ -131,6 +131,20 @@ def test_the_same_row_twice_with_another_value_and_a_stored_value_contradicted_a
     assert fingerprint(sbg_con) == before
 
 
+def test_an_export_split_by_sex_is_refused_naming_the_column_that_splits_it(sbg_con):
+    before = fingerprint(sbg_con)
+    result = import_bytes(sbg_con, csv_bytes([
+        "indikator;område;år;Kön;andel (%);svarande",
+        "Oro för brott;Falkvik;2024;Kvinna;31;58",
+        "Oro för brott;Falkvik;2024;Man;17;49"]), "uppdelad.csv", today=TODAY)
+    assert result.status == "refused"
+    refusal = result.refusal
+    assert (refusal.row, refusal.column, refusal.value, refusal.code, refusal.detail) == (
+        3, "Kön", "Man", "survey_split", "2")
+    assert "en rad per indikator, område och år för alla svarande" in refusal.message("sv")
+    assert fingerprint(sbg_con) == before
+
+
 def test_an_explicit_unit_column_and_missing_respondents(sbg_con):
     result = import_bytes(sbg_con, csv_bytes([
         "Indikator;Område;År;Värde;Antal svar;Enhet",

@@ -151,6 +151,12 @@ REASONS: dict[str, tuple[str, str]] = {
                         "The number of respondents must be a non-negative whole number."),
     "survey_twice": ("Samma indikator, område och år finns redan på rad {detail} med ett annat värde.",
                      "The same indicator, area and year already appear on row {detail} with another value."),
+    "survey_split": ("Samma indikator, område och år finns redan på rad {detail}; raderna skiljer sig i den här "
+                     "kolumnen, som appen inte läser. Filen delar upp svaren i grupper: ta med en rad per indikator, "
+                     "område och år för alla svarande (utan uppdelning) och försök igen.",
+                     "The same indicator, area and year already appear on row {detail}; the rows differ in "
+                     "this column, which the app does not read. The file splits the answers into groups: keep one "
+                     "row per indicator, area and year for all respondents (no split) and try again."),
     "bad_population": ("Befolkningen måste vara ett heltal som inte är negativt.",
                        "The population must be a non-negative whole number."),
 }

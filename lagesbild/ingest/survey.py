@@ -106,6 +106,10 @@ def area_matcher(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, int]
     return lookup | {k: int(v) for k, v in ctx.area_lookup().items()}
 
 
+def _at(row: list[str], index: int) -> str:
+    return row[index].strip() if index < len(row) else ""
+
+
 def prepare_survey(table: Table, con: duckdb.DuckDBPyConnection, ctx: Context) -> PreparedSurvey:
     """Every row checked; the first problem refuses the file (the others are listed with it)."""
     name = table.file_name
@@ -120,7 +124,8 @@ def prepare_survey(table: Table, con: duckdb.DuckDBPyConnection, ctx: Context) -
     areas = area_matcher(con, ctx)
     problems: list[Problem] = []
     values: list[SurveyValue] = []
-    seen: dict[tuple[str, int | None, int], tuple[int, float, int | None]] = {}
+    seen: dict[tuple[str, int | None, int], tuple[int, float, int | None, list[str]]] = {}
+    unread = [i for i, header in enumerate(table.headers) if header not in columns.values()]
     duplicates = 0
 
     def cell(row: list[str], field_name: str) -> str:
@@ -190,13 +195,20 @@ def prepare_survey(table: Table, con: duckdb.DuckDBPyConnection, ctx: Context) -
             continue
         key = (normalise(indicator), area_id, year)
         if key in seen:
-            first_row, first_value, first_n = seen[key]
+            first_row, first_value, first_n, first_cells = seen[key]
             if (first_value, first_n) != (value, respondents):
-                problems.append(Problem(name, number, columns["value"], value_text, "survey_twice", str(first_row)))
+                # an export split by a column the app does not read (Kön, Ålder) repeats every key: name it
+                split = [i for i in unread if _at(first_cells, i) != _at(row, i)]
+                if split:
+                    problems.append(Problem(name, number, table.headers[split[0]], _at(row, split[0]) or None,
+                                            "survey_split", str(first_row)))
+                else:
+                    problems.append(Problem(name, number, columns["value"], value_text, "survey_twice",
+                                            str(first_row)))
             else:
                 duplicates += 1
             continue
-        seen[key] = (number, value, respondents)
+        seen[key] = (number, value, respondents, row)
         values.append(SurveyValue(number, normalise(indicator), indicator, area_id, year, unit, value, respondents))
     if problems:
         raise FileRefusedError(problems[0], problems[1:])
