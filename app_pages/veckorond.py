@@ -13,8 +13,8 @@ ui.show_flash()
 if ui.missing(areas=True):   # the round is answered per area
     st.stop()
 filters = ui.current_filters()
-week = ui.est_week()
 viewer = ui.is_viewer()
+week = ui.est_week(viewer=viewer)
 names = ["Veckans bild", "Kvartalet"] if viewer else ["Veckans bild", "Trend", "Saknade svar", "Kvartalet",
                                                       "Fyll i veckans svar"]
 tabs = dict(zip(names, st.tabs(names), strict=True))

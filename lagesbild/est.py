@@ -57,7 +57,7 @@ TREND_HELP = (
 )
 VIEWER_NOTE = (f"Varje värde är medelvärdet av organisationernas svar ({SCALE_TEXT}). En fråga i ett område visas "
                f"bara när minst {MIN_VIEWER_ORGANISATIONS} organisationer har svarat på den, och vem som svarat vad "
-               "visas inte.")
+               "visas inte. En vecka visas när den är slut.")
 STAFF_NOTE = (f"Varje värde är medelvärdet av organisationernas svar ({SCALE_TEXT}); Svar säger hur många av "
               "de väntade organisationerna som svarat för området.")
 _CODE = re.compile(r"^[a-z0-9_]{1,40}$")
@@ -424,6 +424,13 @@ def answers(con: duckdb.DuckDBPyConnection, first: Week, last: Week, risk_factor
         " AND (len(?) = 0 OR list_contains(?, e.risk_factor)) AND (len(?) = 0 OR list_contains(?, a.area_code))",
         [first.year * 100 + first.week, last.year * 100 + last.week, list(risk_factors), list(risk_factors),
          list(area_codes), list(area_codes)])
+
+
+def published(week: Week, today: date) -> bool:
+    """Whether a viewer may see `week`: only once it has ended. While a week is open its picture changes with
+    each organisation that answers, and a viewer comparing the picture before and after an answer would read
+    that one organisation's answer from the difference."""
+    return week.sunday < today
 
 
 def latest_week(con: duckdb.DuckDBPyConnection) -> Week | None:

@@ -436,3 +436,30 @@ def test_report_page_pages_rapportera_for_a_reporter(app_env, demo_db):
     at.run()
     assert not at.exception
     assert at.success[0].value.startswith("Tack! Rapport nr ")
+
+
+def test_weekly_round_viewers_see_a_week_only_once_it_has_ended(app_env, demo_db):
+    """While a week is open its picture changes with each answer, and a viewer comparing before and after would
+    read that organisation's answer: viewers choose only among weeks that have ended; staff see this week."""
+    from lagesbild import db
+
+    this_week = est.Week.of(date.today())
+    con = db.connect(demo_db)
+    rows = pd.DataFrame([("MJA", "klotter", 3)], columns=["area_code", "item", "value"])
+    for organisation in ("polisen", "trygghetsvardar", "bostadsbolaget"):
+        if organisation in set(est.organisations(con)["code"]):
+            est.save_round(con, this_week, organisation, rows, "bo", replace_all=False, today=date.today())
+    con.close()
+    app_env(demo_db)
+    viewer = start("app_pages/veckorond.py")
+    assert not viewer.exception
+    weeks = viewer.selectbox(key="est_vecka").options
+    assert this_week.label not in weeks and weeks[0] == this_week.shifted(-1).label
+    assert viewer.selectbox(key="est_vecka").value.sunday < date.today()
+
+    staff = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    staff.session_state["inloggning"] = STAFF
+    staff.run()
+    staff.switch_page("app_pages/veckorond.py")
+    staff.run()
+    assert staff.selectbox(key="est_vecka").value == this_week    # answered this week: staff open on it

@@ -23,21 +23,27 @@ def _areas(filters: Filters) -> tuple[str, ...]:
     return est.base_codes(connection(), filters.areas)
 
 
-def est_week() -> est.Week:
+def est_week(*, viewer: bool = False) -> est.Week:
     """The week the page shows: chosen among the last two years; by default this week when anyone has
-    answered it, else the newest week with answers."""
-    this_week = est.Week.of(date.today())
+    answered it, else the newest week with answers. A viewer chooses among weeks that have ended
+    (`est.published`)."""
+    today = date.today()
+    last = est.Week.of(today)
+    if viewer:
+        last = last if est.published(last, today) else last.shifted(-1)
     newest = est.latest_week(connection())
-    weeks = est.weeks_between(this_week.shifted(-103), this_week)[::-1]
-    default = this_week if newest is None or newest >= this_week else newest
+    weeks = est.weeks_between(last.shifted(-103), last)[::-1]
+    default = last if newest is None or newest >= last else newest
     return st.selectbox("Vecka", weeks, index=weeks.index(default) if default in weeks else 0,
                         format_func=lambda w: w.label, key="est_vecka", placeholder="Välj vecka")
 
 
 @versioned(max_entries=16)
 def load_est_picture(week: est.Week, filters: Filters, *, shown: Disclosure) -> pd.DataFrame:
-    """The week's picture (area × item) as this person may see it."""
+    """The week's picture (area × item) as this person may see it (a viewer nothing of a week not yet ended)."""
     picture = est.week_picture(connection(), week, filters.risk_factors, _areas(filters))
+    if shown.viewer and not est.published(week, date.today()):
+        picture["mean"] = float("nan")
     return est.picture_table(picture, shown)
 
 
@@ -48,9 +54,12 @@ def load_est_trends(week: est.Week, filters: Filters) -> pd.DataFrame:
 
 @versioned(max_entries=8, spinner="Räknar kvartalet och rangordningen …")
 def load_est_quarter(week: est.Week, filters: Filters, *, shown: Disclosure) -> pd.DataFrame:
-    """The quarter up to `week`: the round's scores beside incidents and the ranking, as this person may see."""
+    """The quarter up to `week`: the round's scores beside incidents and the ranking, as this person may see
+    (a viewer's quarter ends with the last week that has ended)."""
     from dataclasses import replace
 
+    if shown.viewer and not est.published(week, date.today()):
+        week = week.shifted(-1)
     return est.quarter_table(connection(), week, replace(filters, areas=_areas(filters)), shown)
 
 
