@@ -22,7 +22,7 @@ tests/test_est.py). A series needs answers in at least `MIN_WEEKS` weeks of the 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -204,35 +204,41 @@ def save_items(con: duckdb.DuckDBPyConnection, table: pd.DataFrame) -> None:
     """Replace the checklist by `table` (code, label, risk_factor, sort_order, active); answers keep their
     item codes, so an item made inactive keeps its history."""
     known = {r[0] for r in queries.rows(con, "SELECT code FROM risk_factors")}
+    table = _filled(table)
     found = _config_problems(table, "Fråga")
     for number, row in enumerate(table.itertuples(), start=1):
         factor = None if pd.isna(row.risk_factor) or str(row.risk_factor) == "" else str(row.risk_factor)
         if factor is not None and factor not in known:
             found.append(f"Rad {number}: riskfaktorn ”{factor}” finns inte.")
-    if found:
-        raise RoundError(found)
-    with db.write(con) as cur:
-        cur.execute("DELETE FROM est_items")
-        cur.executemany("INSERT INTO est_items VALUES (?, ?, ?, ?, ?)", [
-            [str(r.code), str(r.label).strip(), None if pd.isna(r.risk_factor) or r.risk_factor == ""
-             else str(r.risk_factor), int(r.sort_order), bool(r.active)] for r in table.itertuples()])
+    _replace_config(con, "est_items", found, (
+        [str(r.code), str(r.label).strip(), None if pd.isna(r.risk_factor) or r.risk_factor == ""
+         else str(r.risk_factor), int(r.sort_order), bool(r.active)] for r in table.itertuples()))
 
 
 def save_organisations(con: duckdb.DuckDBPyConnection, table: pd.DataFrame) -> None:
     """Replace the organisations by `table` (code, name, area_codes, sort_order, active)."""
     known = set(areas(con)["code"])
+    table = _filled(table)
     found = _config_problems(table.rename(columns={"name": "label"}), "Organisation")
     for number, row in enumerate(table.itertuples(), start=1):
         unknown = [c for c in (_listed(row.area_codes) or []) if c not in known]
         if unknown:
             found.append(f"Rad {number}: okända områden: {', '.join(map(str, unknown))}.")
+    _replace_config(con, "est_organisations", found, (
+        [str(r.code), str(r.name).strip(), _listed(r.area_codes), int(r.sort_order), bool(r.active)]
+        for r in table.itertuples()))
+
+
+def _replace_config(con: duckdb.DuckDBPyConnection, table_name: str, found: list[str],
+                    rows: Iterable[list[Any]]) -> None:
+    """Replace a configuration table (`est_items` or `est_organisations`, five columns) by `rows` (read only
+    once the problems are known to be none), or refuse with every problem `found`."""
     if found:
         raise RoundError(found)
+    assert table_name in ("est_items", "est_organisations")  # a table name cannot be bound
     with db.write(con) as cur:
-        cur.execute("DELETE FROM est_organisations")
-        cur.executemany("INSERT INTO est_organisations VALUES (?, ?, ?, ?, ?)", [
-            [str(r.code), str(r.name).strip(), _listed(r.area_codes),
-             int(r.sort_order), bool(r.active)] for r in table.itertuples()])
+        cur.execute(f"DELETE FROM {table_name}")
+        cur.executemany(f"INSERT INTO {table_name} VALUES (?, ?, ?, ?, ?)", list(rows))
 
 
 def save_configuration(con: duckdb.DuckDBPyConnection, items_table: pd.DataFrame,
@@ -241,6 +247,18 @@ def save_configuration(con: duckdb.DuckDBPyConnection, items_table: pd.DataFrame
     with db.write(con):   # the two writes below join this one transaction
         save_items(con, items_table)
         save_organisations(con, organisations_table)
+
+
+def _filled(table: pd.DataFrame) -> pd.DataFrame:
+    """A row added in the settings' table comes with an empty order and an empty Aktiv: it goes last, active."""
+    table = table.copy()
+    order = pd.to_numeric(table["sort_order"], errors="coerce")
+    start = int(order.max()) + 1 if order.notna().any() else 1
+    missing = order.isna()
+    order[missing] = range(start, start + int(missing.sum()))
+    table["sort_order"] = order.astype(int)
+    table["active"] = table["active"].map(lambda v: True if v is None or v is pd.NA or v != v else bool(v))
+    return table
 
 
 def _config_problems(table: pd.DataFrame, what: str) -> list[str]:

@@ -184,6 +184,21 @@ def test_items_and_organisations_are_configurable(sbg_con):
     assert set(est.round_grid(sbg_con, est.Week(2026, 46), "polisen")["area_code"]) == {"MJA"}
 
 
+def test_a_row_added_in_the_settings_table_goes_last_and_active(sbg_con):
+    """The data editor gives a new row no order and no Aktiv; that must not crash the save (int(NaN))."""
+    table = est.items(sbg_con, active_only=False)[["code", "label", "risk_factor", "sort_order", "active"]]
+    added = pd.concat([table, pd.DataFrame([{"code": "hundbajs", "label": "Hundbajs", "risk_factor": None,
+                                             "sort_order": np.nan, "active": None}])], ignore_index=True)
+    est.save_items(sbg_con, added)
+    saved = est.items(sbg_con).set_index("code")
+    assert saved.loc["hundbajs", "sort_order"] == table["sort_order"].max() + 1
+    orgs = est.organisations(sbg_con, active_only=False)
+    orgs = pd.concat([orgs, pd.DataFrame([{"code": "skolan", "name": "Skolan", "area_codes": None,
+                                           "sort_order": None, "active": None}])], ignore_index=True)
+    est.save_organisations(sbg_con, orgs)
+    assert "skolan" in set(est.organisations(sbg_con)["code"])
+
+
 def test_a_bad_organisation_table_keeps_the_checklist_too(sbg_con):
     table = est.items(sbg_con, active_only=False)[["code", "label", "risk_factor", "sort_order", "active"]]
     table.loc[table["code"] == "klotter", "label"] = "Klotter och tags"
