@@ -235,10 +235,15 @@ def _replace_config(con: duckdb.DuckDBPyConnection, table_name: str, found: list
     once the problems are known to be none), or refuse with every problem `found`."""
     if found:
         raise RoundError(found)
-    assert table_name in ("est_items", "est_organisations")  # a table name cannot be bound
+    delete, insert = _CONFIG_SQL[table_name]   # a table name cannot be bound: one fixed statement per table
     with db.write(con) as cur:
-        cur.execute(f"DELETE FROM {table_name}")
-        cur.executemany(f"INSERT INTO {table_name} VALUES (?, ?, ?, ?, ?)", list(rows))
+        cur.execute(delete)
+        cur.executemany(insert, list(rows))
+
+
+_CONFIG_SQL = {"est_items": ("DELETE FROM est_items", "INSERT INTO est_items VALUES (?, ?, ?, ?, ?)"),
+               "est_organisations": ("DELETE FROM est_organisations",
+                                     "INSERT INTO est_organisations VALUES (?, ?, ?, ?, ?)")}
 
 
 def save_configuration(con: duckdb.DuckDBPyConnection, items_table: pd.DataFrame,
