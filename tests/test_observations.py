@@ -369,8 +369,8 @@ def test_only_risk_factors_seen_at_a_place_are_offered_or_taken(sbg_con):
 
 
 def test_a_draft_token_never_puts_streamlits_delimiter_in_a_components_key(app_env, sbg_db, monkeypatch):
-    """A url-safe token starting with "_" made the position component's key `rapport_position__…`, which Streamlit
-    refuses (about one draft in 30 crashed the page). Every token the form can draw must be safe."""
+    """A url-safe token starting with "_" (or holding "__") made the position component's key hold "__", which
+    Streamlit refuses: about one draft in 50 crashed the page. Every token the form can draw must be safe."""
     from lagesbild.ui import observation_form
 
     drawn = []

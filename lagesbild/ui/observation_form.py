@@ -48,7 +48,7 @@ def require_reporter() -> str:
 def _token() -> str:
     if not st.session_state.get(_TOKEN):
         # hex, not url-safe base64: a component's key must never contain "__" (Streamlit's bidi delimiter), and
-        # "_" + a token starting with "_" would, about one draft in 30.
+        # "_" + a token starting with "_", or "__" inside one, would: about one draft in 50.
         st.session_state[_TOKEN] = secrets.token_hex(16)
     return str(st.session_state[_TOKEN])
 
